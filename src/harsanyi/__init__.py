@@ -1,0 +1,13 @@
+"""harsanyi: a deep network's knowledge as sparse AND-OR interaction primitives.
+
+>>> import harsanyi as hs
+>>> I = hs.and_or(hs.Game([0.0, 0.0, 0.0, 1.0]), q_bound=0.0, solver="exact")
+>>> I.get_top_k(1)
+[('and', (0, 1), 1.0)]
+"""
+
+from harsanyi._version import __version__
+from harsanyi.extract import Interactions, and_or, mobius
+from harsanyi.games import Game
+
+__all__ = ["Game", "Interactions", "__version__", "and_or", "mobius"]

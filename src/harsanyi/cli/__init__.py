@@ -1,0 +1,40 @@
+"""The ``harsanyi`` command: ``demo``, ``explain``, ``monitor``, ``theory``, ``report``."""
+
+from __future__ import annotations
+
+import typer
+
+from harsanyi import __version__
+
+app = typer.Typer(
+    name="harsanyi",
+    help="Explain what a deep network learned as sparse AND-OR interaction primitives, "
+    "and how they are learned, forgotten and over-fitted during training.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"harsanyi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """harsanyi: interaction primitives of deep networks."""
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Set functions on bitmasks: fast transforms, order helpers and layout conversions."""
+
+from harsanyi.core.layout import (
+    from_by_order,
+    from_dict,
+    from_msb_first,
+    to_by_order,
+    to_dict,
+    to_msb_first,
+)
+from harsanyi.core.memory import check_players_fit
+from harsanyi.core.orders import mask_of, members, order_of_masks, orders_index
+from harsanyi.core.transforms import (
+    flip_sets,
+    kron_apply,
+    mobius,
+    n_players,
+    or_mobius,
+    or_zeta,
+    subset_difference,
+    superset_sum,
+    zeta,
+)
+
+__all__ = [
+    "check_players_fit",
+    "flip_sets",
+    "from_by_order",
+    "from_dict",
+    "from_msb_first",
+    "kron_apply",
+    "mask_of",
+    "members",
+    "mobius",
+    "n_players",
+    "or_mobius",
+    "or_zeta",
+    "order_of_masks",
+    "orders_index",
+    "subset_difference",
+    "superset_sum",
+    "to_by_order",
+    "to_dict",
+    "to_msb_first",
+    "zeta",
+]

@@ -1,0 +1,56 @@
+"""Exceptions raised by harsanyi. Each subclasses the builtin a user would try to catch."""
+
+from __future__ import annotations
+
+__all__ = [
+    "HarsanyiError",
+    "ShapeError",
+    "PlayerError",
+    "TooManyPlayersError",
+    "NonFiniteOutputError",
+    "TargetError",
+    "StoreError",
+    "ConfigMismatchError",
+    "CheckpointError",
+    "TheoryInputError",
+]
+
+
+class HarsanyiError(Exception):
+    """Base class of every error raised on purpose by harsanyi."""
+
+
+class ShapeError(HarsanyiError, ValueError):
+    """An array has the wrong shape (inputs, baselines, values of a game...)."""
+
+
+class PlayerError(HarsanyiError, ValueError):
+    """Players overlap, fall outside the input, or are otherwise ill-defined."""
+
+
+class TooManyPlayersError(HarsanyiError, MemoryError):
+    """``2**n`` masks would not fit in the memory bound."""
+
+
+class NonFiniteOutputError(HarsanyiError, FloatingPointError):
+    """The model returned NaN or inf on some masked input."""
+
+
+class TargetError(HarsanyiError, IndexError):
+    """A target class index is out of range for the model's output."""
+
+
+class StoreError(HarsanyiError, OSError):
+    """A run store is missing, corrupted or half-written."""
+
+
+class ConfigMismatchError(StoreError):
+    """A run store was created with another configuration."""
+
+
+class CheckpointError(HarsanyiError, ValueError):
+    """A checkpoint does not fit the model (missing or unexpected keys)."""
+
+
+class TheoryInputError(HarsanyiError, ValueError):
+    """Bad input to a theory model (negative sigma2, empty salient set, mismatched n...)."""

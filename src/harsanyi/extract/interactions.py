@@ -1,0 +1,242 @@
+"""The :class:`Interactions` result: AND and OR interactions of a batch of games."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harsanyi.core.orders import members, order_of_masks, orders_index
+from harsanyi.core.transforms import n_players
+from harsanyi.errors import ShapeError, StoreError
+from harsanyi.extract.matching import matching_residual, reconstruct
+
+__all__ = ["Interactions"]
+
+_ARRAYS = ("and_values", "or_values", "gamma", "q", "values", "bound", "residual", "objective")
+_FORMAT = "harsanyi.interactions/1"
+
+
+@dataclass
+class Interactions:
+    """AND-OR interactions of one game or a batch of games (leading dims ``batch_shape``).
+
+    With ``v_and(S) = 0.5 (v(S) + q_S) + γ_S`` and ``v_or(S) = 0.5 (v(S) + q_S) − γ_S``:
+
+    * ``and_values[..., S]`` = ``I_and(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v_and(T)``; at ``S = ∅`` it
+      holds ``v(∅) + q_∅``; singletons of both kinds are reported here.
+    * ``or_values[..., S]`` = ``I_or(S) = −Σ_{T⊆S} (−1)^{|S|−|T|} v_or(N∖T)`` for ``|S| ≥ 2``
+      (zero at ``∅`` and at singletons).
+    * ``gamma`` = ``γ``, ``q`` = the bounded noise term (``|q_S| ≤ bound``), ``values`` = ``v``.
+    * ``residual``: relative universal-matching residual
+      ``max_S |v(S)+q_S − h(S)| / max_S |v(S)|`` with ``h`` the surrogate of :meth:`surrogate`.
+    * ``objective``: ``Σ_{S≠∅} |I_and(S)| + |I_or(S)|``, the L1 norm the split minimises.
+
+    Example
+    -------
+    >>> import harsanyi as hs
+    >>> I = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0]), q_bound=0.0, solver="exact")
+    >>> I.get_top_k(3)   # v = x0 OR x1: one OR interaction beats two singletons and an AND
+    [('or', (0, 1), 1.0)]
+    """
+
+    and_values: np.ndarray
+    or_values: np.ndarray
+    gamma: np.ndarray
+    q: np.ndarray
+    values: np.ndarray
+    bound: np.ndarray
+    residual: np.ndarray
+    objective: np.ndarray
+    players: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = n_players(self.and_values)
+        for name in ("or_values", "gamma", "q", "values"):
+            if np.shape(getattr(self, name)) != np.shape(self.and_values):
+                raise ShapeError(
+                    f"{name} has shape {np.shape(getattr(self, name))}, "
+                    f"and_values has {np.shape(self.and_values)}"
+                )
+        if not self.players:
+            self.players = [f"x{i}" for i in range(n)]
+        if len(self.players) != n:
+            raise ShapeError(f"{len(self.players)} player names for n={n} players")
+
+    # -- shape -------------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of players."""
+        return n_players(self.and_values)
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Leading dimensions (samples, checkpoints, ...)."""
+        return tuple(self.and_values.shape[:-1])
+
+    def __getitem__(self, index: Any) -> Interactions:
+        """Select samples along the leading dims: ``I[0]``, ``I[:5]``."""
+        if not isinstance(index, tuple):
+            index = (index,)
+        if len(index) > len(self.batch_shape):
+            raise IndexError("too many indices: the last axis (subsets) cannot be indexed")
+        full = index + (Ellipsis,)
+        kw = {k: np.asarray(getattr(self, k))[full] for k in ("and_values", "or_values", "gamma",
+                                                              "q", "values")}
+        small = {k: np.asarray(getattr(self, k))[index] for k in ("bound", "residual",
+                                                                   "objective")}
+        return Interactions(**kw, **small, players=list(self.players),
+                            metadata=dict(self.metadata))
+
+    # -- views -------------------------------------------------------------------------------
+    @property
+    def orders(self) -> np.ndarray:
+        """``|S|`` for each of the ``2**n`` subsets."""
+        return order_of_masks(self.n)
+
+    def of_order(self, k: int, kind: str = "and") -> np.ndarray:
+        """Interactions of order ``k`` of one kind (``"and"`` or ``"or"``), shape
+        ``(..., C(n, k))``, subsets in ascending mask order (see ``core.orders_index``)."""
+        if not 0 <= k <= self.n:
+            raise ValueError(f"order k={k} is outside 0..{self.n}")
+        return self._kind(kind)[..., orders_index(self.n)[k]]
+
+    def _kind(self, kind: str) -> np.ndarray:
+        if kind == "and":
+            return self.and_values
+        if kind == "or":
+            return self.or_values
+        raise ValueError(f"kind must be 'and' or 'or'; got {kind!r}")
+
+    def get_top_k(
+        self, k: int = 10, sample: int | tuple[int, ...] | None = None
+    ) -> list[tuple[str, tuple[int, ...], float]]:
+        """The ``k`` strongest interactions (AND and OR pooled, ``S ≠ ∅``) of one sample, as
+        ``(kind, players, value)`` sorted by ``|value|`` descending; exact zeros are skipped."""
+        sel = self._single(sample)
+        pooled = np.concatenate([sel.and_values, sel.or_values])
+        size = 2**self.n
+        pooled[0] = 0.0  # ∅ carries v(∅), not an interaction
+        top = np.argsort(-np.abs(pooled), kind="stable")[:k]
+        return [
+            ("and" if j < size else "or", members(j % size, self.n), float(pooled[j]))
+            for j in top
+            if pooled[j] != 0.0
+        ]
+
+    def _single(self, sample: int | tuple[int, ...] | None) -> Interactions:
+        if sample is None:
+            if self.batch_shape:
+                raise ValueError(
+                    f"this result holds a batch of shape {self.batch_shape}: pass sample=..."
+                )
+            return self
+        return self[sample]
+
+    def surrogate(
+        self, masks: np.ndarray | None = None, *, top_k: int | None = None
+    ) -> np.ndarray:
+        """The AND-OR surrogate ``h(x_S) = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``.
+
+        ``masks``: integer masks or a boolean ``(m, n)`` matrix (default: all ``2**n``).
+        ``top_k``: keep only the ``top_k`` largest ``|I|`` (pooled, ``S ≠ ∅``) per sample, the
+        ``ĝ_α`` of paper C with ``α = top_k``. Returns ``(..., m)``.
+        """
+        and_v, or_v = self.and_values, self.or_values
+        if top_k is not None:
+            and_v, or_v = self.keep_top_k(top_k)
+        full = reconstruct(and_v, or_v)
+        if masks is None:
+            return full
+        masks = np.asarray(masks)
+        if masks.dtype == bool:
+            if masks.ndim != 2 or masks.shape[1] != self.n:
+                raise ShapeError(f"boolean masks must have shape (m, {self.n}); got {masks.shape}")
+            masks = (masks.astype(np.int64) << np.arange(self.n)).sum(axis=1)
+        if masks.size and (masks.min() < 0 or masks.max() >= 2**self.n):
+            raise ShapeError(f"masks must lie in 0..{2**self.n - 1}")
+        return full[..., masks]
+
+    def keep_top_k(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """AND and OR arrays with all but the ``k`` largest ``|I(S)|`` (``S ≠ ∅``, pooled over
+        AND and OR, per sample) set to zero; ``I_and(∅)`` is kept."""
+        size = 2**self.n
+        pooled = np.concatenate([self.and_values, self.or_values], axis=-1)
+        strength = np.abs(pooled)
+        strength[..., 0] = np.inf  # always keep v(∅)
+        k_eff = min(k + 1, 2 * size)
+        cut = np.argpartition(-strength, k_eff - 1, axis=-1)[..., :k_eff]
+        kept = np.zeros_like(pooled)
+        np.put_along_axis(kept, cut, np.take_along_axis(pooled, cut, axis=-1), axis=-1)
+        return kept[..., :size], kept[..., size:]
+
+    def to_frame(self, *, skip_zeros: bool = True) -> Any:
+        """A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
+        ``sample, kind, mask, players, order, value``."""
+        import pandas as pd
+
+        n, size = self.n, 2**self.n
+        names = [
+            "∅" if m == 0 else " & ".join(self.players[i] for i in members(m, n))
+            for m in range(size)
+        ]
+        rows = []
+        flat_and = self.and_values.reshape(-1, size)
+        flat_or = self.or_values.reshape(-1, size)
+        index = list(np.ndindex(*self.batch_shape)) if self.batch_shape else [()]
+        for b, idx in enumerate(index):
+            for kind, arr in (("and", flat_and[b]), ("or", flat_or[b])):
+                for m in range(size):
+                    if skip_zeros and arr[m] == 0.0:
+                        continue
+                    label = names[m] if kind == "and" else names[m].replace(" & ", " | ")
+                    rows.append((idx[0] if len(idx) == 1 else (idx or 0), kind, m, label,
+                                 int(self.orders[m]), float(arr[m])))
+        return pd.DataFrame(rows, columns=["sample", "kind", "mask", "players", "order", "value"])
+
+    def recompute_residual(self) -> np.ndarray:
+        """Recompute the matching residual from the stored arrays (see :attr:`residual`)."""
+        return matching_residual(self.values, self.and_values, self.or_values, self.q)
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write a compressed ``.npz`` with every array and a JSON header (players, metadata,
+        package version). Returns the path written."""
+        from harsanyi import __version__
+
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(".npz")
+        header = {
+            "format": _FORMAT,
+            "version": __version__,
+            "players": list(self.players),
+            "metadata": self.metadata,
+        }
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(
+            tmp, header=np.array(json.dumps(header, default=str)),
+            **{k: np.asarray(getattr(self, k)) for k in _ARRAYS},
+        )
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Interactions:
+        """Read a file written by :meth:`save`; a corrupted or foreign file raises StoreError."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(str(data["header"]))
+                arrays = {k: data[k] for k in _ARRAYS}
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # zipfile / json / key errors: all mean "not ours or broken"
+            raise StoreError(f"{path} is not a readable harsanyi interactions file: {exc}") from exc
+        if header.get("format") != _FORMAT:
+            raise StoreError(f"{path} has format {header.get('format')!r}, expected {_FORMAT!r}")
+        return cls(**arrays, players=header["players"], metadata=header["metadata"])

@@ -1,0 +1,138 @@
+"""Front door of extraction: :func:`and_or` (the sparse AND-OR split) and :func:`mobius`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from harsanyi.core.memory import check_players_fit
+from harsanyi.core.transforms import mobius as mobius_transform
+from harsanyi.core.transforms import zeta
+from harsanyi.errors import ShapeError
+from harsanyi.extract.interactions import Interactions
+from harsanyi.extract.matching import matching_residual
+from harsanyi.games.game import Game
+
+__all__ = ["and_or", "mobius"]
+
+
+def _as_game(game: Game | Any) -> Game:
+    return game if isinstance(game, Game) else Game(np.asarray(game, dtype=np.float64))
+
+
+def _noise_bound(values: np.ndarray, q_bound: float) -> np.ndarray:
+    if not np.isfinite(q_bound) or q_bound < 0:
+        raise ValueError(f"q_bound must be a finite number >= 0; got {q_bound}")
+    return q_bound * np.abs(values[..., -1] - values[..., 0])
+
+
+def _package(game: Game, and_v, or_v, q, bound, info: dict, **meta: Any) -> Interactions:
+    values = game.values
+    gamma = zeta(and_v) - 0.5 * (values + q)  # v_and = 0.5 (v + q) + γ
+    objective = np.abs(and_v[..., 1:]).sum(-1) + np.abs(or_v[..., 1:]).sum(-1)
+    from harsanyi import __version__
+
+    metadata = {**game.metadata, **meta, "package_version": __version__, "solver_info": info}
+    return Interactions(
+        and_values=and_v, or_values=or_v, gamma=gamma, q=q, values=values, bound=bound,
+        residual=matching_residual(values, and_v, or_v, q), objective=objective,
+        players=list(game.players), metadata=metadata,
+    )
+
+
+def and_or(
+    game: Game | Any,
+    q_bound: float = 0.02,
+    solver: str = "fast",
+    *,
+    warm_start: Interactions | None = None,
+    **options: Any,
+) -> Interactions:
+    """Sparse AND-OR interactions of a game (or a batch of games).
+
+    Solves, per sample, ``min_{γ, q} Σ_{S≠∅} |I_and(S)| + |I_or(S)|`` subject to
+    ``|q_S| ≤ ζ = q_bound · |v(N) − v(∅)|``, where ``I_and = Möbius(0.5 (v+q) + γ)`` and
+    ``I_or = OR-Möbius(0.5 (v+q) − γ)`` (THEORY.md §0.3; papers A, C, E). Universal matching
+    ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)`` holds for every ``S``;
+    ``result.residual`` reports how well.
+
+    Parameters
+    ----------
+    game : :class:`Game` or array ``(..., 2**n)`` of values ``v(x_S)`` in our bit order.
+    q_bound : relative bound of the noise term ``q`` (0.02 in papers A/B, 0.04 in paper E;
+        0 disables it).
+    solver : ``"fast"`` (default; first-order on the fast transforms, batched, warm-startable),
+        ``"exact"`` (the linear program through HiGHS, n ≤ 10) or ``"sgd"`` (the original
+        research recipe: SGD + momentum, 10× log-decayed learning rate).
+    warm_start : a previous result of the same shape (e.g. the previous checkpoint).
+    **options : passed to the solver (``max_iter``, ``tol``, ``device``, ``lr``, ...).
+
+    Example
+    -------
+    >>> import harsanyi as hs
+    >>> I = hs.and_or([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], q_bound=0.0, solver="exact")
+    >>> I.get_top_k(2), float(I.residual) < 1e-12
+    ([('and', (0, 1), 1.0)], True)
+    """
+    from harsanyi.extract.solvers import solve
+
+    game = _as_game(game)
+    check_players_fit(game.n, 8.0 * 8 * max(1, int(np.prod(game.batch_shape))),
+                      what="the solver's working arrays for this batch")
+    bound = _noise_bound(game.values, q_bound)
+    flat = game.values.reshape(-1, 2**game.n)
+    warm = None
+    if warm_start is not None:
+        if warm_start.and_values.shape != game.values.shape:
+            raise ShapeError(
+                f"warm_start has shape {warm_start.and_values.shape}, the game {game.values.shape}"
+            )
+        warm = warm_start
+    result = solve(flat, bound.reshape(-1), solver=solver, kind="and_or",
+                   warm_start=_flat_result(warm), **options)
+    shape = game.values.shape
+    return _package(
+        game, result.and_values.reshape(shape), result.or_values.reshape(shape),
+        result.q.reshape(shape), bound, result.info, solver=solver, q_bound=q_bound,
+        kind="and_or",
+    )
+
+
+def _flat_result(warm: Interactions | None) -> Any:
+    if warm is None:
+        return None
+    from harsanyi.extract.solvers import SolverResult
+
+    size = 2**warm.n
+    return SolverResult(
+        and_values=warm.and_values.reshape(-1, size), or_values=warm.or_values.reshape(-1, size),
+        q=warm.q.reshape(-1, size), objective=np.asarray(warm.objective).reshape(-1), info={},
+    )
+
+
+def mobius(
+    game: Game | Any, q_bound: float | None = None, solver: str = "fast", **options: Any
+) -> Interactions:
+    """AND-only (Harsanyi) interactions ``I(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(x_T)``.
+
+    With ``q_bound`` (paper E uses 0.04), the noise term ``q`` (``|q_S| ≤ q_bound·|v(N)−v(∅)|``)
+    is chosen to minimise ``Σ_{S≠∅} |I(S)|`` of ``v + q``. ``or_values`` are all zero.
+
+    >>> import harsanyi as hs
+    >>> hs.mobius([0.0, 1.0, 2.0, 5.0]).and_values.tolist()
+    [0.0, 1.0, 2.0, 2.0]
+    """
+    game = _as_game(game)
+    shape = game.values.shape
+    zeros = np.zeros(shape)
+    if not q_bound:
+        return _package(game, mobius_transform(game.values), zeros, zeros,
+                        np.zeros(shape[:-1]), {}, solver="none", q_bound=0.0, kind="and")
+    from harsanyi.extract.solvers import solve
+
+    bound = _noise_bound(game.values, q_bound)
+    result = solve(game.values.reshape(-1, 2**game.n), bound.reshape(-1), solver=solver,
+                   kind="and", **options)
+    return _package(game, result.and_values.reshape(shape), zeros, result.q.reshape(shape),
+                    bound, result.info, solver=solver, q_bound=q_bound, kind="and")

@@ -1,0 +1,116 @@
+"""The :class:`Game`: values ``v(x_S)`` of one or more samples on all ``2**n`` masks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from harsanyi.core.orders import masks_matrix
+from harsanyi.core.transforms import n_players
+from harsanyi.errors import NonFiniteOutputError, ShapeError
+
+__all__ = ["Game"]
+
+
+@dataclass
+class Game:
+    """A cooperative game ``v: 2^N -> R`` per sample, in our bit order.
+
+    ``values`` has shape ``(..., 2**n)``: leading dims are samples (and checkpoints, ...);
+    ``values[..., S]`` is ``v(x_S)`` with player ``i`` present iff bit ``i`` of ``S`` is set.
+
+    Attributes
+    ----------
+    values : float64 array ``(..., 2**n)``
+    players : names of the ``n`` players (default ``"x0", "x1", ...``)
+    metadata : free-form description (model, baseline, reward, target, ...), saved with results
+
+    Example
+    -------
+    >>> g = Game([0.0, 1.0, 1.0, 3.0])      # v(∅)=0, v({0})=v({1})=1, v(N)=3
+    >>> g.n, g.v_empty, g.v_full
+    (2, 0.0, 3.0)
+    """
+
+    values: np.ndarray
+    players: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.values, torch.Tensor):
+            self.values = self.values.detach().to("cpu", torch.float64).numpy()
+        self.values = np.ascontiguousarray(np.asarray(self.values, dtype=np.float64))
+        if self.values.ndim == 0:
+            raise ShapeError("a game needs one value per subset: shape (..., 2**n)")
+        n = n_players(self.values)
+        bad = ~np.isfinite(self.values)
+        if bad.any():
+            where = np.argwhere(bad)[0]
+            raise NonFiniteOutputError(
+                f"the game has a non-finite value {self.values[tuple(where)]} at index "
+                f"{tuple(int(w) for w in where)} (mask {int(where[-1]):#0{n + 2}b} in bit order)"
+            )
+        if not self.players:
+            self.players = [f"x{i}" for i in range(n)]
+        self.players = [str(p) for p in self.players]
+        if len(self.players) != n:
+            raise ShapeError(f"{len(self.players)} player names for n={n} players")
+
+    @property
+    def n(self) -> int:
+        """Number of players."""
+        return n_players(self.values)
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Leading dimensions (samples, checkpoints, ...)."""
+        return tuple(self.values.shape[:-1])
+
+    @property
+    def v_empty(self) -> np.ndarray | float:
+        """``v(x_∅)``, all players masked."""
+        out = self.values[..., 0]
+        return float(out) if out.ndim == 0 else out
+
+    @property
+    def v_full(self) -> np.ndarray | float:
+        """``v(x_N)``, the unmasked input."""
+        out = self.values[..., -1]
+        return float(out) if out.ndim == 0 else out
+
+    def __getitem__(self, index: Any) -> Game:
+        """Select samples: ``game[0]``, ``game[2:5]`` (the subset axis is kept)."""
+        if not isinstance(index, tuple):
+            index = (index,)
+        if len(index) > len(self.batch_shape):
+            raise IndexError("too many indices: the last axis (subsets) cannot be indexed")
+        return Game(self.values[index + (Ellipsis,)], list(self.players), dict(self.metadata))
+
+    def __len__(self) -> int:
+        if not self.batch_shape:
+            raise TypeError("a single-sample game has no len()")
+        return self.batch_shape[0]
+
+    @classmethod
+    def from_function(
+        cls,
+        fn: Callable[[np.ndarray], Any],
+        n: int,
+        players: Sequence[str] | None = None,
+        **metadata: Any,
+    ) -> Game:
+        """Build a game by evaluating ``fn`` on the boolean mask matrix ``(2**n, n)``.
+
+        ``fn`` returns ``(2**n,)`` or ``(2**n, batch...)`` values; batch dims move to the front.
+
+        >>> Game.from_function(lambda m: m[:, 0] & m[:, 1], 2).values.tolist()
+        [0.0, 0.0, 0.0, 1.0]
+        """
+        out = np.asarray(fn(masks_matrix(n)), dtype=np.float64)
+        if out.shape[0] != 2**n:
+            raise ShapeError(f"fn must return 2**n = {2**n} rows; got shape {out.shape}")
+        return cls(np.moveaxis(out, 0, -1), list(players or []), dict(metadata))
