@@ -31,6 +31,11 @@ def _root(
     """harsanyi: interaction primitives of deep networks."""
 
 
+from harsanyi.cli import theory as _theory  # noqa: E402
+
+app.add_typer(_theory.app, name="theory", help="Two-phase model, r-table, fits, sparsity bound.")
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

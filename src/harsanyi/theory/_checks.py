@@ -34,7 +34,9 @@ def check_sigma2(sigma2: Any, *, positive: bool = False, name: str = "sigma2") -
     return arr
 
 
-def check_sets(x: Any, name: str, n: int | None = None, min_ndim: int = 1) -> tuple[np.ndarray, int]:
+def check_sets(
+    x: Any, name: str, n: int | None = None, min_ndim: int = 1
+) -> tuple[np.ndarray, int]:
     """Return ``(float64 array, n)`` for a set-function array of shape ``(..., 2**n)``.
 
     Raises :class:`TheoryInputError` if the last axis is not a power of two, if it disagrees

@@ -9,7 +9,8 @@ closed-form optimum (Theorem 3)::
 
 Structure used here (our derivation, checked against the dense formula in the tests):
 
-* ``(JᵀJ)_{T,T'} = 2^{n-|T∪T'|}``, so ``JᵀJ = ⊗[[2,1],[1,1]]`` and ``JᵀJ x = superset_sum(zeta(x))``;
+* ``(JᵀJ)_{T,T'} = 2^{n-|T∪T'|}``, so ``JᵀJ = ⊗[[2,1],[1,1]]`` and
+  ``JᵀJ x = superset_sum(zeta(x))``;
 * ``2^n diag(c) = 2^n σ² ⊗diag(1, 2)`` is a Kronecker product too.
 
 Both are Kronecker products of the same pair of 2x2 blocks ``(A, B)``, so the generalized
@@ -31,6 +32,7 @@ from typing import Literal
 import numpy as np
 import scipy.linalg
 
+from harsanyi.core.memory import check_players_fit
 from harsanyi.core.orders import order_of_masks, orders_index
 from harsanyi.core.transforms import kron_apply, superset_sum, zeta
 from harsanyi.theory._checks import check_n, check_sets, check_sigma2
@@ -69,6 +71,7 @@ def gram_matrix(n: int) -> np.ndarray:
            [1., 1.]])
     """
     n = check_n(n, high=14)
+    check_players_fit(n, 8.0 * 2**n, what="the dense 2**n x 2**n matrix J^T J")
     idx = np.arange(2**n)
     return np.exp2(n - order_of_masks(n)[idx[:, None] | idx[None, :]]).astype(np.float64)
 
@@ -101,6 +104,7 @@ def M_hat(n: int, sigma2: float, method: Literal["solve", "kron"] = "solve") -> 
     """
     n = check_n(n, high=13)
     s2 = float(check_sigma2(sigma2))
+    check_players_fit(n, 3 * 8.0 * 2**n, what="the dense 2**n x 2**n system of M_hat")
     if method == "kron":
         return TwoPhaseModel(n).w_hat(np.eye(2**n), s2).T.copy()
     if method != "solve":
@@ -136,12 +140,21 @@ class TwoPhaseModel:
         self._v, self._v_inv, self._mu = _kron_factors(self.n)
 
     def filter(self, sigma2: float | np.ndarray) -> np.ndarray:
-        """Spectral filter ``μ_T / (μ_T + 2^n σ²)``, shape ``sigma2.shape + (2^n,)``."""
+        """Spectral filter ``μ_T / (μ_T + 2^n σ²)``, shape ``sigma2.shape + (2^n,)``.
+
+        >>> TwoPhaseModel(2).filter([0.0, 1.0]).shape
+        (2, 4)
+        """
         s2 = check_sigma2(sigma2)
         return self._mu / (self._mu + (2.0**self.n) * s2[..., None])
 
     def to_spectral(self, w_star: np.ndarray) -> np.ndarray:
-        """``K⁻¹ w*`` along the last axis (reuse it over a ``σ²`` grid)."""
+        """``K⁻¹ w*`` along the last axis (reuse it over a ``σ²`` grid).
+
+        >>> m = TwoPhaseModel(2); w = np.array([1.0, 2.0, 3.0, 4.0])
+        >>> bool(np.allclose(m.from_spectral(m.to_spectral(w), 0.0), w))
+        True
+        """
         arr, _ = check_sets(w_star, "w_star", self.n)
         return kron_apply(arr, self._v_inv)
 
@@ -149,9 +162,15 @@ class TwoPhaseModel:
         """``K diag(filter) z``: ``ŵ`` for spectral coefficients ``z`` (from :meth:`to_spectral`).
 
         Output shape ``sigma2.shape + z.shape``.
+
+        >>> m = TwoPhaseModel(2); z = m.to_spectral(np.ones((3, 4)))
+        >>> m.from_spectral(z, [0.1, 1.0]).shape
+        (2, 3, 4)
         """
+        s_shape = check_sigma2(sigma2).shape
+        copies = int(np.prod(s_shape, dtype=np.int64)) * (z.size >> self.n)
+        check_players_fit(self.n, 2 * 8.0 * copies, what=f"{copies} vectors w_hat")
         filt = self.filter(sigma2)
-        s_shape = filt.shape[:-1]
         filt = filt.reshape(s_shape + (1,) * (z.ndim - 1) + (2**self.n,))
         return kron_apply(filt * z, self._v)
 
@@ -159,6 +178,9 @@ class TwoPhaseModel:
         """``ŵ = M̂(σ²) w*`` (paper A, Theorem 3) for ``w*`` of shape ``(..., 2^n)``.
 
         The result has shape ``sigma2.shape + w_star.shape`` (``σ²`` axes first).
+
+        >>> TwoPhaseModel(3).w_hat(np.ones((5, 8)), np.logspace(-3, 0, 4)).shape
+        (4, 5, 8)
         """
         return self.from_spectral(self.to_spectral(w_star), sigma2)
 
@@ -167,6 +189,9 @@ class TwoPhaseModel:
 
         By Theorem 4 every row of a given order has the same norm, so one representative per
         order suffices. Row ``T`` is ``(K⁻ᵀ F Kᵀ e_T)ᵀ``, computed with two butterflies.
+
+        >>> TwoPhaseModel(3).row_norms(0.0)
+        array([1., 1., 1., 1.])
         """
         n = self.n
         reps = np.array([ix[0] for ix in orders_index(n)])
@@ -178,7 +203,11 @@ class TwoPhaseModel:
         return np.linalg.norm(rows, axis=-1)
 
     def r_ratios(self, sigma2: float | np.ndarray) -> np.ndarray:
-        """``r^(k) = ‖m̂_T‖ / ‖m̂_T'‖``, ``|T| = k``, ``|T'| = k+1``, ``k = 1..n-1`` (Fig. 3)."""
+        """``r^(k) = ‖m̂_T‖ / ‖m̂_T'‖``, ``|T| = k``, ``|T'| = k+1``, ``k = 1..n-1`` (Fig. 3).
+
+        >>> bool(np.all(TwoPhaseModel(4).r_ratios(0.1) > 1))
+        True
+        """
         norms = self.row_norms(sigma2)
         return norms[..., 1:-1] / norms[..., 2:]
 
