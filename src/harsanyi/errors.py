@@ -13,6 +13,7 @@ __all__ = [
     "ConfigMismatchError",
     "CheckpointError",
     "TheoryInputError",
+    "DataFormatError",
 ]
 
 
@@ -54,3 +55,7 @@ class CheckpointError(HarsanyiError, ValueError):
 
 class TheoryInputError(HarsanyiError, ValueError):
     """Bad input to a theory model (negative sigma2, empty salient set, mismatched n...)."""
+
+
+class DataFormatError(HarsanyiError, ValueError):
+    """A data file exists but is not in the expected format (corrupt, truncated, wrong kind)."""

@@ -14,7 +14,9 @@ from torch import nn
 __all__ = ["ResNet20", "VGG11", "resnet20", "vgg11"]
 
 #: VGG-11 ("configuration A"): conv widths, "M" = 2×2 max-pool.
-VGG11_CONFIG: tuple[int | str, ...] = (64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M")
+VGG11_CONFIG: tuple[int | str, ...] = (
+    64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"
+)
 
 
 def _scaled(channels: int, width: float) -> int:
@@ -90,7 +92,9 @@ class ResNet20(nn.Module):
     @staticmethod
     def _stage(c_in: int, c_out: int, stride: int) -> nn.Sequential:
         return nn.Sequential(
-            _BasicBlock(c_in, c_out, stride), _BasicBlock(c_out, c_out, 1), _BasicBlock(c_out, c_out, 1)
+            _BasicBlock(c_in, c_out, stride),
+            _BasicBlock(c_out, c_out, 1),
+            _BasicBlock(c_out, c_out, 1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -153,6 +157,9 @@ class VGG11(nn.Module):
         self.classifier = nn.Sequential(
             nn.Linear(c_in, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, n_classes)
         )
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, n_classes)`` of images ``(B, C, H, W)``."""
@@ -160,21 +167,29 @@ class VGG11(nn.Module):
         return self.classifier(self.pool(x).flatten(1))
 
 
-def resnet20(in_channels: int = 3, n_classes: int = 10, width: float = 1.0, image_size: int = 32,
-             **kw: object) -> ResNet20:
+def resnet20(
+    in_channels: int = 3, n_classes: int = 10, width: float = 1.0, image_size: int = 32
+) -> ResNet20:
     """ResNet-20 (see :class:`ResNet20`).
 
     >>> resnet20(3, 10, width=0.25)(torch.zeros(1, 3, 32, 32)).shape
     torch.Size([1, 10])
     """
-    return ResNet20(in_channels, n_classes, width=width, image_size=image_size, **kw)  # type: ignore[arg-type]
+    return ResNet20(in_channels, n_classes, width=width, image_size=image_size)
 
 
-def vgg11(in_channels: int = 3, n_classes: int = 10, width: float = 0.25, image_size: int = 32,
-          **kw: object) -> VGG11:
+def vgg11(
+    in_channels: int = 3,
+    n_classes: int = 10,
+    width: float = 0.25,
+    image_size: int = 32,
+    batch_norm: bool = True,
+    hidden: int | None = None,
+) -> VGG11:
     """VGG-11 (see :class:`VGG11`).
 
-    >>> vgg11(1, 10, width=0.125, image_size=28)(torch.zeros(1, 1, 28, 28)).shape
+    >>> vgg11(1, 10, width=0.125, image_size=28).eval()(torch.zeros(1, 1, 28, 28)).shape
     torch.Size([1, 10])
     """
-    return VGG11(in_channels, n_classes, width=width, image_size=image_size, **kw)  # type: ignore[arg-type]
+    return VGG11(in_channels, n_classes, width=width, image_size=image_size,
+                 batch_norm=batch_norm, hidden=hidden)

@@ -79,19 +79,19 @@ class MLP(nn.Module):
         return self.head(self.feature(self.body(x)))
 
 
-def mlp5(in_features: int, n_classes: int, width: int = 100, **kw: object) -> MLP:
+def mlp5(in_features: int, n_classes: int, width: int = 100, batch_norm: bool = False) -> MLP:
     """MLP-5: five linear layers of ``width`` (default 100) units with ReLU.
 
     >>> mlp5(30, 2)(torch.zeros(1, 30)).shape
     torch.Size([1, 2])
     """
-    return MLP(in_features, n_classes, n_layers=5, width=width, **kw)  # type: ignore[arg-type]
+    return MLP(in_features, n_classes, n_layers=5, width=width, batch_norm=batch_norm)
 
 
-def mlp8(in_features: int, n_classes: int, width: int = 100, **kw: object) -> MLP:
+def mlp8(in_features: int, n_classes: int, width: int = 100, batch_norm: bool = False) -> MLP:
     """MLP-8: eight linear layers of ``width`` (default 100) units with ReLU.
 
     >>> mlp8(30, 2)(torch.zeros(1, 30)).shape
     torch.Size([1, 2])
     """
-    return MLP(in_features, n_classes, n_layers=8, width=width, **kw)  # type: ignore[arg-type]
+    return MLP(in_features, n_classes, n_layers=8, width=width, batch_norm=batch_norm)

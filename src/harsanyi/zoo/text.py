@@ -70,8 +70,9 @@ class TextCNN(_TextModel):
     """Kim-style CNN: embeddings, parallel 1-D convs (``kernel_sizes``, ``channels`` each, ReLU),
     max over time, a hidden linear layer with ReLU, a linear output layer.
 
-    ``feature`` is the max-pooled vector ``(B, channels·len(kernel_sizes))``. Sequences shorter
-    than the largest kernel are right-padded with zero embeddings inside ``forward``.
+    The convs are "full" (``k - 1`` zero embeddings on both ends), so every window that
+    touches the sentence counts and any length works. ``feature`` is the max-pooled vector
+    ``(B, channels·len(kernel_sizes))``.
 
     Example
     -------
@@ -93,10 +94,14 @@ class TextCNN(_TextModel):
     ) -> None:
         super().__init__(vocab_size, embed_dim, n_classes, pad_id)
         self.kernel_sizes = tuple(int(k) for k in kernel_sizes)
-        self.convs = nn.ModuleList(nn.Conv1d(embed_dim, channels, k) for k in self.kernel_sizes)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(embed_dim, channels, k, padding=k - 1) for k in self.kernel_sizes
+        )
         self.feature = nn.Identity()
         self.head = nn.Sequential(
-            nn.Linear(channels * len(self.kernel_sizes), hidden), nn.ReLU(), nn.Linear(hidden, n_classes)
+            nn.Linear(channels * len(self.kernel_sizes), hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, n_classes),
         )
 
     def forward(
@@ -105,21 +110,19 @@ class TextCNN(_TextModel):
         inputs_embeds: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits ``(B, n_classes)``; windows made only of masked-out positions
-        (``attention_mask == 0``) are left out of the max over time."""
+        """Logits ``(B, n_classes)``. Masked-out positions (``attention_mask == 0``) read as
+        zero embeddings and windows made only of them are left out of the max over time, so
+        the output does not depend on how much padding follows or precedes the sentence."""
         x, mask = self._inputs(input_ids, inputs_embeds, attention_mask)
-        short = max(self.kernel_sizes) - x.shape[1]
-        if short > 0:
-            x = nn.functional.pad(x, (0, 0, 0, short))
-            if mask is not None:
-                mask = nn.functional.pad(mask, (0, short))
+        if mask is not None:  # masked positions read as padding (zero embeddings)
+            x = x * mask.to(x.dtype).unsqueeze(-1)
         x = x.transpose(1, 2)  # (B, E, L)
         pooled = []
-        for k, conv in zip(self.kernel_sizes, self.convs):
-            h = torch.relu(conv(x))  # (B, C, L - k + 1)
+        for k, conv in zip(self.kernel_sizes, self.convs, strict=True):
+            h = torch.relu(conv(x))  # (B, C, L + k - 1): every window touching the sentence
             if mask is not None:
                 # a window counts if it covers at least one real token
-                m = mask.to(h.dtype).unsqueeze(1)
+                m = nn.functional.pad(mask.to(h.dtype).unsqueeze(1), (k - 1, k - 1))
                 valid = nn.functional.max_pool1d(m, k, stride=1) > 0
                 h = h.masked_fill(~valid, float("-inf"))
             pooled.append(h.amax(dim=-1))
@@ -172,8 +175,12 @@ class LSTMClassifier(_TextModel):
         attention_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Logits ``(B, n_classes)`` from the top hidden state at the last position with
-        ``attention_mask == 1`` (the last position when no mask is given)."""
+        ``attention_mask == 1`` (the last position when no mask is given). Masked positions
+        read as zero embeddings (like padding); those after the last real token do not matter
+        (the LSTM is causal), those before it do, as left padding does."""
         x, mask = self._inputs(input_ids, inputs_embeds, attention_mask)
+        if mask is not None:
+            x = x * mask.to(x.dtype).unsqueeze(-1)
         for i, layer in enumerate(self.lstms):
             x, _ = layer(x)
             if i == self._feature_after:

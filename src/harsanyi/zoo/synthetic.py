@@ -1,0 +1,217 @@
+"""A synthetic tabular task whose label is a known AND-OR formula of binary features.
+
+The score is a sum of weighted AND and OR terms,
+``s(x) = b + Σ_T a_T · ∧_{i∈T} x_i + Σ_T o_T · ∨_{i∈T} x_i`` with ``x ∈ {0,1}^n``, and the label
+is ``1[s(x) > 0]`` (or, with ``label_mode="bernoulli"``, drawn with probability
+``sigmoid(s(x) / temperature)``, so that a calibrated model's log-odds approximate ``s``).
+With the zero baseline the score's own AND-OR interactions are known exactly
+(:meth:`AndOrFormula.planted_interactions`), which is what extraction tests check against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from harsanyi.errors import ShapeError
+from harsanyi.zoo.datasets import Dataset
+
+__all__ = ["AndOrFormula", "DEFAULT_FORMULA", "make_and_or_task"]
+
+Terms = dict[tuple[int, ...], float]
+
+
+@dataclass(frozen=True)
+class AndOrFormula:
+    """``s(x) = bias + Σ_T and_terms[T]·∧_{i∈T} x_i + Σ_T or_terms[T]·∨_{i∈T} x_i``.
+
+    Terms are tuples of feature indices (0-based). On inputs in ``[0, 1]`` the AND of ``T`` is
+    ``Π_{i∈T} x_i`` and the OR is ``1 - Π_{i∈T} (1 - x_i)``, which agree with the logic on
+    ``{0, 1}``.
+
+    Example
+    -------
+    >>> f = AndOrFormula(3, and_terms={(0, 1): 2.0}, or_terms={(1, 2): 1.0}, bias=-1.5)
+    >>> f.score(np.array([[1, 1, 0], [1, 0, 0], [0, 0, 1]])).tolist()
+    [1.5, -1.5, -0.5]
+    >>> f.labels(np.array([[1, 1, 0], [0, 0, 1]])).tolist()
+    [1, 0]
+    >>> str(f)
+    's(x) = -1.5 + 2·(x0 ∧ x1) + 1·(x1 ∨ x2)'
+    """
+
+    n_features: int
+    and_terms: Terms = field(default_factory=dict)
+    or_terms: Terms = field(default_factory=dict)
+    bias: float = 0.0
+
+    def __post_init__(self) -> None:
+        for kind, terms in (("AND", self.and_terms), ("OR", self.or_terms)):
+            for T in terms:
+                if not T or len(set(T)) != len(T):
+                    raise ValueError(
+                        f"{kind} term {T!r} must be a non-empty tuple of distinct indices"
+                    )
+                if min(T) < 0 or max(T) >= self.n_features:
+                    raise ValueError(
+                        f"{kind} term {T!r} uses a feature outside 0..{self.n_features - 1}"
+                    )
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        """``s(x)`` for each row of ``X`` ``(N, n_features)`` with entries in ``[0, 1]``."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ShapeError(f"X must be (N, {self.n_features}), got {X.shape}")
+        s = np.full(len(X), float(self.bias))
+        for T, w in self.and_terms.items():
+            s += w * X[:, list(T)].prod(axis=1)
+        for T, w in self.or_terms.items():
+            s += w * (1.0 - (1.0 - X[:, list(T)]).prod(axis=1))
+        return s
+
+    def labels(self, X: np.ndarray) -> np.ndarray:
+        """``1[s(x) > 0]`` as int64."""
+        return (self.score(X) > 0).astype(np.int64)
+
+    def planted_interactions(self, x: np.ndarray) -> tuple[Terms, Terms]:
+        """Exact AND and OR interactions of ``v(S) = s(x_S)`` for a binary sample ``x``, where
+        ``x_S`` keeps the features in ``S`` and sets the others to the baseline 0.
+
+        An AND term ``T`` contributes ``a_T`` to ``I_and(T)`` when all its features are 1 in
+        ``x``; an OR term contributes ``o_T`` to ``I_or(T')`` with ``T' = {i ∈ T: x_i = 1}``
+        (reported on the AND side when ``|T'| = 1``, nothing when ``T'`` is empty). The key
+        ``()`` of the AND dict holds ``I_and(∅) = v(∅) = bias``. Then for every ``S``:
+        ``v(S) = Σ_{T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)`` (universal matching).
+
+        >>> f = AndOrFormula(4, {(0, 1): 2.0}, {(1, 2, 3): 1.0}, bias=-1.0)
+        >>> f.planted_interactions(np.array([1, 1, 0, 1]))
+        ({(): -1.0, (0, 1): 2.0}, {(1, 3): 1.0})
+        """
+        x = np.asarray(x)
+        if x.shape != (self.n_features,):
+            raise ShapeError(f"x must have shape ({self.n_features},), got {x.shape}")
+        if not np.isin(x, (0, 1)).all():
+            raise ValueError("planted interactions are exact only for binary samples (0/1)")
+        and_out: Terms = {(): float(self.bias)}
+        or_out: Terms = {}
+        for T, w in self.and_terms.items():
+            if all(x[i] == 1 for i in T):
+                key = tuple(sorted(T))
+                and_out[key] = and_out.get(key, 0.0) + float(w)
+        for T, w in self.or_terms.items():
+            on = tuple(sorted(i for i in T if x[i] == 1))
+            if on:
+                target = and_out if len(on) == 1 else or_out
+                target[on] = target.get(on, 0.0) + float(w)
+        return and_out, or_out
+
+    def __str__(self) -> str:
+        def fmt(w: float) -> str:
+            return f"{w:g}"
+
+        parts = [fmt(self.bias)]
+        for T, w in self.and_terms.items():
+            parts.append(f"{fmt(w)}·({' ∧ '.join(f'x{i}' for i in T)})")
+        for T, w in self.or_terms.items():
+            parts.append(f"{fmt(w)}·({' ∨ '.join(f'x{i}' for i in T)})")
+        return "s(x) = " + " + ".join(parts)
+
+    @classmethod
+    def random(
+        cls,
+        n_features: int = 10,
+        n_and: int = 2,
+        n_or: int = 2,
+        orders: tuple[int, int] = (2, 3),
+        seed: int = 0,
+    ) -> AndOrFormula:
+        """A random formula with disjoint terms of ``orders[0]..orders[1]`` features, weights
+        ``±U(1, 3)`` and a bias halfway between two score levels that balances the classes
+        best on random binary inputs (so no input scores exactly 0).
+
+        >>> f = AndOrFormula.random(10, seed=0)
+        >>> len(f.and_terms), len(f.or_terms)
+        (2, 2)
+        """
+        rng = np.random.default_rng(seed)
+        lo, hi = orders
+        if not 1 <= lo <= hi:
+            raise ValueError(f"orders must satisfy 1 <= min <= max, got {orders}")
+        if (n_and + n_or) * lo > n_features:
+            raise ValueError(
+                f"{n_and} AND + {n_or} OR disjoint terms of at least {lo} features need "
+                f"{(n_and + n_or) * lo} features, only {n_features} available"
+            )
+        sizes = rng.integers(lo, hi + 1, size=n_and + n_or)
+        while sizes.sum() > n_features:  # shrink the largest terms until they fit
+            sizes[int(np.argmax(sizes))] -= 1
+        perm = rng.permutation(n_features)
+        terms, start = [], 0
+        for size in sizes:
+            terms.append(tuple(sorted(int(i) for i in perm[start : start + size])))
+            start += size
+        signs = rng.choice([-1.0, 1.0], size=len(terms))
+        weights = [float(w) for w in rng.uniform(1.0, 3.0, size=len(terms)) * signs]
+        ands = dict(zip(terms[:n_and], weights[:n_and], strict=True))
+        ors = dict(zip(terms[n_and:], weights[n_and:], strict=True))
+        f = cls(n_features, ands, ors, 0.0)
+        scores = f.score(rng.integers(0, 2, size=(4096, n_features)))
+        levels = np.unique(scores)
+        if len(levels) < 2:
+            return f
+        cuts = (levels[:-1] + levels[1:]) / 2  # thresholds between score levels: no ties
+        balance = [abs((scores > c).mean() - 0.5) for c in cuts]
+        return cls(n_features, ands, ors, -float(cuts[int(np.argmin(balance))]))
+
+
+#: The default task: ``s(x) = -2.5 + 2·(x0∧x1) + 3·(x2∧x3∧x4) + 2·(x5∨x6) + 1.5·(x7∨x8)``,
+#: ``x9`` is a distractor; about 70% positives at ``p = 0.5`` and no ties at ``s = 0``.
+DEFAULT_FORMULA = AndOrFormula(
+    10, and_terms={(0, 1): 2.0, (2, 3, 4): 3.0}, or_terms={(5, 6): 2.0, (7, 8): 1.5}, bias=-2.5
+)
+
+
+def make_and_or_task(
+    n_samples: int = 2000,
+    formula: AndOrFormula | None = None,
+    p: float = 0.5,
+    label_mode: str = "threshold",
+    temperature: float = 1.0,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+) -> Dataset:
+    """Binary features ``x_i ~ Bernoulli(p)`` (i.i.d., seeded) labelled by an AND-OR formula.
+
+    ``label_mode="threshold"``: ``y = 1[s(x) > 0]``; ``"bernoulli"``:
+    ``y ~ Bernoulli(sigmoid(s(x) / temperature))``. Features stay 0/1 (not standardised) so that
+    the zero baseline means "feature absent". The formula is in ``metadata["formula"]``.
+
+    >>> ds = make_and_or_task(200, seed=0)
+    >>> f = ds.metadata["formula"]
+    >>> bool((f.labels(ds.X_train) == ds.y_train).all()), ds.n_features
+    (True, 10)
+    """
+    f = DEFAULT_FORMULA if formula is None else formula
+    if label_mode not in ("threshold", "bernoulli"):
+        raise ValueError(f"label_mode must be 'threshold' or 'bernoulli', got {label_mode!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p}")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n_samples, f.n_features)) < p).astype(np.float32)
+    if label_mode == "threshold":
+        y = f.labels(X)
+    else:
+        prob = 1.0 / (1.0 + np.exp(-f.score(X) / temperature))
+        y = (rng.random(n_samples) < prob).astype(np.int64)
+    n_test = max(1, int(round(test_fraction * n_samples)))
+    return Dataset(
+        X[n_test:], y[n_test:], X[:n_test], y[:n_test],
+        feature_names=[f"x{i}" for i in range(f.n_features)],
+        class_names=["negative", "positive"],
+        name="and_or",
+        metadata={"formula": f, "p": p, "label_mode": label_mode, "temperature": temperature,
+                  "seed": seed},
+    )
