@@ -8,6 +8,6 @@
 
 from harsanyi._version import __version__
 from harsanyi.extract import Interactions, and_or, mobius
-from harsanyi.games import Game
+from harsanyi.games import Game, model_game
 
-__all__ = ["Game", "Interactions", "__version__", "and_or", "mobius"]
+__all__ = ["Game", "Interactions", "__version__", "and_or", "mobius", "model_game"]

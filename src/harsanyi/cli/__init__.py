@@ -32,8 +32,13 @@ def _root(
 
 
 from harsanyi.cli import theory as _theory  # noqa: E402
+from harsanyi.cli.explain import explain as _explain  # noqa: E402
+from harsanyi.cli.report import report as _report  # noqa: E402
 
 app.add_typer(_theory.app, name="theory", help="Two-phase model, r-table, fits, sparsity bound.")
+
+app.command("explain")(_explain)
+app.command("report")(_report)
 
 
 def main() -> None:

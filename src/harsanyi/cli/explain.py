@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import sys
 import warnings
 from pathlib import Path
 from typing import Annotated, Any
@@ -89,15 +88,10 @@ def _keyvals(body: str) -> dict[str, str]:
 
 
 def _pair(text: str, what: str) -> tuple[int, int]:
-    try:
-        vals = [int(v) for v in text.lower().split("x")]
-    except ValueError:
-        raise CLIError(f"{what} must be R or RxC; got {text!r}") from None
-    if len(vals) == 1:
-        return vals[0], vals[0]
-    if len(vals) == 2:
-        return vals[0], vals[1]
-    raise CLIError(f"{what} must be R or RxC; got {text!r}")
+    parts = text.lower().split("x")
+    if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
+        raise CLIError(f"{what} must be R or RxC; got {text!r}")
+    return int(parts[0]), int(parts[-1])
 
 
 def parse_players(spec: str, column_names: list[str] | None = None) -> Players:
@@ -414,6 +408,3 @@ def explain(
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(code=2) from None
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(typer.run(explain))

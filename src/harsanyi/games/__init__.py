@@ -1,5 +1,47 @@
 """Games: the values v(x_S) of a model on all 2**n masked versions of its input."""
 
+from harsanyi.games.baselines import (
+    Baseline,
+    GroupCenter,
+    Mean,
+    PerPlayer,
+    TauShrink,
+    TokenBaseline,
+    resolve_baseline,
+)
+from harsanyi.games.evaluate import evaluate_masked
 from harsanyi.games.game import Game
+from harsanyi.games.model_game import model_game
+from harsanyi.games.players import (
+    Columns,
+    ElementMasks,
+    Groups,
+    Patches,
+    Players,
+    Tokens,
+    owner_map,
+)
+from harsanyi.games.rewards import REWARDS, resolve_target, reward_from_outputs
 
-__all__ = ["Game"]
+__all__ = [
+    "REWARDS",
+    "Baseline",
+    "Columns",
+    "ElementMasks",
+    "Game",
+    "GroupCenter",
+    "Groups",
+    "Mean",
+    "Patches",
+    "PerPlayer",
+    "Players",
+    "TauShrink",
+    "TokenBaseline",
+    "Tokens",
+    "evaluate_masked",
+    "model_game",
+    "owner_map",
+    "resolve_baseline",
+    "resolve_target",
+    "reward_from_outputs",
+]

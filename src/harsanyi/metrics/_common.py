@@ -1,0 +1,53 @@
+"""Shared helpers of the metrics: unpacking inputs, per-order sums."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from harsanyi.core.orders import order_of_masks
+from harsanyi.core.transforms import n_players
+from harsanyi.errors import ShapeError
+
+
+def split(and_values: Any, or_values: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(and_values, or_values)`` as float64 arrays; an :class:`Interactions` (or anything with
+    ``and_values`` / ``or_values``) may be passed as the first argument."""
+    if hasattr(and_values, "and_values"):
+        if or_values is not None:
+            raise ValueError("pass either an Interactions object or the two arrays, not both")
+        obj = and_values
+        and_values, or_values = obj.and_values, obj.or_values
+    a = np.asarray(and_values, dtype=np.float64)
+    n_players(a)
+    if or_values is None:
+        return a, None
+    o = np.asarray(or_values, dtype=np.float64)
+    if o.shape != a.shape:
+        raise ShapeError(f"or_values has shape {o.shape}, and_values {a.shape}")
+    return a, o
+
+
+def pooled(and_values: np.ndarray, or_values: np.ndarray | None) -> np.ndarray:
+    """AND and OR concatenated along the last axis, ``I_and(∅)`` (which carries ``v(∅)``, not an
+    interaction) set to 0: ``(..., 2**(n+1))`` (``(..., 2**n)`` without OR values)."""
+    a = and_values.copy()
+    a[..., 0] = 0.0
+    if or_values is None:
+        return a
+    o = or_values.copy()
+    o[..., 0] = 0.0
+    return np.concatenate([a, o], axis=-1)
+
+
+def order_onehot(n: int) -> np.ndarray:
+    """``(2**n, n+1)`` matrix with a 1 at ``(S, |S|)``: ``x @ order_onehot(n)`` sums by order."""
+    out = np.zeros((2**n, n + 1))
+    out[np.arange(2**n), order_of_masks(n)] = 1.0
+    return out
+
+
+def by_order(x: np.ndarray) -> np.ndarray:
+    """Sum ``x`` ``(..., 2**n)`` over the subsets of each order: ``(..., n+1)``."""
+    return x @ order_onehot(n_players(x))
