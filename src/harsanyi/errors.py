@@ -14,6 +14,7 @@ __all__ = [
     "CheckpointError",
     "TheoryInputError",
     "DataFormatError",
+    "ReportFolderError",
 ]
 
 
@@ -59,3 +60,7 @@ class TheoryInputError(HarsanyiError, ValueError):
 
 class DataFormatError(HarsanyiError, ValueError):
     """A data file exists but is not in the expected format (corrupt, truncated, wrong kind)."""
+
+
+class ReportFolderError(HarsanyiError, FileExistsError):
+    """The output folder exists and is not a harsanyi report (or is not a folder at all)."""

@@ -5,6 +5,10 @@ Registered by the main app as ``app.command("monitor")(monitor)``. Example::
     harsanyi monitor runs/mlp5 --out runs/mlp5-interactions --data zoo:breast_cancer \\
         --label-noise 0.05 --players 0-9 --train-samples 16 --test-samples 16 --workers 2
 
+Work runs as (checkpoint × sample batch) tasks on a local process pool by default, on a new
+Dask ``LocalCluster`` with ``--workers N``, or on a running Dask scheduler with
+``--scheduler tcp://host:port``.
+
 The data is ``zoo:NAME`` (a :func:`harsanyi.zoo.get_dataset` name; default: the dataset of a
 zoo training run's manifest), an ``.npz`` (``X_train, y_train, X_test, y_test`` or ``X, y``),
 an ``.npy`` of inputs (labels from ``--labels``), a ``.pt`` (a tensor, an ``(X, y)`` pair or a
@@ -223,14 +227,17 @@ def monitor(
     resume: Annotated[bool, typer.Option(
         help="Continue the run stored at --out (finished checkpoints are kept).")] = False,
     workers: Annotated[int | None, typer.Option(
-        help="Worker processes (with --executor dask: start a LocalCluster of N workers).")
-    ] = None,
+        help="Start a Dask LocalCluster of N worker processes (with --executor process: the "
+        "size of the local pool).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Address of a running Dask scheduler to join (tcp://host:port).")] = None,
-    executor: Annotated[str, typer.Option(help="serial, process or dask.")] = "process",
+    executor: Annotated[str | None, typer.Option(
+        help="serial, process or dask (default: a local process pool; dask with --workers or "
+        "--scheduler).")] = None,
     connect_timeout: Annotated[float, typer.Option(
         help="Seconds to wait for --scheduler before giving up.")] = 5.0,
-    device: Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, ...")] = None,
+    device: Annotated[str | None, typer.Option(
+        help="cpu, cuda, cuda:1, ... or auto (a GPU when available).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Compute the interactions of fixed train/test samples at every checkpoint of a run."""
@@ -272,6 +279,8 @@ def monitor(
             baseline_data=d["train_data"] if baselines == "mean" else None,
             source=f"folder:{checkpoints.resolve()}", metadata={"data": d["name"], "seed": seed},
         )
+        if executor is None:
+            executor = "dask" if (workers is not None or scheduler is not None) else "process"
         store = mon.run(checkpoints, executor=executor, workers=workers, scheduler=scheduler,
                         progress=progress, connect_timeout=connect_timeout)
     except (HarsanyiError, ValueError, KeyError) as err:

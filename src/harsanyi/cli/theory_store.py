@@ -1,0 +1,237 @@
+"""``harsanyi theory fit|sparsity|groups|disentangle RUN`` on a run store (``harsanyi monitor``).
+
+:func:`register` puts these commands into the ``theory`` sub-app: ``fit`` and ``sparsity``
+replace the file-based ones and keep their behaviour for a folder of ``.npz`` files or one
+file (they call :func:`harsanyi.cli.theory.fit` / ``sparsity``); a run store goes through
+:mod:`harsanyi.theory.from_store`, which also writes the result to ``RUN/analysis/`` for
+``harsanyi report``. ``groups`` and ``disentangle`` work on run stores only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from harsanyi.cli import theory as base
+from harsanyi.errors import HarsanyiError, TheoryInputError
+
+__all__ = ["register", "fit", "sparsity", "groups", "disentangle"]
+
+_SPLIT_HELP = "Samples of a run store: all | train | test | auto (test when there are any)."
+
+
+def register(app: typer.Typer) -> None:
+    """Add (or replace) ``fit``, ``sparsity``, ``groups`` and ``disentangle`` in ``app``.
+
+    >>> app = typer.Typer()
+    >>> register(app); register(app)
+    >>> sorted(c.name for c in app.registered_commands)
+    ['disentangle', 'fit', 'groups', 'sparsity']
+    """
+    ours = {"fit": fit, "sparsity": sparsity, "groups": groups, "disentangle": disentangle}
+    app.registered_commands = [c for c in app.registered_commands if c.name not in ours]
+    for name, fn in ours.items():
+        app.command(name)(fn)
+
+
+def _start(text: str) -> int | str:
+    t = text.strip().lower()
+    if t in ("boundary", "first"):
+        return t
+    try:
+        return int(t)
+    except ValueError:
+        raise TheoryInputError(f"--start is an epoch, 'boundary' or 'first'; got {text!r}") \
+            from None
+
+
+def fit(
+    path: Annotated[Path, typer.Argument(help="A run store, or a folder of interactions files "
+                                         "(one per checkpoint).")],
+    pattern: Annotated[str, typer.Option(help="Glob of the checkpoint files (folder only).")]
+    = "*.npz",
+    ratio: Annotated[float, typer.Option(help="Salience ratio: τ = ratio·E|v(N)−v(∅)|.")] = 0.03,
+    grid_min: Annotated[float, typer.Option(help="Smallest σ² of the log grid.")] = 1e-6,
+    grid_max: Annotated[float, typer.Option(help="Largest σ² of the log grid.")] = 10.0,
+    grid_points: Annotated[int, typer.Option(help="Number of σ² grid points.")] = 200,
+    monotone: Annotated[str, typer.Option(help="σ² constraint over time: none|isotonic|dp.")]
+    = "isotonic",
+    distance: Annotated[str, typer.Option(help="Distance between distributions: l1|l2.")] = "l1",
+    final: Annotated[int, typer.Option(help="Index of the checkpoint that defines w*.")] = -1,
+    first: Annotated[int, typer.Option(help="First checkpoint index to match (folder only).")]
+    = 0,
+    start: Annotated[str, typer.Option(help="Run store: first epoch matched, 'boundary' (the "
+                                       "detected phase-2 start) or 'first'.")] = "boundary",
+    split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "auto",
+    and_only: Annotated[bool, typer.Option(help="Ignore OR interactions.")] = False,
+    save: Annotated[bool, typer.Option(help="Run store: write RUN/analysis/theory.npz.")] = True,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the fit as JSON "
+                                                  "here.")] = None,
+) -> None:
+    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t) (THEORY.md §A.5)."""
+    from harsanyi.theory import log_grid
+    from harsanyi.theory.from_store import fit_run, is_run_store
+
+    if not is_run_store(path):
+        return base.fit(path, pattern=pattern, ratio=ratio, grid_min=grid_min,
+                        grid_max=grid_max, grid_points=grid_points, monotone=monotone,
+                        distance=distance, final=final, first=first, and_only=and_only,
+                        json_out=json_out)
+    try:
+        result = fit_run(path, start=_start(start), final=final, split=split,  # type: ignore[arg-type]
+                         and_only=and_only, save=save, ratio=ratio, monotone=monotone,
+                         distance=distance, grid=log_grid(grid_min, grid_max, grid_points))
+    except (HarsanyiError, ValueError) as err:
+        raise base._fail(err) from err
+    table = Table(title=f"two-phase fit of {path} ({len(result.checkpoints)} checkpoints, "
+                  f"monotone={monotone})")
+    for col in ("checkpoint", "σ²", "σ² (raw)", "error", "I_real k=1..", "I_theo k=1.."):
+        table.add_column(col, justify="right" if "σ" in col or col == "error" else "left")
+    for i, row in enumerate(result.as_rows()):
+        table.add_row(str(row["checkpoint"]), f"{row['sigma2']:.3g}", f"{row['sigma2_raw']:.3g}",
+                      f"{row['error']:.3f}", base._fmt_dist(result.real[i]),
+                      base._fmt_dist(result.theo[i]))
+    base._OUT.print(table)
+    if save:
+        base._OUT.print(f"saved to {path / 'analysis' / 'theory.npz'}")
+    if json_out is not None:
+        import json
+
+        Path(json_out).write_text(json.dumps({
+            "checkpoints": result.checkpoints, "sigma2": result.sigma2.tolist(),
+            "sigma2_raw": result.sigma2_raw.tolist(), "error": result.error.tolist(),
+            "real": result.real.tolist(), "theo": result.theo.tolist(),
+            "monotone": result.monotone, "distance": result.distance}, indent=2))
+
+
+def sparsity(
+    path: Annotated[Path, typer.Argument(help="A run store, or an interactions file.")],
+    tau_ratio: Annotated[float, typer.Option(help="τ = tau_ratio · max_S |I(S)| per sample.")]
+    = 0.05,
+    m: Annotated[str, typer.Option("--M", help="Highest order kept: an integer, 'n-1' or "
+                                   "'auto'.")] = "n-1",
+    p_method: Annotated[str, typer.Option(help="p estimator: ref (order 1) | all_pairs.")]
+    = "ref",
+    vn_threshold: Annotated[float | None, typer.Option(help="Keep samples with v(N)−v(∅) "
+                                                       "above this.")] = None,
+    monotone_filter: Annotated[bool, typer.Option(help="Only samples satisfying "
+                                                  "Assumption 2.")] = True,
+    k1_trick: Annotated[bool, typer.Option(help="Paper code's trick: A^(1)/ū^(1) := n.")]
+    = True,
+    delta_bound: Annotated[bool, typer.Option(help="Use δ_bound (paper code) instead of δ.")]
+    = True,
+    per_sample: Annotated[bool, typer.Option(help="Also print one row per sample.")] = False,
+    epoch: Annotated[int | None, typer.Option(help="Run store: checkpoint (default the "
+                                              "last).")] = None,
+    split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
+    interactions: Annotated[str, typer.Option(help="Run store: harsanyi (AND-only Möbius of "
+                                              "the stored values, paper E) | and (the stored "
+                                              "AND part).")] = "harsanyi",
+) -> None:
+    """Paper E's bound on the number of salient interactions beside the real count (Table 2)."""
+    from harsanyi.theory.from_store import is_run_store, sparsity_run
+
+    if not is_run_store(path):
+        return base.sparsity(path, tau_ratio=tau_ratio, m=m, p_method=p_method,
+                             vn_threshold=vn_threshold, monotone_filter=monotone_filter,
+                             k1_trick=k1_trick, delta_bound=delta_bound, per_sample=per_sample)
+    try:
+        big_m: int | str | None = None if m == "n-1" else ("auto" if m == "auto" else int(m))
+        result = sparsity_run(path, epoch=epoch, split=split,  # type: ignore[arg-type]
+                              interactions=interactions,  # type: ignore[arg-type]
+                              require_monotone=monotone_filter, vn_threshold=vn_threshold,
+                              M=big_m, tau_ratio=tau_ratio, p_method=p_method,
+                              k1_trick=k1_trick, use_delta_bound=delta_bound)
+    except (HarsanyiError, ValueError) as err:
+        raise base._fail(err) from err
+    _print_sparsity(result, per_sample)
+
+
+def _print_sparsity(result: Any, per_sample: bool) -> None:
+    s = result.summary
+    table = Table(title="sparsity bound (paper E, Theorem 3)")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    table.add_row("samples", f"{s['samples']}")
+    table.add_row("monotone (Assumption 2)", f"{s['monotone']} ({100 * s['monotone_share']:.1f}%)")
+    table.add_row("p (monotone samples)", f"{s['p_mean']:.3f} ± {s['p_std']:.3f}")
+    table.add_row("samples with a bound", f"{s['bounded']}")
+    table.add_row("bound on #salient", f"{s['bound_mean']:.2f} ± {s['bound_std']:.2f}")
+    table.add_row("real #salient", f"{s['real_mean']:.2f} ± {s['real_std']:.2f}")
+    table.add_row("p + δ", f"{s['p_plus_delta_mean']:.3f} ± {s['p_plus_delta_std']:.3f}")
+    table.add_row("status", ", ".join(f"{k}: {v}" for k, v in sorted(result.status.items())))
+    base._OUT.print(table)
+    if per_sample:
+        rows = Table(title="per sample")
+        for col in ("sample", "status", "p", "bound", "real", "p+δ"):
+            rows.add_column(col, justify="right")
+        for r in result.as_rows():
+            rows.add_row(str(r["sample"]), str(r["status"]), f"{r['p']:.3f}",
+                         f"{r['bound']:.2f}", str(r["real"]), f"{r['p_plus_delta']:.3f}")
+        base._OUT.print(rows)
+
+
+def _need_store(path: Path) -> None:
+    from harsanyi.theory.from_store import is_run_store
+
+    if not is_run_store(path):
+        raise TheoryInputError(f"{path} is not a run store (written by `harsanyi monitor` or "
+                               "`harsanyi demo`)")
+
+
+def groups(
+    path: Annotated[Path, typer.Argument(help="A run store.")],
+    k: Annotated[int, typer.Option("--k", help="Top interactions per sample (by max_t |I|).")]
+    = 100,
+    split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
+    save: Annotated[bool, typer.Option(help="Write RUN/analysis/groups.npz.")] = True,
+) -> None:
+    """Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
+    sample's strongest interactions over the checkpoints (our thresholds)."""
+    from harsanyi.dynamics.groups import GROUPS
+    from harsanyi.theory.from_store import groups_run
+
+    try:
+        _need_store(path)
+        res = groups_run(path, k=k, split=split, save=save)  # type: ignore[arg-type]
+    except (HarsanyiError, ValueError) as err:
+        raise base._fail(err) from err
+    counts = res.counts()
+    table = Table(title=f"five groups: mean count per sample among the top {res.labels.shape[1]}"
+                  f" ({res.labels.shape[0]} samples)")
+    for g in GROUPS:
+        table.add_column(g, justify="right")
+    table.add_row(*(f"{counts[g]:.1f}" for g in GROUPS))
+    base._OUT.print(table)
+
+
+def disentangle(
+    path: Annotated[Path, typer.Argument(help="A run store.")],
+    decay: Annotated[str, typer.Option(help="Decay family: rownorm | exp.")] = "rownorm",
+    tau_ratio: Annotated[float, typer.Option(help="Keep |I| ≥ tau_ratio·E|v(N)−v(∅)| (0: all, "
+                                             "paper D).")] = 0.0,
+    split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
+    save: Annotated[bool, typer.Option(help="Write RUN/analysis/decay_spindle.npz.")] = True,
+) -> None:
+    """Paper D's split of the strength by order into decay (generalisable) and spindle
+    (non-generalisable) parts, at every checkpoint (our reconstruction)."""
+    from harsanyi.theory.from_store import disentangle_run
+
+    try:
+        _need_store(path)
+        res = disentangle_run(path, split=split, tau_ratio=tau_ratio,  # type: ignore[arg-type]
+                              save=save, decay=decay)
+    except (HarsanyiError, ValueError) as err:
+        raise base._fail(err) from err
+    table = Table(title="decay / spindle parts (sum over orders of |A⁺| + |A⁻|)")
+    for col in ("epoch", "real", "decay", "spindle", "spindle share"):
+        table.add_column(col, justify="right")
+    dec, spi = res.decay.sum(axis=1), res.spindle.sum(axis=1)
+    for t, e in enumerate(res.epochs):
+        share = spi[t] / max(dec[t] + spi[t], 1e-300)
+        table.add_row(str(int(e)), f"{res.real[t].sum():.3g}", f"{dec[t]:.3g}", f"{spi[t]:.3g}",
+                      f"{share:.0%}")
+    base._OUT.print(table)

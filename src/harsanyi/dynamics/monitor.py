@@ -1,0 +1,400 @@
+"""The monitor: interactions of fixed samples at every checkpoint of a training run.
+
+Used three ways, all writing the same :class:`~harsanyi.store.RunStore`:
+
+* offline, on a folder of checkpoints: :func:`monitor_checkpoints` / :meth:`Monitor.run`
+  (tasks of (checkpoint × sample batch) on a process pool or a Dask cluster);
+* from a plain PyTorch loop: ``monitor.on_epoch_end(model, epoch, train_loss=..., test_loss=...)``;
+* from PyTorch Lightning: :class:`harsanyi.dynamics.lightning.InteractionCallback`.
+
+A killed run resumes with ``resume=True`` (``harsanyi monitor --resume``): finished
+checkpoints are kept and skipped, half-written ones are redone; another configuration is
+refused (:class:`~harsanyi.errors.ConfigMismatchError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harsanyi.dynamics.engine import (
+    ARRAYS,
+    Backend,
+    BatchResult,
+    GameSpec,
+    Task,
+    compute_batch,
+    make_backend,
+    schedule,
+)
+from harsanyi.dynamics.sources import Checkpoint, FactorySpec, find_checkpoints
+from harsanyi.errors import CheckpointError, ShapeError
+from harsanyi.store import RunStore
+
+__all__ = ["Monitor", "monitor_checkpoints"]
+
+
+def _digest(arr: Any) -> str | None:
+    if arr is None:
+        return None
+    a = np.ascontiguousarray(np.asarray(arr))
+    return hashlib.sha256(a.tobytes() + str((a.dtype, a.shape)).encode()).hexdigest()[:16]
+
+
+def _describe(obj: Any) -> Any:
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, np.ndarray) or hasattr(obj, "shape"):
+        return {"array_sha256": _digest(np.asarray(obj))}
+    desc = getattr(obj, "describe", None)
+    if callable(desc):
+        return desc()
+    if callable(obj):
+        return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"
+    if isinstance(obj, (list, tuple)):
+        return [_describe(o) for o in obj]
+    return repr(obj)
+
+
+class Monitor:
+    """Computes and stores interactions of fixed samples at each checkpoint.
+
+    Parameters
+    ----------
+    out : folder of the run store.
+    inputs : samples ``(B, *sample_shape)`` (numpy or torch), the same at every checkpoint.
+    targets : class of each sample (default: the model's prediction at each checkpoint).
+    split : ``"train"`` / ``"test"`` per sample (for train-vs-test analyses).
+    sample_ids : index of each sample in its dataset; ``groups``: extra per-sample labels,
+        e.g. ``{"flipped": bool array}``; both stored in the store's ``samples``.
+    players, baselines, reward, batch_size, outside, device : as :func:`harsanyi.model_game`
+        (``baselines="mean"`` uses ``baseline_data``).
+    q_bound, solver, solver_options, kind : extraction (:func:`harsanyi.and_or`, or
+        ``kind="and"`` for :func:`harsanyi.mobius`).
+    warm_start : start the solver of each batch from its result at the previous checkpoint.
+    samples_per_task : samples per (checkpoint × sample batch) task.
+    resume : continue the run stored at ``out`` (its configuration must match).
+    model : a :class:`FactorySpec` (recorded in the configuration; needed by :meth:`run`).
+    source : what the checkpoints are (recorded in the configuration).
+
+    Example
+    -------
+    >>> import tempfile, torch
+    >>> from harsanyi.games.players import Columns
+    >>> mon = Monitor(tempfile.mkdtemp() + "/run", np.ones((2, 3), np.float32),
+    ...               targets=[0, 1], players=Columns([0, 1, 2]), kind="and", q_bound=0.0)
+    >>> net = torch.nn.Linear(3, 2)
+    >>> I = mon.on_epoch_end(net, 0, train_loss=0.7, test_loss=0.8)
+    >>> I.and_values.shape, mon.store.completed()
+    ((2, 8), [0])
+    """
+
+    def __init__(
+        self,
+        out: str | Path,
+        inputs: Any,
+        *,
+        targets: Any = None,
+        split: Sequence[str] | None = None,
+        sample_ids: Sequence[int] | None = None,
+        groups: dict[str, Any] | None = None,
+        players: Any = "all",
+        baselines: Any = "zero",
+        reward: Any = "log_odds",
+        batch_size: int = 256,
+        outside: str = "masked",
+        device: str | None = None,
+        q_bound: float = 0.02,
+        solver: str = "fast",
+        solver_options: dict[str, Any] | None = None,
+        kind: str = "and_or",
+        baseline_data: Any = None,
+        warm_start: bool = True,
+        samples_per_task: int = 8,
+        resume: bool = False,
+        model: FactorySpec | None = None,
+        source: str = "callback",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        x = inputs.detach().cpu().numpy() if hasattr(inputs, "detach") else np.asarray(inputs)
+        if x.ndim < 2 or len(x) == 0:
+            raise ShapeError(f"inputs must be a non-empty batch (B, *sample_shape); got "
+                             f"shape {x.shape}")
+        self.inputs = x
+        B = len(x)
+        self.targets = None if targets is None else np.asarray(targets).reshape(-1)
+        if self.targets is not None and len(self.targets) != B:
+            raise ShapeError(f"{len(self.targets)} targets for {B} samples")
+        self.split = list(split) if split is not None else ["train"] * B
+        self.sample_ids = list(sample_ids) if sample_ids is not None else list(range(B))
+        self.groups = {k: np.asarray(v).reshape(-1) for k, v in (groups or {}).items()}
+        for name, arr in [("split", self.split), ("sample_ids", self.sample_ids),
+                          *self.groups.items()]:
+            if len(arr) != B:
+                raise ShapeError(f"{name} has {len(arr)} entries for {B} samples")
+        if samples_per_task < 1:
+            raise ValueError(f"samples_per_task must be >= 1; got {samples_per_task}")
+        self.spec = GameSpec(players=players, baselines=baselines, reward=reward,
+                             batch_size=batch_size, outside=outside, device=device,
+                             q_bound=q_bound, solver=solver,
+                             solver_options=dict(solver_options or {}), kind=kind,
+                             baseline_data=None if baseline_data is None
+                             else np.asarray(baseline_data))
+        self.warm_start = bool(warm_start)
+        self.samples_per_task = int(samples_per_task)
+        self.out, self.resume = Path(out), bool(resume)
+        self.model, self.source = model, source
+        self.metadata = dict(metadata or {})
+        self.stats = {"n_forwards": 0, "seconds_forward": 0.0, "seconds_extract": 0.0,
+                      "tasks": 0, "checkpoints_written": 0, "checkpoints_skipped": 0}
+        self._store: RunStore | None = None
+        self._last: tuple[int, dict[str, np.ndarray]] | None = None
+        self.players = self._player_names()
+
+    # -- configuration and store -------------------------------------------------------------
+    @property
+    def n_batches(self) -> int:
+        """Number of sample batches (tasks per checkpoint)."""
+        return -(-len(self.inputs) // self.samples_per_task)
+
+    def _batch(self, b: int) -> slice:
+        return slice(b * self.samples_per_task, (b + 1) * self.samples_per_task)
+
+    def config(self) -> dict[str, Any]:
+        """What determines the stored numbers (hashed into the store; compared on resume)."""
+        s = self.spec
+        return {
+            "format": 1, "source": self.source,
+            "model": self.model.describe() if self.model is not None else None,
+            "inputs": {"shape": list(self.inputs.shape), "dtype": str(self.inputs.dtype),
+                       "sha256": _digest(self.inputs)},
+            "targets_sha256": _digest(self.targets), "sample_ids": self.sample_ids,
+            "split": self.split, "players": _describe(s.players),
+            "baselines": _describe(s.baselines), "reward": _describe(s.reward),
+            "baseline_data_sha256": _digest(s.baseline_data),
+            "batch_size": s.batch_size, "outside": s.outside, "kind": s.kind,
+            "q_bound": s.q_bound, "solver": s.solver, "solver_options": s.solver_options,
+            "warm_start": self.warm_start, "samples_per_task": self.samples_per_task,
+        }
+
+    def _player_names(self) -> list[str]:
+        from harsanyi.games.model_game import _as_players
+        from harsanyi.games.players import owner_map
+
+        players = _as_players(self.spec.players)
+        owner_map(players, tuple(self.inputs.shape[1:]))  # resolves "all" columns
+        self.spec.players = players
+        return list(players.names)
+
+    @property
+    def store(self) -> RunStore:
+        """The run store (created, or reopened when resuming, on first use)."""
+        if self._store is None:
+            samples = {"index": self.sample_ids, "split": self.split,
+                       "target": None if self.targets is None else self.targets.tolist(),
+                       **{k: v.tolist() for k, v in self.groups.items()}}
+            self._store = RunStore.open_or_create(
+                self.out, self.config(), resume=self.resume, players=self.players,
+                samples=samples, metadata=self.metadata)
+        return self._store
+
+    def _record(self, res: BatchResult) -> None:
+        self.stats["n_forwards"] += res.n_forwards
+        self.stats["seconds_forward"] += res.seconds_forward
+        self.stats["seconds_extract"] += res.seconds_extract
+        self.stats["tasks"] += 1
+
+    def _write(self, epoch: int, parts: dict[int, BatchResult], train_loss: Any,
+               test_loss: Any) -> dict[str, np.ndarray]:
+        arrays = {k: np.concatenate([parts[b].arrays[k] for b in range(self.n_batches)])
+                  for k in ARRAYS}
+        meta = {k: v for k, v in parts[0].metadata.items() if k not in ("target", "solver_info")}
+        meta["solver_info"] = [p.metadata.get("solver_info") for p in parts.values()]
+        self.store.write_checkpoint(epoch, arrays, {
+            "train_loss": train_loss, "test_loss": test_loss, "metadata": meta,
+            "seconds_forward": sum(p.seconds_forward for p in parts.values()),
+            "seconds_extract": sum(p.seconds_extract for p in parts.values()),
+        })
+        self.stats["checkpoints_written"] += 1
+        return arrays
+
+    def _warm_from_store(self, epoch: int | None, b: int) -> dict[str, np.ndarray] | None:
+        if not self.warm_start or epoch is None or not self.store.has(epoch):
+            return None
+        rec = self.store.read(epoch)
+        return {k: rec.arrays[k][self._batch(b)] for k in ARRAYS}
+
+    # -- callback use ------------------------------------------------------------------------
+    def on_epoch_end(
+        self, model: Any, epoch: int, *, train_loss: float | None = None,
+        test_loss: float | None = None,
+    ) -> Any:
+        """Compute and store the interactions of the samples under ``model`` now (call after
+        each epoch of a training loop). Returns them as :class:`harsanyi.Interactions`;
+        an epoch already stored (when resuming) is read back instead of recomputed."""
+        store = self.store
+        epoch = int(epoch)
+        if store.has(epoch):
+            self.stats["checkpoints_skipped"] += 1
+            inter = store.read_interactions(epoch)
+            self._last = (epoch, {k: np.asarray(getattr(inter, k)) for k in ARRAYS})
+            return inter
+        prev = None
+        if self.warm_start:
+            if self._last is not None:
+                prev = self._last[1]
+            else:
+                done = [e for e in store.completed() if e < epoch]
+                if done:
+                    rec = store.read(done[-1])
+                    prev = {k: rec.arrays[k] for k in ARRAYS}
+        was_training = bool(getattr(model, "training", False))
+        if hasattr(model, "eval"):
+            model.eval()
+        try:
+            parts = {}
+            for b in range(self.n_batches):
+                sl = self._batch(b)
+                warm = None if prev is None else {k: v[sl] for k, v in prev.items()}
+                tg = None if self.targets is None else self.targets[sl]
+                parts[b] = compute_batch(model, self.inputs[sl], tg, self.spec, warm)
+                self._record(parts[b])
+        finally:
+            if was_training and hasattr(model, "train"):
+                model.train(True)
+        arrays = self._write(epoch, parts, train_loss, test_loss)
+        self._last = (epoch, arrays)
+        return store.read_interactions(epoch)
+
+    # -- offline use -------------------------------------------------------------------------
+    def run(
+        self,
+        checkpoints: Sequence[Checkpoint] | str | Path,
+        *,
+        executor: str | Backend = "process",
+        workers: int | None = None,
+        scheduler: str | None = None,
+        threads: int | None = 1,
+        progress: bool = True,
+        connect_timeout: float = 5.0,
+    ) -> RunStore:
+        """Compute every checkpoint not yet stored, with tasks on ``executor`` (``"serial"``,
+        ``"process"``, ``"dask"``, or a :class:`Backend`); returns the store.
+
+        ``threads``: torch threads per worker, and in this process during a serial run
+        (restored afterwards); 1 avoids over-subscribing the cores. ``None`` leaves them.
+        """
+        if self.model is None:
+            raise ValueError("Monitor.run needs model=FactorySpec(...) to rebuild the model")
+        ckpts = find_checkpoints(checkpoints) if isinstance(checkpoints, (str, Path)) \
+            else list(checkpoints)
+        if not ckpts:
+            raise CheckpointError("no checkpoints to monitor")
+        ckpts = sorted(ckpts, key=lambda c: c.epoch)
+        by_epoch = {c.epoch: c for c in ckpts}
+        store = self.store
+        done = set(store.completed())
+        todo = [c.epoch for c in ckpts if c.epoch not in done]
+        self.stats["checkpoints_skipped"] += len(ckpts) - len(todo)
+        if not todo:
+            return store
+        order = [c.epoch for c in ckpts]
+        prev_of = {e: (order[i - 1] if i else None) for i, e in enumerate(order)}
+        # warm starts chain over consecutive checkpoints; a gap (stored prev) reads the store
+        chains = self._chains(todo, prev_of)
+        backend = executor if isinstance(executor, Backend) else make_backend(
+            executor, workers=workers, scheduler=scheduler, threads=threads,
+            connect_timeout=connect_timeout)
+        bar = _progress(len(todo) * self.n_batches, progress, backend.name)
+        import torch
+
+        old_threads = torch.get_num_threads()
+        if backend.name == "serial" and threads:
+            torch.set_num_threads(threads)
+        try:
+            for chain in chains:
+                self._run_chain(chain, by_epoch, prev_of, backend, bar)
+        finally:
+            torch.set_num_threads(old_threads)
+            if bar is not None:
+                bar.close()
+            if not isinstance(executor, Backend):
+                backend.close()
+        return store
+
+    def _chains(self, todo: list[int], prev_of: dict[int, int | None]) -> list[list[int]]:
+        if not self.warm_start:
+            return [todo]
+        chains: list[list[int]] = []
+        for e in todo:
+            if chains and prev_of[e] == chains[-1][-1]:
+                chains[-1].append(e)
+            else:
+                chains.append([e])
+        return chains
+
+    def _run_chain(self, epochs: list[int], by_epoch: dict[int, Checkpoint],
+                   prev_of: dict[int, int | None], backend: Backend, bar: Any) -> None:
+        assert self.model is not None
+        factory, spec = self.model, self.spec
+
+        def make_task(epoch: int, b: int, warm: dict[str, np.ndarray] | None) -> Task:
+            sl = self._batch(b)
+            path = by_epoch[epoch].path
+            if path is None:
+                raise CheckpointError(f"checkpoint {epoch} has no file")
+            return Task(epoch, b, str(path), factory, self.inputs[sl],
+                        None if self.targets is None else self.targets[sl], spec, warm)
+
+        pending: dict[int, dict[int, BatchResult]] = {}
+        for epoch, b, res in schedule(
+            backend, epochs, self.n_batches, make_task,
+            lambda e, b: self._warm_from_store(prev_of[e], b), warm_start=self.warm_start,
+        ):
+            self._record(res)
+            pending.setdefault(epoch, {})[b] = res
+            if bar is not None:
+                bar.update(1)
+            if len(pending[epoch]) == self.n_batches:
+                ck = by_epoch[epoch]
+                self._write(epoch, pending.pop(epoch), ck.train_loss, ck.test_loss)
+                if bar is not None:
+                    bar.set_postfix(stored=f"epoch {epoch}", refresh=False)
+
+
+def _progress(total: int, show: bool, backend: str) -> Any:
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"monitor ({backend})", unit="task")
+
+
+def monitor_checkpoints(
+    checkpoints: str | Path | Sequence[Checkpoint],
+    model: FactorySpec | str,
+    inputs: Any,
+    out: str | Path,
+    *,
+    executor: str | Backend = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    **options: Any,
+) -> RunStore:
+    """Interactions of ``inputs`` at every checkpoint of a folder, into the store ``out``.
+
+    ``model`` builds the architecture (a :class:`FactorySpec`, ``"module:function"`` or
+    ``"zoo:NAME"``); ``options`` are :class:`Monitor`'s (targets, split, players, q_bound,
+    resume, ...). Returns the :class:`~harsanyi.store.RunStore`.
+    """
+    spec = model if isinstance(model, FactorySpec) else FactorySpec(str(model))
+    source = f"folder:{Path(checkpoints).resolve()}" if isinstance(checkpoints, (str, Path)) \
+        else "checkpoints"
+    mon = Monitor(out, inputs, model=spec, source=source, **options)
+    return mon.run(checkpoints, executor=executor, workers=workers, scheduler=scheduler,
+                   progress=progress)

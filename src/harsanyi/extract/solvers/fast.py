@@ -1,0 +1,262 @@
+"""The default solver: batched ADMM to find the support, then an exact restricted LP.
+
+1. **ADMM** (:mod:`.admm`), batched over all samples (torch, any device), gives coefficient and
+   dual estimates ``x̂``, ``λ̂``. With a warm start (a previous result, e.g. the previous
+   checkpoint) this step is skipped for the samples whose previous solution still nearly
+   fits: its support and its rows at the bound are the guess.
+2. **Active set.** Candidate atoms: the largest prices ``|Aᵀλ̂|`` and coefficients ``|x̂|``;
+   candidate rows: the largest ``|λ̂_S|`` (rows where ``|q_S| = ζ``). A basis is guessed from
+   their signs.
+3. **Row and column generation** (per sample, HiGHS simplex, warm): solve the LP restricted to
+   the candidates, then check the whole problem with two fast transforms: rows where
+   ``|A x − v| > ζ`` are added, atoms with price ``|Aᵀλ| > 1`` are added; repeat. When nothing
+   is violated, ``x`` is feasible and ``λ`` (zero off the restriction) is dual feasible with
+   the same objective: a certificate that ``x`` is a global optimum of the full LP.
+
+So "fast" returns the exact LP optimum (to HiGHS's 1e-10 tolerances; the certified gap is
+``info["gap"]``). After ``max_rounds`` rounds (or past ``max_fraction`` of the rows) a sample
+falls back to the full LP (``info["fallback"]``); this did not happen in our benchmarks.
+
+Measured (n = 10, one thread, see ``benchmarks/extraction.py``): ~20× faster than the full LP
+on sparse planted games, ~4× on MLP games; the LP (simplex) part dominates. The guessed basis
+saves ~40% of the pivots on MLP games. What did not help: the same guess on the full LP (HiGHS
+re-pivots from scratch: ~7,000 pivots on a dense game, guess or not), shifting costs to make
+the guess dual feasible (more pivots), interior point for the first restricted solve, more
+ADMM iterations (1,000 instead of 300), ADMM warm-started from the previous checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from harsanyi.core.transforms import mobius
+from harsanyi.extract.solvers.admm import run_admm
+from harsanyi.extract.solvers.base import SolverResult, certify, finish, normalise
+from harsanyi.extract.solvers.lp import RestrictedLP, highs_core, solve_full_lp
+from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
+
+__all__ = ["solve_fast", "candidates_from_admm", "candidates_from_result", "generate"]
+
+
+def _signs(idx: np.ndarray, sign: np.ndarray) -> dict[int, int]:
+    return {int(i): int(s) for i, s in zip(idx, sign, strict=True) if s != 0}
+
+
+def candidates_from_admm(x: np.ndarray, lam: np.ndarray, kind: str, *, delta: float = 0.02,
+                         widen: float = 1.0, min_size: int = 8) -> dict[str, Any]:
+    """Candidate atoms, rows and a guessed basis for one sample from ADMM estimates.
+
+    ``K`` = number of atoms with normalised price ``≥ 1 − delta``; basic atoms: the ``K``
+    largest ``|x̂|`` among atoms priced ``≥ 1 − 3·delta``; active rows: the ``K`` largest
+    ``|λ̂|`` (at the upper bound when ``λ̂ < 0``). Candidate atoms add the ``widen·K``
+    highest-priced, candidate rows the ``widen·K`` largest ``|λ̂|``.
+
+    >>> c = candidates_from_admm(np.array([0.0, 0.0, 0.0, 1.0]), np.array([0.5, -0.5, -0.5, 0.5]),
+    ...                          "and", min_size=1)
+    >>> 3 in c["atoms"], c["atom_sign"][3]
+    (True, 1)
+    """
+    size = lam.shape[-1]
+    n = size.bit_length() - 1
+    w = weights(n, kind)
+    lam = lam - lam.mean()
+    price = np.abs(dictionary_transpose(lam, kind)) * (w > 0)
+    top = price.max()
+    price = price / top if top > 0 else price
+    lam = lam / top if top > 0 else lam
+    k = max(min_size, int(np.count_nonzero(price >= 1 - delta)))
+    score = np.abs(x) * (price >= 1 - 3 * delta) * (w > 0)
+    basic = np.argsort(-score, kind="stable")[:k]
+    basic = basic[score[basic] > 0]
+    k = max(len(basic), 1)
+    by_lam = np.argsort(-np.abs(lam), kind="stable")
+    active = by_lam[:k]
+    atoms = np.union1d(basic, np.argsort(-price, kind="stable")[:int(widen * k)])
+    rows = np.union1d(active, by_lam[:int(widen * k)])
+    return {"atoms": atoms, "rows": rows, "atom_sign": _signs(basic, np.sign(x[basic])),
+            "row_sign": _signs(active, -np.sign(lam[active]))}
+
+
+def candidates_from_result(x: np.ndarray, q: np.ndarray, kind: str,
+                           rtol: float = 1e-7) -> dict[str, Any]:
+    """Candidates from a previous solution: its support and the rows where ``|q|`` is at its
+    bound (taken as ``max |q|``; every row when ``q = 0``). Scale-free.
+
+    >>> c = candidates_from_result(np.array([2.0, 0.0, 0.0, 1.0]), np.array([0.1, 0, 0, -0.1]),
+    ...                            "and")
+    >>> c["atoms"].tolist(), c["rows"].tolist(), c["row_sign"]
+    ([0, 3], [0, 3], {0: 1, 3: -1})
+    """
+    n = q.shape[-1].bit_length() - 1
+    big = max(np.abs(x).max(), 1e-300)
+    atoms = np.flatnonzero(np.abs(x) > 1e-12 * big)
+    bound = np.abs(q).max()
+    at_bound = np.abs(q) >= bound * (1 - rtol) if bound > 0 else np.ones(q.shape, bool)
+    rows = np.flatnonzero(at_bound)
+    w = weights(n, kind)
+    basic = atoms[w[atoms] > 0]
+    return {"atoms": atoms, "rows": rows, "atom_sign": _signs(basic, np.sign(x[basic])),
+            "row_sign": _signs(rows, np.sign(q[rows]))}
+
+
+def _warm_candidates(values: np.ndarray, bound: np.ndarray, warm: SolverResult, kind: str,
+                     warm_tol: float) -> list[dict[str, Any] | None]:
+    """Per sample: candidates from the previous solution when it nearly fits, else None."""
+    out: list[dict[str, Any] | None] = []
+    for b in range(values.shape[0]):
+        prev = np.array(warm.and_values[b], dtype=np.float64)
+        prev[0] = values[b, 0] + warm.q[b, 0]  # the constant term follows the new v(∅)
+        x = prev if kind == "and" else np.concatenate([prev, warm.or_values[b]])
+        excess = np.max(np.abs(dictionary_apply(x, kind) - values[b]) - bound[b])
+        floor = 1e-3 * max(np.ptp(values[b]), 1e-300)
+        ok = excess <= warm_tol * max(bound[b], floor)
+        out.append(candidates_from_result(x, warm.q[b], kind) if ok else None)
+    return out
+
+
+def _split(idx: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.asarray(idx, np.int64)
+    return idx[idx < size], idx[idx >= size] - size
+
+
+def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], core: Any, *,
+             max_rounds: int = 30, max_add: int = 200, max_fraction: float = 1.0,
+             tol: float = 1e-10) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Row and column generation on one normalised game, from candidates ``cand``.
+
+    Repeats: solve the LP restricted to rows ``R`` and atoms ``J``; add the rows with
+    ``|A x − v| > ζ`` and the atoms with ``|Aᵀλ| > 1``; stop when there are none (then ``x`` is
+    optimal for the full LP, certified by ``λ``). Returns ``x``, ``λ`` and an info dict
+    (``rounds``, ``iterations``, ``fallback``). Falls back to :func:`.lp.solve_full_lp` when the
+    restriction grows past ``max_fraction`` of the rows or after ``max_rounds`` rounds.
+
+    >>> cand = {"atoms": np.array([0]), "rows": np.array([0]), "atom_sign": {}, "row_sign": {}}
+    >>> x, lam, info = generate(np.array([0.0, 1.0, 1.0, 1.0]), 0.0, "and_or", cand,
+    ...                         highs_core())
+    >>> (x.round(9) + 0.0).tolist(), info["fallback"]
+    ([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], False)
+    """
+    size = values.shape[-1]
+    w = weights(size.bit_length() - 1, kind)
+    lp = RestrictedLP(values, bound, kind, core, tol=tol)
+    lp.add_rows(cand["rows"])
+    and_c, or_c = _split(np.union1d(cand["atoms"], [0]), size)
+    lp.add_cols(and_c, or_c)
+    signs = cand["atom_sign"]
+    lp.set_guess({t: s for t, s in signs.items() if t < size},
+                 {t - size: s for t, s in signs.items() if t >= size}, cand["row_sign"])
+    rounds = 0
+    while True:
+        rounds += 1
+        out = lp.solve()
+        x = out["and"] if kind == "and" else np.concatenate([out["and"], out["or"]])
+        lam = out["dual"]
+        excess = np.abs(dictionary_apply(x, kind) - values) - bound
+        price = np.abs(dictionary_transpose(lam, kind)) * (w > 0)
+        price[np.fromiter(lp.and_col, np.int64, len(lp.and_col))] = 0.0
+        price[size + np.fromiter(lp.or_col, np.int64, len(lp.or_col))] = 0.0
+        new_rows = np.flatnonzero(excess > tol)
+        inside = np.isin(new_rows, lp.rows)
+        stuck = new_rows[inside & (excess[new_rows] > 10 * tol)]  # held by an elastic slack
+        new_rows = new_rows[~inside]
+        new_rows = new_rows[np.argsort(-excess[new_rows], kind="stable")][:max_add]
+        new_atoms = np.flatnonzero(price > 1 + 10 * tol)
+        new_atoms = new_atoms[np.argsort(-price[new_atoms], kind="stable")][:max_add]
+        new_atoms = np.union1d(new_atoms, stuck)  # the AND atom at a stuck row fits it
+        done = out["status"] == "Optimal" and not len(new_rows) and not len(new_atoms)
+        if done and out["slack"] <= 10 * tol:
+            return x, lam, {"rounds": rounds, "iterations": lp.iterations, "fallback": False}
+        too_big = len(lp.rows) + len(new_rows) > max_fraction * size
+        if rounds >= max_rounds or too_big or out["status"] != "Optimal" or done:
+            x, lam, full = solve_full_lp(values, bound, kind)
+            return x, lam, {"rounds": rounds, "iterations": lp.iterations + full["iterations"],
+                            "fallback": True}
+        lp.add_rows(new_rows)
+        lp.add_cols(*_split(new_atoms, size))
+
+
+def solve_fast(
+    values: np.ndarray,
+    bound: np.ndarray,
+    kind: str = "and_or",
+    warm_start: SolverResult | None = None,
+    *,
+    admm_iters: int = 300,
+    rho: float = 20.0,
+    alpha: float = 1.6,
+    sigma: float = 1.0,
+    device: str | torch.device = "cpu",
+    max_rounds: int = 30,
+    max_add: int = 200,
+    tol: float = 1e-10,
+    warm_tol: float = 1.0,
+    threads: int | None = 1,
+) -> SolverResult:
+    """Exact sparse AND-OR split: ADMM support guess + certified row/column generation.
+
+    Solves ``min Σ_{S≠∅}|I_and(S)| + Σ_{|S|≥2}|I_or(S)|`` s.t. ``v + q = A(I_and, I_or)``,
+    ``|q| ≤ ζ`` for each row of ``values`` ``(B, 2**n)``, ``bound`` ``(B,)``. ``device`` is
+    where the ADMM runs (``"cuda"`` for a GPU); the LPs run on the CPU.
+
+    ``warm_start``: a :class:`SolverResult` of the same shape (e.g. the previous checkpoint).
+    Where the previous solution still nearly fits the new game (``|A x_prev − v| ≤ ζ`` up to
+    ``warm_tol·ζ``), its support and the rows where its ``|q| = ζ`` are the starting guess and
+    ADMM is skipped (``info["warm_used"]``); elsewhere the cold path runs. Measured on MLP
+    checkpoints at n = 10: one epoch apart (values move ~0.7%) the warm start is ~1.7× faster;
+    ten epochs apart (~6%) the old support is a worse guess than ADMM, hence the test.
+
+    >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])  # OR of two players
+    >>> r = solve_fast(v, np.zeros(1))
+    >>> r.objective.round(9).tolist(), r.or_values[0, 3].round(9)
+    ([1.0], np.float64(1.0))
+    """
+    start = time.perf_counter()
+    batch, size = values.shape
+    vn, zn, scale = normalise(values, bound)
+    core = highs_core()
+    cands: list[dict[str, Any] | None] = [None] * batch
+    if warm_start is not None:
+        cands = _warm_candidates(values, bound, warm_start, kind, warm_tol)
+    need = [b for b in range(batch) if cands[b] is None and not (kind == "and" and zn[b] == 0)]
+    admm_done = np.zeros(batch, np.int64)
+    if need and core is not None:
+        xh, lh, _ = run_admm(vn[need], zn[need], kind, iters=admm_iters, rho=rho, alpha=alpha,
+                             sigma=sigma, device=device, threads=threads)
+        for k, b in enumerate(need):
+            cands[b] = candidates_from_admm(xh[k], lh[k], kind)
+            admm_done[b] = admm_iters
+    iters = np.zeros(batch, np.int64)
+    xs = np.zeros((batch, size * (1 if kind == "and" else 2)))
+    lams = np.zeros((batch, size))
+    rounds = np.zeros(batch, np.int64)
+    fallback = np.zeros(batch, bool)
+    for b in range(batch):
+        if kind == "and" and zn[b] == 0:
+            xs[b] = mobius(vn[b])  # unique solution
+            continue
+        if core is None:
+            xs[b], lams[b], full = solve_full_lp(vn[b], zn[b], kind)
+            iters[b] += full["iterations"]
+            fallback[b] = True
+            continue
+        xs[b], lams[b], gen = generate(vn[b], zn[b], kind, cands[b], core,
+                                       max_rounds=max_rounds, max_add=max_add, tol=tol)
+        iters[b] += gen["iterations"]
+        rounds[b] = gen["rounds"]
+        fallback[b] = gen["fallback"]
+    _, gap = certify(vn, zn, xs, lams, kind)
+    if kind == "and":
+        gap = np.where(zn == 0, 0.0, gap)  # Möbius is the unique solution there
+    x = xs * scale[:, None]
+    x[:, 0] += values[:, 0]
+    info = {"solver": "fast", "iterations": iters + admm_done,
+            "admm_iterations": admm_done, "lp_iterations": iters,
+            "warm_used": np.array([warm_start is not None and admm_done[b] == 0
+                                   for b in range(batch)]),
+            "rounds": rounds, "fallback": fallback, "gap": np.maximum(gap, 0.0),
+            "converged": np.ones(batch, bool), "seconds": time.perf_counter() - start}
+    return finish(values, bound, x, kind, info)

@@ -1,0 +1,239 @@
+"""What the report shows of a run, as plain arrays: :class:`RunSummary` and its parts.
+
+The report is written against this in-memory summary, so that it does not depend on how a run
+store or the analysis results are laid out on disk: :func:`harsanyi.report.run.load_summary`
+is the only glue between the two. Every part except the epochs is optional; a missing part
+becomes a note in the page saying how to compute it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from harsanyi.errors import ShapeError
+from harsanyi.report.style import GROUP_NAMES, as_1d, as_2d
+
+__all__ = ["TheoryFit", "GroupSummary", "DecaySpindle", "RunSummary"]
+
+
+@dataclass
+class TheoryFit:
+    """Paper A's two-phase model matched to the run at ``J`` checkpoints.
+
+    ``epochs`` (J,); ``real`` and ``theo`` (J, n): ``I_real^(k)`` and ``I_theo^(k)(σ²_t)``
+    normalised to sum 1; ``sigma2`` (J,) the fitted ``σ²_t``; ``error`` (J,) the distance
+    ``‖I_theo − I_real‖₁`` (optional).
+    """
+
+    epochs: Any
+    real: Any
+    theo: Any
+    sigma2: Any
+    error: Any = None
+
+    def __post_init__(self) -> None:
+        self.epochs = as_1d(self.epochs, "theory.epochs")
+        j = self.epochs.size
+        self.real = as_2d(self.real, "theory.real", (j, None))
+        self.theo = as_2d(self.theo, "theory.theo", self.real.shape)
+        self.sigma2 = as_1d(self.sigma2, "theory.sigma2", j)
+        if self.error is not None:
+            self.error = as_1d(self.error, "theory.error", j)
+
+
+@dataclass
+class GroupSummary:
+    """The five groups of paper C for the tracked (top) interactions.
+
+    ``labels`` (m,) group of each tracked interaction; ``curves`` (m, K) its value at each
+    checkpoint of the run; ``counts_by_order`` (5, n) average count per sample of each group
+    (rows in ``GROUP_NAMES`` order) at each order; ``names`` (m,) optional display names of
+    the interactions (e.g. ``"AND eye & nose"``); ``totals``: the number of interactions in
+    each group when ``labels``/``curves`` are only a subset kept for drawing;
+    ``per_sample``: the number of samples the counts come from.
+    """
+
+    labels: Sequence[str]
+    curves: Any
+    counts_by_order: Any = None
+    names: Sequence[str] | None = None
+    totals: Mapping[str, int] | None = None
+    per_sample: int | None = None
+
+    def __post_init__(self) -> None:
+        self.labels = [str(g) for g in self.labels]
+        self.curves = as_2d(self.curves, "groups.curves", (len(self.labels), None))
+        if self.counts_by_order is not None:
+            self.counts_by_order = as_2d(self.counts_by_order, "groups.counts_by_order",
+                                         (len(GROUP_NAMES), None))
+        if self.names is not None and len(self.names) != len(self.labels):
+            raise ShapeError(f"groups.names has {len(self.names)} entries for "
+                             f"{len(self.labels)} curves")
+
+    def counts(self) -> dict[str, int]:
+        """Number of tracked interactions in each group (``totals`` when given), in
+        ``GROUP_NAMES`` order.
+
+        >>> GroupSummary(["reliable", "betraying", "reliable"], np.zeros((3, 2))).counts()
+        {'reliable': 2, 'withdrawn': 0, 'forgotten': 0, 'betraying': 1, 'fluctuating': 0}
+        """
+        if self.totals is not None:
+            return {g: int(self.totals.get(g, 0)) for g in GROUP_NAMES}
+        return {g: sum(1 for x in self.labels if x == g) for g in GROUP_NAMES}
+
+
+@dataclass
+class DecaySpindle:
+    """Paper D's decomposition ``A_real^(m) ≈ A_decay^(m) + A_spindle^(m)`` at each checkpoint.
+
+    ``decay``, ``spindle`` (K, n): strength of each part by order (positive plus negative
+    magnitudes) at the run's checkpoints; ``real`` (K, n) the real strength (optional).
+    """
+
+    decay: Any
+    spindle: Any
+    real: Any = None
+
+    def __post_init__(self) -> None:
+        self.decay = as_2d(self.decay, "decay_spindle.decay")
+        self.spindle = as_2d(self.spindle, "decay_spindle.spindle", self.decay.shape)
+        if self.real is not None:
+            self.real = as_2d(self.real, "decay_spindle.real", self.decay.shape)
+
+
+@dataclass
+class RunSummary:
+    """Everything the report draws, as arrays over the ``K`` checkpoints and ``n`` orders.
+
+    - ``epochs`` (K,); ``players`` (n names); ``config`` shown in the header; ``name``.
+    - ``train_loss``, ``test_loss`` (K,).
+    - ``strength_pos``, ``strength_neg`` (K, n): ``A^(k)+`` and ``A^(k)−`` (salient, averaged
+      over samples); ``distribution`` (K, n): ``I_real^(k)`` (derived from them when absent).
+    - ``phase_boundary`` and ``gap_onset``: epochs (or None); ``selected_epochs``: the
+      checkpoints drawn in detail (default: six spread over training).
+    - ``theory``, ``groups``, ``decay_spindle``: see :class:`TheoryFit`,
+      :class:`GroupSummary`, :class:`DecaySpindle`.
+    - ``sparsity_curves``: label → sorted normalised ``|I|``; ``matching_alphas`` (A,) with
+      ``matching_errors`` (A,) or label → (A,); ``alpha_hat``.
+    - ``top_interactions``: DataFrame with columns ``kind, players, order, value`` (and
+      optionally ``mask``, ``sample``); ``image`` with ``patch_boxes`` ((y0, x0, y1, x1) per
+      player) to draw the top interactions on the image.
+    - ``notes``: extra sentences for the findings box.
+
+    >>> s = RunSummary(epochs=[0, 1], players=["a", "b"], strength_pos=[[1., .5], [2., .5]],
+    ...                strength_neg=[[-.5, -.5], [0., -.5]])
+    >>> s.n, s.real_distribution().round(3).tolist()
+    (2, [[0.6, 0.4], [0.667, 0.333]])
+    """
+
+    epochs: Any
+    players: Sequence[str]
+    name: str = "run"
+    config: Mapping[str, Any] = field(default_factory=dict)
+    train_loss: Any = None
+    test_loss: Any = None
+    strength_pos: Any = None
+    strength_neg: Any = None
+    distribution: Any = None
+    phase_boundary: float | None = None
+    gap_onset: float | None = None
+    selected_epochs: Sequence[float] | None = None
+    theory: TheoryFit | None = None
+    groups: GroupSummary | None = None
+    decay_spindle: DecaySpindle | None = None
+    sparsity_curves: Mapping[str, Any] | None = None
+    matching_alphas: Any = None
+    matching_errors: Any = None
+    alpha_hat: float | None = None
+    top_interactions: Any = None
+    image: Any = None
+    patch_boxes: Sequence[tuple[int, int, int, int]] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.epochs = as_1d(self.epochs, "epochs")
+        self.players = [str(p) for p in self.players]
+        k, n = self.epochs.size, len(self.players)
+        if k == 0:
+            raise ShapeError("a run summary needs at least one checkpoint (epochs is empty)")
+        for name in ("train_loss", "test_loss"):
+            if getattr(self, name) is not None:
+                setattr(self, name, as_1d(getattr(self, name), name, k))
+        for name in ("strength_pos", "strength_neg", "distribution"):
+            if getattr(self, name) is not None:
+                setattr(self, name, as_2d(getattr(self, name), name, (k, n)))
+        if (self.strength_pos is None) != (self.strength_neg is None):
+            raise ShapeError("give both strength_pos and strength_neg, or neither")
+        if self.theory is not None and self.theory.real.shape[1] != n:
+            raise ShapeError(f"theory has {self.theory.real.shape[1]} orders, run has n={n}")
+        if self.groups is not None:
+            if self.groups.curves.shape[1] != k:
+                raise ShapeError(f"groups.curves has {self.groups.curves.shape[1]} "
+                                 f"checkpoints, run has {k}")
+            cbo = self.groups.counts_by_order
+            if cbo is not None and cbo.shape[1] != n:
+                raise ShapeError(f"groups.counts_by_order has {cbo.shape[1]} orders, n={n}")
+        if self.decay_spindle is not None and self.decay_spindle.decay.shape != (k, n):
+            raise ShapeError(f"decay_spindle arrays must have shape {(k, n)}, got "
+                             f"{self.decay_spindle.decay.shape}")
+        if self.matching_alphas is not None:
+            self.matching_alphas = as_1d(self.matching_alphas, "matching_alphas")
+            if self.matching_errors is None:
+                raise ShapeError("matching_alphas is given without matching_errors")
+        if self.patch_boxes is not None and len(self.patch_boxes) != n:
+            raise ShapeError(f"patch_boxes has {len(self.patch_boxes)} boxes for n={n} players")
+
+    @property
+    def n(self) -> int:
+        """Number of players (input variables)."""
+        return len(self.players)
+
+    @property
+    def has_losses(self) -> bool:
+        """Whether both loss curves are known (and not all NaN)."""
+        return (self.train_loss is not None and self.test_loss is not None
+                and bool(np.isfinite(self.train_loss).any())
+                and bool(np.isfinite(self.test_loss).any()))
+
+    def real_distribution(self) -> np.ndarray | None:
+        """``I_real^(k)(t)`` (K, n): ``distribution`` if given, else ``(A+ − A−)`` normalised
+        to sum 1 per checkpoint (rows with no salient interaction stay 0)."""
+        if self.distribution is not None:
+            return self.distribution
+        if self.strength_pos is None:
+            return None
+        total = np.abs(self.strength_pos) + np.abs(self.strength_neg)
+        z = total.sum(axis=1, keepdims=True)
+        return total / np.where(z > 0, z, 1.0)
+
+    def mean_order(self) -> np.ndarray | None:
+        """``k̄(t) = Σ_k k · I_real^(k)(t)`` (K,), or None without distributions; NaN at a
+        checkpoint without any salient interaction."""
+        d = self.real_distribution()
+        if d is None:
+            return None
+        z = d.sum(axis=1)
+        mo = d @ np.arange(1, self.n + 1, dtype=np.float64) / np.where(z > 0, z, 1.0)
+        return np.where(z > 0, mo, np.nan)
+
+    def selection(self, count: int = 6) -> list[float]:
+        """The epochs drawn in detail: ``selected_epochs`` or ``count`` spread over training,
+        always including the phase boundary when it is a checkpoint."""
+        from harsanyi.report.figures import default_selection
+
+        if self.selected_epochs is not None:
+            return [float(e) for e in self.selected_epochs]
+        chosen = default_selection(self.epochs, count)
+        pb = self.phase_boundary
+        if pb is not None and np.isclose(self.epochs, pb).any() and float(pb) not in chosen:
+            if len(chosen) > 2:  # replace the inner epoch closest to the boundary
+                inner = [abs(c - pb) for c in chosen[1:-1]]
+                chosen[1 + int(np.argmin(inner))] = float(pb)
+            else:
+                chosen.append(float(pb))
+            chosen = sorted(set(chosen))
+        return chosen

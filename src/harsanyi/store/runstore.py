@@ -1,0 +1,438 @@
+"""The run store: a Zarr v3 directory with one group per checkpoint of a monitored training run.
+
+Layout (readable with plain ``zarr`` / any Zarr v3 reader, no harsanyi needed)::
+
+    RUN_DIR/
+      zarr.json                 root group; attributes:
+                                  format        "harsanyi.run/1"
+                                  config        the run's configuration (JSON object)
+                                  config_hash   sha256 of the canonical JSON of ``config``
+                                  players       names of the n players;  n
+                                  samples       per-sample lists (index, split, target, ...)
+                                  metadata      free-form (seeds, model, ...)
+                                  package_version, created
+      ckpt/
+        zarr.json               group
+        000012/                 one group per checkpoint, named by its epoch (6 digits)
+          zarr.json             attributes: epoch, train_loss, test_loss, complete (= true),
+                                checksums (sha256 of each array's float64 bytes), ...
+          values                (samples, 2**n) float64: v(x_S), subset S in bit order
+          and_values            (samples, 2**n) I_and(S)   (I_and(∅) = v(∅) + q_∅)
+          or_values             (samples, 2**n) I_or(S)    (0 at ∅ and singletons)
+          gamma, q              (samples, 2**n) the split γ_S and the noise term q_S
+          bound, residual, objective   (samples,)
+      extra/<name>/             run-level arrays (e.g. feature-component directions), group
+                                with one array ``data``
+      .partial/                 checkpoints being written (removed when empty)
+
+Writes are **append-only and atomic per checkpoint**: a checkpoint is written into
+``.partial/<epoch>-<random>/``, its completion marker (attribute ``complete: true`` with the
+array checksums) is written last, and the whole group is renamed to ``ckpt/<epoch>`` in one
+``os.rename``. A process killed at any moment leaves either a finished checkpoint or a
+leftover under ``.partial/`` (or, on file systems without atomic rename, a group without the
+marker), which :meth:`RunStore.clean_partial` removes so that the checkpoint is redone.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harsanyi.errors import ConfigMismatchError, StoreError
+from harsanyi.store._io import checksum, os_error, remove_if_empty
+from harsanyi.store.config import config_diff, config_hash, get_dotted, jsonable
+from harsanyi.store.record import ARRAYS_1D, ARRAYS_2D, CheckpointRecord
+
+__all__ = ["RunStore", "CheckpointRecord", "config_hash", "config_diff", "FORMAT"]
+
+FORMAT = "harsanyi.run/1"
+_PARTIAL = ".partial"
+
+
+def _write_array(group: Any, name: str, data: np.ndarray) -> None:
+    """Write one array into a zarr group (the single place that writes array bytes)."""
+    import zarr
+
+    data = np.ascontiguousarray(data, dtype=np.float64)
+    arr = group.create_array(name, shape=data.shape, dtype="float64",
+                             chunks=data.shape if data.size else None,
+                             compressors=zarr.codecs.ZstdCodec(level=3, checksum=True))
+    if data.size:
+        arr[...] = data
+
+
+class RunStore:
+    """A persistent, append-only store of per-checkpoint values and interactions.
+
+    Create with :meth:`create`, reopen with :meth:`open` (pass ``config`` to refuse a store
+    written with another configuration: :class:`~harsanyi.errors.ConfigMismatchError` names the
+    differing keys). See the module docstring for the on-disk layout.
+
+    Example
+    -------
+    >>> import tempfile, harsanyi as hs
+    >>> run = RunStore.create(tempfile.mkdtemp() + "/run", {"q_bound": 0.0}, players=["a", "b"])
+    >>> I = hs.mobius([[0.0, 1.0, 1.0, 3.0]])
+    >>> _ = run.write_interactions(5, I, train_loss=0.7, test_loss=0.9)
+    >>> run.completed(), run.read(5).test_loss, run.read(5).arrays["and_values"].tolist()
+    ([5], 0.9, [[0.0, 1.0, 1.0, 1.0]])
+    """
+
+    def __init__(self, path: str | Path, attrs: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.attrs = attrs
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        config: Mapping[str, Any],
+        *,
+        players: list[str],
+        samples: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> RunStore:
+        """Create an empty store at ``path`` (which must not exist or be an empty folder).
+
+        The root is written under a temporary name and renamed, so a half-created store
+        never exists.
+        """
+        import zarr
+
+        from harsanyi import __version__
+
+        path = Path(path)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise StoreError(
+                f"{path} already exists and is not empty; pass resume=True (--resume) to "
+                "continue the run stored there, or choose another --out"
+            )
+        attrs = {
+            "format": FORMAT,
+            "config": jsonable(dict(config)),
+            "config_hash": config_hash(config),
+            "players": [str(p) for p in players],
+            "n": len(players),
+            "samples": jsonable(dict(samples or {})),
+            "metadata": jsonable(dict(metadata or {})),
+            "package_version": __version__,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f".{path.name}.creating-{uuid.uuid4().hex[:8]}"
+        try:
+            root = zarr.open_group(str(tmp), mode="w", attributes=attrs)
+            root.create_group("ckpt")
+            if path.exists():
+                path.rmdir()
+            os.rename(tmp, path)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise os_error(exc, f"creating the run store {path}") from exc
+        return cls(path, attrs)
+
+    @classmethod
+    def open(cls, path: str | Path, config: Mapping[str, Any] | None = None) -> RunStore:
+        """Open an existing store; with ``config``, refuse one made with another config."""
+        path = Path(path)
+        meta = path / "zarr.json"
+        if not path.is_dir():
+            raise StoreError(f"no run store at {path}: the folder does not exist")
+        try:
+            doc = json.loads(meta.read_text())
+            attrs = doc["attributes"]
+            fmt = attrs.get("format")
+        except FileNotFoundError as exc:
+            raise StoreError(f"{path} is not a run store: {meta.name} is missing") from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StoreError(f"the run store {path} is corrupted: unreadable {meta}: "
+                             f"{exc}") from exc
+        if fmt != FORMAT:
+            raise StoreError(f"{path} holds format {fmt!r}, not a harsanyi run ({FORMAT!r})")
+        for key in ("config", "config_hash", "players", "n"):
+            if key not in attrs:
+                raise StoreError(f"the run store {path} is corrupted: root attribute {key!r} "
+                                 "is missing")
+        if not (path / "ckpt").is_dir():
+            raise StoreError(f"the run store {path} is corrupted: the ckpt/ group is missing")
+        store = cls(path, attrs)
+        if config is not None:
+            store.check_config(config)
+        return store
+
+    @classmethod
+    def open_or_create(
+        cls,
+        path: str | Path,
+        config: Mapping[str, Any],
+        *,
+        resume: bool,
+        players: list[str],
+        samples: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> RunStore:
+        """``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
+        create (an existing non-empty folder is refused)."""
+        path = Path(path)
+        if resume and (path / "zarr.json").exists():
+            store = cls.open(path, config)
+            store.clean_partial()
+            return store
+        return cls.create(path, config, players=players, samples=samples, metadata=metadata)
+
+    def check_config(self, config: Mapping[str, Any]) -> None:
+        """Raise :class:`ConfigMismatchError` naming the keys where ``config`` differs."""
+        if config_hash(config) == self.attrs["config_hash"]:
+            return
+        diff = config_diff(self.attrs["config"], config)
+        if not diff:  # hash of a config we cannot reproduce (e.g. edited by hand)
+            raise StoreError(f"the run store {self.path} is corrupted: its config_hash does "
+                             "not match its config")
+        shown = ", ".join(
+            f"{k} (stored {get_dotted(self.attrs['config'], k)!r}, "
+            f"now {get_dotted(jsonable(config), k)!r})"
+            for k in diff[:8]
+        )
+        raise ConfigMismatchError(
+            f"the run store {self.path} was made with another configuration; differing keys: "
+            f"{shown}. Use another --out, or rerun with the stored configuration."
+        )
+
+    # -- properties --------------------------------------------------------------------------
+    @property
+    def config(self) -> dict[str, Any]:
+        """The configuration the store was created with."""
+        return self.attrs["config"]
+
+    @property
+    def players(self) -> list[str]:
+        """Player names."""
+        return list(self.attrs["players"])
+
+    @property
+    def n(self) -> int:
+        """Number of players."""
+        return int(self.attrs["n"])
+
+    @property
+    def samples(self) -> dict[str, Any]:
+        """Per-sample lists stored at creation (``index``, ``split``, ``target``, ...)."""
+        return dict(self.attrs.get("samples", {}))
+
+    def _dir(self, epoch: int) -> Path:
+        return self.path / "ckpt" / f"{int(epoch):06d}"
+
+    # -- listing -----------------------------------------------------------------------------
+    def completed(self) -> list[int]:
+        """Epochs of the finished checkpoints, ascending."""
+        out = []
+        for d in (self.path / "ckpt").iterdir():
+            if d.is_dir() and d.name.isdigit() and self._is_complete(d):
+                out.append(int(d.name))
+        return sorted(out)
+
+    def has(self, epoch: int) -> bool:
+        """Whether checkpoint ``epoch`` is stored and finished."""
+        return self._is_complete(self._dir(epoch))
+
+    @staticmethod
+    def _is_complete(d: Path) -> bool:
+        try:
+            return bool(json.loads((d / "zarr.json").read_text())["attributes"].get("complete"))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False
+
+    def incomplete(self) -> list[Path]:
+        """Leftovers of interrupted writes: partial folders and checkpoints without marker."""
+        out = []
+        partial = self.path / _PARTIAL
+        if partial.is_dir():
+            out += sorted(partial.iterdir())
+        out += [d for d in sorted((self.path / "ckpt").iterdir())
+                if d.is_dir() and not self._is_complete(d)]
+        return out
+
+    def clean_partial(self) -> list[Path]:
+        """Remove the leftovers of interrupted writes (their checkpoints will be redone)."""
+        removed = self.incomplete()
+        for d in removed:
+            shutil.rmtree(d, ignore_errors=True)
+        remove_if_empty(self.path / _PARTIAL)
+        return removed
+
+    # -- writing -----------------------------------------------------------------------------
+    def write_checkpoint(
+        self, epoch: int, arrays: Mapping[str, np.ndarray], attrs: Mapping[str, Any] | None = None
+    ) -> Path:
+        """Atomically add checkpoint ``epoch`` (arrays of float64; attrs JSON-safe).
+
+        Append-only: a finished checkpoint is never overwritten (:class:`StoreError`). Disk full
+        (``ENOSPC``) or any other OS error leaves the finished checkpoints untouched and raises
+        :class:`StoreError` (with the original ``errno``).
+        """
+        import zarr
+
+        epoch = int(epoch)
+        final = self._dir(epoch)
+        if self.has(epoch):
+            raise StoreError(f"checkpoint {epoch} is already stored in {self.path} "
+                             "(the store is append-only)")
+        tmp = self.path / _PARTIAL / f"{epoch:06d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        body = {"epoch": epoch, **jsonable(dict(attrs or {})), "complete": False}
+        try:
+            tmp.parent.mkdir(exist_ok=True)
+            group = zarr.open_group(str(tmp), mode="w", attributes=body)
+            sums = {}
+            for name, data in arrays.items():
+                data = np.asarray(data, dtype=np.float64)
+                _write_array(group, name, data)
+                sums[name] = checksum(data)
+            group.attrs.update({"complete": True, "checksums": sums})  # the completion marker
+            if final.exists():  # a group without marker: half-written, redo it
+                shutil.rmtree(final)
+            os.rename(tmp, final)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise os_error(exc, f"writing checkpoint {epoch} to {self.path}",
+                            kept=len(self.completed())) from exc
+        remove_if_empty(self.path / _PARTIAL)
+        return final
+
+    def write_interactions(
+        self,
+        epoch: int,
+        interactions: Any,
+        *,
+        train_loss: float | None = None,
+        test_loss: float | None = None,
+        **attrs: Any,
+    ) -> Path:
+        """Store a :class:`harsanyi.Interactions` (samples as batch dim) and the losses."""
+        arrays = {k: np.asarray(getattr(interactions, k)) for k in ARRAYS_2D + ARRAYS_1D}
+        if arrays["values"].ndim == 1:
+            arrays = {k: v[None] for k, v in arrays.items()}
+        meta = {"train_loss": train_loss, "test_loss": test_loss,
+                "metadata": interactions.metadata, **attrs}
+        return self.write_checkpoint(epoch, arrays, meta)
+
+    def write_array(self, name: str, data: np.ndarray) -> Path:
+        """Atomically store a run-level array at ``RUN_DIR/extra/<name>`` (e.g. the principal
+        directions of feature components); refuses to overwrite.
+
+        >>> import tempfile
+        >>> run = RunStore.create(tempfile.mkdtemp() + "/r", {}, players=["a"])
+        >>> _ = run.write_array("directions", np.eye(2))
+        >>> run.read_array("directions").tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+        """
+        import zarr
+
+        if not name.isidentifier():
+            raise ValueError(f"array names are identifiers; got {name!r}")
+        final = self.path / "extra" / name
+        if final.exists():
+            raise StoreError(f"array {name!r} is already stored in {self.path}")
+        tmp = self.path / _PARTIAL / f"extra-{name}-{uuid.uuid4().hex[:8]}"
+        try:
+            tmp.parent.mkdir(exist_ok=True)
+            extra = self.path / "extra"
+            if not (extra / "zarr.json").exists():
+                zarr.open_group(str(extra), mode="a")
+            group = zarr.open_group(str(tmp), mode="w")
+            _write_array(group, "data", np.asarray(data, dtype=np.float64))
+            group.attrs.update({"complete": True,
+                                "checksums": {"data": checksum(np.asarray(data))}})
+            os.rename(tmp, final)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise os_error(exc, f"writing array {name!r} to {self.path}") from exc
+        remove_if_empty(self.path / _PARTIAL)
+        return final
+
+    def read_array(self, name: str) -> np.ndarray | None:
+        """A run-level array written by :meth:`write_array` (``None`` if absent)."""
+        import zarr
+
+        d = self.path / "extra" / name
+        if not d.is_dir():
+            return None
+        try:
+            return np.asarray(zarr.open_group(str(d), mode="r")["data"][...])
+        except Exception as exc:
+            raise StoreError(f"the run store {self.path} is corrupted: array {name!r} cannot "
+                             f"be read ({exc})") from exc
+
+    # -- reading -----------------------------------------------------------------------------
+    def read(self, epoch: int, *, verify: bool = False) -> CheckpointRecord:
+        """Read checkpoint ``epoch``; ``verify=True`` also checks the sha256 checksums."""
+        import zarr
+
+        d = self._dir(epoch)
+        if not self.has(epoch):
+            raise StoreError(f"checkpoint {epoch} is not (completely) stored in {self.path}; "
+                             f"stored: {self.completed()}")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                group = zarr.open_group(str(d), mode="r")
+                attrs = dict(group.attrs)
+                arrays = {name: np.asarray(group[name][...]) for name in attrs["checksums"]}
+        except Exception as exc:  # zarr/codec/json errors all mean a damaged checkpoint
+            raise StoreError(f"the run store {self.path} is corrupted: checkpoint {epoch} "
+                             f"cannot be read ({type(exc).__name__}: {exc})") from exc
+        if verify:
+            for name, data in arrays.items():
+                if checksum(data) != attrs["checksums"][name]:
+                    raise StoreError(f"the run store {self.path} is corrupted: array {name!r} "
+                                     f"of checkpoint {epoch} fails its checksum")
+        return CheckpointRecord(epoch, arrays, attrs)
+
+    def read_interactions(self, epoch: int) -> Any:
+        """Checkpoint ``epoch`` as a :class:`harsanyi.Interactions`."""
+        return self.read(epoch).interactions(self.players)
+
+    def stack(self, name: str, epochs: list[int] | None = None) -> np.ndarray:
+        """One array over checkpoints: shape ``(K, *array_shape)`` in epoch order."""
+        epochs = self.completed() if epochs is None else epochs
+        return np.stack([self.read(e).arrays[name] for e in epochs])
+
+    def losses(self) -> dict[str, np.ndarray]:
+        """``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (NaN when
+        a loss was not recorded)."""
+        epochs = self.completed()
+        out: dict[str, list[float]] = {"train_loss": [], "test_loss": []}
+        for e in epochs:
+            attrs = self._read_attrs(e)
+            for k in out:
+                v = attrs.get(k)
+                out[k].append(np.nan if v is None else float(v))
+        return {"epoch": np.asarray(epochs, dtype=np.int64),
+                **{k: np.asarray(v, dtype=np.float64) for k, v in out.items()}}
+
+    def _read_attrs(self, epoch: int) -> dict[str, Any]:
+        try:
+            return json.loads((self._dir(epoch) / "zarr.json").read_text())["attributes"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise StoreError(f"the run store {self.path} is corrupted: checkpoint {epoch} "
+                             f"has unreadable attributes ({exc})") from exc
+
+    def verify(self) -> list[int]:
+        """Read every finished checkpoint and check its checksums; returns the epochs."""
+        epochs = self.completed()
+        for e in epochs:
+            self.read(e, verify=True)
+        return epochs
+
+    def __repr__(self) -> str:
+        return (f"RunStore({str(self.path)!r}, n={self.n}, "
+                f"checkpoints={len(self.completed())})")

@@ -1,0 +1,60 @@
+"""Shared fixtures: a tiny MLP trained for a few epochs, checkpointed every epoch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from harsanyi.dynamics.sources import FactorySpec
+from harsanyi.games.players import Columns
+
+FACTORY = FactorySpec("zoo:mlp5", {"in_features": 10, "n_classes": 2, "width": 16})
+PLAYERS = Columns([0, 1, 2, 3, 4, 5])
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory):
+    """A zoo training run folder (manifest + epoch_XXXX.pt for epochs 0..6) and its data."""
+    import torch
+
+    from harsanyi.zoo import get_model, make_and_or_task, train
+
+    ds = make_and_or_task(400, seed=0).with_label_noise(0.05, seed=1)
+    model = get_model("mlp5", in_features=10, n_classes=2, width=16, seed=0)
+    out = tmp_path_factory.mktemp("train") / "run"
+    torch.manual_seed(0)
+    run = train(model, ds, out, epochs=6, lr=0.05, batch_size=32)
+    return {"dir": out, "dataset": ds, "run": run}
+
+
+@pytest.fixture(scope="session")
+def samples(trained_run):
+    """6 train + 4 test samples: inputs, targets, split, ids and flipped flags."""
+    ds = trained_run["dataset"]
+    tr = np.flatnonzero(ds.flipped)[:2].tolist() + [0, 1, 2, 3]
+    te = [0, 1, 2, 3]
+    X = np.concatenate([ds.X_train[tr], ds.X_test[te]])
+    y = np.concatenate([ds.y_train[tr], ds.y_test[te]])
+    flipped = np.concatenate([ds.flipped[tr], np.zeros(len(te), bool)])
+    return {"inputs": X, "targets": y, "split": ["train"] * len(tr) + ["test"] * len(te),
+            "ids": tr + te, "flipped": flipped}
+
+
+OPTS = {"players": PLAYERS, "kind": "and", "q_bound": 0.0, "samples_per_task": 4,
+        "batch_size": 64}
+
+
+def make_monitor(out, samples, **kw):
+    """A Monitor of the shared samples with the test options (overridable)."""
+    from harsanyi.dynamics.monitor import Monitor
+
+    return Monitor(out, samples["inputs"], targets=samples["targets"], split=samples["split"],
+                   sample_ids=samples["ids"], groups={"flipped": samples["flipped"]},
+                   model=FACTORY, source="test", **{**OPTS, **kw})
+
+
+@pytest.fixture(scope="session")
+def serial_store(trained_run, samples, tmp_path_factory):
+    """The run store of a serial offline run over the 7 checkpoints."""
+    out = tmp_path_factory.mktemp("mon") / "serial"
+    return make_monitor(out, samples).run(trained_run["dir"], executor="serial", progress=False)

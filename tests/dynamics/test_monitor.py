@@ -1,0 +1,218 @@
+"""The monitor on a real training run: offline, callbacks, parallel backends, resume, errors."""
+
+from __future__ import annotations
+
+import errno
+
+import numpy as np
+import pytest
+import torch
+from conftest import FACTORY, OPTS, PLAYERS, make_monitor
+
+from harsanyi.dynamics.engine import SchedulerUnreachableError, make_backend
+from harsanyi.dynamics.monitor import Monitor, monitor_checkpoints
+from harsanyi.dynamics.sources import FactorySpec, find_checkpoints, load_into
+from harsanyi.errors import CheckpointError, ConfigMismatchError, StoreError
+from harsanyi.extract import mobius
+from harsanyi.games import model_game
+from harsanyi.store import RunStore
+from harsanyi.store import runstore as rs_mod
+
+
+def _monitor(out, samples, **kw):
+    return make_monitor(out, samples, **kw)
+
+
+def _arrays(store: RunStore) -> dict[int, dict[str, np.ndarray]]:
+    return {e: store.read(e).arrays for e in store.completed()}
+
+
+def _assert_same(a: RunStore, b: RunStore) -> None:
+    ra, rb = _arrays(a), _arrays(b)
+    assert list(ra) == list(rb)
+    for e in ra:
+        for k in ra[e]:
+            np.testing.assert_array_equal(ra[e][k], rb[e][k], err_msg=f"epoch {e}, {k}")
+
+
+def test_offline_run_matches_direct_computation(serial_store, trained_run, samples):
+    ckpts = find_checkpoints(trained_run["dir"])
+    assert serial_store.completed() == [c.epoch for c in ckpts] == list(range(7))
+    losses = serial_store.losses()
+    np.testing.assert_allclose(losses["train_loss"], trained_run["run"].train_losses)
+    np.testing.assert_allclose(losses["test_loss"], trained_run["run"].test_losses)
+    assert serial_store.samples["flipped"][:2] == [True, True]
+    assert serial_store.samples["split"].count("test") == 4
+    assert serial_store.players == ["x0", "x1", "x2", "x3", "x4", "x5"]
+    # brute force: rebuild the model at epoch 3, evaluate v on all masks, Möbius transform
+    model = load_into(FACTORY.build(), ckpts[3].path).eval()
+    game = model_game(model, samples["inputs"], PLAYERS, target=samples["targets"],
+                      batch_size=64)
+    rec = serial_store.read(3)
+    np.testing.assert_array_equal(rec.arrays["values"], game.values)
+    np.testing.assert_allclose(rec.arrays["and_values"], mobius(game.values).and_values,
+                               atol=1e-12)
+    # the interactions changed during training
+    first, last = serial_store.read(0).arrays["values"], rec.arrays["values"]
+    assert not np.allclose(first, last)
+
+
+def test_process_pool_equals_serial(serial_store, trained_run, samples, tmp_path):
+    store = _monitor(tmp_path / "pool", samples).run(trained_run["dir"], executor="process",
+                                                     workers=2, progress=False)
+    _assert_same(store, serial_store)
+
+
+def test_callback_equals_offline(serial_store, trained_run, samples, tmp_path):
+    from harsanyi.zoo import get_model, train
+
+    mon = _monitor(tmp_path / "cb", samples)
+    model = get_model("mlp5", in_features=10, n_classes=2, width=16, seed=0)
+    torch.manual_seed(0)
+    train(model, trained_run["dataset"], None, epochs=6, lr=0.05, batch_size=32,
+          callback=mon.on_epoch_end)
+    _assert_same(mon.store, serial_store)
+    np.testing.assert_allclose(mon.store.losses()["test_loss"],
+                               serial_store.losses()["test_loss"])
+    # resuming a callback run skips stored epochs without recomputing
+    again = _monitor(tmp_path / "cb", samples, resume=True)
+    inter = again.on_epoch_end(model, 6, train_loss=0.0, test_loss=0.0)
+    assert again.stats["tasks"] == 0 and again.stats["checkpoints_skipped"] == 1
+    np.testing.assert_array_equal(inter.values, serial_store.read(6).arrays["values"])
+
+
+def test_resume_skips_finished_checkpoints(serial_store, trained_run, samples, tmp_path):
+    ckpts = find_checkpoints(trained_run["dir"])
+    first = _monitor(tmp_path / "r", samples)
+    first.run(ckpts[:3], executor="serial", progress=False)
+    stamps = {e: (tmp_path / "r" / "ckpt" / f"{e:06d}" / "zarr.json").stat().st_mtime_ns
+              for e in range(3)}
+    again = _monitor(tmp_path / "r", samples, resume=True)
+    store = again.run(ckpts, executor="serial", progress=False)
+    assert again.stats["checkpoints_skipped"] == 3 and again.stats["checkpoints_written"] == 4
+    assert again.stats["tasks"] == 4 * again.n_batches
+    for e, t in stamps.items():
+        assert (tmp_path / "r" / "ckpt" / f"{e:06d}" / "zarr.json").stat().st_mtime_ns == t
+    _assert_same(store, serial_store)
+    # without resume an existing run is refused; another config is refused on resume
+    with pytest.raises(StoreError, match="already exists"):
+        _monitor(tmp_path / "r", samples).run(ckpts, executor="serial", progress=False)
+    with pytest.raises(ConfigMismatchError, match="samples_per_task"):
+        _monitor(tmp_path / "r", samples, resume=True, samples_per_task=2).run(
+            ckpts, executor="serial", progress=False)
+
+
+def test_disk_full_during_run_keeps_stored_checkpoints(trained_run, samples, tmp_path,
+                                                       monkeypatch, serial_store):
+    real = rs_mod._write_array
+    calls = {"n": 0}
+
+    def flaky(group, name, data):
+        calls["n"] += 1
+        if calls["n"] > 2 * len(rs_mod.ARRAYS_2D + rs_mod.ARRAYS_1D) + 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(group, name, data)
+
+    monkeypatch.setattr(rs_mod, "_write_array", flaky)
+    with pytest.raises(StoreError, match="disk full") as info:
+        _monitor(tmp_path / "full", samples).run(trained_run["dir"], executor="serial",
+                                                 progress=False)
+    assert info.value.errno == errno.ENOSPC
+    monkeypatch.setattr(rs_mod, "_write_array", real)
+    store = RunStore.open(tmp_path / "full")
+    assert store.completed() == [0, 1] and store.incomplete() == []
+    assert store.verify() == [0, 1]
+    _monitor(tmp_path / "full", samples, resume=True).run(trained_run["dir"],
+                                                          executor="serial", progress=False)
+    _assert_same(RunStore.open(tmp_path / "full"), serial_store)
+
+
+def test_checkpoint_that_does_not_fit(trained_run, samples, tmp_path):
+    wrong = FactorySpec("zoo:mlp8", {"in_features": 10, "n_classes": 2, "width": 16})
+    with pytest.raises(CheckpointError) as info:
+        monitor_checkpoints(trained_run["dir"], wrong, samples["inputs"], tmp_path / "w",
+                            executor="serial", progress=False, targets=samples["targets"],
+                            **OPTS)
+    msg = str(info.value)
+    assert "does not fit MLP" in msg and "missing keys" in msg and "head." in msg
+    narrow = FactorySpec("zoo:mlp5", {"in_features": 10, "n_classes": 2, "width": 8})
+    with pytest.raises(CheckpointError, match=r"shape mismatches \[body.0.weight \(16, 10\) "
+                                              r"vs \(8, 10\)"):
+        load_into(narrow.build(), find_checkpoints(trained_run["dir"])[0].path)
+
+
+def test_unreachable_scheduler_fails_fast():
+    with pytest.raises(SchedulerUnreachableError, match="cannot reach the Dask scheduler at "
+                                                        "'tcp://127.0.0.1:9'"):
+        make_backend("dask", scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)
+
+
+def test_bad_monitor_inputs(tmp_path, samples):
+    with pytest.raises(ValueError, match="samples_per_task"):
+        _monitor(tmp_path / "x", samples, samples_per_task=0)
+    with pytest.raises(Exception, match="3 targets for 10 samples"):
+        Monitor(tmp_path / "x", samples["inputs"], targets=[0, 1, 0])
+    with pytest.raises(ValueError, match="executor must be"):
+        make_backend("threads")
+
+
+def test_dask_local_cluster_equals_serial(serial_store, trained_run, samples, tmp_path):
+    store = _monitor(tmp_path / "dask", samples).run(trained_run["dir"], executor="dask",
+                                                     workers=2, progress=False)
+    _assert_same(store, serial_store)
+
+
+def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_path,
+                                                   monkeypatch):
+    """Each (checkpoint, batch) task starts the solver from the same batch's result at the
+    previous checkpoint, also across a resume (read back from the store)."""
+    import harsanyi.extract as extract
+
+    calls = []
+
+    def spy(game, q_bound=0.02, solver="fast", *, warm_start=None, **kw):
+        calls.append((game.values.copy(), None if warm_start is None
+                      else warm_start.and_values.copy()))
+        return mobius(game)
+
+    monkeypatch.setattr(extract, "and_or", spy)
+    ckpts = find_checkpoints(trained_run["dir"])
+    _monitor(tmp_path / "w", samples, kind="and_or").run(ckpts[:3], executor="serial",
+                                                          progress=False)
+    store = _monitor(tmp_path / "w", samples, kind="and_or", resume=True).run(
+        ckpts, executor="serial", progress=False)
+    n_b = 3  # 10 samples, 4 per task
+    assert len(calls) == 7 * n_b
+    by_values = {}
+    for e in store.completed():
+        a = store.read(e).arrays
+        for b in range(n_b):
+            by_values[a["values"][4 * b: 4 * b + 4].tobytes()] = (e, b)
+    for values, warm in calls:
+        e, b = by_values[values.tobytes()]
+        if e == 0:
+            assert warm is None
+        else:
+            np.testing.assert_array_equal(
+                warm, store.read(e - 1).arrays["and_values"][4 * b: 4 * b + 4])
+    cold = _monitor(tmp_path / "c", samples, kind="and_or", warm_start=False)
+    calls.clear()
+    cold.run(ckpts[:2], executor="serial", progress=False)
+    assert all(w is None for _, w in calls)
+
+
+def test_and_or_with_q_process_pool_equals_serial(trained_run, samples, tmp_path):
+    """The real AND-OR split with the noise term q, warm-started along the checkpoints."""
+    ckpts = find_checkpoints(trained_run["dir"])[:4]
+    kw = {"kind": "and_or", "q_bound": 0.02}
+    serial = _monitor(tmp_path / "s", samples, **kw).run(ckpts, executor="serial",
+                                                         progress=False)
+    pool = _monitor(tmp_path / "p", samples, **kw).run(ckpts, executor="process", workers=2,
+                                                       progress=False)
+    _assert_same(pool, serial)
+    for e in serial.completed():
+        inter = serial.read_interactions(e)
+        assert inter.residual.max() < 1e-8
+        assert (np.abs(inter.q) <= inter.bound[:, None] * (1 + 1e-9) + 1e-12).all()
+        assert np.abs(inter.or_values).sum() > 0  # a real split, not AND-only
+        assert inter.metadata["solver_info"][0]["solver"] == "fast"
