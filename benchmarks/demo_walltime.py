@@ -6,12 +6,14 @@ Usage: python benchmarks/demo_walltime.py [--task tabular|digits] [--quick] [--w
 Runs the demo into a fresh temporary folder with the given settings (defaults: the demo's
 own) and prints one table row per stage, plus the three findings lines. The budget is 5
 minutes for the tabular demo and 10 for digits on a 2-core machine; other processes on the
-machine add noise, so compare stage ratios rather than absolute seconds.
+machine add noise, so compare stage ratios rather than absolute seconds, and read the CPU
+time (summed over the workers) printed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 from pathlib import Path
 
@@ -33,6 +35,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         res = run_demo(Path(tmp) / "report", cfg, workers=args.workers, progress=False)
     st = res.stats
+    cpu = sum(getattr(resource.getrusage(who), f) for who in
+              (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
     print(f"demo {args.task}: epochs {cfg.epochs}, {2 * cfg.samples} samples, n = "
           f"{cfg.players}, {st['monitor_checkpoints_written']} checkpoints, {args.workers} "
           "workers")
@@ -44,6 +48,9 @@ def main() -> None:
     print(f"{'total':<14}{total:>10.1f}{1:>9.0%}")
     per = st["seconds_monitor"] / max(st["monitor_checkpoints_written"] * 2 * cfg.samples, 1)
     print(f"interactions: {per:.3f} s per (sample, checkpoint) of wall time")
+    print(f"CPU time (this process and its workers): {cpu:.0f} s; on an idle machine with "
+          f"{args.workers} cores the wall time is roughly max(CPU / {args.workers}, the serial "
+          "stages)")
     for line in res.findings:
         print(line)
 

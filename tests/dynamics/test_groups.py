@@ -141,3 +141,18 @@ def test_top_interactions_excludes_empty_and_or_singletons():
     assert kinds.shape == (1, 4)  # 3 AND (non-empty) + 1 OR pair
     assert masks[0, 0] == 2 and kinds[0, 0] == 0
     assert not ((kinds == 1) & (masks < 3)).any()
+
+
+def test_five_groups_on_a_real_run_store(serial_store):
+    a, o = serial_store.stack("and_values"), serial_store.stack("or_values")
+    res = five_groups(a, o, k=20, epochs=serial_store.losses()["epoch"])
+    B = len(serial_store.samples["split"])
+    assert res.labels.shape == (B, 20) and res.curves.shape == (B, 20, 7)
+    assert sum(res.counts().values()) == pytest.approx(20.0)
+    # the selected curves are the strongest: every unselected candidate is weaker
+    strength = np.abs(a).max(0)
+    strength[:, 0] = 0
+    for b in range(B):
+        chosen = np.abs(res.curves[b]).max(-1).min()
+        others = np.sort(strength[b])[::-1]
+        assert chosen >= others[min(20, len(others) - 1)] - 1e-12

@@ -57,12 +57,6 @@ def test_offline_run_matches_direct_computation(serial_store, trained_run, sampl
     assert not np.allclose(first, last)
 
 
-def test_process_pool_equals_serial(serial_store, trained_run, samples, tmp_path):
-    store = _monitor(tmp_path / "pool", samples).run(trained_run["dir"], executor="process",
-                                                     workers=2, progress=False)
-    _assert_same(store, serial_store)
-
-
 def test_callback_equals_offline(serial_store, trained_run, samples, tmp_path):
     from harsanyi.zoo import get_model, train
 
@@ -156,10 +150,16 @@ def test_bad_monitor_inputs(tmp_path, samples):
         make_backend("threads")
 
 
-def test_dask_local_cluster_equals_serial(serial_store, trained_run, samples, tmp_path):
-    store = _monitor(tmp_path / "dask", samples).run(trained_run["dir"], executor="dask",
-                                                     workers=2, progress=False)
-    _assert_same(store, serial_store)
+def test_dask_local_cluster_equals_serial(trained_run, samples, tmp_path):
+    """Dask runs tasks in worker threads: still the same numbers as a serial run, with the
+    real AND-OR solver (whose ADMM reductions depend on the torch thread count)."""
+    ckpts = find_checkpoints(trained_run["dir"])[:3]
+    kw = {"kind": "and_or", "q_bound": 0.02}
+    serial = _monitor(tmp_path / "s", samples, **kw).run(ckpts, executor="serial",
+                                                         progress=False)
+    store = _monitor(tmp_path / "dask", samples, **kw).run(ckpts, executor="dask", workers=2,
+                                                           progress=False)
+    _assert_same(store, serial)
 
 
 def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_path,

@@ -32,12 +32,19 @@ def _root(
 
 
 from harsanyi.cli import theory as _theory  # noqa: E402
+from harsanyi.cli import theory_store as _theory_store  # noqa: E402
+from harsanyi.cli.demo import demo as _demo  # noqa: E402
 from harsanyi.cli.explain import explain as _explain  # noqa: E402
+from harsanyi.cli.monitor import monitor as _monitor  # noqa: E402
 from harsanyi.cli.report import report as _report  # noqa: E402
+
+_theory_store.register(_theory.app)
 
 app.add_typer(_theory.app, name="theory", help="Two-phase model, r-table, fits, sparsity bound.")
 
+app.command("demo")(_demo)
 app.command("explain")(_explain)
+app.command("monitor")(_monitor)
 app.command("report")(_report)
 
 

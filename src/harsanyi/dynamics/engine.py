@@ -146,13 +146,24 @@ class Task:
     targets: np.ndarray | None
     spec: GameSpec
     warm: dict[str, np.ndarray] | None = None
+    threads: int | None = None
 
 
 _MODEL_CACHE: dict[str, Any] = {}
 
 
 def run_task(task: Task) -> tuple[int, int, BatchResult]:
-    """Build (once per process) the model, load the task's checkpoint, compute its batch."""
+    """Build (once per process) the model, load the task's checkpoint, compute its batch.
+
+    ``task.threads`` is applied here, in the thread that runs the task: Dask runs tasks in
+    executor threads, and the torch/OpenMP thread count (which changes float reductions in
+    the solver) must not depend on where a task runs.
+    """
+    if task.threads:
+        import torch
+
+        if torch.get_num_threads() != task.threads:
+            torch.set_num_threads(task.threads)
     key = repr(task.factory)
     model = _MODEL_CACHE.get(key)
     if model is None:

@@ -317,7 +317,7 @@ class Monitor:
             torch.set_num_threads(threads)
         try:
             for chain in chains:
-                self._run_chain(chain, by_epoch, prev_of, backend, bar)
+                self._run_chain(chain, by_epoch, prev_of, backend, bar, threads)
         finally:
             torch.set_num_threads(old_threads)
             if bar is not None:
@@ -338,7 +338,8 @@ class Monitor:
         return chains
 
     def _run_chain(self, epochs: list[int], by_epoch: dict[int, Checkpoint],
-                   prev_of: dict[int, int | None], backend: Backend, bar: Any) -> None:
+                   prev_of: dict[int, int | None], backend: Backend, bar: Any,
+                   threads: int | None) -> None:
         assert self.model is not None
         factory, spec = self.model, self.spec
 
@@ -348,7 +349,8 @@ class Monitor:
             if path is None:
                 raise CheckpointError(f"checkpoint {epoch} has no file")
             return Task(epoch, b, str(path), factory, self.inputs[sl],
-                        None if self.targets is None else self.targets[sl], spec, warm)
+                        None if self.targets is None else self.targets[sl], spec, warm,
+                        threads)
 
         pending: dict[int, dict[int, BatchResult]] = {}
         for epoch, b, res in schedule(

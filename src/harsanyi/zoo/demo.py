@@ -51,7 +51,9 @@ class DemoConfig:
     split (train and test); ``players``: number of players ``n``; ``checkpoints``: how many
     checkpoints are monitored (``0``: all ``epochs + 1``), spread by :func:`epoch_schedule`
     (denser early, where the first phase happens); ``q_bound``/``solver``/``kind``: the extraction
-    (:func:`harsanyi.and_or`, or ``kind="and"`` for AND-only Möbius interactions);
+    (:func:`harsanyi.and_or`, or ``kind="and"`` for AND-only Möbius interactions; the solver
+    is ``"exact"``, the LP through HiGHS: "fast" gives the same optimum but hung on some
+    samples when this was written);
     ``top_k``: interactions per sample classified into the five groups; ``warm_start``: start
     the solver at each checkpoint from the previous one (off: with the current "fast" solver a
     warm start was slower than a cold one); ``components``: the digits task's
@@ -64,7 +66,7 @@ class DemoConfig:
     players: int = 10
     checkpoints: int = 16
     q_bound: float = 0.02
-    solver: str = "fast"
+    solver: str = "exact"
     kind: str = "and_or"
     top_k: int = 100
     warm_start: bool = False

@@ -133,7 +133,7 @@ class RestrictedLP:
     """
 
     def __init__(self, values: np.ndarray, bound: float, kind: str, core: Any,
-                 bigm: float = 1e6, tol: float = 1e-10) -> None:
+                 bigm: float = 1e6, tol: float = 1e-9) -> None:
         self.v, self.z, self.kind, self.core, self.bigm = values, float(bound), kind, core, bigm
         self.size = values.shape[-1]
         h = core._Highs()
