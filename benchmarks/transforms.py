@@ -43,11 +43,10 @@ def main() -> None:
         v_or[0] = 0.0
         m_and = dense_mobius_matrix(n)
         m_or = -m_and[:, ::-1]  # I_or = -M (v_or(N \ T)) = (-M P) v_or
-        dense = best_time(lambda: (m_and @ v, m_or @ v_or), repeat=3)
-        fast = best_time(lambda: (mobius(v), or_mobius(v_or)))
+        dense = best_time(lambda a=m_and, o=m_or, x=v, y=v_or: (a @ x, o @ y), repeat=3)
+        fast = best_time(lambda x=v, y=v_or: (mobius(x), or_mobius(y)))
         diff = max(np.abs(m_and @ v - mobius(v)).max(), np.abs(m_or @ v_or - or_mobius(v_or)).max())
         print(f"{n:>3} {dense:>17.3e} {fast:>16.3e} {dense / fast:>8.0f}x {diff:>11.1e}")
-        del m_and, m_or
     n = args.big
     v = rng.normal(size=2**n)
     start = time.perf_counter()

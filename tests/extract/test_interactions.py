@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import harsanyi as hs
-from harsanyi.core import members
 from harsanyi.errors import NonFiniteOutputError, ShapeError, StoreError
 from harsanyi.extract.matching import matching_residual, reconstruct
 
