@@ -1,6 +1,7 @@
 """Wall time of ``harsanyi demo`` per stage (training, interactions, analyses, report).
 
 Usage: python benchmarks/demo_walltime.py [--task tabular|digits] [--quick] [--workers 2]
+                                          [--out DIR]
                                           [--samples S] [--checkpoints K] [--epochs E]
 
 Runs the demo into a fresh temporary folder with the given settings (defaults: the demo's
@@ -28,12 +29,15 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=None)
     ap.add_argument("--checkpoints", type=int, default=None)
     ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--out", default=None, help="Keep the report here (default: a temporary "
+                    "folder, deleted).")
     args = ap.parse_args()
     cfg = demo_config(args.task, quick=args.quick, samples=args.samples,
                       checkpoints=args.checkpoints,
                       epochs=args.epochs)
     with tempfile.TemporaryDirectory() as tmp:
-        res = run_demo(Path(tmp) / "report", cfg, workers=args.workers, progress=False)
+        out = Path(args.out) if args.out else Path(tmp) / "report"
+        res = run_demo(out, cfg, workers=args.workers, progress=False)
     st = res.stats
     cpu = sum(getattr(resource.getrusage(who), f) for who in
               (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))

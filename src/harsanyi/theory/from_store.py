@@ -36,6 +36,31 @@ ANALYSIS_DIR = "analysis"
 Split = Literal["all", "train", "test", "auto"]
 
 
+def _example_store(n: int = 4, checkpoints: int = 6) -> Any:
+    """A tiny planted store for the examples: 2 train + 2 test samples whose interactions move
+    from noise to paper A's ``ŵ = M̂(σ²_t) w*`` with decreasing ``σ²_t``; the gap grows late."""
+    import tempfile
+
+    from harsanyi.extract.matching import reconstruct
+    from harsanyi.store import RunStore
+    from harsanyi.theory.two_phase import TwoPhaseModel
+
+    rng = np.random.default_rng(0)
+    orders = np.array([bin(m).count("1") for m in range(2**n)])
+    w = np.where(orders[None] <= 2, rng.uniform(0.5, 1.0, (4, 2**n)), 0.0)
+    sig = np.concatenate([[1e3], np.logspace(0, -4, checkpoints - 1)])
+    a = TwoPhaseModel(n).w_hat(w, sig)
+    a[0] = rng.normal(size=a[0].shape) * np.sqrt(2.0**orders)
+    st = RunStore.create(tempfile.mkdtemp() + "/run", {"example": True},
+                         players=[f"p{i}" for i in range(n)],
+                         samples={"split": ["train", "train", "test", "test"]})
+    for t in range(checkpoints):
+        v, z = reconstruct(a[t]), np.zeros((4, 2**n))
+        st.write_checkpoint(t, {"values": v, "and_values": a[t], "or_values": z},
+                            {"train_loss": 1 / (1 + t), "test_loss": 1 / (1 + t) + 0.1 * t**2})
+    return st
+
+
 def is_run_store(path: str | Path) -> bool:
     """Whether ``path`` is a folder holding a harsanyi run store (``zarr.json`` of its format).
 
@@ -180,6 +205,10 @@ def fit_run(
     ``options`` go to :func:`~harsanyi.theory.fit_two_phase` (``grid``, ``ratio``,
     ``monotone``, ``distance``...). ``save`` writes ``analysis/theory.npz``. Returns the
     :class:`~harsanyi.theory.TwoPhaseFit`; its ``checkpoints`` are ``"epoch_<e>"`` labels.
+
+    >>> fit = fit_run(_example_store(), start="first", save=False)
+    >>> fit.checkpoints[:2], bool(fit.sigma2[1] >= fit.sigma2[-1])
+    (['epoch_0', 'epoch_1'], True)
     """
     from harsanyi.theory.fit import fit_two_phase
 
@@ -227,6 +256,10 @@ def sparsity_run(
     Harsanyi interactions ``I(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(x_T)`` of the stored values (paper
     E's setting, no noise term); ``"and"`` the stored AND part of the AND-OR split. ``options``
     go to :func:`~harsanyi.theory.sparsity_table` (``tau_ratio``, ``M``, ``vn_threshold``...).
+
+    >>> table = sparsity_run(_example_store(), split="test")
+    >>> table.summary["samples"], table.summary["real_mean"] > 0
+    (2, True)
     """
     from harsanyi.core.transforms import mobius
     from harsanyi.theory.sparsity_table import sparsity_table
@@ -275,7 +308,12 @@ def groups_run(run: Any, *, k: int = 100, rule: Any = None, split: Split = "all"
                save: bool = True) -> Any:
     """Paper C's five groups of each sample's top ``k`` interactions over the checkpoints
     (:func:`harsanyi.dynamics.groups.five_groups`, our decision rule). ``save`` writes
-    ``analysis/groups.npz`` (one curve per tracked interaction, named ``"AND a & b"``)."""
+    ``analysis/groups.npz`` (one curve per tracked interaction, named ``"AND a & b"``).
+
+    >>> res = groups_run(_example_store(), k=5, save=False)
+    >>> res.labels.shape, sum(res.counts().values())
+    ((4, 5), 5.0)
+    """
     from harsanyi.core.orders import members
     from harsanyi.dynamics.groups import five_groups
 
@@ -319,6 +357,10 @@ def disentangle_run(run: Any, *, split: Split = "all", tau_ratio: float = 0.0,
     (``0``: every interaction, paper D); ``options`` go to ``disentangle`` (``decay``,
     ``decay_grid``, ``spindle_base``, ``weights``). The magnitudes ``|part⁺| + |part⁻|`` per
     order are saved to ``analysis/decay_spindle.npz``.
+
+    >>> res = disentangle_run(_example_store(), save=False)
+    >>> res.decay.shape, bool(res.spindle[0].sum() > res.decay[0].sum())  # noise at t = 0
+    ((6, 4), True)
     """
     from harsanyi.theory.generalization import disentangle, signed_strength
 

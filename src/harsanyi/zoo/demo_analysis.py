@@ -32,7 +32,13 @@ class Analyses:
 
 def analyse_run(run_dir: Path, top_k: int = 100) -> Analyses:
     """Phase boundary and gap onset, the σ² fit, the five groups, the decay/spindle split and
-    the sparsity bound of a run store; results are written to ``run_dir/analysis/``."""
+    the sparsity bound of a run store; results are written to ``run_dir/analysis/``.
+
+    >>> from harsanyi.theory.from_store import _example_store
+    >>> res = analyse_run(_example_store().path, top_k=5)
+    >>> res.notes, res.phases.boundary_epoch, res.groups.labels.shape
+    ([], 1, (4, 5))
+    """
     from harsanyi.errors import HarsanyiError
     from harsanyi.theory import from_store as fs
 
@@ -91,7 +97,12 @@ def findings_lines(a: Analyses) -> list[str]:
 
 
 def sparsity_note(table: Any) -> str:
-    """One sentence on paper E's bound at the last checkpoint."""
+    """One sentence on paper E's bound at the last checkpoint.
+
+    >>> from harsanyi.theory.from_store import _example_store, sparsity_run
+    >>> sparsity_note(sparsity_run(_example_store()))[:40]
+    "Paper E's sparsity bound at the last che"
+    """
     s = table.summary
     if not s.get("bounded"):
         return ("Paper E's sparsity bound (last checkpoint, AND-only Harsanyi interactions): no "
@@ -105,7 +116,16 @@ def sparsity_note(table: Any) -> str:
 
 def write_report(out: Path, run_dir: Path, title: str, header: dict[str, Any],
                  notes: list[str], image: Any = None, boxes: Any = None) -> Path:
-    """The report of ``run_dir`` (with its ``analysis/``) into ``out``."""
+    """The report of ``run_dir`` (with its ``analysis/``) into ``out``: the run store's
+    summary (:func:`harsanyi.report.load_summary`) with ``header`` shown as the configuration,
+    ``notes`` added to the findings and, for images, the patch maps of ``image`` with
+    ``boxes`` ``(y0, x0, y1, x1)`` per player.
+
+    >>> import tempfile
+    >>> from harsanyi.theory.from_store import _example_store
+    >>> out = Path(tempfile.mkdtemp())
+    >>> write_report(out, _example_store().path, "Example", {}, [])  # doctest: +SKIP
+    """
     from harsanyi.report import load_summary, report_from_summary
 
     summary = load_summary(run_dir)

@@ -15,6 +15,7 @@ import numpy as np
 from harsanyi.core.transforms import mobius
 from harsanyi.extract.solvers.base import SolverResult, certify, finish, normalise
 from harsanyi.extract.solvers.lp import solve_full_lp
+from harsanyi.extract.solvers.operators import limited_threads
 
 __all__ = ["MAX_EXACT_PLAYERS", "solve_exact"]
 
@@ -30,12 +31,14 @@ def solve_exact(
     *,
     method: str = "highs-ipm",
     max_players: int = MAX_EXACT_PLAYERS,
+    threads: int | None = 1,
 ) -> SolverResult:
     """Solve ``min Σ_{S≠∅}|I_and(S)| + Σ_{|S|≥2}|I_or(S)|`` s.t. ``v + q = A(I_and, I_or)``,
     ``|q_S| ≤ ζ`` exactly (HiGHS; ``method`` is a ``scipy.optimize.linprog`` HiGHS method).
 
     ``warm_start`` is accepted for interface compatibility and ignored. ``info["gap"]`` is the
-    certified relative optimality gap from the LP duals.
+    certified relative optimality gap from the LP duals. ``threads`` bounds numpy's BLAS
+    threads in the finishing steps (see :func:`.operators.limited_threads`).
 
     >>> r = solve_exact(np.array([[0.0, 0.0, 0.0, 1.0]]), np.zeros(1))
     >>> r.and_values.round(9).tolist(), r.objective.round(9).tolist()
@@ -49,6 +52,12 @@ def solve_exact(
             f"solver='exact' solves the full linear program and is limited to n <= {max_players} "
             f"players (got n={n}); use solver='fast', which reaches the same optimum"
         )
+    with limited_threads(threads):
+        return _solve(values, bound, kind, method)
+
+
+def _solve(values: np.ndarray, bound: np.ndarray, kind: str, method: str) -> SolverResult:
+    batch, size = values.shape
     start = time.perf_counter()
     vn, zn, scale = normalise(values, bound)
     width = size if kind == "and" else 2 * size

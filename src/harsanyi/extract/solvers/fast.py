@@ -38,7 +38,12 @@ from harsanyi.core.transforms import mobius
 from harsanyi.extract.solvers.admm import run_admm
 from harsanyi.extract.solvers.base import SolverResult, certify, finish, normalise
 from harsanyi.extract.solvers.lp import RestrictedLP, highs_core, solve_full_lp
-from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
+from harsanyi.extract.solvers.operators import (
+    dictionary_apply,
+    dictionary_transpose,
+    limited_threads,
+    weights,
+)
 
 __all__ = ["solve_fast", "candidates_from_admm", "candidates_from_result", "generate"]
 
@@ -215,6 +220,13 @@ def solve_fast(
     >>> r.objective.round(9).tolist(), r.or_values[0, 3].round(9)
     ([1.0], np.float64(1.0))
     """
+    with limited_threads(threads, device):
+        return _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma,
+                           device, max_rounds, max_add, tol, warm_tol, threads)
+
+
+def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, device,
+                max_rounds, max_add, tol, warm_tol, threads) -> SolverResult:
     start = time.perf_counter()
     batch, size = values.shape
     vn, zn, scale = normalise(values, bound)
