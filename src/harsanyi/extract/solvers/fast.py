@@ -18,12 +18,13 @@ box; the certified gap is ``info["gap"]``). After ``max_rounds`` rounds (or past
 ``max_fraction`` of the rows) a sample falls back to the full LP (``info["fallback"]``); this
 did not happen in our benchmarks.
 
-Measured (n = 10, one thread, see ``benchmarks/extraction.py``): ~20× faster than the full LP
-on sparse planted games, ~4× on MLP games; the LP (simplex) part dominates. The guessed basis
-saves ~40% of the pivots on MLP games. What did not help: the same guess on the full LP (HiGHS
-re-pivots from scratch: ~7,000 pivots on a dense game, guess or not), shifting costs to make
-the guess dual feasible (more pivots), interior point for the first restricted solve, more
-ADMM iterations (1,000 instead of 300), ADMM warm-started from the previous checkpoint.
+Measured (n = 10, 64 games per family, one thread, ``benchmarks/extraction.py``): ~14× faster
+than the full LP on sparse planted games, ~3.5× on MLP games; the LP (simplex) part
+dominates. The guessed basis saves ~40% of the pivots on MLP games. What did not help: the
+same guess on the full LP (HiGHS re-pivots from scratch: ~7,000 pivots on a dense game, guess
+or not), shifting costs to make the guess dual feasible (more pivots), interior point for the
+first restricted solve, more ADMM iterations (1,000 instead of 300), ADMM warm-started from
+the previous checkpoint.
 """
 
 from __future__ import annotations
