@@ -15,6 +15,7 @@ __all__ = [
     "TheoryInputError",
     "DataFormatError",
     "ReportFolderError",
+    "SchedulerUnreachableError",
 ]
 
 
@@ -64,3 +65,7 @@ class DataFormatError(HarsanyiError, ValueError):
 
 class ReportFolderError(HarsanyiError, FileExistsError):
     """The output folder exists and is not a harsanyi report (or is not a folder at all)."""
+
+
+class SchedulerUnreachableError(HarsanyiError, ConnectionError):
+    """The Dask scheduler given with ``--scheduler`` cannot be reached."""

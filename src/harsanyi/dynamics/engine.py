@@ -18,16 +18,12 @@ from typing import Any
 import numpy as np
 
 from harsanyi.dynamics.sources import FactorySpec, load_into
-from harsanyi.errors import HarsanyiError
+from harsanyi.errors import SchedulerUnreachableError
 
 __all__ = ["GameSpec", "Task", "BatchResult", "compute_batch", "run_task", "Backend",
            "make_backend", "resolve_device", "SchedulerUnreachableError", "ARRAYS"]
 
 ARRAYS = ("values", "and_values", "or_values", "gamma", "q", "bound", "residual", "objective")
-
-
-class SchedulerUnreachableError(HarsanyiError, ConnectionError):
-    """The Dask scheduler given with ``--scheduler`` cannot be reached."""
 
 
 @dataclass
