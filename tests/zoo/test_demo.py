@@ -17,6 +17,7 @@ from harsanyi.zoo.demo import (
     DEMO_MARKER,
     check_out_dir,
     demo_config,
+    epoch_schedule,
     measurement_groups,
     run_demo,
     select_samples,
@@ -26,6 +27,7 @@ from harsanyi.zoo.demo import (
 from harsanyi.zoo.demo_digits import cell_boxes, variance_cells
 
 QUICK = demo_config(quick=True)
+SCHEDULE = epoch_schedule(QUICK.epochs, QUICK.checkpoints)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +43,7 @@ def test_quick_demo_end_to_end(quick_run):
     assert (res.out / MARKER).is_file() and (res.out / DEMO_MARKER).is_file()
     assert [m[:5] for m in messages] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
     store = RunStore.open(res.out / "run")
-    assert store.completed() == list(range(QUICK.epochs + 1))
+    assert store.completed() == SCHEDULE == [0, 1, 3, 6]
     assert store.n == QUICK.players and store.players[:2] == ["radius", "texture"]
     assert store.samples["split"] == ["train"] * 3 + ["test"] * 3
     for name in ("theory.npz", "groups.npz", "decay_spindle.npz", "boundaries.json"):
@@ -54,7 +56,7 @@ def test_quick_demo_end_to_end(quick_run):
     assert sum(counts.values()) == pytest.approx(10.0)  # every tracked interaction is classified
     html = res.index.read_text()
     assert "breast cancer" in html and "sparsity bound" in html
-    assert res.stats["monitor_checkpoints_written"] == QUICK.epochs + 1
+    assert res.stats["monitor_checkpoints_written"] == len(SCHEDULE)
     assert not res.stats["training_reused"]
     bounds = json.loads((res.out / "run" / "analysis" / "boundaries.json").read_text())
     if res.phases.boundary_epoch is not None:
@@ -74,7 +76,7 @@ def test_rerun_after_interruption_resumes(quick_run):
     assert again.index.is_file()
     assert again.stats["training_reused"]
     assert again.stats["monitor_checkpoints_written"] == 1
-    assert again.stats["monitor_checkpoints_skipped"] == QUICK.epochs
+    assert again.stats["monitor_checkpoints_skipped"] == len(SCHEDULE) - 1
     assert kept.stat().st_mtime_ns == before_mtime  # finished checkpoints were not rewritten
     after = RunStore.open(res.out / "run").read(last).arrays
     for name in ("values", "and_values", "or_values"):
@@ -137,7 +139,7 @@ def test_digit_patches():
 
 def test_digits_quick_demo_with_components(tmp_path):
     cfg = demo_config("digits", quick=True, epochs=4, checkpoints=3)
-    res = run_demo(tmp_path / "digits", cfg, workers=1, progress=False)
+    res = run_demo(tmp_path / "digits", cfg, workers=2, progress=False)  # components beside
     html = res.index.read_text()
     assert "patch-maps" in html and "VGG-11" in html
     assert (res.out / "components" / "index.html").is_file()

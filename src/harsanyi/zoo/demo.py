@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,85 +35,22 @@ import numpy as np
 
 from harsanyi.errors import ConfigMismatchError, StoreError
 from harsanyi.zoo.demo_analysis import analyse_run, findings_lines, sparsity_note, write_report
+from harsanyi.zoo.demo_tasks import (
+    DemoConfig,
+    DemoTask,
+    demo_config,
+    epoch_schedule,
+    get_task,
+    measurement_groups,
+    tabular_task,
+)
 
 __all__ = ["DEMO_MARKER", "DemoConfig", "DemoResult", "DemoTask", "demo_config",
-           "check_out_dir", "run_demo", "get_task", "measurement_groups"]
+           "epoch_schedule", "check_out_dir", "run_demo", "get_task", "measurement_groups",
+           "tabular_task", "train_stage", "select_samples", "monitored_checkpoints",
+           "monitor_stage"]
 
 DEMO_MARKER = ".harsanyi-demo.json"
-TASKS = ("tabular", "digits")
-
-
-@dataclass
-class DemoConfig:
-    """Settings of a demo run (all JSON-serialisable; recorded in ``out/.harsanyi-demo.json``).
-
-    ``epochs``: training epochs (checkpoints ``0..epochs``); ``samples``: monitored samples per
-    split (train and test); ``players``: number of players ``n``; ``checkpoints``: how many
-    checkpoints are monitored (``0``: all ``epochs + 1``), spread by :func:`epoch_schedule`
-    (denser early, where the first phase happens); ``q_bound``/``solver``/``kind``: the extraction
-    (:func:`harsanyi.and_or`, or ``kind="and"`` for AND-only Möbius interactions; the solver
-    is ``"exact"``, the LP through HiGHS: "fast" gives the same optimum but hung on some
-    samples when this was written);
-    ``top_k``: interactions per sample classified into the five groups; ``warm_start``: start
-    the solver at each checkpoint from the previous one (off: with the current "fast" solver a
-    warm start was slower than a cold one); ``components``: the digits task's
-    feature-component view (``r = players``).
-    """
-
-    task: str = "tabular"
-    epochs: int = 60
-    samples: int = 8
-    players: int = 10
-    checkpoints: int = 16
-    q_bound: float = 0.02
-    solver: str = "exact"
-    kind: str = "and_or"
-    top_k: int = 100
-    warm_start: bool = False
-    seed: int = 0
-    components: bool = True
-
-    def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}; got {self.task!r}")
-        if self.epochs < 2 or self.samples < 1 or not (self.checkpoints == 0
-                                                        or self.checkpoints >= 3):
-            raise ValueError(f"need epochs >= 2, samples >= 1 and checkpoints 0 (all) or >= 3; "
-                             f"got epochs={self.epochs}, samples={self.samples}, "
-                             f"checkpoints={self.checkpoints}")
-        if not 2 <= self.players <= 10:
-            raise ValueError(f"players must be in 2..10 (the demo tasks have 10); got "
-                             f"{self.players}")
-        if self.kind not in ("and_or", "and"):
-            raise ValueError(f"kind must be 'and_or' or 'and'; got {self.kind!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form."""
-        return asdict(self)
-
-
-def demo_config(task: str = "tabular", *, quick: bool = False, **changes: Any) -> DemoConfig:
-    """The default settings of ``task`` (``quick``: tiny settings for tests), with
-    ``changes`` (``None`` values are ignored).
-
-    Defaults: 8 training + 8 test samples, ``n = 10``, 16 monitored checkpoints of 60 epochs
-    (tabular) or 12 of 30 (digits): sized so that the demo stays within its time budget (5 min
-    tabular, 10 min digits, on 2 CPU cores) with the "fast" solver's current speed, about 1-3 s
-    per (sample, checkpoint) at ``n = 10``. The papers' setting (32 + 32 samples, every epoch)
-    is ``samples=32, checkpoints=0``.
-
-    >>> demo_config().epochs, demo_config("digits").checkpoints, demo_config(quick=True).samples
-    (60, 12, 3)
-    >>> demo_config(epochs=None, samples=32).samples
-    32
-    """
-    if task == "digits":
-        base = DemoConfig(task=task, epochs=30, checkpoints=12)
-    else:
-        base = DemoConfig(task=task)
-    if quick:
-        base = replace(base, epochs=6, samples=3, players=6, top_k=10, checkpoints=0)
-    return replace(base, **{k: v for k, v in changes.items() if v is not None})
 
 
 @dataclass
@@ -180,88 +117,6 @@ def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> N
     tmp.replace(marker)
 
 
-# -- tasks -----------------------------------------------------------------------------------
-@dataclass
-class DemoTask:
-    """What a demo task provides: the dataset, the model (before training), its training
-    settings and its factory (to rebuild it per checkpoint), the players, texts for the report,
-    ``image(samples) -> (image, patch boxes)`` (``(None, None)`` without images) and
-    ``extra_view(out, samples, config, workers, progress, echo) -> notes`` (a second view)."""
-
-    dataset: Any
-    model: Any
-    train_config: Any
-    factory: Any
-    players: Any
-    description: str
-    title: str
-    header: Callable[[DemoConfig], dict[str, Any]]
-    image: Callable[[dict[str, Any]], tuple[Any, Any]] = lambda _s: (None, None)
-    extra_view: Callable[..., list[str]] = lambda *_a, **_k: []
-
-
-def measurement_groups(feature_names: list[str]) -> tuple[list[list[int]], list[str]]:
-    """Columns of breast cancer grouped by measurement: ``"mean radius"``, ``"radius error"``
-    and ``"worst radius"`` form the player ``"radius"`` (in order of first appearance).
-
-    >>> measurement_groups(["mean radius", "mean area", "radius error", "worst area"])
-    ([[0, 2], [1, 3]], ['radius', 'area'])
-    """
-    groups: dict[str, list[int]] = {}
-    for j, name in enumerate(feature_names):
-        base = name.removeprefix("mean ").removeprefix("worst ").removesuffix(" error")
-        groups.setdefault(base, []).append(j)
-    return list(groups.values()), list(groups)
-
-
-def tabular_task(cfg: DemoConfig) -> DemoTask:
-    """MLP-5 on breast cancer with 5% label noise (the zoo's over-fitting recipe); the first
-    ``cfg.players`` measurements (3 columns each) are the players.
-
-    >>> task = tabular_task(demo_config())
-    >>> task.players.names[:3], task.players.groups[0], task.train_config.epochs
-    (['radius', 'texture', 'perimeter'], (0, 10, 20), 60)
-    """
-    from harsanyi.dynamics.sources import FactorySpec
-    from harsanyi.games.players import Columns
-    from harsanyi.zoo.recipes import overfitting_recipe
-    from harsanyi.zoo.registry import get_dataset, get_model
-    from harsanyi.zoo.training import TrainConfig
-
-    r = overfitting_recipe(model_seed=cfg.seed, noise_seed=cfg.seed)
-    ds = get_dataset(r.dataset, label_noise=r.label_noise, noise_seed=r.noise_seed,
-                     **r.dataset_kwargs)
-    model = get_model(r.model, dataset=ds, seed=r.model_seed, **r.model_kwargs)
-    tc = TrainConfig(**{**r.train, "epochs": cfg.epochs})
-    groups, names = measurement_groups(ds.feature_names)
-    players = Columns(groups[: cfg.players], names=names[: cfg.players])
-
-    def header(c: DemoConfig) -> dict[str, Any]:
-        return {"task": "tabular", "model": "MLP-5 (width 100), Adam lr 5e-3, full batch",
-                "dataset": f"breast cancer, {r.label_noise:.0%} training labels flipped",
-                "players": f"{c.players} measurements (mean, error, worst columns each); "
-                           "masked = training mean",
-                "samples": f"{c.samples} train + {c.samples} test", "epochs": c.epochs,
-                "extraction": f"{c.kind}, q_bound {c.q_bound}, solver {c.solver}"}
-
-    return DemoTask(ds, model, tc, FactorySpec("zoo:" + r.model, model.zoo_spec["kwargs"]),
-                    players, "MLP-5 on breast cancer (5% label noise)",
-                    "Demo: interactions of an over-fitting MLP-5 (breast cancer)", header)
-
-
-def get_task(cfg: DemoConfig) -> DemoTask:
-    """The :class:`DemoTask` of ``cfg.task``.
-
-    >>> get_task(demo_config("digits")).players.names[:2]
-    ['patch(0,1)', 'patch(0,2)']
-    """
-    if cfg.task == "digits":
-        from harsanyi.zoo.demo_digits import digits_task
-
-        return digits_task(cfg)
-    return tabular_task(cfg)
-
-
 # -- stages ----------------------------------------------------------------------------------
 def train_stage(folder: Path, dataset: Any, model: Any, train_config: Any,
                 progress: bool) -> bool:
@@ -317,26 +172,6 @@ def select_samples(dataset: Any, per_split: int, seed: int) -> dict[str, Any]:
     return {**out, "inputs": np.concatenate(out["inputs"]).astype(np.float32)}
 
 
-def epoch_schedule(epochs: int, count: int) -> list[int]:
-    """``count`` distinct epochs of ``0..epochs`` spread quadratically, ``round(epochs·u²)``
-    for ``u`` uniform in ``[0, 1]``: dense early (the first phase is short), first and last
-    always included; ``count = 0`` or ``count > epochs`` gives every epoch.
-
-    >>> epoch_schedule(60, 16)
-    [0, 1, 2, 4, 6, 8, 11, 15, 19, 23, 28, 34, 40, 46, 53, 60]
-    >>> epoch_schedule(4, 0)
-    [0, 1, 2, 3, 4]
-    """
-    if count == 0 or count > epochs:
-        return list(range(epochs + 1))
-    m = count
-    while True:
-        chosen = np.unique(np.round(epochs * np.linspace(0.0, 1.0, m) ** 2).astype(int))
-        if chosen.size >= count:
-            return [int(e) for e in chosen[: count - 1]] + [epochs]
-        m += 1
-
-
 def monitored_checkpoints(ckpt_dir: Path, count: int) -> list[Any]:
     """The checkpoints of a training folder at :func:`epoch_schedule` epochs.
 
@@ -383,6 +218,33 @@ def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str
     return store, dict(mon.stats)
 
 
+def _extra_view_job(out: Path, samples: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """The task's second view, in a worker process (one torch thread)."""
+    import torch
+
+    torch.set_num_threads(1)
+    cfg = DemoConfig(**config)
+    return get_task(cfg).extra_view(Path(out), samples, cfg, lambda _msg: None)
+
+
+def _background(fn: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+    return pool, pool.submit(fn, *args)
+
+
+def _stop(pool: Any, kill: bool = False) -> None:
+    """Shut a background pool down; with ``kill`` (after an error) its running job is
+    terminated instead of awaited."""
+    if kill:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            if proc.is_alive():
+                proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def run_demo(
     out: str | Path,
     config: DemoConfig | None = None,
@@ -414,16 +276,31 @@ def run_demo(
     say(f"[2/4] interactions of {2 * cfg.samples} samples, n = {cfg.players} players, at each "
         "checkpoint" + (" (resuming)" if (out / "run" / "zarr.json").exists() else ""))
     samples = select_samples(task.dataset, cfg.samples, cfg.seed)
-    _, mstats = monitor_stage(out / "run", out / "train", task.factory, samples, task.players,
-                              task.dataset.X_train, cfg, workers, progress)
-    stats.update({f"monitor_{k}": v for k, v in mstats.items()})
-    t2 = time.perf_counter()
-    say("[3/4] analyses: phases, σ² fit, five groups, decay/spindle, sparsity bound")
-    ana = analyse_run(out / "run", cfg.top_k)
-    notes = list(ana.notes)
-    if ana.sparsity is not None:
-        notes.append(sparsity_note(ana.sparsity))
-    notes += task.extra_view(out, samples, cfg, workers, progress, say)
+    side = None
+    if task.extra is not None and workers >= 2:  # the second view runs beside the monitor
+        say(f"      {task.extra}: in a background process")
+        side = _background(_extra_view_job, out, samples, cfg.to_dict())
+    try:
+        _, mstats = monitor_stage(out / "run", out / "train", task.factory, samples,
+                                  task.players, task.dataset.X_train, cfg, workers, progress)
+        stats.update({f"monitor_{k}": v for k, v in mstats.items()})
+        t2 = time.perf_counter()
+        say("[3/4] analyses: phases, σ² fit, five groups, decay/spindle, sparsity bound")
+        ana = analyse_run(out / "run", cfg.top_k)
+        notes = list(ana.notes)
+        if ana.sparsity is not None:
+            notes.append(sparsity_note(ana.sparsity))
+        if side is not None:
+            notes += side[1].result()
+        elif task.extra is not None:
+            say(f"      {task.extra}")
+            notes += task.extra_view(out, samples, cfg, say)
+    except BaseException:
+        if side is not None:
+            _stop(side[0], kill=True)
+        raise
+    if side is not None:
+        _stop(side[0])
     t3 = time.perf_counter()
     say("[4/4] report")
     index = write_report(out, out / "run", task.title, task.header(cfg), notes,

@@ -34,6 +34,9 @@ def analyse_run(run_dir: Path, top_k: int = 100) -> Analyses:
     """Phase boundary and gap onset, the σ² fit, the five groups, the decay/spindle split and
     the sparsity bound of a run store; results are written to ``run_dir/analysis/``.
 
+    The σ² grid goes down to 1e-9 (THEORY.md suggests 1e-6): at n = 10 a σ² of 1e-6 still
+    damps orders ≥ 8 visibly, so the last checkpoints (where ``ŵ → w*``) need smaller values.
+
     >>> from harsanyi.theory.from_store import _example_store
     >>> res = analyse_run(_example_store().path, top_k=5)
     >>> res.notes, res.phases.boundary_epoch, res.groups.labels.shape
@@ -41,6 +44,7 @@ def analyse_run(run_dir: Path, top_k: int = 100) -> Analyses:
     """
     from harsanyi.errors import HarsanyiError
     from harsanyi.theory import from_store as fs
+    from harsanyi.theory.fit import log_grid
 
     res = Analyses()
     try:
@@ -50,7 +54,8 @@ def analyse_run(run_dir: Path, top_k: int = 100) -> Analyses:
         return res
     steps: list[tuple[str, str, Callable[[], Any]]] = [
         ("phases", "phase boundary", lambda: fs.phases_run(arr)),
-        ("fit", "two-phase σ² fit", lambda: fs.fit_run(arr, start="boundary")),
+        ("fit", "two-phase σ² fit",
+         lambda: fs.fit_run(arr, start="boundary", grid=log_grid(1e-9, 10.0, 250))),
         ("groups", "five groups", lambda: fs.groups_run(arr, k=top_k)),
         ("decay_spindle", "decay/spindle split", lambda: fs.disentangle_run(arr)),
         ("sparsity", "sparsity bound", lambda: fs.sparsity_run(arr)),

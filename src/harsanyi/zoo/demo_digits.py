@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.zoo.demo import DemoConfig, DemoTask
+from harsanyi.zoo.demo_tasks import DemoConfig, DemoTask
 
 __all__ = ["GRID", "digits_task", "variance_cells", "cell_boxes", "component_view"]
 
@@ -83,17 +83,17 @@ def digits_task(cfg: DemoConfig) -> DemoTask:
         img = np.clip(samples["inputs"][0, 0] * std + mean, 0.0, 1.0)
         return img, cell_boxes(cells)
 
-    def extra(out: Path, samples: dict[str, Any], c: DemoConfig, workers: int,
-              progress: bool, echo: Callable[[str], None]) -> list[str]:
-        if not c.components:
-            return []
+    def extra(out: Path, samples: dict[str, Any], c: DemoConfig,
+              echo: Callable[[str], None]) -> list[str]:
         return component_view(out, samples, c, FactorySpec("zoo:vgg11",
                               model.zoo_spec["kwargs"]), ds.X_train.mean(axis=0), echo)
 
     return DemoTask(ds, model, tc, FactorySpec("zoo:vgg11", model.zoo_spec["kwargs"]), players,
                     "VGG-11 (width 1/8) on 8×8 digits (5% label noise)",
                     "Demo: interactions of an over-fitting VGG-11 (8×8 digits)", header,
-                    image, extra)
+                    image, extra,
+                    f"feature components: top {cfg.players} principal components of the layer "
+                    "'feature' as players (paper C)" if cfg.components else None)
 
 
 def component_view(out: Path, samples: dict[str, Any], cfg: DemoConfig, factory: Any,
@@ -105,8 +105,6 @@ def component_view(out: Path, samples: dict[str, Any], cfg: DemoConfig, factory:
     from harsanyi.zoo.demo import monitored_checkpoints
     from harsanyi.zoo.demo_analysis import analyse_run, findings_lines, write_report
 
-    echo(f"      feature components: top {cfg.players} principal components of the layer "
-         "'feature' as players (paper C)")
     run_dir = out / "components_run"
     ckpts = monitored_checkpoints(out / "train", cfg.checkpoints)
     component_dynamics(ckpts, factory, "feature", samples["inputs"], mean_input,
