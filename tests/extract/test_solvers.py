@@ -249,6 +249,40 @@ def test_warm_start_reaches_same_optimum_with_fewer_iterations():
     np.testing.assert_allclose(far.objective, np.roll(cold.objective, 1), rtol=1e-7)
 
 
+def test_fast_solves_dense_games_as_a_whole():
+    """v(N) = v(∅) makes ζ = 0: nearly every atom is needed, so "fast" skips the restriction
+    and solves the full LP (the demo game where the restricted simplex crawled was like this)."""
+    values = np.random.default_rng(3).normal(size=(1, 2**7))  # noise: no sparse structure
+    values[:, -1] = values[:, 0]
+    bound = 0.02 * np.abs(values[:, -1] - values[:, 0])
+    fast = solve(values, bound, solver="fast")
+    exact = solve(values, bound, solver="exact")
+    assert bound[0] == 0.0 and fast.info["fallback"][0] and fast.info["rounds"][0] == 0
+    np.testing.assert_allclose(fast.objective, exact.objective, rtol=1e-9)
+    check_conventions(values, bound, fast)
+
+
+def test_fast_falls_back_to_the_full_lp_when_out_of_time(monkeypatch):
+    from harsanyi.extract.solvers import lp as lp_module
+
+    values, bound = noisy_batch(7, [0, 2])
+    normal = solve(values, bound, solver="fast")
+    seen = []
+    real_solve = lp_module.RestrictedLP.solve
+
+    def slow_solve(self, method="simplex", time_limit=np.inf):
+        out = real_solve(self, method, time_limit)
+        seen.append(self.h.getOptionValue("time_limit")[1])
+        return {**out, "status": "Time limit reached"}
+
+    monkeypatch.setattr(lp_module.RestrictedLP, "solve", slow_solve)
+    timed_out = solve(values, bound, solver="fast", time_limit=7.0)
+    assert seen and all(0 < t <= 7.0 for t in seen)  # HiGHS got the remaining time
+    assert np.all(timed_out.info["fallback"]) and not np.any(normal.info["fallback"])
+    np.testing.assert_allclose(timed_out.objective, normal.objective, rtol=1e-7)
+    check_conventions(values, bound, timed_out)
+
+
 def test_fast_runs_on_torch_device_option():
     values, bound = noisy_batch(5, [0])
     r = solve(values, bound, device="cpu", admm_iters=50)

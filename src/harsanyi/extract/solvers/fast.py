@@ -14,9 +14,11 @@
    the same objective: a certificate that ``x`` is a global optimum of the full LP.
 
 So "fast" returns the exact LP optimum (to HiGHS's 1e-9 tolerances, then polished into the
-box; the certified gap is ``info["gap"]``). After ``max_rounds`` rounds (or past
-``max_fraction`` of the rows) a sample falls back to the full LP (``info["fallback"]``); this
-did not happen in our benchmarks.
+box; the certified gap is ``info["gap"]``). A sample goes to the full LP instead
+(``info["fallback"]``) when ``ζ = 0`` or its candidates already cover 95% of the rows, or
+after ``max_rounds`` rounds, past ``max_fraction`` of the rows, or past ``time_limit``: none
+of the last three happened in our benchmarks, but on one game of the demo HiGHS's simplex
+crawled (~5 ms a pivot) from the guessed basis, which the time limit now bounds.
 
 Measured (n = 10, 64 games per family, one thread, ``benchmarks/extraction.py``): ~14× faster
 than the full LP on sparse planted games, ~3.5× on MLP games; the LP (simplex) part
@@ -132,22 +134,30 @@ def _split(idx: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], core: Any, *,
              max_rounds: int = 30, max_add: int = 200, max_fraction: float = 1.0,
-             tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+             dense_fraction: float = 0.95,
+             tol: float = 1e-9, time_limit: float = np.inf
+             ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Row and column generation on one normalised game, from candidates ``cand``.
 
     Repeats: solve the LP restricted to rows ``R`` and atoms ``J``; add the rows with
     ``|A x − v| > ζ`` and the atoms with ``|Aᵀλ| > 1``; stop when there are none (then ``x`` is
     optimal for the full LP, certified by ``λ``). Returns ``x``, ``λ`` and an info dict
-    (``rounds``, ``iterations``, ``fallback``). Falls back to :func:`.lp.solve_full_lp` when the
-    restriction grows past ``max_fraction`` of the rows or after ``max_rounds`` rounds.
+    (``rounds``, ``iterations``, ``fallback``). Solves the full LP (:func:`.lp.solve_full_lp`)
+    instead when ``ζ = 0`` or the candidate rows are more than ``dense_fraction`` of all rows
+    (a dense game, e.g. ``ζ`` tiny because ``v(N) ≈ v(∅)``), and falls back to it when the
+    restriction grows past ``max_fraction`` of the rows, after ``max_rounds`` rounds, or when
+    the restricted solves have taken ``time_limit`` seconds in all.
 
     >>> cand = {"atoms": np.array([0]), "rows": np.array([0]), "atom_sign": {}, "row_sign": {}}
-    >>> x, lam, info = generate(np.array([0.0, 1.0, 1.0, 1.0]), 0.0, "and_or", cand,
+    >>> x, lam, info = generate(np.array([0.0, 1.0, 1.0, 1.0]), 0.1, "and_or", cand,
     ...                         highs_core())
-    >>> (x.round(9) + 0.0).tolist(), info["fallback"]
-    ([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0], False)
+    >>> (x.round(9) + 0.0).tolist(), info["fallback"]  # OR({0,1}) = 1 − 2ζ, q = ±ζ
+    ([0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8], False)
     """
     size = values.shape[-1]
+    if bound == 0 or len(cand["rows"]) > dense_fraction * size:  # every row is (nearly) tight
+        x, lam, full = solve_full_lp(values, bound, kind)
+        return x, lam, {"rounds": 0, "iterations": full["iterations"], "fallback": True}
     w = weights(size.bit_length() - 1, kind)
     lp = RestrictedLP(values, bound, kind, core, tol=tol)
     lp.add_rows(cand["rows"])
@@ -157,9 +167,10 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     lp.set_guess({t: s for t, s in signs.items() if t < size},
                  {t - size: s for t, s in signs.items() if t >= size}, cand["row_sign"])
     rounds = 0
+    deadline = time.perf_counter() + time_limit
     while True:
         rounds += 1
-        out = lp.solve()
+        out = lp.solve(time_limit=deadline - time.perf_counter())
         x = out["and"] if kind == "and" else np.concatenate([out["and"], out["or"]])
         lam = out["dual"]
         excess = np.abs(dictionary_apply(x, kind) - values) - bound
@@ -202,6 +213,7 @@ def solve_fast(
     tol: float = 1e-9,
     warm_tol: float = 1.0,
     threads: int | None = 1,
+    time_limit: float | None = None,
 ) -> SolverResult:
     """Exact sparse AND-OR split: ADMM support guess + certified row/column generation.
 
@@ -216,6 +228,10 @@ def solve_fast(
     checkpoints at n = 10: one epoch apart (values move ~0.7%) the warm start is ~1.7× faster;
     ten epochs apart (~6%) the old support is a worse guess than ADMM, hence the test.
 
+    ``time_limit``: seconds the row and column generation of one sample may take before it
+    falls back to the full LP (``None``: ``2**(n−10) · 4`` s, about twice the full LP at
+    n = 10). A guard: on one game of the demo HiGHS's simplex crawled from the guessed basis.
+
     >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])  # OR of two players
     >>> r = solve_fast(v, np.zeros(1))
     >>> r.objective.round(9).tolist(), r.or_values[0, 3].round(9)
@@ -223,13 +239,15 @@ def solve_fast(
     """
     with limited_threads(threads, device):
         return _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma,
-                           device, max_rounds, max_add, tol, warm_tol, threads)
+                           device, max_rounds, max_add, tol, warm_tol, threads, time_limit)
 
 
 def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, device,
-                max_rounds, max_add, tol, warm_tol, threads) -> SolverResult:
+                max_rounds, max_add, tol, warm_tol, threads, time_limit) -> SolverResult:
     start = time.perf_counter()
     batch, size = values.shape
+    if time_limit is None:
+        time_limit = 4.0 * size / 1024
     vn, zn, scale = normalise(values, bound)
     core = highs_core()
     cands: list[dict[str, Any] | None] = [None] * batch
@@ -258,7 +276,8 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
             fallback[b] = True
             continue
         xs[b], lams[b], gen = generate(vn[b], zn[b], kind, cands[b], core,
-                                       max_rounds=max_rounds, max_add=max_add, tol=tol)
+                                       max_rounds=max_rounds, max_add=max_add, tol=tol,
+                                       time_limit=time_limit)
         iters[b] += gen["iterations"]
         rounds[b] = gen["rounds"]
         fallback[b] = gen["fallback"]
