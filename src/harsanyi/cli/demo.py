@@ -27,7 +27,7 @@ def demo(
     epochs: Annotated[int | None, typer.Option(help="Training epochs (default 60 tabular, 30 "
                                                "digits).")] = None,
     samples: Annotated[int | None, typer.Option(help="Monitored samples per split (train and "
-                                                "test; default 8; the papers use 32+).")]
+                                                "test; default 16; the papers use 32+).")]
     = None,
     players: Annotated[int | None, typer.Option(help="Number of players n (2..10; default "
                                                 "10).")] = None,

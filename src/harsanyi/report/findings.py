@@ -13,7 +13,7 @@ __all__ = ["HOW_TO", "findings_from_summary", "header_config", "how_to"]
 
 #: Commands named in the page when a part is missing (``RUN`` is replaced by the run path).
 HOW_TO: dict[str, str] = {
-    "monitor": "harsanyi monitor --out RUN",
+    "monitor": "harsanyi monitor CHECKPOINTS --out RUN",
     "theory": "harsanyi theory fit RUN",
     "groups": "harsanyi theory groups RUN",
     "generalization": "harsanyi theory disentangle RUN",

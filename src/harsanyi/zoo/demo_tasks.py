@@ -31,9 +31,8 @@ class DemoConfig:
     split (train and test); ``players``: number of players ``n``; ``checkpoints``: how many
     checkpoints are monitored (``0``: all ``epochs + 1``), spread by :func:`epoch_schedule`
     (denser early, where the first phase happens); ``q_bound``/``solver``/``kind``: the extraction
-    (:func:`harsanyi.and_or`, or ``kind="and"`` for AND-only Möbius interactions; the solver
-    is ``"exact"``, the LP through HiGHS: "fast" gives the same optimum but hung on some
-    samples when this was written);
+    (:func:`harsanyi.and_or`, or ``kind="and"`` for AND-only Möbius interactions; the default
+    ``"fast"`` returns the LP optimum, certified);
     ``top_k``: interactions per sample classified into the five groups; ``warm_start``: start
     the solver at each checkpoint from the previous one (off: with the current "fast" solver a
     warm start was slower than a cold one); ``components``: the digits task's
@@ -42,11 +41,11 @@ class DemoConfig:
 
     task: str = "tabular"
     epochs: int = 60
-    samples: int = 8
+    samples: int = 16
     players: int = 10
     checkpoints: int = 16
     q_bound: float = 0.02
-    solver: str = "exact"
+    solver: str = "fast"
     kind: str = "and_or"
     top_k: int = 100
     warm_start: bool = False
@@ -76,9 +75,9 @@ def demo_config(task: str = "tabular", *, quick: bool = False, **changes: Any) -
     """The default settings of ``task`` (``quick``: tiny settings for tests), with
     ``changes`` (``None`` values are ignored).
 
-    Defaults: 8 training + 8 test samples, ``n = 10``, 16 monitored checkpoints of 60 epochs
+    Defaults: 16 training + 16 test samples, ``n = 10``, 16 monitored checkpoints of 60 epochs
     (tabular) or 12 of 30 (digits): sized so that the demo stays within its time budget (5 min
-    tabular, 10 min digits, on 2 CPU cores) with the "fast" solver's current speed, about 1-3 s
+    tabular, 10 min digits, on 2 CPU cores) at the "fast" solver's speed, about 0.5-0.8 s CPU
     per (sample, checkpoint) at ``n = 10``. The papers' setting (32 + 32 samples, every epoch)
     is ``samples=32, checkpoints=0``.
 
