@@ -262,7 +262,7 @@ def test_fast_solves_dense_games_as_a_whole():
     check_conventions(values, bound, fast)
 
 
-def test_fast_falls_back_to_the_full_lp_when_out_of_time(monkeypatch):
+def test_fast_falls_back_to_the_full_lp_past_its_pivot_budget(monkeypatch):
     from harsanyi.extract.solvers import lp as lp_module
 
     values, bound = noisy_batch(7, [0, 2])
@@ -270,14 +270,14 @@ def test_fast_falls_back_to_the_full_lp_when_out_of_time(monkeypatch):
     seen = []
     real_solve = lp_module.RestrictedLP.solve
 
-    def slow_solve(self, method="simplex", time_limit=np.inf):
-        out = real_solve(self, method, time_limit)
-        seen.append(self.h.getOptionValue("time_limit")[1])
-        return {**out, "status": "Time limit reached"}
+    def slow_solve(self, method="simplex", max_pivots=None):
+        out = real_solve(self, method, max_pivots)
+        seen.append(self.h.getOptionValue("simplex_iteration_limit")[1])
+        return {**out, "status": "Iteration limit reached"}
 
     monkeypatch.setattr(lp_module.RestrictedLP, "solve", slow_solve)
-    timed_out = solve(values, bound, solver="fast", time_limit=7.0)
-    assert seen and all(0 < t <= 7.0 for t in seen)  # HiGHS got the remaining time
+    timed_out = solve(values, bound, solver="fast", max_pivots=70)
+    assert seen and all(0 < t <= 70 for t in seen)  # HiGHS got the remaining pivots
     assert np.all(timed_out.info["fallback"]) and not np.any(normal.info["fallback"])
     np.testing.assert_allclose(timed_out.objective, normal.objective, rtol=1e-7)
     check_conventions(values, bound, timed_out)

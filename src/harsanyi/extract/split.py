@@ -67,8 +67,8 @@ def and_or(
         research recipe: SGD + momentum, 10× log-decayed learning rate).
     warm_start : a previous result of the same shape (e.g. the previous checkpoint).
     **options : passed to the solver: "fast" takes ``admm_iters``, ``rho``, ``max_rounds``,
-        ``tol``, ``warm_tol``, ``device``, ``threads``; "sgd" takes ``lr``, ``niter``,
-        ``momentum``, ``backend``, ``device``; "exact" takes ``method``, ``threads``.
+        ``max_pivots``, ``tol``, ``warm_tol``, ``device``, ``threads``; "sgd" takes ``lr``,
+        ``niter``, ``momentum``, ``backend``, ``device``; "exact" takes ``method``, ``threads``.
 
     Example
     -------

@@ -16,9 +16,11 @@
 So "fast" returns the exact LP optimum (to HiGHS's 1e-9 tolerances, then polished into the
 box; the certified gap is ``info["gap"]``). A sample goes to the full LP instead
 (``info["fallback"]``) when ``ζ = 0`` or its candidates already cover 95% of the rows, or
-after ``max_rounds`` rounds, past ``max_fraction`` of the rows, or past ``time_limit``: none
-of the last three happened in our benchmarks, but on one game of the demo HiGHS's simplex
-crawled (~5 ms a pivot) from the guessed basis, which the time limit now bounds.
+after ``max_rounds`` rounds, past ``max_fraction`` of the rows, or past ``max_pivots``: none
+of the last three happened in our benchmarks, but on one dense game of the demo HiGHS's simplex
+crawled (~5 ms a pivot) from the guessed basis, which the dense test and the pivot limit now
+bound. The limits count rounds and pivots, never seconds: the result is the same on a loaded
+machine (LP optima are often not unique, and another path may end at another optimal vertex).
 
 Measured (n = 10, 64 games per family, one thread, ``benchmarks/extraction.py``): ~14× faster
 than the full LP on sparse planted games, ~3.5× on MLP games; the LP (simplex) part
@@ -135,7 +137,7 @@ def _split(idx: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], core: Any, *,
              max_rounds: int = 30, max_add: int = 200, max_fraction: float = 1.0,
              dense_fraction: float = 0.95,
-             tol: float = 1e-9, time_limit: float = np.inf
+             tol: float = 1e-9, max_pivots: int | None = None
              ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Row and column generation on one normalised game, from candidates ``cand``.
 
@@ -146,7 +148,7 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     instead when ``ζ = 0`` or the candidate rows are more than ``dense_fraction`` of all rows
     (a dense game, e.g. ``ζ`` tiny because ``v(N) ≈ v(∅)``), and falls back to it when the
     restriction grows past ``max_fraction`` of the rows, after ``max_rounds`` rounds, or when
-    the restricted solves have taken ``time_limit`` seconds in all.
+    the restricted solves have taken ``max_pivots`` simplex pivots in all (``None``: no limit).
 
     >>> cand = {"atoms": np.array([0]), "rows": np.array([0]), "atom_sign": {}, "row_sign": {}}
     >>> x, lam, info = generate(np.array([0.0, 1.0, 1.0, 1.0]), 0.1, "and_or", cand,
@@ -167,10 +169,9 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     lp.set_guess({t: s for t, s in signs.items() if t < size},
                  {t - size: s for t, s in signs.items() if t >= size}, cand["row_sign"])
     rounds = 0
-    deadline = time.perf_counter() + time_limit
     while True:
         rounds += 1
-        out = lp.solve(time_limit=deadline - time.perf_counter())
+        out = lp.solve(max_pivots=None if max_pivots is None else max_pivots - lp.iterations)
         x = out["and"] if kind == "and" else np.concatenate([out["and"], out["or"]])
         lam = out["dual"]
         excess = np.abs(dictionary_apply(x, kind) - values) - bound
@@ -213,7 +214,7 @@ def solve_fast(
     tol: float = 1e-9,
     warm_tol: float = 1.0,
     threads: int | None = 1,
-    time_limit: float | None = None,
+    max_pivots: int | None = None,
 ) -> SolverResult:
     """Exact sparse AND-OR split: ADMM support guess + certified row/column generation.
 
@@ -228,9 +229,10 @@ def solve_fast(
     checkpoints at n = 10: one epoch apart (values move ~0.7%) the warm start is ~1.7× faster;
     ten epochs apart (~6%) the old support is a worse guess than ADMM, hence the test.
 
-    ``time_limit``: seconds the row and column generation of one sample may take before it
-    falls back to the full LP (``None``: ``2**(n−10) · 4`` s, about twice the full LP at
-    n = 10). A guard: on one game of the demo HiGHS's simplex crawled from the guessed basis.
+    ``max_pivots``: simplex pivots the row and column generation of one sample may take
+    before it falls back to the full LP (``None``: ``10 · 2**n``; the hardest MLP games we met
+    took ~5,600). A guard: on one dense game HiGHS's simplex crawled (~5 ms a pivot) from the
+    guessed basis. Pivots, not seconds, so that the result never depends on the machine's load.
 
     >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])  # OR of two players
     >>> r = solve_fast(v, np.zeros(1))
@@ -239,15 +241,15 @@ def solve_fast(
     """
     with limited_threads(threads, device):
         return _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma,
-                           device, max_rounds, max_add, tol, warm_tol, threads, time_limit)
+                           device, max_rounds, max_add, tol, warm_tol, threads, max_pivots)
 
 
 def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, device,
-                max_rounds, max_add, tol, warm_tol, threads, time_limit) -> SolverResult:
+                max_rounds, max_add, tol, warm_tol, threads, max_pivots) -> SolverResult:
     start = time.perf_counter()
     batch, size = values.shape
-    if time_limit is None:
-        time_limit = 4.0 * size / 1024
+    if max_pivots is None:
+        max_pivots = 10 * size
     vn, zn, scale = normalise(values, bound)
     core = highs_core()
     cands: list[dict[str, Any] | None] = [None] * batch
@@ -277,7 +279,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
             continue
         xs[b], lams[b], gen = generate(vn[b], zn[b], kind, cands[b], core,
                                        max_rounds=max_rounds, max_add=max_add, tol=tol,
-                                       time_limit=time_limit)
+                                       max_pivots=max_pivots)
         iters[b] += gen["iterations"]
         rounds[b] = gen["rounds"]
         fallback[b] = gen["fallback"]

@@ -254,18 +254,19 @@ class RestrictedLP:
         basis.valid = False
         return self.h.setBasis(basis) != self.core.HighsStatus.kError
 
-    def solve(self, method: str = "simplex", time_limit: float = np.inf) -> dict[str, Any]:
-        """Re-solve (``method``: ``"simplex"``, warm, or ``"ipm"`` + crossover) within
-        ``time_limit`` seconds; return atoms (``"and"``, ``"or"``: full-length arrays), row duals
-        ``"dual"`` (zero off the restriction), ``"objective"``, ``"slack"`` (largest elastic
-        slack used), ``"iterations"`` (simplex pivots of this solve) and ``"status"``
-        (``"Time limit reached"`` when it ran out of time: HiGHS's simplex was seen to crawl
-        at ~5 ms a pivot from a guessed basis on one game, where the full LP takes 2.6 s)."""
+    def solve(self, method: str = "simplex", max_pivots: int | None = None) -> dict[str, Any]:
+        """Re-solve (``method``: ``"simplex"``, warm, or ``"ipm"`` + crossover) in at most
+        ``max_pivots`` simplex pivots; return atoms (``"and"``, ``"or"``: full-length arrays),
+        row duals ``"dual"`` (zero off the restriction), ``"objective"``, ``"slack"`` (largest
+        elastic slack used), ``"iterations"`` (simplex pivots of this solve) and ``"status"``
+        (``"Iteration limit reached"`` past the limit). A pivot limit, not a time limit, so
+        that results do not depend on the machine's load."""
         model = self.core.HighsModelStatus
         self.h.setOptionValue("solver", method)
-        self.h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+        limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
+        self.h.setOptionValue("simplex_iteration_limit", int(limit))
         self.h.run()
-        if self.h.getModelStatus() not in (model.kOptimal, model.kTimeLimit):
+        if self.h.getModelStatus() not in (model.kOptimal, model.kIterationLimit):
             # a warm re-solve can end in a spurious status (e.g. "Unbounded", impossible here
             # since the objective is >= 0): solve the restriction again from scratch
             self.iterations += int(self.h.getInfo().simplex_iteration_count)
