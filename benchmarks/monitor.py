@@ -4,6 +4,7 @@ End to end (masked forwards, AND-OR extraction with q, run store), serially, on 
 pool and on a Dask LocalCluster (2 workers each). Prints a table; run with
 
     .venv/bin/python benchmarks/monitor.py [--checkpoints 20] [--samples 32] [--workers 2]
+                                           [--modes serial,process,dask] [--no-warm]
 
 The other machine users load the CPU: compare the ratios, not the absolute seconds.
 """
@@ -48,6 +49,8 @@ def main() -> None:
     p.add_argument("--samples-per-task", type=int, default=8)
     p.add_argument("--solver", default="fast")
     p.add_argument("--modes", default="serial,process,dask")
+    p.add_argument("--no-warm", dest="warm", action="store_false",
+                   help="cold-start the solver at every checkpoint")
     args = p.parse_args()
     torch.manual_seed(0)
     tmp = Path(tempfile.mkdtemp(prefix="harsanyi-bench-"))
@@ -69,7 +72,7 @@ def main() -> None:
         mon = Monitor(tmp / f"run-{mode}", X, targets=y, split=["train"] * half + ["test"] * (
             args.samples - half), players=Columns(list(range(10))), kind=kind, q_bound=q_bound,
             solver=args.solver, samples_per_task=args.samples_per_task, model=factory,
-            source="benchmark")
+            source="benchmark", warm_start=args.warm)
         t0 = time.perf_counter()
         store = mon.run(tmp / "train", executor=mode, workers=args.workers, progress=False)
         wall = time.perf_counter() - t0
@@ -82,7 +85,8 @@ def main() -> None:
     base = rows[0][1]
     ref = stores[rows[0][0]]
     print(f"\n{args.checkpoints} checkpoints × {args.samples} samples × n = 10, MLP-5 (width "
-          f"100), kind={kind}, solver={args.solver}, q_bound={q_bound}, workers={args.workers}, "
+          f"100), kind={kind}, solver={args.solver}, q_bound={q_bound}, warm start {args.warm}, "
+          f"workers={args.workers}, "
           "1 torch thread per worker and in the serial run")
     head = (f"{'mode':<8} {'wall s':>8} {'speed-up':>9} {'fwd/s (wall)':>13} "
             f"{'extr/s (wall)':>14} {'fwd/s (task)':>13} {'extr/s (task)':>14} {'= serial':>9}")

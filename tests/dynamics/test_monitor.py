@@ -154,7 +154,7 @@ def test_dask_local_cluster_equals_serial(trained_run, samples, tmp_path):
     """Dask runs tasks in worker threads: still the same numbers as a serial run, with the
     real AND-OR solver (whose ADMM reductions depend on the torch thread count)."""
     ckpts = find_checkpoints(trained_run["dir"])[:3]
-    kw = {"kind": "and_or", "q_bound": 0.02}
+    kw = {"kind": "and_or", "q_bound": 0.02, "warm_start": True}
     serial = _monitor(tmp_path / "s", samples, **kw).run(ckpts, executor="serial",
                                                          progress=False)
     store = _monitor(tmp_path / "dask", samples, **kw).run(ckpts, executor="dask", workers=2,
@@ -177,9 +177,9 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
 
     monkeypatch.setattr(extract, "and_or", spy)
     ckpts = find_checkpoints(trained_run["dir"])
-    _monitor(tmp_path / "w", samples, kind="and_or").run(ckpts[:3], executor="serial",
-                                                          progress=False)
-    store = _monitor(tmp_path / "w", samples, kind="and_or", resume=True).run(
+    _monitor(tmp_path / "w", samples, kind="and_or", warm_start=True).run(
+        ckpts[:3], executor="serial", progress=False)
+    store = _monitor(tmp_path / "w", samples, kind="and_or", warm_start=True, resume=True).run(
         ckpts, executor="serial", progress=False)
     n_b = 3  # 10 samples, 4 per task
     assert len(calls) == 7 * n_b
@@ -195,7 +195,7 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
         else:
             np.testing.assert_array_equal(
                 warm, store.read(e - 1).arrays["and_values"][4 * b: 4 * b + 4])
-    cold = _monitor(tmp_path / "c", samples, kind="and_or", warm_start=False)
+    cold = _monitor(tmp_path / "c", samples, kind="and_or")  # the default: cold starts
     calls.clear()
     cold.run(ckpts[:2], executor="serial", progress=False)
     assert all(w is None for _, w in calls)
@@ -204,7 +204,7 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
 def test_and_or_with_q_process_pool_equals_serial(trained_run, samples, tmp_path):
     """The real AND-OR split with the noise term q, warm-started along the checkpoints."""
     ckpts = find_checkpoints(trained_run["dir"])[:4]
-    kw = {"kind": "and_or", "q_bound": 0.02}
+    kw = {"kind": "and_or", "q_bound": 0.02, "warm_start": True}
     serial = _monitor(tmp_path / "s", samples, **kw).run(ckpts, executor="serial",
                                                          progress=False)
     pool = _monitor(tmp_path / "p", samples, **kw).run(ckpts, executor="process", workers=2,
