@@ -1,6 +1,6 @@
 """End to end: ``model_game`` + ``and_or`` versus the bare forward passes over the 2^n masks.
 
-Usage: python benchmarks/end_to_end.py [--model tiny|resnet20] [--samples 4] [--n 10]
+Usage: python benchmarks/end_to_end.py [--model tiny,resnet20] [--samples 4] [--n 10]
                                        [--batch-size 512] [--device cpu] [--repeat 3]
                                        [--solver fast]
 
@@ -58,7 +58,8 @@ def build_all_masked(x: torch.Tensor, players: Patches) -> torch.Tensor:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model", choices=("tiny", "resnet20"), default="tiny")
+    ap.add_argument("--model", default="tiny,resnet20",
+                    help="comma-separated: tiny, resnet20 (default both)")
     ap.add_argument("--samples", type=int, default=4)
     ap.add_argument("--n", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=512)
@@ -66,8 +67,16 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--solver", default="fast")
     args = ap.parse_args()
+    for name in args.model.split(","):
+        if name not in ("tiny", "resnet20"):
+            ap.error(f"unknown model {name!r}: choose tiny or resnet20")
+        run(name, args)
+
+
+def run(name: str, args: argparse.Namespace) -> None:
+    """Time one model and print its table."""
     device = torch.device(args.device)
-    net = small_cnn(args.model).to(device)
+    net = small_cnn(name).to(device)
     x = torch.randn(args.samples, 3, 32, 32, generator=torch.Generator().manual_seed(1))
     x = x.to(device)
     players = Patches.random(args.n, grid=8, region=6, seed=0)
@@ -91,13 +100,9 @@ def main() -> None:
     t0 = time.perf_counter()
     mob = hs.mobius(g)
     t_mobius = time.perf_counter() - t0
-    try:
-        t_split = best_time(lambda: hs.and_or(g, solver=args.solver), repeat=args.repeat,
-                            min_time=0.0)
-        split_residual = float(np.max(hs.and_or(g, solver=args.solver).residual))
-    except ImportError as exc:
-        t_split, split_residual = float("nan"), float("nan")
-        print(f"# and_or(solver={args.solver!r}) unavailable: {exc}")
+    t_split = best_time(lambda: hs.and_or(g, solver=args.solver), repeat=args.repeat,
+                        min_time=0.0)
+    split_residual = float(np.max(hs.and_or(g, solver=args.solver).residual))
 
     rows = [
         ("bare forward (prebuilt masked inputs)", t_bare),
@@ -106,16 +111,13 @@ def main() -> None:
         (f"and_or (solver={args.solver})", t_split),
         ("total = model_game + and_or", t_game + t_split),
     ]
-    print(f"# {args.model}: {args.samples} samples x 2^{args.n} masks, batch {bs}, "
+    print(f"# {name}: {args.samples} samples x 2^{args.n} masks, batch {bs}, "
           f"device {device}, torch threads {torch.get_num_threads()}")
     print(f"{'stage':<42} {'time (s)':>9} {'/ bare':>7}")
-    for name, t in rows:
-        tt = "n/a" if np.isnan(t) else f"{t:9.3f}"
-        rr = "n/a" if np.isnan(t) else f"{t / t_bare:7.2f}"
-        print(f"{name:<42} {tt:>9} {rr:>7}")
+    for label, t in rows:
+        print(f"{label:<42} {t:9.3f} {t / t_bare:7.2f}")
     print(f"# matching residual: mobius {float(np.max(mob.residual)):.1e}, "
-          f"and_or {split_residual:.1e}")
-
+          f"and_or {split_residual:.1e}\n")
 
 if __name__ == "__main__":
     main()

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from harsanyi.core import (
+    BLOCKED_MAX_N,
     flip_sets,
     kron_apply,
+    kron_blocked,
     mobius,
     n_players,
     or_mobius,
@@ -154,3 +156,30 @@ def test_leading_dims_are_independent():
     out = mobius(x)
     for i, j in itertools.product(range(2), range(3)):
         np.testing.assert_allclose(out[i, j], mobius(x[i, j]), atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 5, 6, 7, 11, 13])
+def test_blocked_products_equal_the_butterfly(n):
+    """kron_apply uses dense grouped products up to BLOCKED_MAX_N and the per-bit butterfly
+    otherwise (or for per-bit blocks): both must give the same transform."""
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(3, 2**n))
+    block = ((1.0, 0.0), (-1.0, 1.0))
+    per_bit = np.broadcast_to(np.array(block), (n, 2, 2)).copy()
+    per_bit[0, 0, 0] = 1.0 + 1e-300  # not all equal: forces the butterfly, same numbers
+    butterfly = kron_apply(x, per_bit)
+    np.testing.assert_allclose(kron_blocked(x, block), butterfly, atol=1e-10)
+    np.testing.assert_allclose(kron_blocked(torch.tensor(x), block).numpy(), butterfly,
+                               atol=1e-10)
+    inplace = x.copy()
+    assert kron_apply(inplace, block, inplace=True) is inplace
+    np.testing.assert_allclose(inplace, butterfly, atol=1e-10)
+    assert n <= BLOCKED_MAX_N
+
+
+def test_large_n_uses_the_inplace_butterfly():
+    n = BLOCKED_MAX_N + 1
+    x = np.random.default_rng(0).normal(size=2**n)
+    y = x.copy()
+    assert mobius(y, inplace=True) is y
+    np.testing.assert_allclose(zeta(y), x, atol=1e-9)

@@ -11,8 +11,10 @@ from harsanyi.core.layout import (
 from harsanyi.core.memory import check_players_fit
 from harsanyi.core.orders import mask_of, members, order_of_masks, orders_index
 from harsanyi.core.transforms import (
+    BLOCKED_MAX_N,
     flip_sets,
     kron_apply,
+    kron_blocked,
     mobius,
     n_players,
     or_mobius,
@@ -23,12 +25,14 @@ from harsanyi.core.transforms import (
 )
 
 __all__ = [
+    "BLOCKED_MAX_N",
     "check_players_fit",
     "flip_sets",
     "from_by_order",
     "from_dict",
     "from_msb_first",
     "kron_apply",
+    "kron_blocked",
     "mask_of",
     "members",
     "mobius",
