@@ -4,7 +4,7 @@ End to end (masked forwards, AND-OR extraction with q, run store), serially, on 
 pool and on a Dask LocalCluster (2 workers each). Prints a table; run with
 
     .venv/bin/python benchmarks/monitor.py [--checkpoints 20] [--samples 32] [--workers 2]
-                                           [--modes serial,process,dask] [--no-warm]
+                                           [--modes serial,process,dask] [--warm]
 
 The other machine users load the CPU: compare the ratios, not the absolute seconds.
 """
@@ -49,8 +49,8 @@ def main() -> None:
     p.add_argument("--samples-per-task", type=int, default=8)
     p.add_argument("--solver", default="fast")
     p.add_argument("--modes", default="serial,process,dask")
-    p.add_argument("--no-warm", dest="warm", action="store_false",
-                   help="cold-start the solver at every checkpoint")
+    p.add_argument("--warm", action="store_true",
+                   help="warm-start the solver from the previous checkpoint (default: cold)")
     args = p.parse_args()
     torch.manual_seed(0)
     tmp = Path(tempfile.mkdtemp(prefix="harsanyi-bench-"))
