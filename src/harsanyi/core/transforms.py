@@ -103,6 +103,12 @@ def _kron_power(block: tuple, g: int) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=32)
+def _kron_power_t(block: tuple, g: int, dtype: torch.dtype, device: str) -> torch.Tensor:
+    """The transposed Kronecker power as a torch tensor (cached per dtype and device)."""
+    return torch.tensor(_kron_power(block, g).T.copy(), dtype=dtype, device=device)
+
+
 def kron_blocked(x: Any, block: tuple, group: int = 6) -> Any:
     """``(B ⊗ ... ⊗ B) x`` along the last axis (the same 2x2 ``block`` on every bit), bits in
     groups of at most ``group``: each step multiplies the lowest ``g`` bits by the
@@ -123,12 +129,11 @@ def kron_blocked(x: Any, block: tuple, group: int = 6) -> Any:
     steps = max(1, -(-n // group))
     for k in range(steps if n else 0):
         g = n // steps + (1 if k < n % steps else 0)
-        mat = _kron_power(block, g)
         y = flat.reshape(rows, size >> g, 1 << g)
         if is_torch:
-            y = torch.matmul(y, torch.as_tensor(mat.T, dtype=x.dtype, device=x.device))
+            y = torch.matmul(y, _kron_power_t(block, g, x.dtype, str(x.device)))
         else:
-            y = np.matmul(y, mat.T)
+            y = np.matmul(y, _kron_power(block, g).T)
         flat = y.swapaxes(-1, -2).reshape(rows, size)  # the done bits become the top bits
     if n == 0:
         flat = flat * 1.0
