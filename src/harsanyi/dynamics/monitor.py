@@ -76,8 +76,9 @@ class Monitor:
     q_bound, solver, solver_options, kind : extraction (:func:`harsanyi.and_or`, or
         ``kind="and"`` for :func:`harsanyi.mobius`).
     warm_start : start the solver of each batch from its result at the previous checkpoint.
-        Off by default: on ``benchmarks/monitor.py`` (20 consecutive epochs of MLP-5) cold
-        starts took 120 s against 132 s warm, and they leave the tasks independent.
+        Off by default: on ``benchmarks/monitor.py`` (20 consecutive epochs of MLP-5, process
+        pool) cold starts took 120 s and 130 s in two runs, warm 132 s; and cold tasks are
+        independent of each other.
     samples_per_task : samples per (checkpoint × sample batch) task.
     resume : continue the run stored at ``out`` (its configuration must match).
     model : a :class:`FactorySpec` (recorded in the configuration; needed by :meth:`run`).
