@@ -4,7 +4,7 @@ End to end (masked forwards, AND-OR extraction with q, run store), serially, on 
 pool and on a Dask LocalCluster (2 workers each). Prints a table; run with
 
     .venv/bin/python benchmarks/monitor.py [--checkpoints 20] [--samples 32] [--workers 2]
-                                           [--modes serial,process,dask] [--warm]
+                                           [--modes serial,process,dask] [--warm] [--keep]
 
 The other machine users load the CPU: compare the ratios, not the absolute seconds.
 """
@@ -12,6 +12,7 @@ The other machine users load the CPU: compare the ratios, not the absolute secon
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -51,9 +52,20 @@ def main() -> None:
     p.add_argument("--modes", default="serial,process,dask")
     p.add_argument("--warm", action="store_true",
                    help="warm-start the solver from the previous checkpoint (default: cold)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the training run and the stores (default: deleted at the end)")
     args = p.parse_args()
     torch.manual_seed(0)
     tmp = Path(tempfile.mkdtemp(prefix="harsanyi-bench-"))
+    try:
+        run(args, tmp)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, tmp: Path) -> None:
+    """Train, monitor in each mode under ``tmp``, print the table."""
     t0 = time.perf_counter()
     factory, ds = _train(tmp / "train", args.checkpoints - 1)
     print(f"trained MLP-5 for {args.checkpoints - 1} epochs in {time.perf_counter() - t0:.1f} s "

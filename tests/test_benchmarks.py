@@ -1,0 +1,38 @@
+"""The benchmark scripts still run and print their tables (tiny settings; no timing asserted).
+
+The numbers quoted in the issues come from these scripts at full size; this only guards them
+against rotting as the library changes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+CASES = {
+    "transforms": (["--min-n", "4", "--max-dense", "6", "--big", "10"],
+                   ["speed-up", "n=10: one sample's AND + OR transforms"]),
+    "extraction": (["--quick"], ["planted  fast", "MLP      fast", "faster than exact"]),
+    "end_to_end": (["--model", "tiny,resnet20", "--samples", "1", "--n", "4", "--repeat", "1"],
+                   ["# tiny:", "# resnet20:", "total = model_game + and_or"]),
+    "monitor": (["--checkpoints", "2", "--samples", "2", "--samples-per-task", "1",
+                 "--modes", "serial,process"], ["serial", "process", "= serial"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_benchmark_script_runs(name, tmp_path):
+    args, expected = CASES[name]
+    out = subprocess.run([sys.executable, str(BENCH / f"{name}.py"), *args], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    for text in expected:
+        assert text in out.stdout, f"{text!r} missing from:\n{out.stdout[-3000:]}"
+    if name == "monitor":  # parallel results equal serial ones
+        row = next(line for line in out.stdout.splitlines() if line.startswith("process"))
+        assert row.split()[-1] == "yes", row
