@@ -114,8 +114,9 @@ def kron_blocked(x: Any, block: tuple, group: int = 6) -> Any:
     groups of at most ``group``: each step multiplies the lowest ``g`` bits by the
     ``2**g``-square Kronecker power (one matrix product) and rotates them to the top (one
     transpose), so after ``⌈n/group⌉`` steps every bit is done and back in place. Cost
-    ``O(2**group · 2**n)`` in a handful of library calls. A new array in ``x``'s dtype (numpy:
-    at least float64), numpy or torch (any device); equal to the butterfly up to round-off.
+    ``O(⌈n/group⌉ · 2**group · 2**n)`` in a handful of library calls. A new array in ``x``'s
+    dtype (numpy: at least float64), numpy or torch (any device); equal to the butterfly up to
+    round-off.
 
     >>> kron_blocked(np.array([1.0, 2.0, 3.0, 4.0]), ((1.0, 0.0), (1.0, 1.0)))
     array([ 1.,  3.,  4., 10.])
