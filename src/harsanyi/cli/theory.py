@@ -262,6 +262,12 @@ def sparsity(
         )
     except (HarsanyiError, ValueError) as err:  # also a bad --M
         raise _fail(err) from err
+    print_sparsity(result, per_sample)
+
+
+def print_sparsity(result: Any, per_sample: bool) -> None:
+    """Print a :func:`harsanyi.theory.sparsity_table` result (and its rows if ``per_sample``);
+    shared by ``theory sparsity`` on files and on run stores."""
     s = result.summary
     table = Table(title="sparsity bound (paper E, Theorem 3)")
     table.add_column("quantity")
@@ -280,12 +286,6 @@ def sparsity(
         for col in ("sample", "status", "p", "bound", "real", "p+δ"):
             rows.add_column(col, justify="right")
         for r in result.as_rows():
-            rows.add_row(
-                str(r["sample"]),
-                str(r["status"]),
-                f"{r['p']:.3f}",
-                f"{r['bound']:.2f}",
-                str(r["real"]),
-                f"{r['p_plus_delta']:.3f}",
-            )
+            rows.add_row(str(r["sample"]), str(r["status"]), f"{r['p']:.3f}",
+                         f"{r['bound']:.2f}", str(r["real"]), f"{r['p_plus_delta']:.3f}")
         _OUT.print(rows)

@@ -10,7 +10,7 @@ file (they call :func:`harsanyi.cli.theory.fit` / ``sparsity``); a run store goe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -147,31 +147,7 @@ def sparsity(
                               k1_trick=k1_trick, use_delta_bound=delta_bound)
     except (HarsanyiError, ValueError) as err:
         raise base._fail(err) from err
-    _print_sparsity(result, per_sample)
-
-
-def _print_sparsity(result: Any, per_sample: bool) -> None:
-    s = result.summary
-    table = Table(title="sparsity bound (paper E, Theorem 3)")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
-    table.add_row("samples", f"{s['samples']}")
-    table.add_row("monotone (Assumption 2)", f"{s['monotone']} ({100 * s['monotone_share']:.1f}%)")
-    table.add_row("p (monotone samples)", f"{s['p_mean']:.3f} ± {s['p_std']:.3f}")
-    table.add_row("samples with a bound", f"{s['bounded']}")
-    table.add_row("bound on #salient", f"{s['bound_mean']:.2f} ± {s['bound_std']:.2f}")
-    table.add_row("real #salient", f"{s['real_mean']:.2f} ± {s['real_std']:.2f}")
-    table.add_row("p + δ", f"{s['p_plus_delta_mean']:.3f} ± {s['p_plus_delta_std']:.3f}")
-    table.add_row("status", ", ".join(f"{k}: {v}" for k, v in sorted(result.status.items())))
-    base._OUT.print(table)
-    if per_sample:
-        rows = Table(title="per sample")
-        for col in ("sample", "status", "p", "bound", "real", "p+δ"):
-            rows.add_column(col, justify="right")
-        for r in result.as_rows():
-            rows.add_row(str(r["sample"]), str(r["status"]), f"{r['p']:.3f}",
-                         f"{r['bound']:.2f}", str(r["real"]), f"{r['p_plus_delta']:.3f}")
-        base._OUT.print(rows)
+    base.print_sparsity(result, per_sample)
 
 
 def _need_store(path: Path) -> None:
