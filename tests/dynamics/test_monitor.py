@@ -150,15 +150,22 @@ def test_bad_monitor_inputs(tmp_path, samples):
         make_backend("threads")
 
 
-def test_dask_local_cluster_equals_serial(trained_run, samples, tmp_path):
-    """Dask runs tasks in worker threads: still the same numbers as a serial run, with the
-    real AND-OR solver (whose ADMM reductions depend on the torch thread count)."""
-    ckpts = find_checkpoints(trained_run["dir"])[:3]
+def _and_or_serial_and(trained_run, samples, tmp_path, executor: str, count: int):
+    """Stores of the real AND-OR split (q bound 0.02, warm-started) over the first ``count``
+    checkpoints: a serial run and one on ``executor`` with 2 workers."""
+    ckpts = find_checkpoints(trained_run["dir"])[:count]
     kw = {"kind": "and_or", "q_bound": 0.02, "warm_start": True}
     serial = _monitor(tmp_path / "s", samples, **kw).run(ckpts, executor="serial",
                                                          progress=False)
-    store = _monitor(tmp_path / "dask", samples, **kw).run(ckpts, executor="dask", workers=2,
-                                                           progress=False)
+    other = _monitor(tmp_path / executor, samples, **kw).run(ckpts, executor=executor,
+                                                             workers=2, progress=False)
+    return serial, other
+
+
+def test_dask_local_cluster_equals_serial(trained_run, samples, tmp_path):
+    """Dask runs tasks in worker threads: still the same numbers as a serial run, with the
+    real AND-OR solver (whose ADMM reductions depend on the torch thread count)."""
+    serial, store = _and_or_serial_and(trained_run, samples, tmp_path, "dask", 3)
     _assert_same(store, serial)
 
 
@@ -203,12 +210,7 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
 
 def test_and_or_with_q_process_pool_equals_serial(trained_run, samples, tmp_path):
     """The real AND-OR split with the noise term q, warm-started along the checkpoints."""
-    ckpts = find_checkpoints(trained_run["dir"])[:4]
-    kw = {"kind": "and_or", "q_bound": 0.02, "warm_start": True}
-    serial = _monitor(tmp_path / "s", samples, **kw).run(ckpts, executor="serial",
-                                                         progress=False)
-    pool = _monitor(tmp_path / "p", samples, **kw).run(ckpts, executor="process", workers=2,
-                                                       progress=False)
+    serial, pool = _and_or_serial_and(trained_run, samples, tmp_path, "process", 4)
     _assert_same(pool, serial)
     for e in serial.completed():
         inter = serial.read_interactions(e)
