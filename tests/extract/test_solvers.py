@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.optimize import linprog
 
-from harsanyi.core.transforms import mobius
+from harsanyi.core.transforms import kron_blocked, mobius
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 from harsanyi.extract.solvers import SOLVERS, SolverResult, solve
 from harsanyi.extract.solvers.base import certify, matching_error
@@ -15,7 +15,6 @@ from harsanyi.extract.solvers.operators import (
     dictionary_apply,
     dictionary_gram,
     dictionary_transpose,
-    kron_blocked,
 )
 from harsanyi.extract.solvers.sgd import lr_schedule, reward_to_and, reward_to_or
 
@@ -123,7 +122,7 @@ def test_dictionary_matches_dense_matrices():
     np.testing.assert_allclose(dictionary_gram(n), full @ full.T, atol=1e-9)
     xt = torch.from_numpy(x)
     np.testing.assert_allclose(dictionary_apply(xt, fast=True).numpy(), x @ full.T, atol=1e-12)
-    big = rng.normal(size=(2, 2**7))  # n = 7: two blocks of bits (5 + 2)
+    big = rng.normal(size=(2, 2**7))  # n = 7: two groups of bits (4 + 3)
     np.testing.assert_allclose(kron_blocked(big, ((1.0, 0.0), (-1.0, 1.0))), mobius(big),
                                atol=1e-12)
 

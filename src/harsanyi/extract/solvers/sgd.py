@@ -35,8 +35,9 @@ import numpy as np
 import torch
 
 from harsanyi.core.memory import check_players_fit
+from harsanyi.core.transforms import kron_blocked
 from harsanyi.extract.solvers.base import SolverResult, finish
-from harsanyi.extract.solvers.operators import kron_blocked, limited_threads
+from harsanyi.extract.solvers.operators import limited_threads
 
 __all__ = ["DEFAULT_LR", "lr_schedule", "reward_to_and", "reward_to_or", "solve_sgd"]
 
