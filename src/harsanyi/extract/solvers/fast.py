@@ -147,8 +147,8 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     ``|A x − v| > ζ`` and the atoms with ``|Aᵀλ| > 1``; stop when there are none (then ``x`` is
     optimal for the full LP, certified by ``λ``). Returns ``x``, ``λ`` and an info dict
     (``rounds``, ``iterations``, ``fallback``). Solves the full LP (:func:`.lp.solve_full_lp`)
-    instead when ``ζ = 0`` or the candidate rows are more than ``dense_fraction`` of all rows
-    (a dense game, e.g. ``ζ`` tiny because ``v(N) ≈ v(∅)``), and falls back to it when the
+    instead when the candidate rows are more than ``dense_fraction`` of all rows (a dense
+    game, e.g. ``ζ`` tiny because ``v(N) ≈ v(∅)``), and falls back to it when the
     restriction grows past ``max_fraction`` of the rows, after ``max_rounds`` rounds, or when
     the restricted solves have taken ``max_pivots`` simplex pivots in all (``None``: no limit).
 
@@ -159,7 +159,7 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     ([0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8], False)
     """
     size = values.shape[-1]
-    if bound == 0 or len(cand["rows"]) > dense_fraction * size:  # every row is (nearly) tight
+    if len(cand["rows"]) > dense_fraction * size:  # nearly every row is tight
         x, lam, full = solve_full_lp(values, bound, kind)
         return x, lam, {"rounds": 0, "iterations": full["iterations"], "fallback": True}
     w = weights(size.bit_length() - 1, kind)
@@ -257,7 +257,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     cands: list[dict[str, Any] | None] = [None] * batch
     if warm_start is not None:
         cands = _warm_candidates(values, bound, warm_start, kind, warm_tol)
-    need = [b for b in range(batch) if cands[b] is None and not (kind == "and" and zn[b] == 0)]
+    need = [b for b in range(batch) if cands[b] is None and zn[b] != 0]  # ζ = 0: no restriction
     admm_done = np.zeros(batch, np.int64)
     if need and core is not None:
         xh, lh, _ = run_admm(vn[need], zn[need], kind, iters=admm_iters, rho=rho, alpha=alpha,
@@ -274,7 +274,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
         if kind == "and" and zn[b] == 0:
             xs[b] = mobius(vn[b])  # unique solution
             continue
-        if core is None:
+        if core is None or zn[b] == 0:  # ζ = 0: every row is tight, restricting cannot pay
             xs[b], lams[b], full = solve_full_lp(vn[b], zn[b], kind)
             iters[b] += full["iterations"]
             fallback[b] = True
