@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 
 import numpy as np
 import pytest
@@ -167,6 +168,22 @@ def test_dask_local_cluster_equals_serial(trained_run, samples, tmp_path):
     real AND-OR solver (whose ADMM reductions depend on the torch thread count)."""
     serial, store = _and_or_serial_and(trained_run, samples, tmp_path, "dask", 3)
     _assert_same(store, serial)
+
+
+def _worker_settings() -> tuple[str | None, bool]:
+    import dask.config
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get(
+        "distributed.worker.profile.enabled")
+
+
+def test_local_dask_workers_run_without_profiler_or_malloc_trim():
+    backend = make_backend("dask", workers=1)
+    try:
+        settings = backend.client.run(_worker_settings)
+    finally:
+        backend.close()
+    assert list(settings.values()) == [(None, False)]
 
 
 def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_path,

@@ -269,8 +269,8 @@ def test_fast_falls_back_to_the_full_lp_past_its_pivot_budget(monkeypatch):
     seen = []
     real_solve = lp_module.RestrictedLP.solve
 
-    def slow_solve(self, method="simplex", max_pivots=None):
-        out = real_solve(self, method, max_pivots)
+    def slow_solve(self, method="simplex", max_pivots=None, **kw):
+        out = real_solve(self, method, max_pivots, **kw)
         seen.append(self.h.getOptionValue("simplex_iteration_limit")[1])
         return {**out, "status": "Iteration limit reached"}
 
@@ -280,6 +280,39 @@ def test_fast_falls_back_to_the_full_lp_past_its_pivot_budget(monkeypatch):
     assert np.all(timed_out.info["fallback"]) and not np.any(normal.info["fallback"])
     np.testing.assert_allclose(timed_out.objective, normal.objective, rtol=1e-7)
     check_conventions(values, bound, timed_out)
+
+
+def test_generation_adds_atoms_with_primal_and_rows_with_dual_simplex(monkeypatch):
+    """Each round adds one kind and re-solves with the simplex that keeps the old basis
+    feasible: primal after new atoms (columns), dual after new rows."""
+    from harsanyi.extract.solvers import lp as lp_module
+
+    logs: list[list[str]] = []  # one per restricted LP
+    cls = lp_module.RestrictedLP
+    real = {name: getattr(cls, name) for name in ("__init__", "add_rows", "add_cols", "solve")}
+
+    def spy(name):
+        def method(self, *args, **kw):
+            if name == "__init__":
+                logs.append([])
+            else:
+                logs[-1].append(kw.get("simplex", "dual") if name == "solve" else name)
+            return real[name](self, *args, **kw)
+        return method
+
+    for name in real:
+        monkeypatch.setattr(cls, name, spy(name))
+    values, bound = noisy_batch(7, [0, 2, 3])
+    fast = solve(values, bound, solver="fast")
+    monkeypatch.undo()
+    np.testing.assert_allclose(fast.objective, solve(values, bound, solver="exact").objective,
+                               rtol=1e-7)
+    pairs = [(a, b) for log in logs for a, b in zip(log[3:], log[4:], strict=False)
+             if b in ("primal", "dual")]  # after the candidates' add_rows, add_cols, solve
+    assert {a for a, _ in pairs} == {"add_rows", "add_cols"}
+    assert all((a == "add_cols") == (b == "primal") for a, b in pairs)
+    with pytest.raises(ValueError, match="simplex must be one of"):
+        cls(values[0], float(bound[0]), "and_or", lp_module.highs_core()).solve(simplex="barrier")
 
 
 def test_fast_runs_on_torch_device_option():

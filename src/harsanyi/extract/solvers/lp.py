@@ -27,6 +27,9 @@ from harsanyi.core.orders import order_of_masks
 __all__ = ["highs_core", "solve_full_lp", "RestrictedLP"]
 
 
+_SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
+
+
 def highs_core() -> Any:
     """The HiGHS python binding (``highspy``, or the copy bundled in scipy), or ``None``.
 
@@ -254,15 +257,21 @@ class RestrictedLP:
         basis.valid = False
         return self.h.setBasis(basis) != self.core.HighsStatus.kError
 
-    def solve(self, method: str = "simplex", max_pivots: int | None = None) -> dict[str, Any]:
+    def solve(self, method: str = "simplex", max_pivots: int | None = None,
+              simplex: str = "dual") -> dict[str, Any]:
         """Re-solve (``method``: ``"simplex"``, warm, or ``"ipm"`` + crossover) in at most
-        ``max_pivots`` simplex pivots; return atoms (``"and"``, ``"or"``: full-length arrays),
-        row duals ``"dual"`` (zero off the restriction), ``"objective"``, ``"slack"`` (largest
-        elastic slack used), ``"iterations"`` (simplex pivots of this solve) and ``"status"``
-        (``"Iteration limit reached"`` past the limit). A pivot limit, not a time limit, so
-        that results do not depend on the machine's load."""
+        ``max_pivots`` simplex pivots, with HiGHS's ``simplex`` method (``"dual"`` after rows were
+        added, when the old basis stays dual feasible; ``"primal"`` after columns were added, when
+        it stays primal feasible); return atoms (``"and"``, ``"or"``: full-length arrays), row duals
+        ``"dual"`` (zero off the restriction), ``"objective"``, ``"slack"`` (largest elastic slack
+        used), ``"iterations"`` (simplex pivots of this solve) and ``"status"`` (``"Iteration limit
+        reached"`` past the limit). A pivot limit, not a time limit, so that results do not depend
+        on the machine's load."""
+        if simplex not in _SIMPLEX:
+            raise ValueError(f"simplex must be one of {sorted(_SIMPLEX)}; got {simplex!r}")
         model = self.core.HighsModelStatus
         self.h.setOptionValue("solver", method)
+        self.h.setOptionValue("simplex_strategy", _SIMPLEX[simplex])
         limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
         self.h.setOptionValue("simplex_iteration_limit", int(limit))
         self.h.run()
