@@ -170,20 +170,16 @@ def test_dask_local_cluster_equals_serial(trained_run, samples, tmp_path):
     _assert_same(store, serial)
 
 
-def _worker_settings() -> tuple[str | None, bool]:
+def test_local_dask_workers_run_without_profiler_or_malloc_trim():
     import dask.config
 
-    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get(
-        "distributed.worker.profile.enabled")
-
-
-def test_local_dask_workers_run_without_profiler_or_malloc_trim():
     backend = make_backend("dask", workers=1)
-    try:
-        settings = backend.client.run(_worker_settings)
+    try:  # module functions: pickled by reference, run in the worker
+        trim = backend.client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_")
+        profile = backend.client.run(dask.config.get, "distributed.worker.profile.enabled")
     finally:
         backend.close()
-    assert list(settings.values()) == [(None, False)]
+    assert list(trim.values()) == [None] and list(profile.values()) == [False]
 
 
 def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_path,
