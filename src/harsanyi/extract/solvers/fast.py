@@ -9,31 +9,35 @@
    their signs.
 3. **Row and column generation** (per sample, HiGHS simplex, warm): solve the LP restricted to
    the candidates, then check the whole problem with two fast transforms: atoms with price
-   ``|Aᵀλ| > 1`` are added (primal simplex), or if there are none, rows where
-   ``|A x − v| > ζ`` (dual simplex); repeat. When nothing
-   is violated, ``x`` is feasible and ``λ`` (zero off the restriction) is dual feasible with
-   the same objective: a certificate that ``x`` is a global optimum of the full LP.
+   ``|Aᵀλ| > 1`` are added (primal simplex), or if there are none, rows where ``|A x − v| > ζ``
+   (dual simplex); repeat. When nothing is violated, ``x`` is feasible and ``λ`` (zero off the
+   restriction) is dual feasible with the same objective: a certificate that ``x`` is a global
+   optimum of the full LP.
 
-So "fast" returns the exact LP optimum (to HiGHS's 1e-9 tolerances, then polished into the box; the
-certified gap is ``info["gap"]``). A sample goes to the full LP instead (``info["fallback"]``) when
-``ζ = 0`` or its candidates already cover 95% of the rows, or after ``max_rounds`` rounds, past
-``max_fraction`` of the rows, or past ``max_pivots``. Of the last three only the pivot budget was
-ever reached in our benchmarks (by 1 of the 640 games of ``benchmarks/monitor.py``), but on one
-dense game of the demo HiGHS's simplex crawled (~5 ms a pivot) from the guessed basis, which the
-dense test and the pivot limit now bound. The limits count rounds and pivots, never seconds: the
-result is the same on a loaded machine (LP optima are often not unique, and another path may end at
-another optimal vertex).
+So "fast" returns the exact LP optimum (to HiGHS's 1e-9 tolerances, then polished into the box;
+the certified gap is ``info["gap"]``). A sample goes to the full LP instead
+(``info["fallback"]``) when ``ζ = 0`` or its candidates already cover 95% of the rows, or after
+``max_rounds`` rounds, past ``max_fraction`` of the rows, or past ``max_pivots``. Of the last
+three only the pivot budget was ever reached in our benchmarks (by 1 of the 640 games of
+``benchmarks/monitor.py``), but on one dense game of the demo HiGHS's simplex crawled (~5 ms a
+pivot) from the guessed basis, which the dense test and the pivot limit now bound. The limits
+count rounds and pivots, never seconds: the result is the same on a loaded machine (LP optima
+are often not unique, and another path may end at another optimal vertex).
 
-Measured (n = 10, 64 games per family, one thread, ``benchmarks/extraction.py``, idle
-machine): 22× faster than the full LP on sparse planted games (0.074 s a game), 5.2× on MLP
-games (0.33 s; 0.46 s before atoms and rows were added in separate rounds); the LP (simplex)
-part dominates. The guessed basis saves ~40% of the pivots
-on MLP games. What did not help: the same guess on the full LP (HiGHS re-pivots from scratch:
-~7,000 pivots on a dense game, guess or not), shifting costs to make the guess dual feasible
-(more pivots), interior point for the first restricted solve, more ADMM iterations (1,000
-instead of 300), ADMM warm-started from the previous checkpoint, HiGHS's other simplex
-strategies and edge weights, and ADMM alone to a certified 1% gap (its dual bound is within
-1% after ~700 iterations, but its primal iterate stays ~ζ outside the box for thousands).
+Measured (n = 10, 64 games per family, one thread, ``benchmarks/extraction.py``, idle machine):
+22× faster than the full LP on sparse planted games (0.074 s a game), 5.2× on MLP games (0.33 s;
+0.46 s before atoms and rows were added in separate rounds); the LP (simplex) part dominates.
+The guessed basis saves ~40% of the pivots on MLP games. What did not help: the same guess on
+the full LP (HiGHS re-pivots from scratch: ~7,000 pivots on a dense game, guess or not),
+shifting costs to make the guess dual feasible (more pivots), interior point for the first
+restricted solve, more ADMM iterations (1,000 instead of 300), ADMM warm-started from the
+previous checkpoint, HiGHS's other simplex strategies and edge weights, and ADMM alone to a
+certified 1% gap (its dual bound is within 1% after ~700 iterations, but its primal iterate
+stays ~ζ outside the box for thousands). Nor, on the MLP checkpoints of
+``benchmarks/monitor.py``: 50 to 400 atoms or rows added a round (``max_add``; no change), wider
+candidate sets (more fallbacks), candidate rows where ADMM's fit is near the bound (more
+pivots), the AND atom of every restricted row instead of elastic slacks (26% more pivots), and
+150 or 450 ADMM iterations instead of 300 (both slower).
 """
 
 from __future__ import annotations
@@ -146,18 +150,19 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
              ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Row and column generation on one normalised game, from candidates ``cand``.
 
-    Repeats: solve the LP restricted to rows ``R`` and atoms ``J``; add the atoms with ``|Aᵀλ| > 1``
-    and re-solve with the primal simplex (the old basis stays primal feasible), or, when there are
-    none, the rows with ``|A x − v| > ζ`` and re-solve with the dual simplex (the old basis stays
-    dual feasible); stop when there are neither (then ``x`` is optimal for the full LP, certified by
-    ``λ``). Adding one kind at a time, each with the simplex that keeps its basis feasible, took a
-    third fewer pivots than adding both and always using the dual simplex (1.3× faster on the MLP
-    checkpoints of ``benchmarks/monitor.py``). Returns ``x``, ``λ`` and an info dict (``rounds``,
-    ``iterations``, ``fallback``). Solves the full LP (:func:`.lp.solve_full_lp`) instead when the
-    candidate rows are more than ``dense_fraction`` of all rows (a dense game, e.g. ``ζ`` tiny
-    because ``v(N) ≈ v(∅)``), and falls back to it when the restriction grows past ``max_fraction``
-    of the rows, after ``max_rounds`` rounds, or when the restricted solves have taken
-    ``max_pivots`` simplex pivots in all (``None``: no limit).
+    Repeats: solve the LP restricted to rows ``R`` and atoms ``J``; add the atoms with ``|Aᵀλ| >
+    1`` and re-solve with the primal simplex (the old basis stays primal feasible), or, when
+    there are none, the rows with ``|A x − v| > ζ`` and re-solve with the dual simplex (the old
+    basis stays dual feasible); stop when there are neither (then ``x`` is optimal for the full
+    LP, certified by ``λ``). Adding one kind at a time, each with the simplex that keeps its
+    basis feasible, took a third fewer pivots than adding both and always using the dual simplex
+    (1.3× faster on the MLP checkpoints of ``benchmarks/monitor.py``). Returns ``x``, ``λ`` and
+    an info dict (``rounds``, ``iterations``, ``fallback``). Solves the full LP
+    (:func:`.lp.solve_full_lp`) instead when the candidate rows are more than ``dense_fraction``
+    of all rows (a dense game, e.g. ``ζ`` tiny because ``v(N) ≈ v(∅)``), and falls back to it
+    when the restriction grows past ``max_fraction`` of the rows, after ``max_rounds`` rounds,
+    or when the restricted solves have taken ``max_pivots`` simplex pivots in all (``None``: no
+    limit).
 
     >>> cand = {"atoms": np.array([0]), "rows": np.array([0]), "atom_sign": {}, "row_sign": {}}
     >>> x, lam, info = generate(np.array([0.0, 1.0, 1.0, 1.0]), 0.1, "and_or", cand,
