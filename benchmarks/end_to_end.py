@@ -119,5 +119,6 @@ def run(name: str, args: argparse.Namespace) -> None:
     print(f"# matching residual: mobius {float(np.max(mob.residual)):.1e}, "
           f"and_or {split_residual:.1e}\n")
 
+
 if __name__ == "__main__":
     main()

@@ -251,8 +251,9 @@ def solve_fast(
 
     ``max_pivots``: simplex pivots the row and column generation of one sample may take
     before it falls back to the full LP (``None``: ``10 · 2**n``; the hardest MLP games we met
-    took ~5,600). A guard: on one dense game HiGHS's simplex crawled (~5 ms a pivot) from the
-    guessed basis. Pivots, not seconds, so that the result never depends on the machine's load.
+    took ~5,000 to 10,000, and 1 of the 640 of ``benchmarks/monitor.py`` went past). A guard:
+    on one dense game HiGHS's simplex crawled (~5 ms a pivot) from the guessed basis. Pivots,
+    not seconds, so that the result never depends on the machine's load.
 
     >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])  # OR of two players
     >>> r = solve_fast(v, np.zeros(1))
