@@ -1,4 +1,4 @@
-"""The analyses and the report of a demo run store (used by :mod:`harsanyi.zoo.demo`).
+"""The analyses and the report of a demo run store (used by :mod:`harsanyi.workflows.demo`).
 
 Every analysis reads the run store through :mod:`harsanyi.theory.from_store` and writes its
 result to ``RUN/analysis/`` for the report builder; one that cannot be computed (e.g. nothing
