@@ -20,10 +20,10 @@ from harsanyi.dynamics.components import (
     interaction_attribution,
     sparsity_comparison,
 )
-from harsanyi.dynamics.sources import find_checkpoints, load_into
 from harsanyi.errors import PlayerError, StoreError
 from harsanyi.extract import mobius
 from harsanyi.games.rewards import reward_from_outputs
+from harsanyi.loading import find_checkpoints, load_into
 from harsanyi.zoo.mlp import MLP
 
 

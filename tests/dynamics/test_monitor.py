@@ -12,10 +12,10 @@ from conftest import FACTORY, OPTS, PLAYERS, make_monitor
 
 from harsanyi.dynamics.engine import SchedulerUnreachableError, make_backend
 from harsanyi.dynamics.monitor import Monitor, monitor_checkpoints
-from harsanyi.dynamics.sources import FactorySpec, find_checkpoints, load_into
 from harsanyi.errors import CheckpointError, ConfigMismatchError, StoreError
 from harsanyi.extract import mobius
 from harsanyi.games import model_game
+from harsanyi.loading import FactorySpec, find_checkpoints, load_into
 from harsanyi.store import RunStore
 from harsanyi.store import runstore as rs_mod
 

@@ -40,7 +40,7 @@ from harsanyi.dynamics.phases import (
     train_test_similarity,
     two_phase,
 )
-from harsanyi.dynamics.sources import (
+from harsanyi.loading import (
     Checkpoint,
     FactorySpec,
     find_checkpoints,

@@ -26,8 +26,8 @@ from harsanyi.dynamics.components import (
     fit_components,
 )
 from harsanyi.dynamics.engine import ARRAYS
-from harsanyi.dynamics.sources import Checkpoint, FactorySpec, find_checkpoints, load_into
 from harsanyi.errors import CheckpointError, StoreError
+from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints, load_into
 
 __all__ = ["ComponentRun", "component_dynamics"]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.dynamics.sources import FactorySpec, load_into
 from harsanyi.errors import SchedulerUnreachableError
+from harsanyi.loading import FactorySpec, load_into
 
 __all__ = ["GameSpec", "Task", "BatchResult", "compute_batch", "run_task", "Backend",
            "make_backend", "resolve_device", "SchedulerUnreachableError", "ARRAYS"]

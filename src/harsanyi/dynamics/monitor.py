@@ -31,8 +31,8 @@ from harsanyi.dynamics.engine import (
     make_backend,
     schedule,
 )
-from harsanyi.dynamics.sources import Checkpoint, FactorySpec, find_checkpoints
 from harsanyi.errors import CheckpointError, ShapeError
+from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints
 from harsanyi.store import RunStore
 
 __all__ = ["Monitor", "monitor_checkpoints"]

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.dynamics.sources import FactorySpec, find_checkpoints
 from harsanyi.games.players import Columns
+from harsanyi.loading import FactorySpec, find_checkpoints
 from harsanyi.zoo.recipes import overfitting_recipe
 from harsanyi.zoo.registry import get_dataset, get_model
 from harsanyi.zoo.training import TrainConfig
