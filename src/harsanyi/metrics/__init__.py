@@ -2,7 +2,12 @@
 
 from harsanyi.metrics.matching import alpha_hat, matching_error, matching_residual
 from harsanyi.metrics.orders import mean_abs_by_order, real_distribution, signed_strength_by_order
-from harsanyi.metrics.sparsity import salient_count, salient_threshold, sparsity_curve
+from harsanyi.metrics.sparsity import (
+    salient_count,
+    salient_threshold,
+    sparsity_comparison,
+    sparsity_curve,
+)
 
 __all__ = [
     "alpha_hat",
@@ -13,5 +18,6 @@ __all__ = [
     "salient_count",
     "salient_threshold",
     "signed_strength_by_order",
+    "sparsity_comparison",
     "sparsity_curve",
 ]
