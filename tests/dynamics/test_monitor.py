@@ -10,6 +10,7 @@ import pytest
 import torch
 from conftest import FACTORY, OPTS, PLAYERS, make_monitor
 
+from harsanyi.dynamics import engine
 from harsanyi.dynamics.engine import SchedulerUnreachableError, make_backend
 from harsanyi.dynamics.monitor import Monitor, monitor_checkpoints
 from harsanyi.errors import CheckpointError, ConfigMismatchError, StoreError
@@ -186,8 +187,6 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
                                                    monkeypatch):
     """Each (checkpoint, batch) task starts the solver from the same batch's result at the
     previous checkpoint, also across a resume (read back from the store)."""
-    import harsanyi.extract as extract
-
     calls = []
 
     def spy(game, q_bound=0.02, solver="fast", *, warm_start=None, **kw):
@@ -195,7 +194,7 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
                       else warm_start.and_values.copy()))
         return mobius(game)
 
-    monkeypatch.setattr(extract, "and_or", spy)
+    monkeypatch.setattr(engine, "and_or", spy)
     ckpts = find_checkpoints(trained_run["dir"])
     _monitor(tmp_path / "w", samples, kind="and_or", warm_start=True).run(
         ckpts[:3], executor="serial", progress=False)
