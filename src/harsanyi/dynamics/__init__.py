@@ -36,7 +36,6 @@ from harsanyi.dynamics.phases import (
     gap_onset,
     order_profile,
     phase_boundary,
-    store_arrays,
     train_test_similarity,
     two_phase,
 )
@@ -55,6 +54,6 @@ __all__ = [
     "component_accuracy", "component_attribution", "component_dynamics", "component_game",
     "distribution_by_group", "find_checkpoints", "find_layer", "fit_components", "five_groups",
     "gap_onset", "interaction_attribution", "load_into", "make_backend", "monitor_checkpoints",
-    "order_profile", "phase_boundary", "read_checkpoint", "sparsity_comparison", "store_arrays",
+    "order_profile", "phase_boundary", "read_checkpoint", "sparsity_comparison",
     "top_interactions", "train_test_similarity", "two_phase",
 ]

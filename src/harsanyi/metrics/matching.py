@@ -55,7 +55,7 @@ def top_alpha_errors(and_values: Any, or_values: Any = None, values: Any = None)
 
     >>> import harsanyi as hs
     >>> top_alpha_errors(hs.mobius(hs.Game([0.0, 1.0, 2.0, 3.5]))).tolist()
-    [3.5, 1.5, 0.5, 0.0, 0.0]
+    [3.5, 1.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     """
     v = getattr(and_values, "values", None) if values is None else values
     if v is None:

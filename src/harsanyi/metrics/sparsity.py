@@ -82,7 +82,7 @@ def salient_count(
     3
     >>> tau = salient_threshold(a, 0.5, reference="max", or_values=o)
     >>> salient_count(a, o, tau=tau, by_order=True).tolist()
-    [1, 0]
+    [1, 1]
     """
     a, o = split(and_values, or_values)
     size = a.shape[-1]

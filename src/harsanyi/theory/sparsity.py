@@ -5,7 +5,8 @@ AND interactions only, with ``u(S) = v(x_S) − v(x_∅)`` (so ``I(∅) = 0``). 
 * ``ū^(m) = E_{|S|=m} u(S)``; Assumption 2: ``ū^(m)`` non-decreasing in ``m``;
 * ``p``: the smallest exponent with ``ū^(m') ≥ (m'/m)^p ū^(m)`` (Assumption 3), estimated with
   reference order 1 (``max_{m≠1} log(ū^(m)/ū^(1)) / log m``, the paper's code) or over all pairs;
-* ``A^(k) = Σ_{|S|=k} I(S)``, ``η^(k) = A^(k) / Σ_{|S|=k}|I(S)|``, ``τ = 0.05 max_S |I(S)|``;
+* ``A^(k) = Σ_{|S|=k} I(S)``, ``η^(k) = A^(k) / Σ_{|S|=k}|I(S)|``, ``τ = 0.05 max_S |I(S)|``
+  (``ratio = 0.05``, ``reference="max"``);
 * ``A^(k)/ū^(1)`` written in base ``n``: digits below ``⌊p⌋`` are ``a_i^(k)``, the rest is
   ``± n^{p+δ^(k)}``; ``δ = max_k δ^(k)``, ``λ^(k) = sign · n^{δ^(k)−δ}`` (Theorem 2);
 * ``δ ≤ δ_bound = min_{m0} log_n[...]`` over ``m0 ∈ {max(M, n−M), .., n}`` (Eq. 4/5);
@@ -27,6 +28,7 @@ import numpy as np
 
 from harsanyi.core.orders import orders_index
 from harsanyi.errors import TheoryInputError
+from harsanyi.metrics import salient_count, salient_threshold
 from harsanyi.theory._checks import check_sets
 
 __all__ = [
@@ -177,7 +179,7 @@ def sparsity_bound(
     *,
     M: int | Literal["auto"] | None = None,
     tau: float | None = None,
-    tau_ratio: float = 0.05,
+    ratio: float = 0.05,
     p: float | None = None,
     p_method: PMethod = "ref",
     ref_order: int = 1,
@@ -190,7 +192,8 @@ def sparsity_bound(
     ``interactions``: AND interactions ``I(S)`` of one sample, ``(2**n,)`` (``I(∅)`` is ignored
     and taken as 0); ``values``: ``v(x_S)``, ``(2**n,)``, from which ``u = v − v(∅)``.
     ``M``: highest order kept (default ``n − 1`` as in the paper's code; ``"auto"``, [RECON],
-    is the highest order with some ``|I(S)| ≥ τ``). ``τ = tau_ratio · max_S |I(S)|`` unless
+    is the highest order with some ``|I(S)| ≥ τ``). ``τ = ratio · max_{S≠∅} |I(S)|``
+    (:func:`~harsanyi.metrics.salient_threshold`, ``reference="max"``) unless
     given. ``R̂^(k) = ū^(1)/(τ|η^(k)|) |λ^(k) n^{p+δ'} + Σ_{i<⌊p⌋} a_i^(k) n^i|`` with
     ``δ' = δ_bound`` (``use_delta_bound=True``, the code's choice) or the realised ``δ``.
 
@@ -210,7 +213,7 @@ def sparsity_bound(
     I[0] = 0.0
     ubar = mean_u_by_order(v)
     if tau is None:
-        tau = tau_ratio * float(np.abs(I).max())
+        tau = float(salient_threshold(I, ratio, reference="max"))
     if not (math.isfinite(tau) and tau > 0):
         raise TheoryInputError(f"tau must be > 0 (are all interactions 0?); got {tau}")
     if M is None:
@@ -222,7 +225,7 @@ def sparsity_bound(
         raise TheoryInputError(f"M must be in 1..{n}; got {M}")
     M = int(M)
     A, abs_sums = _order_stats(I, n)
-    R_real = np.array([int((np.abs(I[ix]) >= tau).sum()) for ix in orders_index(n)[1 : M + 1]])
+    R_real = salient_count(I, tau=tau, by_order=True)[:M]
     with np.errstate(divide="ignore", invalid="ignore"):
         eta = np.where(abs_sums > 0, A / abs_sums, np.nan)
     ubar1 = float(ubar[1])
