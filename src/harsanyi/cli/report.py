@@ -24,7 +24,8 @@ def report(
     with the command that computes them.
     """
     from harsanyi.errors import StoreError
-    from harsanyi.report import ReportFolderError, report_from_run
+    from harsanyi.report import ReportFolderError
+    from harsanyi.zoo.demo_analysis import report_from_run
 
     try:
         index = report_from_run(run, out, force=force)
