@@ -19,6 +19,7 @@ from harsanyi.theory import (
     strength_change,
 )
 
+
 def signed_strength(and_values, or_values=None, tau=0.0):
     """Paper D's ``A^(m),±``: the sample mean of the metrics' salient strength by order."""
     pos, neg = signed_strength_by_order(and_values, or_values, tau)

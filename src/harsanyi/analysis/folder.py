@@ -96,8 +96,9 @@ class AnalysisFolder:
     >>> import tempfile
     >>> folder = AnalysisFolder(tempfile.mkdtemp())
     >>> _ = folder.write_boundaries(BoundariesRecord(4, 11, 7))
-    >>> folder.read_boundaries()
-    {'phase_boundary': 4, 'gap_onset': 11, 'distance': 7, 'rule': 'harsanyi.dynamics.phases (our rules)'}
+    >>> doc = folder.read_boundaries()
+    >>> doc["phase_boundary"], doc["gap_onset"], doc["distance"]
+    (4, 11, 7)
     """
 
     def __init__(self, run: str | Path) -> None:
