@@ -47,11 +47,7 @@ def groups_record(res: FiveGroups, players: list[str]) -> GroupsRecord:
             kind, sep = ("OR", " | ") if res.kinds[b, r] else ("AND", " & ")
             who = sep.join(players[i] for i in members(int(res.masks[b, r])))
             names.append(f"x{b}: {kind} {who}")
-    n = len(players)
-    by_order = res.counts_by_order()  # (5, 1 + max order): index 0 is order 0
-    counts = np.zeros((by_order.shape[0], n))
-    m = min(by_order.shape[1] - 1, n)
-    counts[:, :m] = by_order[:, 1: m + 1]
     return GroupsRecord(labels=res.labels.reshape(-1).astype(str),
-                        curves=res.curves.reshape(B * kk, -1), counts_by_order=counts,
+                        curves=res.curves.reshape(B * kk, -1),
+                        counts_by_order=res.counts_by_order(),
                         names=np.asarray(names), per_sample=B)

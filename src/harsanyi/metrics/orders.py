@@ -50,13 +50,15 @@ def signed_strength_by_order(
 
 def strength_by_order(and_values: Any, or_values: Any = None, tau: Any = 0.0) -> np.ndarray:
     """Salient strength per order ``Σ_type Σ_{|S|=k, |I_type(S)| ≥ τ} |I_type(S)|`` per sample,
-    ``(..., n)`` (``pos − neg`` of :func:`signed_strength_by_order`).
+    ``(..., n)`` (``pos − neg`` of :func:`signed_strength_by_order`, summed per type).
 
     >>> strength_by_order(np.array([0.0, 1.0, -2.0, 0.5])).tolist()
     [3.0, 0.5]
     """
-    pos, neg = signed_strength_by_order(and_values, or_values, tau)
-    return pos - neg
+    a, o = split(and_values, or_values)
+    t = per_sample_tau(tau, a.shape[:-1])
+    return sum(by_order(np.where(np.abs(arr) >= t, np.abs(arr), 0.0))
+               for arr in ((a,) if o is None else (a, o)))
 
 
 def mean_abs_by_order(and_values: Any, or_values: Any = None) -> np.ndarray:

@@ -168,6 +168,9 @@ class SparsityBound:
 
 
 def _order_stats(I: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``A^(k) = Σ_{|S|=k} I(S)`` and ``Σ_{|S|=k} |I(S)|`` for ``k = 1..n``, summed in mask
+    order: the base-``n`` digits of ``A^(k)/ū^(1)`` are exact at integer boundaries of planted
+    games, so the summation order is kept (not the metrics' matrix product)."""
     sums = np.array([I[ix].sum() for ix in orders_index(n)[1:]])
     abs_sums = np.array([np.abs(I[ix]).sum() for ix in orders_index(n)[1:]])
     return sums, abs_sums
