@@ -113,11 +113,12 @@ def order_profile(
     a, o = _check(and_values, or_values)
     K = a.shape[0]
     taus = np.broadcast_to(np.asarray(tau, dtype=np.float64), (K,)).copy()
-    pos, neg = (x.mean(1) for x in signed_strength_by_order(a, o, taus[:, None]))
+    pos, neg = signed_strength_by_order(a, o, taus[:, None])
     spos, sneg = signed_strength_by_order(a, o, 0.0)
-    real = distribution_from_strength(pos - neg)
-    return OrderProfile(pos=pos, neg=neg, strength_pos=spos.mean(1), strength_neg=sneg.mean(1),
-                        real=real, mean_order=mean_order(real), tau=taus)
+    real = distribution_from_strength((pos - neg).mean(1))
+    return OrderProfile(pos=pos.mean(1), neg=neg.mean(1), strength_pos=spos.mean(1),
+                        strength_neg=sneg.mean(1), real=real, mean_order=mean_order(real),
+                        tau=taus)
 
 
 def phase_boundary(real: np.ndarray, rule: PhaseRule | None = None) -> int | None:

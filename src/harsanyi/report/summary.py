@@ -17,6 +17,7 @@ import numpy as np
 
 from harsanyi.errors import ShapeError
 from harsanyi.metrics import distribution_from_strength, mean_order
+from harsanyi.report.figures import default_selection
 from harsanyi.report.style import GROUP_NAMES, as_1d, as_2d
 
 __all__ = ["MAX_CURVES", "TheoryFit", "GroupSummary", "DecaySpindle", "RunSummary"]
@@ -243,8 +244,6 @@ class RunSummary:
     def selection(self, count: int = 6) -> list[float]:
         """The epochs drawn in detail: ``selected_epochs`` or ``count`` spread over training,
         always including the phase boundary when it is a checkpoint."""
-        from harsanyi.report.figures import default_selection
-
         if self.selected_epochs is not None:
             return [float(e) for e in self.selected_epochs]
         chosen = default_selection(self.epochs, count)
