@@ -11,7 +11,7 @@ also writes the result to ``RUN/analysis/`` for ``harsanyi report``. ``groups`` 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.table import Table
@@ -42,10 +42,12 @@ def register(app: typer.Typer) -> None:
         app.command(name)(fn)
 
 
-def _start(text: str) -> int | str:
+def _start(text: str) -> int | Literal["boundary", "first"]:
     t = text.strip().lower()
-    if t in ("boundary", "first"):
-        return t
+    if t == "boundary":
+        return "boundary"
+    if t == "first":
+        return "first"
     try:
         return int(t)
     except ValueError:
@@ -82,13 +84,13 @@ def fit(
                         grid_max=grid_max, grid_points=grid_points, monotone=monotone,
                         distance=distance, final=final, first=first, and_only=and_only,
                         json_out=json_out)
+    options: dict[str, Any] = {"split": split, "ratio": ratio, "monotone": monotone,
+                               "distance": distance}
     try:
-        result = an.analyse_fit(RunStore.open(path).arrays(), start=_start(start),  # type: ignore[arg-type]
-                                final=final, split=split, and_only=and_only, ratio=ratio,  # type: ignore[arg-type]
-                                monotone=monotone, distance=distance,  # type: ignore[arg-type]
-                                grid=log_grid(grid_min, grid_max, grid_points))
-        if save:
-            an.AnalysisFolder(path).write_theory(an.theory_record(result))
+        result = an.analyse_fit(RunStore.open(path).arrays(), start=_start(start), final=final,
+                                and_only=and_only, grid=log_grid(grid_min, grid_max,
+                                                                 grid_points), **options)
+        saved = an.AnalysisFolder(path).write_theory(an.theory_record(result)) if save else None
     except (HarsanyiError, ValueError) as err:
         raise base._fail(err) from err
     table = Table(title=f"two-phase fit of {path} ({len(result.checkpoints)} checkpoints, "
@@ -100,8 +102,8 @@ def fit(
                       f"{row['error']:.3f}", base._fmt_dist(result.real[i]),
                       base._fmt_dist(result.theo[i]))
     base._OUT.print(table)
-    if save:
-        base._OUT.print(f"saved to {path / 'analysis' / 'theory.npz'}")
+    if saved is not None:
+        base._OUT.print(f"saved to {saved}")
     if json_out is not None:
         import json
 
