@@ -219,41 +219,17 @@ def sparsity_bound(
         tau = float(salient_threshold(I, ratio, reference="max"))
     if not (math.isfinite(tau) and tau > 0):
         raise TheoryInputError(f"tau must be > 0 (are all interactions 0?); got {tau}")
-    if M is None:
-        M = n - 1
-    elif M == "auto":
-        orders = [k for k, ix in enumerate(orders_index(n)) if k and np.any(np.abs(I[ix]) >= tau)]
-        M = max(orders)
-    if not 1 <= int(M) <= n:
-        raise TheoryInputError(f"M must be in 1..{n}; got {M}")
-    M = int(M)
+    M = _highest_order(M, I, tau, n)
     A, abs_sums = _order_stats(I, n)
     R_real = salient_count(I, tau=tau, by_order=True)[:M]
     with np.errstate(divide="ignore", invalid="ignore"):
         eta = np.where(abs_sums > 0, A / abs_sums, np.nan)
     ubar1 = float(ubar[1])
     nan_n = np.full(n, np.nan)
-    base = dict(
-        n=n,
-        M=M,
-        tau=float(tau),
-        ubar=ubar,
-        monotone=bool(is_monotone(ubar)),
-        ubar1=ubar1,
-        A=A,
-        eta=eta,
-        R_real=R_real,
-    )
-    empty = dict(
-        q=np.zeros(n, int),
-        a=np.zeros((n, 0)),
-        delta_k=nan_n,
-        delta=math.nan,
-        lam=nan_n,
-        m0=-1,
-        delta_bound=math.nan,
-        R_bound=np.full(M, np.nan),
-    )
+    base = dict(n=n, M=M, tau=float(tau), ubar=ubar, monotone=bool(is_monotone(ubar)),
+                ubar1=ubar1, A=A, eta=eta, R_real=R_real)
+    empty = dict(q=np.zeros(n, int), a=np.zeros((n, 0)), delta_k=nan_n, delta=math.nan,
+                 lam=nan_n, m0=-1, delta_bound=math.nan, R_bound=np.full(M, np.nan))
     try:
         p_val = estimate_p(ubar, p_method, ref_order) if p is None else float(p)
         if ubar1 <= 0:
@@ -262,51 +238,16 @@ def sparsity_bound(
         return SparsityBound(status="p_undefined", p=math.nan, **base, **empty)
     pf = max(int(math.floor(p_val)), 0)  # ⌊p⌋ (p < 0 only for non-monotone samples)
     sign = np.sign(A / ubar1)
-    q = np.zeros(n, dtype=int)
-    a = np.zeros((n, pf))
-    delta_k = np.full(n, np.nan)
-    for k in range(1, n + 1):
-        ratio = n if (k == 1 and k1_trick) else abs(A[k - 1] / ubar1)
-        digits = base_n_digits(float(ratio), n)
-        q[k - 1] = digits.size - 1
-        low = digits[:pf]
-        a[k - 1, : low.size] = sign[k - 1] * low
-        high = sum(digits[i] * float(n) ** i for i in range(pf, digits.size))
-        if digits.size - 1 >= pf and high > 0:  # G: orders with q^(k) >= ⌊p⌋
-            delta_k[k - 1] = math.log(high, n) - p_val
+    q, a, delta_k = _decompose(A, ubar1, sign, n, p_val, pf, k1_trick)
     if np.all(np.isnan(delta_k)):
         return SparsityBound(status="delta_empty", p=p_val, **base, **{**empty, "q": q, "a": a})
     delta = float(np.nanmax(delta_k))
     lam = np.where(np.isnan(delta_k), 0.0, sign * float(n) ** (np.nan_to_num(delta_k) - delta))
-    best, m0_best, status = math.inf, -1, "ok"
-    for m0 in range(max(M, n - M), n + 1):
-        w = np.array([math.comb(m0, k) / math.comb(n, k) for k in range(1, M + 1)])
-        lam_m0 = float(w @ lam[:M])
-        if abs(lam_m0) < 1e-8:
-            continue
-        s = float(sum((w @ a[:M, i]) * float(n) ** (i - p_val) for i in range(pf)))
-        arg = (1.0 - s) / lam_m0 if lam_m0 > 0 else s / (-lam_m0)
-        if arg <= 0:
-            if invalid_m0 == "skip_sample":
-                status = "invalid_log"
-                break
-            continue
-        db = math.log(arg, n)
-        if db < best:
-            best, m0_best = db, m0
-    if status == "ok" and best == math.inf:
-        status = "lambda_zero"
+    best, m0_best, status = _delta_bound(lam, a, n, M, p_val, pf, invalid_m0)
     partial = dict(q=q, a=a, delta_k=delta_k, delta=delta, lam=lam)
     if status != "ok":
-        return SparsityBound(
-            status=status,
-            p=p_val,
-            **base,
-            **partial,
-            m0=-1,
-            delta_bound=math.nan,
-            R_bound=np.full(M, np.nan),
-        )
+        return SparsityBound(status=status, p=p_val, **base, **partial, m0=-1,
+                             delta_bound=math.nan, R_bound=np.full(M, np.nan))
     d_used = best if use_delta_bound else delta
     R_bound = np.zeros(M)
     for k in range(1, M + 1):
@@ -321,3 +262,56 @@ def sparsity_bound(
     return SparsityBound(
         status="ok", p=p_val, **base, **partial, m0=m0_best, delta_bound=best, R_bound=R_bound
     )
+
+
+def _highest_order(M: int | str | None, I: np.ndarray, tau: float, n: int) -> int:
+    """``M``: ``n − 1`` by default, or the highest order with some ``|I(S)| ≥ τ`` (``"auto"``)."""
+    if M is None:
+        M = n - 1
+    elif M == "auto":
+        orders = [k for k, ix in enumerate(orders_index(n)) if k and np.any(np.abs(I[ix]) >= tau)]
+        M = max(orders)
+    if not 1 <= int(M) <= n:
+        raise TheoryInputError(f"M must be in 1..{n}; got {M}")
+    return int(M)
+
+
+def _decompose(A: np.ndarray, ubar1: float, sign: np.ndarray, n: int, p_val: float, pf: int,
+               k1_trick: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Theorem 2's base-``n`` digits of ``A^(k)/ū^(1)``: ``(q, a, δ^(k))`` (NaN outside G)."""
+    q = np.zeros(n, dtype=int)
+    a = np.zeros((n, pf))
+    delta_k = np.full(n, np.nan)
+    for k in range(1, n + 1):
+        x = n if (k == 1 and k1_trick) else abs(A[k - 1] / ubar1)
+        digits = base_n_digits(float(x), n)
+        q[k - 1] = digits.size - 1
+        low = digits[:pf]
+        a[k - 1, : low.size] = sign[k - 1] * low
+        high = sum(digits[i] * float(n) ** i for i in range(pf, digits.size))
+        if digits.size - 1 >= pf and high > 0:  # G: orders with q^(k) >= ⌊p⌋
+            delta_k[k - 1] = math.log(high, n) - p_val
+    return q, a, delta_k
+
+
+def _delta_bound(lam: np.ndarray, a: np.ndarray, n: int, M: int, p_val: float, pf: int,
+                 invalid_m0: str) -> tuple[float, int, str]:
+    """``δ_bound = min_{m0} log_n[...]`` (Eq. 4/5): ``(δ_bound, m0, status)``."""
+    best, m0_best, status = math.inf, -1, "ok"
+    for m0 in range(max(M, n - M), n + 1):
+        w = np.array([math.comb(m0, k) / math.comb(n, k) for k in range(1, M + 1)])
+        lam_m0 = float(w @ lam[:M])
+        if abs(lam_m0) < 1e-8:
+            continue
+        s = float(sum((w @ a[:M, i]) * float(n) ** (i - p_val) for i in range(pf)))
+        arg = (1.0 - s) / lam_m0 if lam_m0 > 0 else s / (-lam_m0)
+        if arg <= 0:
+            if invalid_m0 == "skip_sample":
+                return best, m0_best, "invalid_log"
+            continue
+        db = math.log(arg, n)
+        if db < best:
+            best, m0_best = db, m0
+    if best == math.inf:
+        status = "lambda_zero"
+    return best, m0_best, status
