@@ -249,9 +249,21 @@ def sparsity_bound(
         return SparsityBound(status=status, p=p_val, **base, **partial, m0=-1,
                              delta_bound=math.nan, R_bound=np.full(M, np.nan))
     d_used = best if use_delta_bound else delta
+    R_bound = _bound_by_order(lam, a, abs_sums, eta, n, M, p_val + d_used, pf, (ubar1, tau))
+    return SparsityBound(
+        status="ok", p=p_val, **base, **partial, m0=m0_best, delta_bound=best, R_bound=R_bound
+    )
+
+
+def _bound_by_order(lam: np.ndarray, a: np.ndarray, abs_sums: np.ndarray, eta: np.ndarray,
+                    n: int, M: int, exponent: float, pf: int,
+                    ubar1_tau: tuple[float, float]) -> np.ndarray:
+    """Theorem 3's ``R̂^(k) = ū^(1)/(τ|η^(k)|) |λ^(k) n^{p+δ'} + Σ_{i<⌊p⌋} a_i^(k) n^i|`` for
+    ``k = 1..M`` (``exponent = p + δ'``)."""
+    ubar1, tau = ubar1_tau
     R_bound = np.zeros(M)
     for k in range(1, M + 1):
-        inner = lam[k - 1] * float(n) ** (p_val + d_used)
+        inner = lam[k - 1] * float(n) ** exponent
         inner += sum(a[k - 1, i] * float(n) ** i for i in range(pf))
         if abs_sums[k - 1] == 0:
             R_bound[k - 1] = 0.0  # no interaction of this order at all: R^(k) = 0
@@ -259,9 +271,7 @@ def sparsity_bound(
             R_bound[k - 1] = math.inf  # full cancellation: the bound is vacuous
         else:
             R_bound[k - 1] = ubar1 / (tau * abs(eta[k - 1])) * abs(inner)
-    return SparsityBound(
-        status="ok", p=p_val, **base, **partial, m0=m0_best, delta_bound=best, R_bound=R_bound
-    )
+    return R_bound
 
 
 def _highest_order(M: int | str | None, I: np.ndarray, tau: float, n: int) -> int:
