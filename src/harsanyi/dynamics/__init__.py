@@ -26,7 +26,6 @@ from harsanyi.dynamics.phases import (
     gap_onset,
     order_profile,
     phase_boundary,
-    store_arrays,
     train_test_similarity,
     two_phase,
 )
@@ -45,6 +44,6 @@ __all__ = [
     "component_dynamics",
     "distribution_by_group", "find_checkpoints", "five_groups",
     "gap_onset", "load_into", "make_backend", "monitor_checkpoints",
-    "order_profile", "phase_boundary", "read_checkpoint", "store_arrays",
+    "order_profile", "phase_boundary", "read_checkpoint",
     "top_interactions", "train_test_similarity", "two_phase",
 ]

@@ -300,7 +300,7 @@ def run_demo(
     t3 = time.perf_counter()
     say("[4/4] report")
     index = write_report(out, out / "run", task.title, task.header(cfg), notes,
-                         *task.image(samples))
+                         *task.image(samples), analyses=ana)
     t4 = time.perf_counter()
     stats.update({"seconds_train": t1 - t0, "seconds_monitor": t2 - t1,
                   "seconds_analysis": t3 - t2, "seconds_report": t4 - t3,

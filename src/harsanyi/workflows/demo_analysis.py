@@ -1,82 +1,60 @@
-"""The analyses and the report of a demo run store (used by :mod:`harsanyi.workflows.demo`).
+"""The analyses of a demo run store and its report (used by :mod:`harsanyi.workflows.demo`), and the
+glue from analysis results to the report (:func:`run_summary`, :func:`report_from_run`).
 
-Every analysis reads the run store through :mod:`harsanyi.theory.from_store` and writes its
-result to ``RUN/analysis/`` for the report builder; one that cannot be computed (e.g. nothing
-salient yet in a tiny run) becomes a note in the report instead of an error.
+Every number is computed once by :mod:`harsanyi.analysis` on the run store's arrays; the
+report (:mod:`harsanyi.report`) only renders the :class:`~harsanyi.report.RunSummary` built
+here. An analysis that cannot be computed (e.g. nothing salient yet in a tiny run) becomes a
+note in the report instead of an error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Analyses", "analyse_run", "findings_lines", "sparsity_note", "write_report"]
+from harsanyi import analysis as an
+from harsanyi.dynamics.groups import GROUPS
+from harsanyi.dynamics.phases import PhaseRule
+from harsanyi.report import (
+    DecaySpindle,
+    GroupSummary,
+    RunSummary,
+    TheoryFit,
+    report_from_summary,
+)
+from harsanyi.store import RunStore
+from harsanyi.theory.fit import log_grid
+from harsanyi.theory.sparsity_table import SparsityTable
+
+__all__ = ["analyse_run", "findings_lines", "sparsity_note", "run_summary", "load_summary",
+           "report_from_run", "write_report"]
 
 
-@dataclass
-class Analyses:
-    """Results of :func:`analyse_run` (each ``None`` when it could not be computed, with the
-    reason in ``notes``)."""
+def analyse_run(run_dir: Path, top_k: int = 100) -> an.Analyses:
+    """Every analysis of a demo run (:func:`harsanyi.analysis.analyse_run`), written to
+    ``run_dir/analysis/``.
 
-    phases: Any = None
-    fit: Any = None
-    groups: Any = None
-    decay_spindle: Any = None
-    sparsity: Any = None
-    notes: list[str] = field(default_factory=list)
+    The σ² grid goes down to 1e-9 (docs/theory.md suggests 1e-6): at n = 10 a σ² of 1e-6
+    still damps orders ≥ 8 visibly, so the last checkpoints (where ``ŵ → w*``) need smaller
+    values.
 
-
-def analyse_run(run_dir: Path, top_k: int = 100) -> Analyses:
-    """Phase boundary and gap onset, the σ² fit, the five groups, the decay/spindle split and
-    the sparsity bound of a run store; results are written to ``run_dir/analysis/``.
-
-    The σ² grid goes down to 1e-9 (THEORY.md suggests 1e-6): at n = 10 a σ² of 1e-6 still
-    damps orders ≥ 8 visibly, so the last checkpoints (where ``ŵ → w*``) need smaller values.
-
-    >>> from harsanyi.theory.from_store import _example_store
-    >>> res = analyse_run(_example_store().path, top_k=5)
+    >>> from harsanyi.analysis import example_store
+    >>> res = analyse_run(example_store().path, top_k=5)
     >>> res.notes, res.phases.boundary_epoch, res.groups.labels.shape
     ([], 1, (4, 5))
     """
-    from harsanyi.errors import HarsanyiError
-    from harsanyi.theory import from_store as fs
-    from harsanyi.theory.fit import log_grid
-
-    res = Analyses()
-    try:
-        arr = fs.read_run(run_dir)
-    except (HarsanyiError, ValueError) as exc:
-        res.notes.append(f"The run store could not be read: {exc}")
-        return res
-    steps: list[tuple[str, str, Callable[[], Any]]] = [
-        ("phases", "phase boundary", lambda: fs.phases_run(arr)),
-        ("fit", "two-phase σ² fit",
-         lambda: fs.fit_run(arr, start="boundary", grid=log_grid(1e-9, 10.0, 250))),
-        ("groups", "five groups", lambda: fs.groups_run(arr, k=top_k)),
-        ("decay_spindle", "decay/spindle split", lambda: fs.disentangle_run(arr)),
-        ("sparsity", "sparsity bound", lambda: fs.sparsity_run(arr)),
-    ]
-    for attr, what, fn in steps:
-        try:
-            setattr(res, attr, fn())
-        except (HarsanyiError, ValueError) as exc:
-            res.notes.append(f"The {what} could not be computed: {exc}")
-    return res
+    return an.analyse_run(run_dir, top_k=top_k, fit_options={"grid": log_grid(1e-9, 10.0, 250)})
 
 
-def findings_lines(a: Analyses) -> list[str]:
+def findings_lines(a: an.Analyses) -> list[str]:
     """The three findings printed at the end of the demo: phase boundary vs gap onset, the
     fitted σ² range, the group counts.
 
-    >>> findings_lines(Analyses())[0]
+    >>> findings_lines(an.Analyses())[0]
     'Phase boundary: not detected; loss-gap onset: not detected.'
     """
-    from harsanyi.dynamics.groups import GROUPS
-
     ph = a.phases
     pb = None if ph is None else ph.boundary_epoch
     go = None if ph is None else ph.onset_epoch
@@ -101,11 +79,11 @@ def findings_lines(a: Analyses) -> list[str]:
     return [line1, line2, line3]
 
 
-def sparsity_note(table: Any) -> str:
+def sparsity_note(table: SparsityTable) -> str:
     """One sentence on paper E's bound at the last checkpoint.
 
-    >>> from harsanyi.theory.from_store import _example_store, sparsity_run
-    >>> sparsity_note(sparsity_run(_example_store()))[:40]
+    >>> from harsanyi.analysis import analyse_sparsity, example_store
+    >>> sparsity_note(analyse_sparsity(example_store().arrays()))[:40]
     "Paper E's sparsity bound at the last che"
     """
     s = table.summary
@@ -119,24 +97,135 @@ def sparsity_note(table: Any) -> str:
             f"{s['p_plus_delta_mean']:.2f}).")
 
 
-def write_report(out: Path, run_dir: Path, title: str, header: dict[str, Any],
-                 notes: list[str], image: Any = None, boxes: Any = None) -> Path:
-    """The report of ``run_dir`` (with its ``analysis/``) into ``out``: the run store's
-    summary (:func:`harsanyi.report.load_summary`) with ``header`` shown as the configuration,
-    ``notes`` added to the findings and, for images, the patch maps of ``image`` with
-    ``boxes`` ``(y0, x0, y1, x1)`` per player.
+def _stored_parts(folder: an.AnalysisFolder, k: int, n: int,
+                  notes: list[str]) -> dict[str, Any]:
+    """The results stored in ``RUN/analysis/`` that fit a run of ``k`` checkpoints and ``n``
+    players, as report parts; a stored result that does not fit becomes a note."""
+    out: dict[str, Any] = {}
+    th = folder.read_theory()
+    if th is not None and th.real.shape[-1] != n:
+        notes.append(f"The stored theory fit has {th.real.shape[-1]} orders, the run has "
+                     f"n={n}; recompute it.")
+    elif th is not None:
+        out["theory"] = TheoryFit(th.epochs, th.real, th.theo, th.sigma2, th.error)
+    gr = folder.read_groups()
+    if gr is not None and gr.curves.shape[1] == k:
+        out["groups"] = GroupSummary.thinned(gr.labels, gr.curves, gr.counts_by_order,
+                                             gr.names)
+    elif gr is not None:
+        notes.append(f"The stored group curves cover {gr.curves.shape[1]} checkpoints but "
+                     f"the run has {k}; recompute them.")
+    ds = folder.read_decay_spindle()
+    if ds is not None and ds.decay.shape == (k, n):
+        out["decay_spindle"] = DecaySpindle(ds.decay, ds.spindle, ds.real)
+    elif ds is not None:
+        notes.append(f"The stored decay/spindle parts have shape {ds.decay.shape}, the run "
+                     f"needs {(k, n)}; recompute them.")
+    return out
+
+
+def _computed_parts(res: an.Analyses) -> dict[str, Any]:
+    """The report parts of the analyses in ``res`` (those that were computed)."""
+    out: dict[str, Any] = {}
+    if res.fit is not None:
+        th = an.theory_record(res.fit)
+        out["theory"] = TheoryFit(th.epochs, th.real, th.theo, th.sigma2, th.error)
+    if res.groups is not None and res.arrays is not None:
+        gr = an.groups_record(res.groups, res.arrays.players)
+        out["groups"] = GroupSummary.thinned(gr.labels, gr.curves, gr.counts_by_order,
+                                             gr.names, per_sample=gr.per_sample)
+    if res.decay_spindle is not None:
+        ds = res.decay_spindle
+        out["decay_spindle"] = DecaySpindle(ds.decay, ds.spindle, ds.real)
+    return out
+
+
+def _epoch(e: Any) -> float | None:
+    return None if e is None else float(e)
+
+
+def run_summary(res: an.Analyses, *, folder: an.AnalysisFolder | None = None,
+                top_k: int = 10, top_samples: int = 3, group_top: int = 100) -> RunSummary:
+    """The :class:`~harsanyi.report.RunSummary` of analyses ``res`` (which must have the run's
+    ``arrays`` and ``phases``): parts ``res`` lacks are read from ``folder``
+    (``RUN/analysis/``) when given; the five groups (``group_top`` per sample) and the
+    faithfulness are computed when neither has them. The phase boundary and gap onset are
+    those of ``res.phases``, unless ``boundaries.json`` in ``folder`` holds other epochs.
+
+    >>> from harsanyi.analysis import example_store
+    >>> s = run_summary(analyse_run(example_store().path))
+    >>> s.phase_boundary, s.distribution.shape, s.theory is not None
+    (1.0, (6, 4), True)
+    """
+    arr, ph = res.arrays, res.phases
+    if arr is None or ph is None:
+        raise ValueError("a run summary needs the run's arrays and its phases")
+    notes: list[str] = []
+    parts = {} if folder is None else _stored_parts(folder, arr.epochs.size, arr.n, notes)
+    parts |= _computed_parts(res)
+    if "groups" not in parts:
+        gr = an.groups_record(an.analyse_groups(arr, k=group_top), arr.players)
+        parts["groups"] = GroupSummary.thinned(gr.labels, gr.curves, gr.counts_by_order,
+                                               per_sample=gr.per_sample)
+    faith = res.faithfulness or an.analyse_faithfulness(arr)
+    prof = ph.profiles["all"]
+    bounds = (None if folder is None else folder.read_boundaries()) or {}
+    return RunSummary(
+        epochs=arr.epochs.astype(np.float64), players=arr.players, name=arr.path.name,
+        config={**arr.config, "samples": arr.values.shape[1]},
+        train_loss=arr.train_loss, test_loss=arr.test_loss, strength_pos=prof.pos,
+        strength_neg=prof.neg, distribution=prof.real,
+        phase_boundary=_epoch(bounds.get("phase_boundary", ph.boundary_epoch)),
+        gap_onset=_epoch(bounds.get("gap_onset", ph.onset_epoch)), **parts,
+        sparsity_curves=faith.sparsity_curves, matching_alphas=faith.alphas,
+        matching_errors=faith.errors, alpha_hat=faith.alpha_hat,
+        top_interactions=an.top_interactions_table(arr, top_k, top_samples), notes=notes)
+
+
+def load_summary(run_dir: str | Path, *, ratio: float = 0.03, top_k: int = 10,
+                 top_samples: int = 3, group_top: int = 100) -> RunSummary:
+    """The summary of a run store and of the results stored in its ``analysis/`` folder.
+
+    ``ratio``: salient threshold ``τ_t = ratio·E_x|v_t(N) − v_t(∅)|`` of the phases;
+    ``top_k`` interactions of the first ``top_samples`` samples go to the table; ``group_top``
+    interactions per sample are sorted into the five groups when none are stored. Raises
+    :class:`~harsanyi.errors.StoreError` if ``run_dir`` is not a run store or holds no
+    finished checkpoint.
+    """
+    arr = RunStore.open(run_dir).arrays()
+    res = an.Analyses(arrays=arr, phases=an.analyse_phases(arr, PhaseRule(ratio=ratio)))
+    return run_summary(res, folder=an.AnalysisFolder(run_dir), top_k=top_k,
+                       top_samples=top_samples, group_top=group_top)
+
+
+def report_from_run(run_dir: str | Path, out_dir: str | Path, force: bool = False) -> Path:
+    """Write the HTML report of a run store to ``out_dir``; returns ``out_dir/index.html``.
+
+    Parts without results (no theory fit, no decay/spindle split...) are reported in the page
+    with the command that computes them.
 
     >>> import tempfile
-    >>> from harsanyi.theory.from_store import _example_store
-    >>> out = Path(tempfile.mkdtemp())
-    >>> write_report(out, _example_store().path, "Example", {}, [])  # doctest: +SKIP
+    >>> from harsanyi.analysis import example_store
+    >>> report_from_run(example_store().path, tempfile.mkdtemp() + "/report").name
+    'index.html'
     """
-    from harsanyi.report import load_summary, report_from_summary
+    return report_from_summary(load_summary(run_dir), out_dir, force, run=str(run_dir))
 
-    summary = load_summary(run_dir)
+
+def write_report(out: Path, run_dir: Path, title: str, header: dict[str, Any],
+                 notes: list[str], image: Any = None, boxes: Any = None, *,
+                 analyses: an.Analyses | None = None) -> Path:
+    """The report of ``run_dir`` into ``out``: the summary of ``analyses`` (computed once by
+    :func:`analyse_run`; else :func:`load_summary` of the store) with ``header`` shown as the
+    configuration, ``notes`` added to the findings and, for images, the patch maps of
+    ``image`` with ``boxes`` ``(y0, x0, y1, x1)`` per player.
+    """
+    if analyses is not None and analyses.arrays is not None and analyses.phases is not None:
+        summary = run_summary(analyses, folder=an.AnalysisFolder(run_dir))
+    else:
+        summary = load_summary(run_dir)
     summary.config = header
     summary.notes = list(summary.notes) + list(notes)
     if image is not None and boxes is not None:
         summary.image, summary.patch_boxes = image, boxes
-    return report_from_summary(summary, out, force=True, title=title,
-                               run=str(run_dir))
+    return report_from_summary(summary, out, force=True, title=title, run=str(run_dir))

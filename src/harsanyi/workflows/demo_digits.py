@@ -115,7 +115,7 @@ def component_view(out: Path, samples: dict[str, Any], cfg: DemoConfig, factory:
               "samples": f"{cfg.samples} train + {cfg.samples} test", "epochs": cfg.epochs}
     index = write_report(out / "components", run_dir,
                          "Demo: interactions between feature components (8×8 digits)", header,
-                         ana.notes)
+                         ana.notes, analyses=ana)
     lines = findings_lines(ana)
     return [f"Second view, feature components as players (paper C): report in "
             f"`{index.relative_to(out)}`. " + " ".join(lines)]
