@@ -35,6 +35,7 @@ import pandas as pd
 
 from harsanyi.core.orders import members, order_of_masks
 from harsanyi.errors import StoreError
+from harsanyi.games.explained import explained_note
 from harsanyi.report.style import GROUP_NAMES
 from harsanyi.report.summary import DecaySpindle, GroupSummary, RunSummary, TheoryFit
 
@@ -227,7 +228,8 @@ def load_summary(run_dir: str | Path, *, ratio: float = 0.03, top_k: int = 10,
         or_k.append(o)
     alphas, errors, alpha_hat = _matching(a, o, v)
     losses = store.losses()
-    notes: list[str] = []
+    meta = store.read(epochs[-1]).attrs.get("metadata", {})
+    notes = [line for line in [explained_note(meta.get("v_full"), meta.get("f_x"))] if line]
     extra = _load_analysis(run, len(epochs), n, notes)
     groups = extra.get("groups") or _groups(np.stack(and_k), np.stack(or_k), epochs, n,
                                             group_top)
