@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 import harsanyi as hs
+from harsanyi.core import or_as_moebius
 from harsanyi.extract.indices import (
     banzhaf_values,
     bernoulli_numbers,
     explained_moebius,
     k_sii,
-    or_as_moebius,
     shapley_taylor,
     shapley_values,
 )

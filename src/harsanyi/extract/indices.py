@@ -20,7 +20,7 @@ Which game? An AND-OR result explains ``v + q``: universal matching reads
 (the default) the indices are those of the model's game ``v`` itself, from ``mobius(v)``:
 exact, and what other libraries compute. With ``include_q=True`` they are those of ``v + q``,
 from the split with every OR term counted: the OR game ``u_T(S) = [T∩S≠∅]`` has the Möbius
-interactions ``(−1)^{|R|+1}`` on every ``∅≠R⊆T`` (:func:`or_as_moebius`), so an OR term
+interactions ``(−1)^{|R|+1}`` on every ``∅≠R⊆T`` (``core.or_as_moebius``), so an OR term
 gives ``I_or(T)/|T|`` of Shapley value and ``I_or(T)/2^{|T|−1}`` of Banzhaf value to each of its
 players, exactly as an AND term does. The two differ by the indices of ``q``; for the Shapley
 and Banzhaf values that is at most ``2ζ`` per player (``|q_S| ≤ ζ``).
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from harsanyi.core.orders import order_of_masks
-from harsanyi.core.transforms import mobius, n_players, superset_sum
+from harsanyi.core.transforms import mobius, n_players, or_as_moebius, superset_sum
 from harsanyi.extract.interactions import Interactions
 from harsanyi.games.game import Game
 
@@ -45,26 +45,9 @@ __all__ = [
     "bernoulli_numbers",
     "explained_moebius",
     "k_sii",
-    "or_as_moebius",
     "shapley_taylor",
     "shapley_values",
 ]
-
-
-def or_as_moebius(or_values: np.ndarray) -> np.ndarray:
-    """Möbius interactions of the OR terms: ``m(R) = (−1)^{|R|+1} Σ_{T⊇R} I_or(T)`` (``R≠∅``).
-
-    ``Σ_{∅≠R⊆S} m(R) = Σ_{T∩S≠∅} I_or(T)`` for every ``S``: the OR part of universal
-    matching, written as AND terms.
-
-    >>> or_as_moebius(np.array([0.0, 0.0, 0.0, 1.0])).tolist()   # x0 OR x1 = x0 + x1 − x0·x1
-    [0.0, 1.0, 1.0, -1.0]
-    """
-    or_values = np.asarray(or_values, dtype=np.float64)
-    sign = np.where(order_of_masks(n_players(or_values)) % 2 == 1, 1.0, -1.0)
-    out = sign * superset_sum(or_values)
-    out[..., 0] = 0.0
-    return out
 
 
 def explained_moebius(

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from harsanyi.core.orders import members, order_of_masks, orders_index
-from harsanyi.core.transforms import n_players
+from harsanyi.core.transforms import mobius, n_players, or_as_moebius, zeta
 from harsanyi.errors import ShapeError, StoreError
 from harsanyi.extract.matching import matching_residual, reconstruct
+from harsanyi.extract.shapiq_bridge import moebius_from_shapiq, moebius_to_shapiq
 
 __all__ = ["Interactions"]
 
@@ -275,6 +276,48 @@ class Interactions:
                     rows.append((idx[0] if len(idx) == 1 else (idx or 0), kind, m, label,
                                  int(self.orders[m]), float(arr[m])))
         return pd.DataFrame(rows, columns=["sample", "kind", "mask", "players", "order", "value"])
+
+    def to_shapiq(
+        self, sample: int | tuple[int, ...] | None = None, *, include_q: bool = False
+    ) -> Any:
+        """One sample as a ``shapiq.InteractionValues`` of index ``"Moebius"`` (needs the
+        optional extra ``shapiq``).
+
+        It holds the Möbius interactions ``m`` of ``v`` (``include_q=False``: ``mobius(v)``,
+        exact) or of ``v + q``, the game the split explains (``include_q=True``:
+        ``I_and + core.or_as_moebius(I_or)``, every OR term counted); shapiq's
+        ``MoebiusConverter`` turns them into any index and its plots draw them (pass
+        ``feature_names=I.players``). See ``docs/indices.md``.
+
+        >>> import harsanyi as hs
+        >>> I = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0]), q_bound=0.0, solver="exact")
+        >>> iv = I.to_shapiq(include_q=True)          # x0 OR x1 = x0 + x1 − x0·x1
+        >>> iv.index, round(float(iv[(0, 1)]), 9)
+        ('Moebius', -1.0)
+        """
+        sel = self._single(sample)
+        m = (sel.and_values + or_as_moebius(sel.or_values)) if include_q else mobius(sel.values)
+        return moebius_to_shapiq(m)
+
+    @classmethod
+    def from_shapiq(cls, iv: Any, players: list[str] | None = None) -> Interactions:
+        """An AND-only result (``q = 0``, the exact Möbius interactions) from a shapiq
+        ``InteractionValues`` of index ``"Moebius"``; the game is ``v = zeta(m)``.
+
+        >>> import harsanyi as hs
+        >>> I = hs.mobius(hs.Game([0.0, 1.0, 2.0, 5.0], players=["a", "b"]))
+        >>> Interactions.from_shapiq(I.to_shapiq(), players=I.players) == I
+        True
+        """
+        m = moebius_from_shapiq(iv)
+        values = zeta(m)
+        zeros = np.zeros_like(m)
+        return cls(
+            and_values=m, or_values=zeros, gamma=0.5 * values, q=zeros.copy(), values=values,
+            bound=np.zeros(()), residual=matching_residual(values, m, zeros, zeros),
+            objective=np.abs(m[1:]).sum(), players=list(players or []),
+            metadata={"source": "shapiq", "kind": "and", "solver": "none", "q_bound": 0.0},
+        )
 
     def recompute_residual(self) -> np.ndarray:
         """Recompute the matching residual from the stored arrays (see :attr:`residual`)."""
