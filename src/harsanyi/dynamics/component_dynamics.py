@@ -124,13 +124,13 @@ def component_dynamics(
         game = component_game(net, layer, x, comp, base[k], target=targets, reward=reward,
                               batch_size=batch_size)
         if kind == "and":
-            inter = mobius(game, q_bound=q_bound or None, solver=solver,
+            inter = mobius(game, q_bound=q_bound or None, solver=solver, progress=False,
                            **(solver_options or {}))
         else:
             warm = None if (prev is None or not warm_start) else Interactions(
                 **{a: prev[a] for a in ARRAYS}, players=list(game.players))
             inter = and_or(game, q_bound=q_bound, solver=solver, warm_start=warm,
-                           **(solver_options or {}))
+                           progress=False, **(solver_options or {}))
         prev = results[ck.epoch] = {a: np.asarray(getattr(inter, a)) for a in ARRAYS}
         if store is not None:
             store.write_checkpoint(ck.epoch, prev, {"train_loss": ck.train_loss,

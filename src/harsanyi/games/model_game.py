@@ -87,7 +87,7 @@ def model_game(
     input_name: str | None = None,
     additional_forward_args: tuple[Any, ...] | Any = None,
     forward_kwargs: dict[str, Any] | None = None,
-    progress: bool | None = False,
+    progress: bool | None = None,
     memory_bound: int | None = None,
 ) -> Game:
     """The game ``v(x_S)`` of a model on every subset ``S`` of the players, per sample.
@@ -123,7 +123,8 @@ def model_game(
         ``"inputs_embeds"`` for :class:`Tokens` players.
     additional_forward_args, forward_kwargs : extra arguments of every call (captum's rule:
         a tensor with one entry per sample along its first axis follows its sample).
-    progress : tqdm bar: ``False``, ``True`` or ``None`` (automatic for long work).
+    progress : a tqdm bar over the forward batches: ``None`` (default) shows it once the
+        work has run 2 s, ``True`` at once, ``False`` never.
     memory_bound : bytes allowed for the ``2**n`` values (default ``HARSANYI_MEMORY``).
 
     Returns a :class:`Game` with ``values`` ``(B, 2**n)`` float64 and the players' names;
