@@ -120,9 +120,8 @@ class Interactions:
         """
         meta = self.metadata
         names = self.players if self.n <= 8 else [*self.players[:4], "...", *self.players[-2:]]
-        first = self[(0,) * len(self.batch_shape)] if self.batch_shape else self
-        if 0 in self.batch_shape:
-            first = None
+        first = None if 0 in self.batch_shape else (
+            self[(0,) * len(self.batch_shape)] if self.batch_shape else self)
         top = "" if first is None else ", ".join(
             f"{kind}({', '.join(who)})={val:+.4g}"
             for kind, who, val in first.get_top_k(3, names=True)
