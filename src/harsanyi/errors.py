@@ -16,6 +16,7 @@ __all__ = [
     "DataFormatError",
     "ReportFolderError",
     "SchedulerUnreachableError",
+    "ExplainedInputWarning",
 ]
 
 
@@ -69,3 +70,7 @@ class ReportFolderError(HarsanyiError, FileExistsError):
 
 class SchedulerUnreachableError(HarsanyiError, ConnectionError):
     """The Dask scheduler given with ``--scheduler`` cannot be reached."""
+
+
+class ExplainedInputWarning(UserWarning):
+    """``v(N)``, the model on the explained input ``x_N``, differs from its output on ``x``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import FACTORY
+from monitor_setup import FACTORY
 
 from harsanyi.dynamics.component_dynamics import component_dynamics
 from harsanyi.dynamics.monitor import Monitor

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 import torch
-from conftest import FACTORY, OPTS, PLAYERS, make_monitor
+from monitor_setup import FACTORY, OPTS, PLAYERS, make_monitor
 
 from harsanyi.dynamics import engine
 from harsanyi.dynamics.engine import SchedulerUnreachableError, make_backend

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
+from harsanyi.core.orders import order_of_masks
 from harsanyi.errors import ShapeError
 
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
@@ -40,6 +41,7 @@ __all__ = [
     "zeta",
     "or_mobius",
     "or_zeta",
+    "or_as_moebius",
     "superset_sum",
     "subset_difference",
     "kron_apply",
@@ -269,3 +271,20 @@ def or_zeta(or_values: Array) -> Array:
     y *= -1
     y += 0.0  # no negative zeros
     return flip_sets(y) if isinstance(y, torch.Tensor) else np.ascontiguousarray(flip_sets(y))
+
+
+def or_as_moebius(or_values: np.ndarray) -> np.ndarray:
+    """OR interactions written as AND (Möbius) ones: ``m(R) = (−1)^{|R|+1} Σ_{T⊇R} I_or(T)``
+    for ``R ≠ ∅``, ``m(∅) = 0``.
+
+    The OR game ``[T∩S≠∅]`` has Möbius interactions ``(−1)^{|R|+1}`` on every ``∅≠R⊆T``
+    (``x0 OR x1 = x0 + x1 − x0·x1``), so ``Σ_{∅≠R⊆S} m(R) = Σ_{T∩S≠∅} I_or(T)`` for every ``S``.
+
+    >>> or_as_moebius(np.array([0.0, 0.0, 0.0, 1.0])).tolist()
+    [0.0, 1.0, 1.0, -1.0]
+    """
+    or_values = np.asarray(or_values, dtype=np.float64)
+    sign = np.where(order_of_masks(n_players(or_values)) % 2 == 1, 1.0, -1.0)
+    out = sign * superset_sum(or_values)
+    out[..., 0] = 0.0
+    return out

@@ -113,14 +113,14 @@ def compute_batch(
     t1 = time.perf_counter()
     if spec.kind == "and":
         result = mobius(game, q_bound=spec.q_bound or None, solver=spec.solver,
-                           **spec.solver_options)
+                           progress=False, **spec.solver_options)
     else:
         warm_i = None
         if warm is not None:
             warm_i = Interactions(**{k: warm[k] for k in ARRAYS},
                                      players=list(game.players))
         result = and_or(game, q_bound=spec.q_bound, solver=spec.solver, warm_start=warm_i,
-                           **spec.solver_options)
+                           progress=False, **spec.solver_options)
     t2 = time.perf_counter()
     arrays = {k: np.asarray(getattr(result, k), dtype=np.float64) for k in ARRAYS}
     return BatchResult(arrays=arrays, metadata=dict(result.metadata),

@@ -196,6 +196,9 @@ class Monitor:
                   for k in ARRAYS}
         meta = {k: v for k, v in parts[0].metadata.items() if k not in ("target", "solver_info")}
         meta["solver_info"] = [p.metadata.get("solver_info") for p in parts.values()]
+        for key in ("v_full", "f_x"):  # per sample: v(x_N) beside the model's f(x)
+            meta[key] = [x for b in range(self.n_batches)
+                         for x in parts[b].metadata.get(key) or []]
         self.store.write_checkpoint(epoch, arrays, {
             "train_loss": train_loss, "test_loss": test_loss, "metadata": meta,
             "seconds_forward": sum(p.seconds_forward for p in parts.values()),

@@ -47,6 +47,7 @@ def and_or(
     solver: str = "fast",
     *,
     warm_start: Interactions | None = None,
+    progress: bool | None = None,
     **options: Any,
 ) -> Interactions:
     """Sparse AND-OR interactions of a game (or a batch of games).
@@ -66,6 +67,8 @@ def and_or(
         ``"exact"`` (the linear program through HiGHS, n ≤ 10) or ``"sgd"`` (the original
         research recipe: SGD + momentum, 10× log-decayed learning rate).
     warm_start : a previous result of the same shape (e.g. the previous checkpoint).
+    progress : a tqdm bar over the samples (iterations for ``"sgd"``): ``None`` (default)
+        shows it once the work has run 2 s, ``True`` at once, ``False`` never.
     **options : passed to the solver: "fast" takes ``admm_iters``, ``rho``, ``max_rounds``,
         ``max_pivots``, ``tol``, ``warm_tol``, ``device``, ``threads``; "sgd" takes ``lr``,
         ``niter``, ``momentum``, ``backend``, ``device``; "exact" takes ``method``, ``threads``.
@@ -92,7 +95,7 @@ def and_or(
             )
         warm = warm_start
     result = solve(flat, bound.reshape(-1), solver=solver, kind="and_or",
-                   warm_start=_flat_result(warm), **options)
+                   warm_start=_flat_result(warm), progress=progress, **options)
     shape = game.values.shape
     return _package(
         game, result.and_values.reshape(shape), result.or_values.reshape(shape),
@@ -114,12 +117,14 @@ def _flat_result(warm: Interactions | None) -> Any:
 
 
 def mobius(
-    game: Game | Any, q_bound: float | None = None, solver: str = "fast", **options: Any
+    game: Game | Any, q_bound: float | None = None, solver: str = "fast", *,
+    progress: bool | None = None, **options: Any
 ) -> Interactions:
     """AND-only (Harsanyi) interactions ``I(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(x_T)``.
 
     With ``q_bound`` (paper E uses 0.04), the noise term ``q`` (``|q_S| ≤ q_bound·|v(N)−v(∅)|``)
     is chosen to minimise ``Σ_{S≠∅} |I(S)|`` of ``v + q``. ``or_values`` are all zero.
+    ``progress``: as in :func:`and_or` (only the solver with ``q_bound`` takes time).
 
     >>> import harsanyi as hs
     >>> hs.mobius([0.0, 1.0, 2.0, 5.0]).and_values.tolist()
@@ -135,6 +140,6 @@ def mobius(
 
     bound = _noise_bound(game.values, q_bound)
     result = solve(game.values.reshape(-1, 2**game.n), bound.reshape(-1), solver=solver,
-                   kind="and", **options)
+                   kind="and", progress=progress, **options)
     return _package(game, result.and_values.reshape(shape), zeros, result.q.reshape(shape),
                     bound, result.info, solver=solver, q_bound=q_bound, kind="and")

@@ -15,12 +15,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from harsanyi.core.progress import progress_bar
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 
 __all__ = ["evaluate_masked", "padded_chunks", "unmasked_outputs"]
-
-#: Number of forward batches above which ``progress=None`` shows a progress bar.
-AUTO_PROGRESS_BATCHES = 200
 
 
 def padded_chunks(n_items: int, batch_size: int) -> list[tuple[np.ndarray, int]]:
@@ -59,20 +57,15 @@ def evaluate_masked(
     Returns float64 ``(n_masks,)`` (or ``(n_masks, k)``) on the CPU. A NaN or inf value raises
     :class:`~harsanyi.errors.NonFiniteOutputError` naming the item (``describe(i)``).
 
-    ``progress``: ``True`` shows a tqdm bar, ``None`` shows one when there are more than
-    ``AUTO_PROGRESS_BATCHES`` batches.
+    ``progress``: ``None`` shows a tqdm bar once the work has run 2 s
+    (``core.progress.DELAY_S``), ``True`` at once, ``False`` never.
 
     >>> x = torch.arange(5.0)
     >>> evaluate_masked(lambda b: b * 2, lambda idx: x[idx], 5, batch_size=2).tolist()
     [0.0, 2.0, 4.0, 6.0, 8.0]
     """
     chunks = padded_chunks(n_masks, batch_size)
-    show = len(chunks) > AUTO_PROGRESS_BATCHES if progress is None else bool(progress)
-    iterator: Any = chunks
-    if show:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(chunks, desc=desc, unit="batch")
+    iterator = progress_bar(chunks, progress, desc=desc, unit="batch")
     pieces = []
     with torch.inference_mode():
         for idx, real in iterator:

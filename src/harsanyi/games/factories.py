@@ -117,7 +117,8 @@ class ModelGame:
         """The masked-input game of ``inputs``."""
         return model_game(model, inputs, players=self.players, baselines=self.baselines,
                           reward=self.reward, target=targets, batch_size=self.batch_size,
-                          device=self.device, outside=self.outside, data=self.data)
+                          device=self.device, outside=self.outside, data=self.data,
+                          progress=False)  # the monitor shows its own bar
 
     def describe(self) -> dict[str, Any]:
         """The options (the data as a digest)."""

@@ -13,6 +13,7 @@ from harsanyi.core.memory import check_players_fit
 from harsanyi.errors import ShapeError
 from harsanyi.games.baselines import resolve_baseline
 from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
+from harsanyi.games.explained import RTOL, warn_if_not_x
 from harsanyi.games.game import Game
 from harsanyi.games.masking import MaskBuilder
 from harsanyi.games.players import Players, Tokens, as_players, owner_map
@@ -73,7 +74,7 @@ def model_game(
     input_name: str | None = None,
     additional_forward_args: tuple[Any, ...] | Any = None,
     forward_kwargs: dict[str, Any] | None = None,
-    progress: bool | None = False,
+    progress: bool | None = None,
     memory_bound: int | None = None,
 ) -> Game:
     """The game ``v(x_S)`` of a model on every subset ``S`` of the players, per sample.
@@ -109,11 +110,17 @@ def model_game(
         ``"inputs_embeds"`` for :class:`Tokens` players.
     additional_forward_args, forward_kwargs : extra arguments of every call (captum's rule:
         a tensor with one entry per sample along its first axis follows its sample).
-    progress : tqdm bar: ``False``, ``True`` or ``None`` (automatic for long work).
+    progress : a tqdm bar over the forward batches: ``None`` (default) shows it once the
+        work has run 2 s, ``True`` at once, ``False`` never.
     memory_bound : bytes allowed for the ``2**n`` values (default ``HARSANYI_MEMORY``).
 
     Returns a :class:`Game` with ``values`` ``(B, 2**n)`` float64 and the players' names;
-    ``metadata`` records the reward, baseline, targets, players and options. The model is
+    ``metadata`` records the reward, baseline, targets, players and options, and per sample
+    ``v_full`` = ``v(x_N)`` (before ``subtract_empty``) beside ``f_x``, the same reward of the
+    model on the unmasked ``x``; they differ when something that is no player is masked
+    (``outside="masked"`` with uncovered elements), and then one
+    :class:`~harsanyi.errors.ExplainedInputWarning` per call says so (a gap above 1e-6 of
+    ``max(|v(N)|, |f(x)|, 1)``; ``64·eps`` for float32 models). The model is
     evaluated in ``eval()`` mode under ``torch.inference_mode()``; a model in training mode is
     switched (with a warning) and switched back afterwards.
 
@@ -214,6 +221,10 @@ def model_game(
         if was_training:
             model.train(True)
     values = values.reshape(n_samples, size)
+    f_x = reward_from_outputs(full, targets, reward).cpu().numpy()
+    rtol = max(RTOL, 64 * torch.finfo(full.dtype).eps) if full.is_floating_point() else RTOL
+    warn_if_not_x(values[:, -1], f_x, _why_not_x(outside, owner), rtol=rtol)
+    v_full = values[:, -1].tolist()
     if subtract_empty:
         values = values - values[:, :1]
     metadata = {
@@ -227,5 +238,17 @@ def model_game(
         "subtract_empty": bool(subtract_empty),
         "batch_size": int(batch_size),
         "model_dtype": str(x.dtype).replace("torch.", ""),
+        "v_full": v_full,
+        "f_x": f_x.tolist(),
     }
     return Game(values, players=list(players.names), metadata=metadata)
+
+
+def _why_not_x(outside: str, owner: np.ndarray) -> str:
+    unowned = int((owner < 0).sum())
+    if outside == "masked" and unowned:
+        return (f"{unowned} of {owner.size} input elements belong to no player and sit at the "
+                "baseline (outside='masked', the papers' convention for image patches); pass "
+                "outside='present' to explain x itself.")
+    return ("The input with every player present differs from x (a baseline replaces "
+            "something that is not a player, or the model is not deterministic).")

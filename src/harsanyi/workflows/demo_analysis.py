@@ -17,6 +17,7 @@ import numpy as np
 from harsanyi import analysis as an
 from harsanyi.dynamics.groups import GROUPS
 from harsanyi.dynamics.phases import PhaseRule
+from harsanyi.games.explained import explained_note
 from harsanyi.report import (
     DecaySpindle,
     GroupSummary,
@@ -160,7 +161,9 @@ def run_summary(res: an.Analyses, *, folder: an.AnalysisFolder | None = None,
     arr, ph = res.arrays, res.phases
     if arr is None or ph is None:
         raise ValueError("a run summary needs the run's arrays and its phases")
-    notes: list[str] = []
+    last = RunStore.open(arr.path).read(int(arr.epochs[-1])).attrs.get("metadata", {})
+    explained = explained_note(last.get("v_full"), last.get("f_x"))  # v(N) beside f(x)
+    notes: list[str] = [] if explained is None else [explained]
     parts = {} if folder is None else _stored_parts(folder, arr.epochs.size, arr.n, notes)
     parts |= _computed_parts(res)
     if "groups" not in parts:

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from harsanyi.core.progress import progress_bar
 from harsanyi.core.transforms import mobius
 from harsanyi.extract.solvers.admm import run_admm
 from harsanyi.extract.solvers.base import SolverResult, certify, finish, normalise
@@ -235,6 +236,7 @@ def solve_fast(
     warm_tol: float = 1.0,
     threads: int | None = 1,
     max_pivots: int | None = None,
+    progress: bool | None = False,
 ) -> SolverResult:
     """Exact sparse AND-OR split: ADMM support guess + certified row/column generation.
 
@@ -255,6 +257,8 @@ def solve_fast(
     on one dense game HiGHS's simplex crawled (~5 ms a pivot) from the guessed basis. Pivots,
     not seconds, so that the result never depends on the machine's load.
 
+    ``progress``: a bar over the per-sample LPs (``None``: once they have run 2 s).
+
     >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])  # OR of two players
     >>> r = solve_fast(v, np.zeros(1))
     >>> r.objective.round(9).tolist(), r.or_values[0, 3].round(9)
@@ -262,11 +266,13 @@ def solve_fast(
     """
     with limited_threads(threads, device):
         return _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma,
-                           device, max_rounds, max_add, tol, warm_tol, threads, max_pivots)
+                           device, max_rounds, max_add, tol, warm_tol, threads, max_pivots,
+                           progress)
 
 
 def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, device,
-                max_rounds, max_add, tol, warm_tol, threads, max_pivots) -> SolverResult:
+                max_rounds, max_add, tol, warm_tol, threads, max_pivots,
+                progress) -> SolverResult:
     start = time.perf_counter()
     batch, size = values.shape
     if max_pivots is None:
@@ -289,7 +295,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     lams = np.zeros((batch, size))
     rounds = np.zeros(batch, np.int64)
     fallback = np.zeros(batch, bool)
-    for b in range(batch):
+    for b in progress_bar(range(batch), progress, desc="AND-OR split", unit="sample"):
         if kind == "and" and zn[b] == 0:
             xs[b] = mobius(vn[b])  # unique solution
             continue

@@ -35,6 +35,7 @@ import numpy as np
 import torch
 
 from harsanyi.core.memory import check_players_fit
+from harsanyi.core.progress import progress_bar
 from harsanyi.core.transforms import kron_blocked
 from harsanyi.extract.solvers.base import SolverResult, finish
 from harsanyi.extract.solvers.operators import limited_threads
@@ -108,6 +109,7 @@ def solve_sgd(
     device: str | torch.device = "cpu",
     log_every: int | None = None,
     threads: int | None = 1,
+    progress: bool | None = False,
 ) -> SolverResult:
     """The original SGD recipe on a batch; see the module docstring for every detail.
 
@@ -115,6 +117,7 @@ def solve_sgd(
     ``log_every`` iterations (default ``niter // 20``), shape ``(checkpoints, B)``;
     ``info["lr"]`` the schedule. ``warm_start`` is ignored (the recipe starts at 0).
     ``threads``: torch CPU threads during the run (see :func:`.operators.limited_threads`).
+    ``progress``: a bar over the iterations (``None``: once they have run 2 s).
 
     >>> v = np.array([[0.0, 1.0, 1.0, 3.0]])
     >>> r = solve_sgd(v, np.array([0.0]), lr=0.01, niter=200, backend="transform")
@@ -124,10 +127,11 @@ def solve_sgd(
     del warm_start
     with limited_threads(threads, device):
         return _solve(values, bound, kind, lr, niter, momentum, backend, torch.device(device),
-                      log_every)
+                      log_every, progress)
 
 
-def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every) -> SolverResult:
+def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every,
+           progress) -> SolverResult:
     if backend not in ("dense", "transform"):
         raise ValueError(f"backend must be 'dense' or 'transform'; got {backend!r}")
     if niter < 1 or not lr > 0:
@@ -149,7 +153,7 @@ def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every) ->
         opt = torch.optim.SGD([p, q], lr=0.0, momentum=momentum)
     buf_p = torch.zeros_like(u)
     buf_q = torch.zeros_like(u)
-    for it in range(niter):
+    for it in progress_bar(range(niter), progress, desc="AND-OR split (SGD)", unit="it"):
         with torch.no_grad():
             q.copy_(torch.maximum(torch.minimum(q, qbound), -qbound))
         if backend == "dense":
