@@ -1,14 +1,17 @@
-"""Shared fixtures: a planted two-phase run store (analysis and CLI tests)."""
+"""Shared fixtures: a planted two-phase run store (analysis and CLI tests) and a tiny zoo MLP
+trained for a few epochs (monitor, loading and CLI tests)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from harsanyi.core.orders import order_of_masks
 from harsanyi.extract.matching import reconstruct
 from harsanyi.store import RunStore
 from harsanyi.theory import TwoPhaseModel
+from harsanyi.zoo import get_model, make_and_or_task, train
 
 N = 5
 EPOCHS = np.arange(12) * 2  # 0, 2, ..., 22
@@ -62,3 +65,14 @@ def planted_store(tmp_path_factory):
                                      "residual": z[:, 0], "objective": z[:, 0]},
                             {"train_loss": train[t], "test_loss": train[t] + gap[t]})
     return st
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory):
+    """A zoo training run folder (manifest + epoch_XXXX.pt for epochs 0..6) and its data."""
+    ds = make_and_or_task(400, seed=0).with_label_noise(0.05, seed=1)
+    model = get_model("mlp5", in_features=10, n_classes=2, width=16, seed=0)
+    out = tmp_path_factory.mktemp("train") / "run"
+    torch.manual_seed(0)
+    run = train(model, ds, out, epochs=6, lr=0.05, batch_size=32)
+    return {"dir": out, "dataset": ds, "run": run}

@@ -18,6 +18,7 @@ from harsanyi.metrics.sparsity import (
     Reference,
     salient_count,
     salient_threshold,
+    sparsity_comparison,
     sparsity_curve,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "salient_count",
     "salient_threshold",
     "signed_strength_by_order",
+    "sparsity_comparison",
     "sparsity_curve",
     "strength_by_order",
     "top_alpha_errors",

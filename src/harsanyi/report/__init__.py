@@ -4,7 +4,7 @@ Two layers: figure functions on plain numpy arrays (:mod:`harsanyi.report.figure
 ``ax=`` and returns the axes), and the report builder (:func:`build_report` on
 :class:`Section` objects; :func:`report_from_summary` on a :class:`RunSummary`). The report
 only renders: the numbers of a run are computed once by :mod:`harsanyi.analysis` and passed
-in as a :class:`RunSummary` by a workflow (``harsanyi.zoo.demo_analysis.report_from_run``).
+in as a :class:`RunSummary` by a workflow (``harsanyi.workflows.demo_analysis.report_from_run``).
 
 >>> from harsanyi.report import example_summary, sections_from_summary
 >>> len(sections_from_summary(example_summary(n=4, checkpoints=5)))

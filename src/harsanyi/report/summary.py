@@ -3,7 +3,7 @@
 The report is written against this in-memory summary, so that it depends neither on how a run
 store or the analysis results are laid out on disk nor on how they are computed: the analyses
 (:mod:`harsanyi.analysis`) compute every number once and a workflow fills the summary (e.g.
-``harsanyi.zoo.demo_analysis.run_summary``). Every part except the epochs is optional; a
+``harsanyi.workflows.demo_analysis.run_summary``). Every part except the epochs is optional; a
 missing part becomes a note in the page saying how to compute it.
 """
 

@@ -1,4 +1,4 @@
-"""From a run store to the report (the glue of ``harsanyi.zoo.demo_analysis``): planted
+"""From a run store to the report (the glue of ``harsanyi.workflows.demo_analysis``): planted
 interactions, detection rules, analysis files, the phase boundary computed once, the CLI."""
 
 import json
@@ -16,7 +16,7 @@ from harsanyi.errors import StoreError
 from harsanyi.extract.matching import reconstruct
 from harsanyi.report import MAX_CURVES, is_report_folder
 from harsanyi.store import RunStore
-from harsanyi.zoo.demo_analysis import load_summary, report_from_run
+from harsanyi.workflows.demo_analysis import load_summary, report_from_run
 
 N = 3
 PLAYERS = ["eye", "nose", "mouth"]

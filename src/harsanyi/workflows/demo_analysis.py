@@ -1,4 +1,4 @@
-"""The analyses of a demo run store and its report (used by :mod:`harsanyi.zoo.demo`), and the
+"""The analyses of a demo run store and its report (used by :mod:`harsanyi.workflows.demo`), and the
 glue from analysis results to the report (:func:`run_summary`, :func:`report_from_run`).
 
 Every number is computed once by :mod:`harsanyi.analysis` on the run store's arrays; the
