@@ -43,6 +43,12 @@ class Analyses:
     notes: list[str] = field(default_factory=list)
 
 
+def _arrays_of(run: RunArrays | RunStore | str | Path) -> RunArrays:
+    if isinstance(run, RunArrays):
+        return run
+    return (run if isinstance(run, RunStore) else RunStore.open(run)).arrays()
+
+
 def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
                 fit_options: dict[str, Any] | None = None, save: bool = True) -> Analyses:
     """Phase boundary and gap onset, the σ² fit (from that boundary), the five groups of each
@@ -57,8 +63,7 @@ def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
     """
     res = Analyses()
     try:
-        res.arrays = run if isinstance(run, RunArrays) else (
-            run if isinstance(run, RunStore) else RunStore.open(run)).arrays()
+        res.arrays = _arrays_of(run)
     except (HarsanyiError, ValueError) as exc:
         res.notes.append(f"The run store could not be read: {exc}")
         return res

@@ -11,6 +11,7 @@ also writes the result to ``RUN/analysis/`` for ``harsanyi report``. ``groups`` 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -107,8 +108,6 @@ def fit(
     if saved is not None:
         base._OUT.print(f"saved to {saved}")
     if json_out is not None:
-        import json
-
         Path(json_out).write_text(json.dumps({
             "checkpoints": result.checkpoints, "sigma2": result.sigma2.tolist(),
             "sigma2_raw": result.sigma2_raw.tolist(), "error": result.error.tolist(),

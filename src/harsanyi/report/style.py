@@ -18,6 +18,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -99,7 +100,6 @@ def styled(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import matplotlib as mpl
 
         with mpl.rc_context(RC):
             return func(*args, **kwargs)
@@ -118,7 +118,6 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: fl
     >>> axes.shape
     (1, 3)
     """
-    import matplotlib as mpl
 
     with mpl.rc_context(RC):
         fig = Figure(figsize=(width, height), layout="constrained")
@@ -175,7 +174,6 @@ def checkpoint_colors(count: int) -> list[tuple[float, float, float, float]]:
     >>> len(checkpoint_colors(4))
     4
     """
-    import matplotlib as mpl
 
     cmap = mpl.colormaps[SEQUENTIAL_CMAP]
     if count <= 1:

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from harsanyi.extract.interactions import Interactions
+
 __all__ = ["CheckpointRecord", "ARRAYS_2D", "ARRAYS_1D"]
 
 ARRAYS_2D = ("values", "and_values", "or_values", "gamma", "q")
@@ -36,10 +38,8 @@ class CheckpointRecord:
         """Testing loss recorded with the checkpoint (``None`` if unknown)."""
         return self.attrs.get("test_loss")
 
-    def interactions(self, players: list[str] | None = None) -> Any:
+    def interactions(self, players: list[str] | None = None) -> Interactions:
         """The stored arrays as a :class:`harsanyi.Interactions` (samples as batch dim)."""
-        from harsanyi.extract.interactions import Interactions
-
         meta = dict(self.attrs.get("metadata", {}))
         meta["epoch"] = self.epoch
         return Interactions(**{k: self.arrays[k] for k in ARRAYS_2D + ARRAYS_1D},

@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from harsanyi._version import __version__
 from harsanyi.errors import ConfigMismatchError, StoreError
 from harsanyi.store._io import checksum, os_error, remove_if_empty
 from harsanyi.store.arrays import RunArrays, Split, read_arrays
@@ -109,8 +110,6 @@ class RunStore:
         never exists.
         """
         import zarr
-
-        from harsanyi import __version__
 
         path = Path(path)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
