@@ -13,6 +13,7 @@ from harsanyi.core.orders import members, order_of_masks, orders_index
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError, StoreError
 from harsanyi.extract.matching import matching_residual, reconstruct
+from harsanyi.games.game import select_players
 
 __all__ = ["Interactions"]
 
@@ -89,8 +90,8 @@ class Interactions:
                                                               "q", "values")}
         small = {k: np.asarray(getattr(self, k))[index] for k in ("bound", "residual",
                                                                    "objective")}
-        return Interactions(**kw, **small, players=list(self.players),
-                            metadata=dict(self.metadata))
+        players, metadata = select_players(self.players, self.metadata, index)
+        return Interactions(**kw, **small, players=players, metadata=metadata)
 
     # -- views -------------------------------------------------------------------------------
     @property

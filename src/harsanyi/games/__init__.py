@@ -10,7 +10,7 @@ from harsanyi.games.baselines import (
     resolve_baseline,
 )
 from harsanyi.games.evaluate import evaluate_masked
-from harsanyi.games.game import Game
+from harsanyi.games.game import Game, select_players
 from harsanyi.games.model_game import model_game
 from harsanyi.games.players import (
     Columns,
@@ -20,8 +20,11 @@ from harsanyi.games.players import (
     Players,
     Tokens,
     owner_map,
+    owner_maps,
 )
 from harsanyi.games.rewards import REWARDS, resolve_target, reward_from_outputs
+from harsanyi.games.superpixels import Superpixels
+from harsanyi.games.text import SampleGroups, Words, text_inputs
 
 __all__ = [
     "REWARDS",
@@ -35,13 +38,19 @@ __all__ = [
     "Patches",
     "PerPlayer",
     "Players",
+    "SampleGroups",
+    "Superpixels",
     "TauShrink",
     "TokenBaseline",
     "Tokens",
+    "Words",
     "evaluate_masked",
     "model_game",
     "owner_map",
+    "owner_maps",
     "resolve_baseline",
     "resolve_target",
     "reward_from_outputs",
+    "select_players",
+    "text_inputs",
 ]
