@@ -23,6 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from harsanyi.errors import ReportFolderError
+from harsanyi.report.style import close_pyplot_figure
 
 __all__ = [
     "MARKER",
@@ -249,6 +250,7 @@ def build_report(sections: Sequence[Section], out_dir: str | Path, title: str,
                                 metadata={"Software": f"harsanyi {__version__}"})
             (out / "figures" / f"{stem}.png").write_bytes(buf.getvalue())
             item.figure.savefig(out / "figures" / f"{stem}.pdf", format="pdf")
+            close_pyplot_figure(item.figure)
             written += [f"figures/{stem}.png", f"figures/{stem}.pdf"]
             n_fig += 1
             w_in, h_in = item.figure.get_size_inches()
