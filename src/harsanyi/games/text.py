@@ -180,13 +180,15 @@ def _token_texts(encoding: Mapping[str, Any], ids: torch.Tensor, tokenizer: Any
 
 def _special(encoding: Mapping[str, Any], ids: torch.Tensor, tokenizer: Any,
              words: list[list[int | None]] | None) -> np.ndarray:
-    """Boolean ``(B, L)``: special tokens ([CLS], [SEP], <s>, ...)."""
+    """Boolean ``(B, L)``: special tokens ([CLS], [SEP], <s>, ...; not [UNK], a word)."""
     if "special_tokens_mask" in encoding:
         return np.asarray(torch.as_tensor(encoding["special_tokens_mask"]).cpu(), dtype=bool)
-    if tokenizer is not None and getattr(tokenizer, "all_special_ids", None):
-        return np.isin(ids.cpu().numpy(), np.asarray(tokenizer.all_special_ids))
     if words is not None:
         return np.array([[w is None for w in row] for row in words], dtype=bool)
+    special = set(getattr(tokenizer, "all_special_ids", None) or [])
+    special.discard(getattr(tokenizer, "unk_token_id", None))
+    if special:
+        return np.isin(ids.cpu().numpy(), np.asarray(sorted(special)))
     warnings.warn("cannot tell the special tokens of these inputs (no tokenizer=, no word ids, "
                   "no special_tokens_mask): every attended token may be a player",
                   UserWarning, stacklevel=4)

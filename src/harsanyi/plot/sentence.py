@@ -58,21 +58,30 @@ def sentence(interactions: Interactions, k: int = 5, *,
     scale = float(np.max(np.abs(strength))) if one.n else 0.0
     ax = axes_or_current(ax)
     ax.set_axis_off()
-    col, line = 0, 0
+    line_start = previous = None
+    col = 0
     for name, value in zip(names, strength, strict=True):
-        if col and col + len(name) > width:
-            col, line = 0, line + 1
         dark = scale > 0 and abs(value) > 0.6 * scale
-        ax.text(col / width, 1.0 - 0.14 * line, name, transform=ax.transAxes, va="top",
-                ha="left", fontsize=11, family="monospace", color="white" if dark else "black",
-                bbox={"boxstyle": "round,pad=0.25", "facecolor": text_color(value, scale),
-                      "edgecolor": "none"})
-        col += len(name) + 2
-    top = 0.86 - 0.14 * line
+        style = {"fontsize": 11, "family": "monospace", "color": "white" if dark else "black",
+                 "bbox": {"boxstyle": "round,pad=0.25", "facecolor": text_color(value, scale),
+                          "edgecolor": "none"}}
+        if previous is None:  # words are chained: each placed after the previous one's box
+            previous = line_start = ax.text(0.0, 1.0, name, transform=ax.transAxes,
+                                            va="top", ha="left", **style)
+        elif col + len(name) > width:
+            previous = line_start = ax.annotate(name, xy=(0, 0), xycoords=line_start,
+                                                xytext=(0, -8), textcoords="offset points",
+                                                va="top", ha="left", **style)
+            col = 0
+        else:
+            previous = ax.annotate(name, xy=(1, 0), xycoords=previous, xytext=(6, 0),
+                                   textcoords="offset points", va="bottom", ha="left", **style)
+        col += len(name) + 1
     for j, (kind, players, value) in enumerate(ranked(one, k)):
-        ax.text(0.0, top - 0.1 * j, f"{kind.upper()}  {set_label(kind, players, names)}  "
-                f"{value:+.3g}", transform=ax.transAxes, va="top", ha="left", fontsize=9,
-                color=KIND_COLORS[kind])
+        ax.annotate(f"{kind.upper()}  {set_label(kind, players, names)}  {value:+.3g}",
+                    xy=(0, 0), xycoords=line_start, xytext=(0, -12 - 14 * j),
+                    textcoords="offset points", va="top", ha="left", fontsize=9,
+                    color=KIND_COLORS[kind])
     if title:
         ax.set_title(title)
     return ax
