@@ -81,19 +81,20 @@ def test_sentence_colours_words_by_their_strongest_interaction(tmp_path):
 def test_image_overlay_for_patches_and_superpixels(tmp_path):
     I = planted()
     img = np.random.default_rng(0).random((3, 8, 8))
-    ax = plot.image(I, img, Patches([0, 1, 2, 3], grid=2))
-    assert len(ax.images) == 3  # the image, the AND layer, the OR layer
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["AND not & bad: +2", "OR at | all: -1.5"]
-    and_layer = ax.images[1].get_array()
-    assert and_layer[:4, :, 3].min() > 0 and and_layer[4:, :, 3].max() == 0  # top half
+    ax = plot.image(I, img, Patches([0, 1, 2, 3], grid=2), kinds=("and",))
+    assert len(ax.images) == 2  # the image and the veil
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["AND not & bad: +2"]
+    veil = ax.images[1].get_array()
+    assert veil[:4, :, 3].max() == 0 and veil[4:, :, 3].min() > 0  # the AND set: top half
+    assert len(ax.collections) == 1  # its outline
     plt.savefig(tmp_path / "patches.png")
     assert not_blank(tmp_path / "patches.png")
     fm = np.repeat(np.arange(4), 16).reshape(8, 8)  # four horizontal bands
     fig, ax2 = plt.subplots()
-    plot.image(I, img, Superpixels(fm), ax=ax2, kinds=("or",))
-    or_layer = ax2.images[1].get_array()
-    assert or_layer[4:, :, 3].min() > 0 and or_layer[:4, :, 3].max() == 0
+    plot.image(I, img, Superpixels(fm), ax=ax2)
+    legend = [t.get_text() for t in ax2.get_legend().get_texts()]
+    assert legend == ["AND not & bad: +2", "OR at | all: -1.5"]
+    assert ax2.images[1].get_array()[..., 3].max() == 0  # both sets cover the image
     per_image = np.stack([fm, fm[::-1]])
     plot.image(I, img, per_image, sample=1, ax=ax2)  # feature_mask arrays work too
 

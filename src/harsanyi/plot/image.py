@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import to_rgba
-from matplotlib.patches import Patch
+from matplotlib.lines import Line2D
 
 from harsanyi.errors import ShapeError
 from harsanyi.extract.interactions import Interactions
@@ -68,9 +67,10 @@ def player_pixels(players: Any, shape: tuple[int, int], sample: int | None = Non
 @styled
 def image(interactions: Interactions, img: Any, players: Any, *,
           sample: int | None = None, rank: int = 0, kinds: tuple[str, ...] = ("and", "or"),
-          ax: Axes | None = None, alpha: float = 0.5, title: str | None = None) -> Axes:
-    """The image with the players of its strongest AND interaction (blue) and strongest OR
-    interaction (orange) filled and outlined; ``rank=r`` shows the ``r``-th strongest of each
+          ax: Axes | None = None, veil_alpha: float = 0.6, title: str | None = None) -> Axes:
+    """The image with the players of its strongest AND interaction outlined in blue (solid) and
+    of its strongest OR interaction in orange (dashed), the other pixels veiled in white
+    (``veil_alpha``, 0 = off); ``rank=r`` shows the ``r``-th strongest of each
     kind instead (0 = the strongest), ``kinds`` chooses the kinds. The legend gives each set and
     its value ``I(S)``.
 
@@ -83,7 +83,7 @@ def image(interactions: Interactions, img: Any, players: Any, *,
     sample : which sample of a batch, and which map of per-image superpixels (also when
         ``interactions`` already holds that one sample).
     ax : axes to draw on (default: pyplot's current axes).
-    alpha : opacity of the fill.
+    veil_alpha : opacity of the white veil over the pixels of no shown set.
 
     Example
     -------
@@ -93,7 +93,7 @@ def image(interactions: Interactions, img: Any, players: Any, *,
     >>> import matplotlib.pyplot as plt
     >>> _ = plt.figure()              # a new figure: the plot draws on its axes
     >>> ax = image(I, np.ones((4, 4)), Patches([0, 3], grid=2))
-    >>> len(ax.images), ax.get_legend().get_texts()[0].get_text()
+    >>> len(ax.images), ax.get_legend().get_texts()[0].get_text()   # the image and the veil
     (2, 'AND x0 & x1: +1')
     """
     one = one_sample(interactions, sample if interactions.batch_shape else None)
@@ -104,23 +104,28 @@ def image(interactions: Interactions, img: Any, players: Any, *,
     ax = axes_or_current(ax)
     ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0.0, vmax=1.0,
               interpolation="nearest")
-    handles = []
+    shown_sets = []
     for kind in kinds:
         top = ranked(one, rank + 1, kinds=(kind,))
-        if len(top) <= rank:
-            continue
-        _, members, value = top[rank]
+        if len(top) > rank:
+            shown_sets.append((kind, *top[rank][1:]))
+    union = np.zeros(shown.shape[:2], dtype=bool)
+    for _, members, _ in shown_sets:
+        union |= pixels[list(members)].any(axis=0)
+    veil = np.zeros((*union.shape, 4))
+    veil[~union] = (1.0, 1.0, 1.0, veil_alpha)  # pixels of no shown set are veiled
+    ax.imshow(veil, interpolation="nearest")
+    handles = []
+    for kind, members, value in shown_sets:
         area = pixels[list(members)].any(axis=0)
-        layer = np.zeros((*area.shape, 4))
-        layer[area] = to_rgba(KIND_COLORS[kind], alpha)
-        ax.imshow(layer, interpolation="nearest")
         if area.any() and not area.all():
             ax.contour(area.astype(float), levels=[0.5], colors=[KIND_COLORS[kind]],
-                       linewidths=1.5, linestyles="-" if kind == "and" else "--")
-        handles.append(Patch(facecolor=to_rgba(KIND_COLORS[kind], alpha),
-                             edgecolor=KIND_COLORS[kind],
-                             label=f"{kind.upper()} {set_label(kind, members, one.players)}: "
-                                   f"{value:+.3g}"))
+                       linewidths=2.5 if kind == "or" else 1.8,
+                       linestyles="-" if kind == "and" else "--")
+        handles.append(Line2D([], [], color=KIND_COLORS[kind],
+                              linestyle="-" if kind == "and" else "--",
+                              label=f"{kind.upper()} {set_label(kind, members, one.players)}: "
+                                    f"{value:+.3g}"))
     if handles:
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02),
                   frameon=False, fontsize=7)
