@@ -190,3 +190,13 @@ def test_gpt2_next_token_logit_with_left_padding(tmp_path):
                 want = model(input_ids=edited[None],
                              attention_mask=enc["attention_mask"][b:b + 1]).logits[0, -1, target]
             np.testing.assert_allclose(game.values[b, m], float(want), rtol=1e-5, atol=1e-5)
+
+
+def test_an_unknown_word_is_a_player_not_a_special_token(bert):
+    model, tok = bert
+    enc = tok(["the plot is good"], return_tensors="pt")  # "plot" is not in the vocabulary
+    assert tok.unk_token_id in enc["input_ids"][0].tolist()
+    game = hs.model_game(model, enc, "words", tokenizer=tok, target=1)
+    assert game.players == ["the", "[UNK]", "is", "good"]
+    words = hs.model_game(model, dict(enc), "tokens", tokenizer=tok, target=1)  # a plain dict
+    assert words.players == ["the", "[UNK]", "is", "good"]
