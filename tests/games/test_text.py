@@ -200,3 +200,16 @@ def test_an_unknown_word_is_a_player_not_a_special_token(bert):
     assert game.players == ["the", "[UNK]", "is", "good"]
     words = hs.model_game(model, dict(enc), "tokens", tokenizer=tok, target=1)  # a plain dict
     assert words.players == ["the", "[UNK]", "is", "good"]
+
+
+def test_token_names_per_sample_on_embeddings():
+    model = ToyTextModel().eval()
+    ids = torch.tensor([[2, 13, 7, 3], [2, 5, 8, 3]])
+    texts = [[VOCAB[i] for i in row] for row in ids.tolist()]
+    game = hs.model_game(model, ids, Tokens([1, 2], tokens=texts), target=0,
+                         forward_kwargs={"attention_mask": torch.ones_like(ids)})
+    assert game.metadata["sample_players"] == [["the", "movie"], ["a", "bad"]]
+    assert game[1].players == ["a", "bad"] and game.players == ["tok1", "tok2"]
+    with pytest.raises(PlayerError, match="2 token lists for 3 samples"):
+        hs.model_game(model, torch.cat([ids, ids[:1]]), Tokens([1], tokens=texts),
+                      forward_kwargs={"attention_mask": torch.ones(3, 4)})

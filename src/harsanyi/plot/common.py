@@ -106,6 +106,12 @@ def strongest_per_player(interactions: Interactions) -> np.ndarray:
 
 
 def text_color(value: float, scale: float) -> Any:
-    """Background colour of a word: blue for positive, red for negative, white at zero."""
+    """Background colour of a word of value ``I`` on the scale ``max |I|``: blue for positive,
+    red for negative, white at zero (matplotlib's ``RdBu``).
+
+    >>> [round(c, 2) for c in text_color(0.0, 1.0)[:3]] == [round(c, 2) for c in
+    ...                                                    text_color(0.0, 0.0)[:3]]
+    True
+    """
     cmap = plt.get_cmap("RdBu")
     return cmap(0.5 + 0.5 * np.clip(value / scale, -1.0, 1.0) if scale > 0 else 0.5)
