@@ -93,3 +93,16 @@ def test_per_sample_owners_matmul_and_select_agree(dtype):
         present = np.isin(owner[b], [i for i in range(3) if (m >> i) & 1])
         want = torch.where(torch.as_tensor(present), x[b], base[b])
         assert torch.equal(a[r], want) and int(rows[r]) == b
+
+
+def test_to_frame_names_each_samples_players():
+    model, x = small_cnn(), torch.randn(2, 2, 6, 6, generator=torch.Generator().manual_seed(3))
+    fm = np.zeros((2, 6, 6), dtype=np.int64)
+    fm[0, :, 3:] = 1
+    fm[1, :3] = 4
+    I = hs.and_or(hs.model_game(model, x, Superpixels(fm), target=1), q_bound=0.0,
+                  solver="exact")
+    frame = I.to_frame(skip_zeros=False)
+    assert set(frame[frame["sample"] == 1]["players"]) == {"∅", "seg0", "seg4", "seg0 & seg4",
+                                                         "seg0 | seg4"}
+    assert "seg1" in set(frame[frame["sample"] == 0]["players"])

@@ -181,15 +181,14 @@ class Interactions:
         import pandas as pd
 
         n, size = self.n, 2**self.n
-        names = [
-            "∅" if m == 0 else " & ".join(self.players[i] for i in members(m, n))
-            for m in range(size)
-        ]
         rows = []
         flat_and = self.and_values.reshape(-1, size)
         flat_or = self.or_values.reshape(-1, size)
         index = list(np.ndindex(*self.batch_shape)) if self.batch_shape else [()]
         for b, idx in enumerate(index):
+            players, _ = select_players(self.players, self.metadata, idx)  # per-sample names
+            names = ["∅" if m == 0 else " & ".join(players[i] for i in members(m, n))
+                     for m in range(size)]
             for kind, arr in (("and", flat_and[b]), ("or", flat_or[b])):
                 for m in range(size):
                     if skip_zeros and arr[m] == 0.0:
