@@ -14,6 +14,7 @@ from harsanyi.core.transforms import mobius, n_players, or_as_moebius, zeta
 from harsanyi.errors import ShapeError, StoreError
 from harsanyi.extract.matching import matching_residual, reconstruct
 from harsanyi.extract.shapiq_bridge import moebius_from_shapiq, moebius_to_shapiq
+from harsanyi.games.game import select_players
 
 __all__ = ["Interactions"]
 
@@ -90,8 +91,8 @@ class Interactions:
                                                               "q", "values")}
         small = {k: np.asarray(getattr(self, k))[index] for k in ("bound", "residual",
                                                                    "objective")}
-        return Interactions(**kw, **small, players=list(self.players),
-                            metadata=dict(self.metadata))
+        players, metadata = select_players(self.players, self.metadata, index)
+        return Interactions(**kw, **small, players=players, metadata=metadata)
 
     def __eq__(self, other: object) -> bool:
         """Value equality: the same players and the same arrays (``metadata`` is not compared).
@@ -258,15 +259,14 @@ class Interactions:
         import pandas as pd
 
         n, size = self.n, 2**self.n
-        names = [
-            "∅" if m == 0 else " & ".join(self.players[i] for i in members(m, n))
-            for m in range(size)
-        ]
         rows = []
         flat_and = self.and_values.reshape(-1, size)
         flat_or = self.or_values.reshape(-1, size)
         index = list(np.ndindex(*self.batch_shape)) if self.batch_shape else [()]
         for b, idx in enumerate(index):
+            players, _ = select_players(self.players, self.metadata, idx)  # per-sample names
+            names = ["∅" if m == 0 else " & ".join(players[i] for i in members(m, n))
+                     for m in range(size)]
             for kind, arr in (("and", flat_and[b]), ("or", flat_or[b])):
                 for m in range(size):
                     if skip_zeros and arr[m] == 0.0:

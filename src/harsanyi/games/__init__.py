@@ -22,7 +22,7 @@ from harsanyi.games.components import (
 )
 from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
 from harsanyi.games.factories import ComponentGame, GameFactory, ModelGame
-from harsanyi.games.game import Game
+from harsanyi.games.game import Game, select_players
 from harsanyi.games.model_game import model_game
 from harsanyi.games.players import (
     Columns,
@@ -33,8 +33,11 @@ from harsanyi.games.players import (
     Tokens,
     as_players,
     owner_map,
+    owner_maps,
 )
 from harsanyi.games.rewards import REWARDS, resolve_target, reward_from_outputs
+from harsanyi.games.superpixels import Superpixels
+from harsanyi.games.text import SampleGroups, Words, text_inputs
 
 __all__ = [
     "REWARDS",
@@ -52,6 +55,8 @@ __all__ = [
     "Patches",
     "PerPlayer",
     "Players",
+    "SampleGroups",
+    "Superpixels",
     "TauShrink",
     "TokenBaseline",
     "Tokens",
@@ -60,14 +65,18 @@ __all__ = [
     "component_accuracy",
     "component_attribution",
     "component_game",
+    "Words",
     "evaluate_masked",
     "find_layer",
     "fit_components",
     "interaction_attribution",
     "model_game",
     "owner_map",
+    "owner_maps",
     "resolve_baseline",
     "resolve_target",
     "reward_from_outputs",
     "unmasked_outputs",
+    "select_players",
+    "text_inputs",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,8 +16,9 @@ from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
 from harsanyi.games.explained import RTOL, warn_if_not_x
 from harsanyi.games.game import Game
 from harsanyi.games.masking import MaskBuilder
-from harsanyi.games.players import Players, Tokens, as_players, owner_map
+from harsanyi.games.players import Players, Tokens, as_players, owner_maps
 from harsanyi.games.rewards import as_logits, resolve_target, reward_from_outputs
+from harsanyi.games.text import text_inputs
 
 __all__ = ["model_game"]
 
@@ -61,7 +62,7 @@ def model_game(
     model: Callable[..., Any],
     inputs: Any,
     players: Players | Sequence[Any] | str = "all",
-    baselines: Any = "zero",
+    baselines: Any = None,
     reward: str | Callable[..., Any] = "log_odds",
     target: Any = None,
     *,
@@ -76,6 +77,7 @@ def model_game(
     forward_kwargs: dict[str, Any] | None = None,
     progress: bool | None = None,
     memory_bound: int | None = None,
+    tokenizer: Any = None,
 ) -> Game:
     """The game ``v(x_S)`` of a model on every subset ``S`` of the players, per sample.
 
@@ -89,11 +91,16 @@ def model_game(
     model : a torch module or any callable returning logits ``(B, C)`` (or ``(B,)``, a tuple
         whose first item is the logits, or an object with ``.logits``).
     inputs : ``(B, *sample_shape)``, always with a batch axis (one sample: ``x[None]``); token
-        ids ``(B, L)`` for :class:`Tokens` players are embedded first.
+        ids ``(B, L)`` for :class:`Tokens` players are embedded first; or a tokenizer's
+        output (a mapping with ``input_ids``, ``attention_mask``, ...): see
+        :mod:`harsanyi.games.text` (players ``"words"``, ``"tokens"``, ``Words``, ``Tokens``;
+        special tokens and padding stay present unless they are players).
     players : :class:`Columns`, :class:`Patches`, :class:`Tokens`, :class:`Groups`,
         :class:`ElementMasks`, or ``"all"`` / a list of columns (tabular shorthands).
-    baselines : ``"zero"``, ``"mean"`` (with ``data=``), ``"center"``, ``"tau=<τ>"``, a number,
-        an array broadcastable to the inputs, or a Baseline object (see ``games.baselines``).
+    baselines : ``None`` (``"zero"``; for a tokenizer's output the mask token, see
+        :mod:`harsanyi.games.text`), ``"zero"``, ``"mean"`` (with ``data=``), ``"center"``,
+        ``"tau=<τ>"``, a number, an array broadcastable to the inputs, or a Baseline object
+        (see ``games.baselines``).
     reward : ``"log_odds"``, ``"log_odds_original"``, ``"logit"``, ``"prob"``, ``"output"`` or
         a callable ``(logits, target) -> (B,)`` (see ``games.rewards``).
     target : class per sample: an int, a ``(B,)`` array, or ``None`` for the model's
@@ -113,6 +120,7 @@ def model_game(
     progress : a tqdm bar over the forward batches: ``None`` (default) shows it once the
         work has run 2 s, ``True`` at once, ``False`` never.
     memory_bound : bytes allowed for the ``2**n`` values (default ``HARSANYI_MEMORY``).
+    tokenizer : the tokenizer of a mapping ``inputs``: token names, special tokens, mask token.
 
     Returns a :class:`Game` with ``values`` ``(B, 2**n)`` float64 and the players' names;
     ``metadata`` records the reward, baseline, targets, players and options, and per sample
@@ -133,6 +141,13 @@ def model_game(
     >>> game.values.shape, game.players
     ((4, 4), ['x0', 'x2'])
     """
+    text = None
+    if isinstance(inputs, Mapping):  # a tokenizer's output
+        text = text_inputs(model, inputs, players, baselines, tokenizer=tokenizer, embed=embed,
+                           device=device)
+        model, inputs, players, baselines = text.model, text.embeds, text.players, text.baseline
+        forward_kwargs = {**text.forward_kwargs, **(forward_kwargs or {})}
+        input_name = input_name or "inputs_embeds"
     players = as_players(players)
     if outside not in ("present", "masked"):
         raise ValueError(f"outside must be 'present' or 'masked'; got {outside!r}")
@@ -166,11 +181,12 @@ def model_game(
     if input_name is None and tokens:
         input_name = "inputs_embeds"
     n_samples, elem = int(x.shape[0]), tuple(int(s) for s in x.shape[1:])
-    owner = owner_map(players, elem)
+    owner = owner_maps(players, n_samples, elem)
     n, size = players.n, 2**players.n
     check_players_fit(n, 16.0 * max(n_samples, 1), memory_bound,
                       what=f"the float64 values of {n_samples} sample(s) on 2**n masks")
-    base, base_desc = resolve_baseline(baselines, x, players, owner, data=data, embed=emb_fn)
+    base, base_desc = resolve_baseline("zero" if baselines is None else baselines, x, players,
+                                       owner, data=data, embed=emb_fn)
 
     extra_args = additional_forward_args
     if extra_args is None:
@@ -211,7 +227,8 @@ def model_game(
 
         def describe(item: int) -> str:
             b, m = divmod(item, size)
-            present = [players.names[i] for i in range(n) if (m >> i) & 1]
+            names = players.sample_names[b] if players.sample_names else players.names
+            present = [names[i] for i in range(n) if (m >> i) & 1]
             return (f"sample {b}, mask {m} (players present: "
                     f"{', '.join(present) if present else 'none, all masked'})")
 
@@ -240,7 +257,10 @@ def model_game(
         "model_dtype": str(x.dtype).replace("torch.", ""),
         "v_full": v_full,
         "f_x": f_x.tolist(),
+        **(text.metadata if text is not None else {}),
     }
+    if players.sample_names:
+        metadata["sample_players"] = [list(row) for row in players.sample_names]
     return Game(values, players=list(players.names), metadata=metadata)
 
 

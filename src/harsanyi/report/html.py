@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 
 from harsanyi._version import __version__
 from harsanyi.errors import ReportFolderError
+from harsanyi.report.style import close_pyplot_figure
 
 __all__ = [
     "MARKER",
@@ -214,6 +215,7 @@ def _write_figures(sec: Section, out: Path, used: set[str], start: int, dpi: int
         item.figure.savefig(out / "figures" / f"{stem}.pdf", format="pdf")
         written += [f"figures/{stem}.png", f"figures/{stem}.pdf"]
         w_in, h_in = item.figure.get_size_inches()
+        close_pyplot_figure(item.figure)
         figs.append({"number": start + len(figs) + 1, "stem": stem,
                      "caption": render_text(item.caption),
                      "width": round(w_in * 100), "height": round(h_in * 100),

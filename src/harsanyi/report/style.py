@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ __all__ = [
     "RC",
     "new_axes",
     "new_figure",
+    "close_pyplot_figure",
     "as_1d",
     "as_2d",
     "checkpoint_colors",
@@ -128,14 +130,37 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: fl
 def new_axes(ax: Axes | None, *, width: float = 6.4, height: float = 3.6) -> Axes:
     """Return ``ax``, or the single axes of a new styled figure when ``ax`` is None.
 
+    When the caller uses pyplot (``matplotlib.pyplot`` is imported), the new figure is made
+    through pyplot and becomes its current figure, so ``plt.savefig`` and ``plt.show`` see it;
+    otherwise it is pyplot-free (see :func:`new_figure`).
+
     >>> ax = new_axes(None)
     >>> ax.figure is not None
     True
     """
     if ax is not None:
         return ax
-    _, axes = new_figure(width=width, height=height)
-    return axes[0, 0]
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        _, axes = new_figure(width=width, height=height)
+        return axes[0, 0]
+    import matplotlib as mpl
+
+    with mpl.rc_context(RC):
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+        return fig.add_subplot()
+
+
+def close_pyplot_figure(fig: Figure) -> None:
+    """Forget ``fig`` in pyplot's list of open figures, if pyplot made it (:func:`new_axes`);
+    the figure itself stays usable. Nothing happens for a pyplot-free figure.
+
+    >>> fig, _ = new_figure()
+    >>> close_pyplot_figure(fig)
+    """
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None and getattr(fig.canvas, "manager", None) is not None:
+        plt.close(fig)
 
 
 def as_1d(x: Any, name: str, length: int | None = None) -> np.ndarray:
