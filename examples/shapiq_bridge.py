@@ -1,8 +1,10 @@
 """From harsanyi to shapiq: exact Shapley values and k-SII of a model, drawn by shapiq.
 
 Needs the optional extra: pip install "harsanyi[shapiq]". Writes shapiq_upset.png and
-shapiq_force.png to the current folder (or the folder given as the first argument).
+shapiq_force.png to the current folder, or to the folder given as the first argument (or to
+the folder of a .png path given there).
 """
+# needs: shapiq
 
 import sys
 from pathlib import Path
@@ -19,6 +21,7 @@ import harsanyi as hs  # noqa: E402
 from harsanyi.extract.indices import k_sii, shapley_values  # noqa: E402
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
+out = out.parent if out.suffix == ".png" else out
 torch.manual_seed(0)
 model = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
 x = torch.randn(1, 6)
