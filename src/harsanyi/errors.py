@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 __all__ = [
-    "HarsanyiError",
-    "ShapeError",
-    "PlayerError",
-    "TooManyPlayersError",
-    "NonFiniteOutputError",
-    "TargetError",
-    "StoreError",
-    "ConfigMismatchError",
     "CheckpointError",
-    "TheoryInputError",
+    "ConfigMismatchError",
     "DataFormatError",
+    "HarsanyiError",
+    "NonFiniteOutputError",
+    "PlayerError",
     "ReportFolderError",
     "SchedulerUnreachableError",
+    "ShapeError",
+    "StoreError",
+    "TargetError",
+    "TheoryInputError",
+    "TooManyPlayersError",
 ]
 
 

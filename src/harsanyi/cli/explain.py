@@ -21,7 +21,7 @@ import typer
 from harsanyi.errors import HarsanyiError
 from harsanyi.games.players import Columns, Groups, Patches, Players, Tokens
 
-__all__ = ["explain", "parse_players", "parse_indices", "load_data", "load_model"]
+__all__ = ["explain", "load_data", "load_model", "parse_indices", "parse_players"]
 
 PLAYERS_HELP = "Player spec, e.g. columns:all, patches:grid=8x8,n=10 (syntax above)."
 
@@ -72,7 +72,8 @@ def _is_range(text: str) -> bool:
 
 def _keyvals(body: str) -> dict[str, str]:
     """``"grid=8x8,cells=1,2,n=3"`` → ``{"grid": "8x8", "cells": "1,2", "n": "3"}``: a token
-    without ``=`` continues the previous value."""
+    without ``=`` continues the previous value.
+    """
     out: dict[str, str] = {}
     last = None
     for tok in (t.strip() for t in body.split(",")):
@@ -152,7 +153,8 @@ def _parse_groups(body: str) -> Groups:
 
 def load_data(path: Path) -> tuple[np.ndarray | torch.Tensor, list[str] | None]:
     """Samples from ``.npy``, ``.csv`` (a header line gives column names) or ``.pt`` (a tensor,
-    a ``(inputs, labels)`` pair, or a dict with ``inputs``/``x``/``data``)."""
+    a ``(inputs, labels)`` pair, or a dict with ``inputs``/``x``/``data``).
+    """
     path = Path(path)
     if not path.is_file():
         raise CLIError(f"data file {path} does not exist")
@@ -188,7 +190,8 @@ def load_model(
 ) -> torch.nn.Module:
     """A TorchScript file (``torch.jit.save``; ``.pt2``: ``torch.export.save``), or
     ``factory()`` (``module:function`` or ``file.py:function``) with an optional state dict
-    (a plain dict, or a checkpoint with a ``state_dict`` entry)."""
+    (a plain dict, or a checkpoint with a ``state_dict`` entry).
+    """
     if (model is None) == (factory is None):
         raise CLIError("give either --model FILE (TorchScript) or --factory module:function")
     if model is not None:

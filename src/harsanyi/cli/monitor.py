@@ -28,7 +28,7 @@ from rich.table import Table
 
 from harsanyi.errors import HarsanyiError
 
-__all__ = ["monitor", "load_data", "parse_indices", "parse_players"]
+__all__ = ["load_data", "monitor", "parse_indices", "parse_players"]
 
 _ERR = Console(stderr=True)
 
@@ -92,7 +92,8 @@ def load_data(
     label_noise: float = 0.0, noise_seed: int = 0,
 ) -> dict[str, Any]:
     """``{"train": (X, y), "test": (X, y) or None, "flipped": bool array or None, "name"}``.
-    Without a train/test split everything is in ``"train"`` (one pool)."""
+    Without a train/test split everything is in ``"train"`` (one pool).
+    """
     if spec.startswith("zoo:"):
         from harsanyi.zoo import get_dataset
 

@@ -267,7 +267,8 @@ def sparsity(
 
 def print_sparsity(result: Any, per_sample: bool) -> None:
     """Print a :func:`harsanyi.theory.sparsity_table` result (and its rows if ``per_sample``);
-    shared by ``theory sparsity`` on files and on run stores."""
+    shared by ``theory sparsity`` on files and on run stores.
+    """
     s = result.summary
     table = Table(title="sparsity bound (paper E, Theorem 3)")
     table.add_column("quantity")

@@ -18,7 +18,7 @@ from rich.table import Table
 from harsanyi.cli import theory as base
 from harsanyi.errors import HarsanyiError, TheoryInputError
 
-__all__ = ["register", "fit", "sparsity", "groups", "disentangle"]
+__all__ = ["disentangle", "fit", "groups", "register", "sparsity"]
 
 _SPLIT_HELP = "Samples of a run store: all | train | test | auto (test when there are any)."
 
@@ -166,7 +166,8 @@ def groups(
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/groups.npz.")] = True,
 ) -> None:
     """Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
-    sample's strongest interactions over the checkpoints (our thresholds)."""
+    sample's strongest interactions over the checkpoints (our thresholds).
+    """
     from harsanyi.dynamics.groups import GROUPS
     from harsanyi.theory.from_store import groups_run
 
@@ -193,7 +194,8 @@ def disentangle(
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/decay_spindle.npz.")] = True,
 ) -> None:
     """Paper D's split of the strength by order into decay (generalisable) and spindle
-    (non-generalisable) parts, at every checkpoint (our reconstruction)."""
+    (non-generalisable) parts, at every checkpoint (our reconstruction).
+    """
     from harsanyi.theory.from_store import disentangle_run
 
     try:

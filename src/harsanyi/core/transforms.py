@@ -35,17 +35,17 @@ from harsanyi.errors import ShapeError
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 __all__ = [
-    "n_players",
-    "mobius",
-    "zeta",
-    "or_mobius",
-    "or_zeta",
-    "superset_sum",
-    "subset_difference",
+    "BLOCKED_MAX_N",
+    "flip_sets",
     "kron_apply",
     "kron_blocked",
-    "flip_sets",
-    "BLOCKED_MAX_N",
+    "mobius",
+    "n_players",
+    "or_mobius",
+    "or_zeta",
+    "subset_difference",
+    "superset_sum",
+    "zeta",
 ]
 
 #: Largest ``n`` that :func:`kron_apply` handles with :func:`kron_blocked` (dense products);

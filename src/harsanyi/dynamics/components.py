@@ -27,9 +27,17 @@ from torch import nn
 
 from harsanyi.errors import PlayerError, ShapeError
 
-__all__ = ["find_layer", "capture_features", "FeatureComponents", "fit_components",
-           "component_game", "component_accuracy", "component_attribution",
-           "interaction_attribution", "sparsity_comparison"]
+__all__ = [
+    "FeatureComponents",
+    "capture_features",
+    "component_accuracy",
+    "component_attribution",
+    "component_game",
+    "find_layer",
+    "fit_components",
+    "interaction_attribution",
+    "sparsity_comparison",
+]
 
 
 def find_layer(model: nn.Module, name: str) -> nn.Module:
@@ -163,7 +171,7 @@ def fit_components(features: Any, r: int = 10, mode: str = "pooled") -> FeatureC
     mean = f.mean(axis=0)
     centred = f - mean
     if mode == "per_sample":
-        if K < r + 1:
+        if r + 1 > K:
             raise PlayerError(
                 f"per-sample PCA of K={K} checkpoints has rank <= K-1 = {K - 1}; r={r} "
                 f"components need at least r+1 = {r + 1} checkpoints (use mode='pooled' or a "

@@ -20,8 +20,18 @@ import numpy as np
 from harsanyi.dynamics.sources import FactorySpec, load_into
 from harsanyi.errors import SchedulerUnreachableError
 
-__all__ = ["GameSpec", "Task", "BatchResult", "compute_batch", "run_task", "Backend",
-           "make_backend", "resolve_device", "SchedulerUnreachableError", "ARRAYS"]
+__all__ = [
+    "ARRAYS",
+    "Backend",
+    "BatchResult",
+    "GameSpec",
+    "SchedulerUnreachableError",
+    "Task",
+    "compute_batch",
+    "make_backend",
+    "resolve_device",
+    "run_task",
+]
 
 ARRAYS = ("values", "and_values", "or_values", "gamma", "q", "bound", "residual", "objective")
 
@@ -197,7 +207,8 @@ class _Done:
 
 class Backend:
     """Where tasks run: ``submit(fn, arg) -> future`` and ``wait(futures) -> done`` (at least
-    one). ``name`` and ``workers`` describe it; ``close()`` releases it."""
+    one). ``name`` and ``workers`` describe it; ``close()`` releases it.
+    """
 
     name = "serial"
     workers = 1
@@ -266,7 +277,8 @@ def _local_cluster_config() -> dict[str, Any]:
     profiler (it wakes every 10 ms) and the ``MALLOC_TRIM_THRESHOLD_`` that nannies set by
     default (the rest of ``pre-spawn-environ`` is kept). With them a worker took ~13x the minor
     page faults of a pool process on the same tasks (2.4 M vs 0.18 M; 5.2 s vs 0.8 s of system
-    time for 8 checkpoints of ``benchmarks/monitor.py``)."""
+    time for 8 checkpoints of ``benchmarks/monitor.py``).
+    """
     import dask.config
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))

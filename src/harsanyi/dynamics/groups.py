@@ -35,8 +35,15 @@ from harsanyi.core.orders import members, order_of_masks
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError
 
-__all__ = ["GROUPS", "GroupRule", "FiveGroups", "classify_curve", "classify_curves",
-           "top_interactions", "five_groups"]
+__all__ = [
+    "GROUPS",
+    "FiveGroups",
+    "GroupRule",
+    "classify_curve",
+    "classify_curves",
+    "five_groups",
+    "top_interactions",
+]
 
 GROUPS = ("reliable", "withdrawn", "forgotten", "betraying", "fluctuating")
 
@@ -195,7 +202,8 @@ class FiveGroups:
 
     def counts_by_order(self) -> np.ndarray:
         """``(5, n+1)``: mean count per sample of each group (rows in :data:`GROUPS` order)
-        at each order ``|S|`` (paper C, Fig. 7)."""
+        at each order ``|S|`` (paper C, Fig. 7).
+        """
         n_orders = int(self.orders.max(initial=0)) + 1
         out = np.zeros((len(GROUPS), max(n_orders, 1)))
         for gi, g in enumerate(GROUPS):

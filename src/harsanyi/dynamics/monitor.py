@@ -238,7 +238,8 @@ class Monitor:
     ) -> Any:
         """Compute and store the interactions of the samples under ``model`` now (call after
         each epoch of a training loop). Returns them as :class:`harsanyi.Interactions`;
-        an epoch already stored (when resuming) is read back instead of recomputed."""
+        an epoch already stored (when resuming) is read back instead of recomputed.
+        """
         store = self.store
         epoch = int(epoch)
         if store.has(epoch):

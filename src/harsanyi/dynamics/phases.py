@@ -33,9 +33,18 @@ from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError
 from harsanyi.metrics import real_distribution, salient_threshold, signed_strength_by_order
 
-__all__ = ["PhaseRule", "OrderProfile", "PhaseAnalysis", "order_profile", "phase_boundary",
-           "gap_onset", "two_phase", "store_arrays", "train_test_similarity",
-           "distribution_by_group"]
+__all__ = [
+    "OrderProfile",
+    "PhaseAnalysis",
+    "PhaseRule",
+    "distribution_by_group",
+    "gap_onset",
+    "order_profile",
+    "phase_boundary",
+    "store_arrays",
+    "train_test_similarity",
+    "two_phase",
+]
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,8 @@ def gap_onset(train_loss: Any, test_loss: Any, rule: PhaseRule | None = None) ->
 @dataclass
 class PhaseAnalysis:
     """Result of :func:`two_phase`: per-split :class:`OrderProfile` s, the losses, the phase
-    boundary and the gap onset (indices and epochs) and their distance in epochs."""
+    boundary and the gap onset (indices and epochs) and their distance in epochs.
+    """
 
     epochs: np.ndarray
     profiles: dict[str, OrderProfile]

@@ -30,8 +30,15 @@ from torch import nn
 
 from harsanyi.errors import CheckpointError
 
-__all__ = ["Checkpoint", "find_checkpoints", "read_checkpoint", "load_into", "resolve_factory",
-           "FactorySpec", "epoch_from_name"]
+__all__ = [
+    "Checkpoint",
+    "FactorySpec",
+    "epoch_from_name",
+    "find_checkpoints",
+    "load_into",
+    "read_checkpoint",
+    "resolve_factory",
+]
 
 _EXTS = (".pt", ".pth", ".ckpt")
 _EPOCH_RE = re.compile(r"epoch[^0-9a-zA-Z]{0,2}(\d+)", re.IGNORECASE)

@@ -100,7 +100,8 @@ class Interactions:
 
     def of_order(self, k: int, kind: str = "and") -> np.ndarray:
         """Interactions of order ``k`` of one kind (``"and"`` or ``"or"``), shape
-        ``(..., C(n, k))``, subsets in ascending mask order (see ``core.orders_index``)."""
+        ``(..., C(n, k))``, subsets in ascending mask order (see ``core.orders_index``).
+        """
         if not 0 <= k <= self.n:
             raise ValueError(f"order k={k} is outside 0..{self.n}")
         return self._kind(kind)[..., orders_index(self.n)[k]]
@@ -116,7 +117,8 @@ class Interactions:
         self, k: int = 10, sample: int | tuple[int, ...] | None = None
     ) -> list[tuple[str, tuple[int, ...], float]]:
         """The ``k`` strongest interactions (AND and OR pooled, ``S ≠ ∅``) of one sample, as
-        ``(kind, players, value)`` sorted by ``|value|`` descending; exact zeros are skipped."""
+        ``(kind, players, value)`` sorted by ``|value|`` descending; exact zeros are skipped.
+        """
         sel = self._single(sample)
         pooled = np.concatenate([sel.and_values, sel.or_values])
         size = 2**self.n
@@ -163,7 +165,8 @@ class Interactions:
 
     def keep_top_k(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """AND and OR arrays with all but the ``k`` largest ``|I(S)|`` (``S ≠ ∅``, pooled over
-        AND and OR, per sample) set to zero; ``I_and(∅)`` is kept."""
+        AND and OR, per sample) set to zero; ``I_and(∅)`` is kept.
+        """
         size = 2**self.n
         pooled = np.concatenate([self.and_values, self.or_values], axis=-1)
         strength = np.abs(pooled)
@@ -176,7 +179,8 @@ class Interactions:
 
     def to_frame(self, *, skip_zeros: bool = True) -> Any:
         """A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
-        ``sample, kind, mask, players, order, value``."""
+        ``sample, kind, mask, players, order, value``.
+        """
         import pandas as pd
 
         n, size = self.n, 2**self.n
@@ -205,7 +209,8 @@ class Interactions:
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write a compressed ``.npz`` with every array and a JSON header (players, metadata,
-        package version). Returns the path written."""
+        package version). Returns the path written.
+        """
         from harsanyi import __version__
 
         path = Path(path)

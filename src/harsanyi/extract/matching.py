@@ -9,7 +9,7 @@ import numpy as np
 
 from harsanyi.core.transforms import or_zeta, zeta
 
-__all__ = ["reconstruct", "matching_residual"]
+__all__ = ["matching_residual", "reconstruct"]
 
 
 def reconstruct(and_values: np.ndarray, or_values: np.ndarray | None = None) -> np.ndarray:

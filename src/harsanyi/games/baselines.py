@@ -29,10 +29,10 @@ from harsanyi.games.players import Groups, Players
 
 __all__ = [
     "Baseline",
+    "GroupCenter",
     "Mean",
     "PerPlayer",
     "TauShrink",
-    "GroupCenter",
     "TokenBaseline",
     "resolve_baseline",
 ]
@@ -47,7 +47,8 @@ def _tensor_like(value: Any, like: torch.Tensor) -> torch.Tensor:
 
 def _broadcast(b: torch.Tensor, x: torch.Tensor, what: str) -> torch.Tensor:
     """Broadcast ``b`` to ``x.shape`` (``(B, *element_shape)``); a sample-shaped ``b`` gets a
-    leading batch axis."""
+    leading batch axis.
+    """
     given = tuple(b.shape)
     if b.dim() == x.dim() - 1:
         b = b.unsqueeze(0)

@@ -63,7 +63,7 @@ def _embedding_fn(model: Any, embed: Callable | None) -> Callable[[torch.Tensor]
 
 
 def _row_gather(arg: Any, n_samples: int, rows: torch.Tensor) -> Any:
-    """captum's rule: a tensor whose first axis has one entry per sample follows the rows."""
+    """Captum's rule: a tensor whose first axis has one entry per sample follows the rows."""
     if isinstance(arg, torch.Tensor) and arg.dim() > 0 and arg.shape[0] == n_samples:
         return arg.index_select(0, rows.to(arg.device))
     return arg
@@ -248,7 +248,8 @@ def _unmasked_outputs(
     call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int
 ) -> torch.Tensor:
     """Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
-    used, so batches are not padded beyond the number of samples."""
+    used, so batches are not padded beyond the number of samples.
+    """
     outs = []
     with torch.inference_mode():
         for idx, real in padded_chunks(int(x.shape[0]), min(batch_size, int(x.shape[0]))):

@@ -29,12 +29,12 @@ import numpy as np
 from harsanyi.errors import PlayerError, ShapeError
 
 __all__ = [
-    "Players",
-    "Groups",
     "Columns",
-    "Tokens",
-    "Patches",
     "ElementMasks",
+    "Groups",
+    "Patches",
+    "Players",
+    "Tokens",
     "owner_map",
 ]
 

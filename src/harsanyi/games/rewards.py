@@ -25,7 +25,7 @@ import torch
 
 from harsanyi.errors import ShapeError, TargetError
 
-__all__ = ["REWARDS", "reward_from_outputs", "resolve_target", "as_logits"]
+__all__ = ["REWARDS", "as_logits", "resolve_target", "reward_from_outputs"]
 
 #: Names of the built-in rewards.
 REWARDS = ("log_odds", "log_odds_original", "logit", "prob", "output")

@@ -14,7 +14,7 @@ from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual
 from harsanyi.metrics._common import pooled
 
-__all__ = ["matching_residual", "matching_error", "alpha_hat"]
+__all__ = ["alpha_hat", "matching_error", "matching_residual"]
 
 
 def matching_error(

@@ -12,7 +12,7 @@ import numpy as np
 
 from harsanyi.metrics._common import by_order, split
 
-__all__ = ["signed_strength_by_order", "mean_abs_by_order", "real_distribution"]
+__all__ = ["mean_abs_by_order", "real_distribution", "signed_strength_by_order"]
 
 
 def _tau(tau: Any, batch_ndim: int) -> np.ndarray:

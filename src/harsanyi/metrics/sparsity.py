@@ -16,7 +16,7 @@ import numpy as np
 from harsanyi.core.transforms import n_players
 from harsanyi.metrics._common import by_order, pooled, split
 
-__all__ = ["salient_threshold", "salient_count", "sparsity_curve"]
+__all__ = ["salient_count", "salient_threshold", "sparsity_curve"]
 
 
 def salient_threshold(values: Any, fraction: float = 0.03) -> float:

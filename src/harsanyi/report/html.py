@@ -27,9 +27,9 @@ from harsanyi.errors import ReportFolderError
 __all__ = [
     "MARKER",
     "ReportFigure",
+    "ReportFolderError",
     "ReportTable",
     "Section",
-    "ReportFolderError",
     "build_report",
     "is_report_folder",
     "render_text",
@@ -51,7 +51,8 @@ class ReportFigure:
 @dataclass
 class ReportTable:
     """A pandas DataFrame (written whole to CSV), its caption and file name stem. The page
-    shows ``display`` when given (e.g. selected rows), else the first ``max_rows`` rows."""
+    shows ``display`` when given (e.g. selected rows), else the first ``max_rows`` rows.
+    """
 
     frame: Any
     caption: str = ""

@@ -145,7 +145,8 @@ def _npz(path: Path) -> dict[str, np.ndarray] | None:
 
 def _theory_json(path: Path) -> TheoryFit:
     """The JSON written by ``harsanyi theory fit --json``; epochs are read from the checkpoint
-    labels (their last integer, e.g. ``"000012"`` or ``"epoch_12.npz"`` -> 12)."""
+    labels (their last integer, e.g. ``"000012"`` or ``"epoch_12.npz"`` -> 12).
+    """
     try:
         doc = json.loads(path.read_text())
         labels = [str(c) for c in doc["checkpoints"]]

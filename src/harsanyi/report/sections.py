@@ -20,7 +20,7 @@ from harsanyi.report.html import ReportFigure, ReportTable, Section, build_repor
 from harsanyi.report.style import GROUP_NAMES, new_figure
 from harsanyi.report.summary import RunSummary
 
-__all__ = ["sections_from_summary", "report_from_summary"]
+__all__ = ["report_from_summary", "sections_from_summary"]
 
 
 def _at_marks(frame: pd.DataFrame, s: RunSummary) -> pd.DataFrame:

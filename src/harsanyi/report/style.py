@@ -23,16 +23,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 __all__ = [
-    "PALETTE",
-    "GROUP_NAMES",
     "GROUP_COLORS",
-    "SEQUENTIAL_CMAP",
+    "GROUP_NAMES",
+    "PALETTE",
     "RC",
-    "new_axes",
-    "new_figure",
+    "SEQUENTIAL_CMAP",
     "as_1d",
     "as_2d",
     "checkpoint_colors",
+    "new_axes",
+    "new_figure",
     "styled",
 ]
 

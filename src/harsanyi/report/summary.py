@@ -17,7 +17,7 @@ import numpy as np
 from harsanyi.errors import ShapeError
 from harsanyi.report.style import GROUP_NAMES, as_1d, as_2d
 
-__all__ = ["TheoryFit", "GroupSummary", "DecaySpindle", "RunSummary"]
+__all__ = ["DecaySpindle", "GroupSummary", "RunSummary", "TheoryFit"]
 
 
 @dataclass
@@ -201,7 +201,8 @@ class RunSummary:
 
     def real_distribution(self) -> np.ndarray | None:
         """``I_real^(k)(t)`` (K, n): ``distribution`` if given, else ``(A+ − A−)`` normalised
-        to sum 1 per checkpoint (rows with no salient interaction stay 0)."""
+        to sum 1 per checkpoint (rows with no salient interaction stay 0).
+        """
         if self.distribution is not None:
             return self.distribution
         if self.strength_pos is None:
@@ -212,7 +213,8 @@ class RunSummary:
 
     def mean_order(self) -> np.ndarray | None:
         """``k̄(t) = Σ_k k · I_real^(k)(t)`` (K,), or None without distributions; NaN at a
-        checkpoint without any salient interaction."""
+        checkpoint without any salient interaction.
+        """
         d = self.real_distribution()
         if d is None:
             return None
@@ -222,7 +224,8 @@ class RunSummary:
 
     def selection(self, count: int = 6) -> list[float]:
         """The epochs drawn in detail: ``selected_epochs`` or ``count`` spread over training,
-        always including the phase boundary when it is a checkpoint."""
+        always including the phase boundary when it is a checkpoint.
+        """
         from harsanyi.report.figures import default_selection
 
         if self.selected_epochs is not None:

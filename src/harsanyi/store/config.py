@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["jsonable", "config_hash", "config_diff", "get_dotted"]
+__all__ = ["config_diff", "config_hash", "get_dotted", "jsonable"]
 
 
 def jsonable(obj: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckpointRecord", "ARRAYS_2D", "ARRAYS_1D"]
+__all__ = ["ARRAYS_1D", "ARRAYS_2D", "CheckpointRecord"]
 
 ARRAYS_2D = ("values", "and_values", "or_values", "gamma", "q")
 ARRAYS_1D = ("bound", "residual", "objective")

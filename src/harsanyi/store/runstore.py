@@ -52,7 +52,7 @@ from harsanyi.store._io import checksum, os_error, remove_if_empty
 from harsanyi.store.config import config_diff, config_hash, get_dotted, jsonable
 from harsanyi.store.record import ARRAYS_1D, ARRAYS_2D, CheckpointRecord
 
-__all__ = ["RunStore", "CheckpointRecord", "config_hash", "config_diff", "FORMAT"]
+__all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash"]
 
 FORMAT = "harsanyi.run/1"
 _PARTIAL = ".partial"
@@ -182,7 +182,8 @@ class RunStore:
         metadata: Mapping[str, Any] | None = None,
     ) -> RunStore:
         """``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
-        create (an existing non-empty folder is refused)."""
+        create (an existing non-empty folder is refused).
+        """
         path = Path(path)
         if resume and (path / "zarr.json").exists():
             store = cls.open(path, config)
@@ -408,7 +409,8 @@ class RunStore:
 
     def losses(self) -> dict[str, np.ndarray]:
         """``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (NaN when
-        a loss was not recorded)."""
+        a loss was not recorded).
+        """
         epochs = self.completed()
         out: dict[str, list[float]] = {"train_loss": [], "test_loss": []}
         for e in epochs:

@@ -16,10 +16,10 @@ from harsanyi.errors import TheoryInputError
 from harsanyi.theory._checks import check_same_shape, check_sets, normalise
 
 __all__ = [
+    "build_w_star",
+    "real_distribution",
     "salient_threshold",
     "strength_by_order",
-    "real_distribution",
-    "build_w_star",
     "theoretical_distribution",
 ]
 

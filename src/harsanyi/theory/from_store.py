@@ -29,8 +29,18 @@ import numpy as np
 
 from harsanyi.errors import StoreError, TheoryInputError
 
-__all__ = ["ANALYSIS_DIR", "StoreArrays", "is_run_store", "read_run", "phases_run", "fit_run",
-           "sparsity_run", "groups_run", "disentangle_run", "DecaySpindleRun"]
+__all__ = [
+    "ANALYSIS_DIR",
+    "DecaySpindleRun",
+    "StoreArrays",
+    "disentangle_run",
+    "fit_run",
+    "groups_run",
+    "is_run_store",
+    "phases_run",
+    "read_run",
+    "sparsity_run",
+]
 
 ANALYSIS_DIR = "analysis"
 Split = Literal["all", "train", "test", "auto"]
@@ -38,7 +48,8 @@ Split = Literal["all", "train", "test", "auto"]
 
 def _example_store(n: int = 4, checkpoints: int = 6) -> Any:
     """A tiny planted store for the examples: 2 train + 2 test samples whose interactions move
-    from noise to paper A's ``ŵ = M̂(σ²_t) w*`` with decreasing ``σ²_t``; the gap grows late."""
+    from noise to paper A's ``ŵ = M̂(σ²_t) w*`` with decreasing ``σ²_t``; the gap grows late.
+    """
     import tempfile
 
     from harsanyi.extract.matching import reconstruct

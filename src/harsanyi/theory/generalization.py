@@ -27,12 +27,12 @@ from harsanyi.theory.spindle import spindle_family
 from harsanyi.theory.two_phase import TwoPhaseModel
 
 __all__ = [
+    "Disentangled",
+    "SignFit",
+    "decay_family",
+    "disentangle",
     "signed_strength",
     "strength_change",
-    "decay_family",
-    "SignFit",
-    "Disentangled",
-    "disentangle",
 ]
 
 DecayKind = Literal["rownorm", "exp", "target"]

@@ -30,11 +30,11 @@ from harsanyi.errors import TheoryInputError
 from harsanyi.theory._checks import check_sets
 
 __all__ = [
-    "mean_u_by_order",
-    "is_monotone",
-    "estimate_p",
-    "base_n_digits",
     "SparsityBound",
+    "base_n_digits",
+    "estimate_p",
+    "is_monotone",
+    "mean_u_by_order",
     "sparsity_bound",
 ]
 

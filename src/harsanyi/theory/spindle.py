@@ -19,7 +19,7 @@ import numpy as np
 from harsanyi.errors import TheoryInputError
 from harsanyi.theory._checks import check_n, check_sigma2
 
-__all__ = ["spindle_profile", "spindle_family"]
+__all__ = ["spindle_family", "spindle_profile"]
 
 
 def _comb_row(n: int) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["ResNet20", "VGG11", "resnet20", "vgg11"]
+__all__ = ["VGG11", "ResNet20", "resnet20", "vgg11"]
 
 #: VGG-11 ("configuration A"): conv widths, "M" = 2×2 max-pool.
 VGG11_CONFIG: tuple[int | str, ...] = (

@@ -1,5 +1,6 @@
 """The :class:`Dataset` container, splits, standardisation, label noise, and the small datasets
-that ship with scikit-learn (digits, breast cancer, wine): no downloads."""
+that ship with scikit-learn (digits, breast cancer, wine): no downloads.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from harsanyi.errors import ShapeError
 __all__ = [
     "Dataset",
     "add_label_noise",
-    "split_and_standardize",
-    "load_digits",
     "load_breast_cancer",
+    "load_digits",
     "load_wine",
+    "split_and_standardize",
 ]
 
 

@@ -45,10 +45,23 @@ from harsanyi.zoo.demo_tasks import (
     tabular_task,
 )
 
-__all__ = ["DEMO_MARKER", "DemoConfig", "DemoResult", "DemoTask", "demo_config",
-           "epoch_schedule", "check_out_dir", "run_demo", "get_task", "measurement_groups",
-           "tabular_task", "train_stage", "select_samples", "monitored_checkpoints",
-           "monitor_stage"]
+__all__ = [
+    "DEMO_MARKER",
+    "DemoConfig",
+    "DemoResult",
+    "DemoTask",
+    "check_out_dir",
+    "demo_config",
+    "epoch_schedule",
+    "get_task",
+    "measurement_groups",
+    "monitor_stage",
+    "monitored_checkpoints",
+    "run_demo",
+    "select_samples",
+    "tabular_task",
+    "train_stage",
+]
 
 DEMO_MARKER = ".harsanyi-demo.json"
 
@@ -56,7 +69,8 @@ DEMO_MARKER = ".harsanyi-demo.json"
 @dataclass
 class DemoResult:
     """What :func:`run_demo` did: the report path, the three findings lines, the analyses and
-    ``stats`` (checkpoints written/skipped, whether training was reused, seconds per stage)."""
+    ``stats`` (checkpoints written/skipped, whether training was reused, seconds per stage).
+    """
 
     out: Path
     index: Path
@@ -237,7 +251,8 @@ def _background(fn: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
 
 def _stop(pool: Any, kill: bool = False) -> None:
     """Shut a background pool down; with ``kill`` (after an error) its running job is
-    terminated instead of awaited."""
+    terminated instead of awaited.
+    """
     if kill:
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             if proc.is_alive():

@@ -20,7 +20,8 @@ __all__ = ["Analyses", "analyse_run", "findings_lines", "sparsity_note", "write_
 @dataclass
 class Analyses:
     """Results of :func:`analyse_run` (each ``None`` when it could not be computed, with the
-    reason in ``notes``)."""
+    reason in ``notes``).
+    """
 
     phases: Any = None
     fit: Any = None

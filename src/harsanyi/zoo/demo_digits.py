@@ -18,7 +18,7 @@ import numpy as np
 
 from harsanyi.zoo.demo_tasks import DemoConfig, DemoTask
 
-__all__ = ["GRID", "digits_task", "variance_cells", "cell_boxes", "component_view"]
+__all__ = ["GRID", "cell_boxes", "component_view", "digits_task", "variance_cells"]
 
 GRID = (4, 4)
 
@@ -56,7 +56,8 @@ def cell_boxes(cells: list[int], image_hw: tuple[int, int] = (8, 8),
 
 def digits_task(cfg: DemoConfig) -> DemoTask:
     """VGG-11 (width 1/8: 8-64 channels) on digits as images with 5% label noise, Adam
-    (lr 3e-3, batch 128); ``cfg.players`` patches of a 4×4 grid as players."""
+    (lr 3e-3, batch 128); ``cfg.players`` patches of a 4×4 grid as players.
+    """
     from harsanyi.dynamics.sources import FactorySpec
     from harsanyi.games.players import Patches
     from harsanyi.zoo.registry import get_dataset, get_model
@@ -100,7 +101,8 @@ def component_view(out: Path, samples: dict[str, Any], cfg: DemoConfig, factory:
                    mean_input: np.ndarray, echo: Callable[[str], None]) -> list[str]:
     """Paper C's view: interactions between the top ``r = cfg.players`` feature components
     (layer ``feature``) at every monitored checkpoint, into ``out/components_run``, analysed
-    and reported in ``out/components/``; returns notes for the main report."""
+    and reported in ``out/components/``; returns notes for the main report.
+    """
     from harsanyi.dynamics.component_dynamics import component_dynamics
     from harsanyi.zoo.demo import monitored_checkpoints
     from harsanyi.zoo.demo_analysis import analyse_run, findings_lines, write_report

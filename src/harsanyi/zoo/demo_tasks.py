@@ -17,8 +17,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TASKS", "DemoConfig", "demo_config", "epoch_schedule", "DemoTask",
-           "measurement_groups", "tabular_task", "get_task"]
+__all__ = [
+    "TASKS",
+    "DemoConfig",
+    "DemoTask",
+    "demo_config",
+    "epoch_schedule",
+    "get_task",
+    "measurement_groups",
+    "tabular_task",
+]
 
 TASKS = ("tabular", "digits")
 
@@ -123,7 +131,8 @@ class DemoTask:
     ``image(samples) -> (image, patch boxes)`` (``(None, None)`` without images) and
     ``extra_view(out, samples, config, echo) -> notes``: a second view (``extra`` names it;
     ``None``: no second view), run beside the monitor in its own process when there are
-    ``workers >= 2``."""
+    ``workers >= 2``.
+    """
 
     dataset: Any
     model: Any

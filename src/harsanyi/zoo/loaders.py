@@ -20,8 +20,15 @@ import numpy as np
 from harsanyi.errors import DataFormatError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["DataFormatError", "read_idx", "load_mnist", "load_cifar10", "load_adult",
-           "ADULT_COLUMNS", "ADULT_NUMERIC"]
+__all__ = [
+    "ADULT_COLUMNS",
+    "ADULT_NUMERIC",
+    "DataFormatError",
+    "load_adult",
+    "load_cifar10",
+    "load_mnist",
+    "read_idx",
+]
 
 
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -259,7 +266,6 @@ def load_adult(
     the numeric columns with training mean/std, ``"all"`` scales every column, ``"none"``.
     Rows with ``?`` are dropped when ``drop_missing``, otherwise ``?`` is a category.
     """
-
     if standardize not in ("numeric", "all", "none"):
         raise ValueError(f"standardize must be 'numeric', 'all' or 'none', got {standardize!r}")
     train = _read_adult_csv(Path(train_path))

@@ -15,7 +15,7 @@ import numpy as np
 
 from harsanyi.zoo.training import TrainConfig, TrainRun, train
 
-__all__ = ["OverfittingRecipe", "overfitting_recipe", "run_recipe", "overfitting_summary"]
+__all__ = ["OverfittingRecipe", "overfitting_recipe", "overfitting_summary", "run_recipe"]
 
 
 @dataclass

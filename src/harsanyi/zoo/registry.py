@@ -16,8 +16,15 @@ from harsanyi.zoo import convnets, datasets, loaders, mlp, pointnet, sst2, synth
 from harsanyi.zoo.datasets import Dataset
 from harsanyi.zoo.training import load_checkpoint, read_manifest
 
-__all__ = ["MODELS", "DATASETS", "get_model", "get_dataset", "list_models", "list_datasets",
-           "load_model"]
+__all__ = [
+    "DATASETS",
+    "MODELS",
+    "get_dataset",
+    "get_model",
+    "list_datasets",
+    "list_models",
+    "load_model",
+]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp5": mlp.mlp5,

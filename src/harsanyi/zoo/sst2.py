@@ -11,7 +11,7 @@ import numpy as np
 from harsanyi.zoo.datasets import Dataset
 from harsanyi.zoo.loaders import DataFormatError
 
-__all__ = ["Vocabulary", "tokenize", "load_sst2", "read_sst2_tsv"]
+__all__ = ["Vocabulary", "load_sst2", "read_sst2_tsv", "tokenize"]
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -58,7 +58,8 @@ class Vocabulary:
         cls, sentences: Iterable[Sequence[str]], min_freq: int = 1, max_size: int | None = None
     ) -> Vocabulary:
         """Vocabulary of the tokens seen at least ``min_freq`` times (at most ``max_size``
-        tokens besides ``<pad>`` and ``<unk>``)."""
+        tokens besides ``<pad>`` and ``<unk>``).
+        """
         counts = Counter(t for s in sentences for t in s)
         for special in (PAD, UNK):
             counts.pop(special, None)

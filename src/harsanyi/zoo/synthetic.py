@@ -17,7 +17,7 @@ import numpy as np
 from harsanyi.errors import ShapeError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["AndOrFormula", "DEFAULT_FORMULA", "make_and_or_task"]
+__all__ = ["DEFAULT_FORMULA", "AndOrFormula", "make_and_or_task"]
 
 Terms = dict[tuple[int, ...], float]
 

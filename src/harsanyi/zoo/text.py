@@ -17,7 +17,7 @@ from torch import nn
 
 from harsanyi.errors import ShapeError
 
-__all__ = ["TextCNN", "LSTMClassifier", "textcnn", "lstm"]
+__all__ = ["LSTMClassifier", "TextCNN", "lstm", "textcnn"]
 
 
 class _TextModel(nn.Module):
@@ -112,7 +112,8 @@ class TextCNN(_TextModel):
     ) -> torch.Tensor:
         """Logits ``(B, n_classes)``. Masked-out positions (``attention_mask == 0``) read as
         zero embeddings and windows made only of them are left out of the max over time, so
-        the output does not depend on how much padding follows or precedes the sentence."""
+        the output does not depend on how much padding follows or precedes the sentence.
+        """
         x, mask = self._inputs(input_ids, inputs_embeds, attention_mask)
         if mask is not None:  # masked positions read as padding (zero embeddings)
             x = x * mask.to(x.dtype).unsqueeze(-1)
@@ -177,7 +178,8 @@ class LSTMClassifier(_TextModel):
         """Logits ``(B, n_classes)`` from the top hidden state at the last position with
         ``attention_mask == 1`` (the last position when no mask is given). Masked positions
         read as zero embeddings (like padding); those after the last real token do not matter
-        (the LSTM is causal), those before it do, as left padding does."""
+        (the LSTM is causal), those before it do, as left padding does.
+        """
         x, mask = self._inputs(input_ids, inputs_embeds, attention_mask)
         if mask is not None:
             x = x * mask.to(x.dtype).unsqueeze(-1)

@@ -33,8 +33,15 @@ from torch import nn
 from harsanyi.errors import CheckpointError, StoreError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["TrainConfig", "TrainRun", "train", "evaluate", "read_manifest", "load_checkpoint",
-           "MANIFEST"]
+__all__ = [
+    "MANIFEST",
+    "TrainConfig",
+    "TrainRun",
+    "evaluate",
+    "load_checkpoint",
+    "read_manifest",
+    "train",
+]
 
 MANIFEST = "manifest.json"
 Callback = Callable[..., Any]
@@ -282,7 +289,8 @@ def _loop(model: nn.Module, opt: torch.optim.Optimizer, cfg: TrainConfig, device
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     """The manifest of a run folder written by :func:`train` (raises :class:`StoreError` when
-    it is missing or unreadable)."""
+    it is missing or unreadable).
+    """
     path = Path(run_dir) / MANIFEST
     if not path.is_file():
         raise StoreError(f"no training manifest at {path}")

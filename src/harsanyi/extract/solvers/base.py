@@ -26,13 +26,13 @@ from harsanyi.extract.solvers.operators import (
 
 __all__ = [
     "SolverResult",
-    "check_inputs",
-    "normalise",
-    "finish",
-    "polish",
     "certify",
-    "objective_of",
+    "check_inputs",
+    "finish",
     "matching_error",
+    "normalise",
+    "objective_of",
+    "polish",
 ]
 
 
@@ -154,7 +154,8 @@ def certify(values, bound, x, lam, kind: str = "and_or") -> tuple[np.ndarray, np
 
 def _atom_columns(atoms: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
     """Dense ``A[rows][:, atoms]`` (atom ``j < size``: AND ``1(j ⊆ S)``; else OR
-    ``1((j − size) ∩ S ≠ ∅)``)."""
+    ``1((j − size) ∩ S ≠ ∅)``).
+    """
     r = rows[:, None]
     is_and = atoms[None, :] < size
     t = np.where(is_and, atoms[None, :], atoms[None, :] - size)

@@ -59,7 +59,7 @@ from harsanyi.extract.solvers.operators import (
     weights,
 )
 
-__all__ = ["solve_fast", "candidates_from_admm", "candidates_from_result", "generate"]
+__all__ = ["candidates_from_admm", "candidates_from_result", "generate", "solve_fast"]
 
 
 def _signs(idx: np.ndarray, sign: np.ndarray) -> dict[int, int]:

@@ -24,7 +24,7 @@ from scipy.optimize import linprog
 
 from harsanyi.core.orders import order_of_masks
 
-__all__ = ["highs_core", "solve_full_lp", "RestrictedLP"]
+__all__ = ["RestrictedLP", "highs_core", "solve_full_lp"]
 
 
 _SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
@@ -235,7 +235,8 @@ class RestrictedLP:
     def set_guess(self, and_sign: dict, or_sign: dict, row_sign: dict) -> bool:
         """Start the next solve from a guessed basis: atoms with a sign are basic (``x⁺`` for
         ``+``, ``x⁻`` for ``−``), rows with a sign sit at their upper (``+``) or lower bound.
-        HiGHS repairs a guess that is not a valid basis; returns ``False`` if it refuses."""
+        HiGHS repairs a guess that is not a valid basis; returns ``False`` if it refuses.
+        """
         status = self.core.HighsBasisStatus
         cols = [status.kLower] * self.ncol
         row_st = [status.kBasic] * (self.offset + len(self.rows))
@@ -266,7 +267,8 @@ class RestrictedLP:
         ``"dual"`` (zero off the restriction), ``"objective"``, ``"slack"`` (largest elastic slack
         used), ``"iterations"`` (simplex pivots of this solve) and ``"status"`` (``"Iteration limit
         reached"`` past the limit). A pivot limit, not a time limit, so that results do not depend
-        on the machine's load."""
+        on the machine's load.
+        """
         if simplex not in _SIMPLEX:
             raise ValueError(f"simplex must be one of {sorted(_SIMPLEX)}; got {simplex!r}")
         model = self.core.HighsModelStatus

@@ -35,12 +35,12 @@ from harsanyi.core.transforms import kron_blocked, superset_sum, zeta
 
 __all__ = [
     "KINDS",
-    "or_mask",
     "dictionary_apply",
-    "dictionary_transpose",
     "dictionary_gram",
-    "weights",
+    "dictionary_transpose",
     "limited_threads",
+    "or_mask",
+    "weights",
 ]
 
 #: The two dictionaries: AND and OR atoms (``"and_or"``) or AND atoms only (``"and"``).

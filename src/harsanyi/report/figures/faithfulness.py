@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from harsanyi.errors import ShapeError
 from harsanyi.report.style import PALETTE, as_1d, checkpoint_colors, new_axes, styled
 
-__all__ = ["plot_sparsity_curves", "plot_matching_error", "plot_patch_map"]
+__all__ = ["plot_matching_error", "plot_patch_map", "plot_sparsity_curves"]
 
 Box = tuple[int, int, int, int]
 

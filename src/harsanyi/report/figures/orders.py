@@ -24,12 +24,12 @@ from harsanyi.report.style import (
 )
 
 __all__ = [
-    "plot_order_distribution",
-    "plot_distribution_over_checkpoints",
-    "plot_real_vs_theory",
+    "default_selection",
     "plot_decay_spindle",
     "plot_decay_spindle_profile",
-    "default_selection",
+    "plot_distribution_over_checkpoints",
+    "plot_order_distribution",
+    "plot_real_vs_theory",
 ]
 
 STRENGTH_LABEL = "strength (log-odds units)"

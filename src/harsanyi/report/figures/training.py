@@ -24,9 +24,9 @@ from harsanyi.report.style import (
 )
 
 __all__ = [
-    "plot_losses",
-    "plot_group_curves",
     "plot_group_counts_by_order",
+    "plot_group_curves",
+    "plot_losses",
     "plot_sigma2",
 ]
 
