@@ -99,7 +99,7 @@ def check_conventions(values, bound, r: SolverResult) -> None:
     assert np.all(r.info["residual"] <= 1e-9)
     assert np.all(matching_error(values, r.and_values, r.or_values, r.q) <= 1e-9)
     assert np.all(np.abs(r.q) <= bound[:, None] + 1e-15)
-    assert np.all(r.or_values[:, [0] + singles] == 0.0)
+    assert np.all(r.or_values[:, [0, *singles]] == 0.0)
     np.testing.assert_allclose(r.and_values[:, 0], values[:, 0] + r.q[:, 0], atol=1e-12)
     expected = np.abs(r.and_values[:, 1:]).sum(-1) + np.abs(r.or_values).sum(-1)
     np.testing.assert_allclose(r.objective, expected, rtol=1e-12)

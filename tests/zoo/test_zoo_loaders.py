@@ -103,9 +103,9 @@ def _cifar_batch(path: Path, n: int, seed: int, protocol: int = 2) -> tuple:
 def test_cifar10_pickles(tmp_path: Path, protocol: int) -> None:
     root = tmp_path / "cifar-10-batches-py"
     root.mkdir()
-    d1, l1 = _cifar_batch(root / "data_batch_1", 4, 0, protocol)
+    _d1, l1 = _cifar_batch(root / "data_batch_1", 4, 0, protocol)
     d2, l2 = _cifar_batch(root / "data_batch_2", 4, 1, protocol)
-    dt, lt = _cifar_batch(root / "test_batch", 4, 2, protocol)
+    dt, _lt = _cifar_batch(root / "test_batch", 4, 2, protocol)
     ds = zoo.load_cifar10(tmp_path, standardize=False)  # the parent folder works too
     assert ds.X_train.shape == (8, 3, 32, 32) and ds.X_test.shape == (4, 3, 32, 32)
     assert ds.class_names[0] == "airplane" and ds.n_classes == 10

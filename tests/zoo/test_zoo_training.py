@@ -125,7 +125,7 @@ def test_training_errors(tmp_path: Path, task: zoo.Dataset) -> None:
 def test_recipe_runs_and_summary(tmp_path: Path) -> None:
     recipe = zoo.overfitting_recipe()
     assert recipe.to_dict()["train"]["epochs"] == 60
-    model, ds, run = zoo.run_recipe(recipe, tmp_path, epochs=3)
+    _model, ds, run = zoo.run_recipe(recipe, tmp_path, epochs=3)
     assert run.epochs == [0, 1, 2, 3] and int(ds.flipped.sum()) == 21
     summary = overfitting_summary(run)
     assert summary["best_epoch"] in run.epochs

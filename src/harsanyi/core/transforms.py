@@ -89,7 +89,7 @@ def _prepare(x: Array, inplace: bool) -> Array:
 def _bit_views(x: Array, n: int, i: int) -> tuple[Array, Array]:
     """Views of ``x`` on the entries with bit ``i`` clear (``lo``) and set (``hi``)."""
     lead = tuple(x.shape[:-1])
-    shaped = x.reshape(lead + (1 << (n - i - 1), 2, 1 << i))
+    shaped = x.reshape((*lead, 1 << n - i - 1, 2, 1 << i))
     return shaped[..., 0, :], shaped[..., 1, :]
 
 
@@ -138,7 +138,7 @@ def kron_blocked(x: Any, block: tuple, group: int = 6) -> Any:
         flat = y.swapaxes(-1, -2).reshape(rows, size)  # the done bits become the top bits
     if n == 0:
         flat = flat * 1.0
-    return flat.reshape(lead + (size,))
+    return flat.reshape((*lead, size))
 
 
 def kron_apply(x: Array, block: Any, *, inplace: bool = False) -> Array:

@@ -135,7 +135,7 @@ class FeatureComponents:
         f = np.asarray(features, dtype=np.float64)
         if f.shape != self.mean.shape:
             raise ShapeError(f"features have shape {f.shape}; expected {self.mean.shape}")
-        return np.einsum("brm,bm->br", np.broadcast_to(self._q(), (len(f),) + self._q().shape[1:]),
+        return np.einsum("brm,bm->br", np.broadcast_to(self._q(), (len(f), *self._q().shape[1:])),
                          f - self.mean)
 
     def masked(self, coef: np.ndarray, base: np.ndarray, masks: np.ndarray,
@@ -146,7 +146,7 @@ class FeatureComponents:
         q = self._q()
         q_rows = q[0][None] if q.shape[0] == 1 else q[rows]
         return self.mean[rows] + np.einsum("kr,krm->km", c,
-                                           np.broadcast_to(q_rows, (len(rows),) + q.shape[1:]))
+                                           np.broadcast_to(q_rows, (len(rows), *q.shape[1:])))
 
 
 def fit_components(features: Any, r: int = 10, mode: str = "pooled") -> FeatureComponents:

@@ -84,7 +84,7 @@ class Interactions:
             index = (index,)
         if len(index) > len(self.batch_shape):
             raise IndexError("too many indices: the last axis (subsets) cannot be indexed")
-        full = index + (Ellipsis,)
+        full = (*index, Ellipsis)
         kw = {k: np.asarray(getattr(self, k))[full] for k in ("and_values", "or_values", "gamma",
                                                               "q", "values")}
         small = {k: np.asarray(getattr(self, k))[index] for k in ("bound", "residual",

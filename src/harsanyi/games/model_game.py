@@ -26,7 +26,7 @@ def _as_players(players: Any) -> Players:
         return players
     if isinstance(players, str):
         return Columns(players)
-    if isinstance(players, Sequence) or isinstance(players, np.ndarray):
+    if isinstance(players, (Sequence, np.ndarray)):
         return Columns(list(players))
     raise PlayerError(
         f"players must be a Players object (Columns, Patches, Tokens, Groups, ElementMasks), "

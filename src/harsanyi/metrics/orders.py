@@ -42,7 +42,7 @@ def signed_strength_by_order(
     """
     a, o = split(and_values, or_values)
     t = _tau(tau, a.ndim - 1)
-    pos = np.zeros(a.shape[:-1] + (a.shape[-1].bit_length(),))
+    pos = np.zeros((*a.shape[:-1], a.shape[-1].bit_length()))
     neg = np.zeros_like(pos)
     for arr in (a,) if o is None else (a, o):
         x = arr.copy()

@@ -68,7 +68,7 @@ def salient_count(
     hit = ((strength >= thr) & (strength > 0)).astype(np.float64)
     if not by_order:
         return hit.sum(axis=-1).astype(np.int64)
-    per_kind = hit.reshape(hit.shape[:-1] + (-1, size)).sum(axis=-2)
+    per_kind = hit.reshape((*hit.shape[:-1], -1, size)).sum(axis=-2)
     return _by_order(per_kind).round().astype(np.int64)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 from pathlib import Path
@@ -20,10 +21,8 @@ def checksum(arr: np.ndarray) -> str:
 
 def remove_if_empty(path: Path) -> None:
     """Remove a folder if it exists and is empty."""
-    try:
+    with contextlib.suppress(OSError):
         path.rmdir()
-    except OSError:
-        pass
 
 
 def os_error(exc: OSError, what: str, kept: int | None = None) -> StoreError:

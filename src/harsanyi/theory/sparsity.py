@@ -254,7 +254,7 @@ def sparsity_bound(
             raise TheoryInputError("ū^(1) <= 0")
     except TheoryInputError:
         return SparsityBound(status="p_undefined", p=math.nan, **base, **empty)
-    pf = max(int(math.floor(p_val)), 0)  # ⌊p⌋ (p < 0 only for non-monotone samples)
+    pf = max(math.floor(p_val), 0)  # ⌊p⌋ (p < 0 only for non-monotone samples)
     sign = np.sign(A / ubar1)
     q = np.zeros(n, dtype=int)
     a = np.zeros((n, pf))

@@ -20,7 +20,7 @@ VGG11_CONFIG: tuple[int | str, ...] = (
 
 
 def _scaled(channels: int, width: float) -> int:
-    return max(1, int(round(channels * width)))
+    return max(1, round(channels * width))
 
 
 def _check_image_args(in_channels: int, image_size: int, n_classes: int, width: float) -> None:

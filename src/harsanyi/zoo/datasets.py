@@ -121,7 +121,7 @@ def add_label_noise(
     k = int(y.max(initial=0)) + 1 if n_classes is None else int(n_classes)
     if y.size and (y.min() < 0 or y.max() >= k):
         raise ValueError(f"labels must lie in 0..{k - 1}, got values in {y.min()}..{y.max()}")
-    n_flip = int(round(fraction * y.size))
+    n_flip = round(fraction * y.size)
     if n_flip and k < 2:
         raise ValueError("label noise needs at least 2 classes")
     rng = np.random.default_rng(seed)

@@ -169,7 +169,7 @@ def load_sst2(
     else:
         rng = np.random.default_rng(seed)
         perm = rng.permutation(len(sentences_tr))
-        n_test = max(1, int(round(test_fraction * len(perm))))
+        n_test = max(1, round(test_fraction * len(perm)))
         if n_test >= len(perm):
             raise DataFormatError(f"{train_path}: too few rows ({len(perm)}) to split")
         te, tr = perm[:n_test], perm[n_test:]

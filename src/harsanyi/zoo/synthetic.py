@@ -206,7 +206,7 @@ def make_and_or_task(
     else:
         prob = 1.0 / (1.0 + np.exp(-f.score(X) / temperature))
         y = (rng.random(n_samples) < prob).astype(np.int64)
-    n_test = max(1, int(round(test_fraction * n_samples)))
+    n_test = max(1, round(test_fraction * n_samples))
     return Dataset(
         X[n_test:], y[n_test:], X[:n_test], y[:n_test],
         feature_names=[f"x{i}" for i in range(f.n_features)],

@@ -45,7 +45,7 @@ def solve_exact(
     ([[0.0, 0.0, 0.0, 1.0]], [1.0])
     """
     del warm_start
-    batch, size = values.shape
+    _batch, size = values.shape
     n = size.bit_length() - 1
     if n > max_players:
         raise ValueError(
