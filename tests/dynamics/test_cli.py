@@ -85,7 +85,7 @@ def test_data_and_spec_parsing(tmp_path):
     assert not taken & set(rest) and len(rest) == 5
     with pytest.raises(ValueError, match="only 0 are available"):
         parse_indices("1", 10, taken=set(range(10)))
-    with pytest.raises(ValueError, match="outside 0..9"):
+    with pytest.raises(ValueError, match=r"outside 0..9"):
         parse_indices("3,12", 10)
     assert parse_players("all").all_columns and parse_players("patches:4").n == 4
 

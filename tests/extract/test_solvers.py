@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -307,7 +309,7 @@ def test_generation_adds_atoms_with_primal_and_rows_with_dual_simplex(monkeypatc
     monkeypatch.undo()
     np.testing.assert_allclose(fast.objective, solve(values, bound, solver="exact").objective,
                                rtol=1e-7)
-    pairs = [(a, b) for log in logs for a, b in zip(log[3:], log[4:], strict=False)
+    pairs = [(a, b) for log in logs for a, b in itertools.pairwise(log[3:])
              if b in ("primal", "dual")]  # after the candidates' add_rows, add_cols, solve
     assert {a for a, _ in pairs} == {"add_rows", "add_cols"}
     assert all((a == "add_cols") == (b == "primal") for a, b in pairs)

@@ -1,8 +1,8 @@
-"""``harsanyi monitor``: interactions of fixed samples at every checkpoint of a training run.
+r"""``harsanyi monitor``: interactions of fixed samples at every checkpoint of a training run.
 
 Registered by the main app as ``app.command("monitor")(monitor)``. Example::
 
-    harsanyi monitor runs/mlp5 --out runs/mlp5-interactions --data zoo:breast_cancer \\
+    harsanyi monitor runs/mlp5 --out runs/mlp5-interactions --data zoo:breast_cancer \
         --label-noise 0.05 --players 0-9 --train-samples 16 --test-samples 16 --workers 2
 
 Work runs as (checkpoint × sample batch) tasks on a local process pool by default, on a new

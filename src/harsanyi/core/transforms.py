@@ -1,4 +1,4 @@
-"""Fast transforms of set functions stored as arrays of shape ``(..., 2**n)``.
+r"""Fast transforms of set functions stored as arrays of shape ``(..., 2**n)``.
 
 Subset ``S`` of ``N = {0, ..., n-1}`` is the integer whose bit ``i`` is set when player ``i``
 is in ``S`` (least significant bit first): index 0 is the empty set, ``2**n - 1`` is ``N``.
@@ -16,7 +16,7 @@ The transforms:
 * :func:`mobius`  (AND / Harsanyi):  ``I(S) = sum_{T subset S} (-1)^{|S|-|T|} v(T)``,
   block ``[[1, 0], [-1, 1]]``.
 * :func:`zeta`    (its inverse):     ``v(S) = sum_{T subset S} I(T)``, block ``[[1, 0], [1, 1]]``.
-* :func:`or_mobius` (OR):  ``I_or(S) = -sum_{T subset S} (-1)^{|S|-|T|} v_or(N \\ T)``.
+* :func:`or_mobius` (OR):  ``I_or(S) = -sum_{T subset S} (-1)^{|S|-|T|} v_or(N \ T)``.
 * :func:`or_zeta` (its inverse).
 * :func:`superset_sum` (the transpose of zeta): ``w(T) = sum_{S superset T} x(S)``.
 * :func:`kron_apply`: any 2x2 block, the common engine; :func:`kron_blocked` its blocked form.
@@ -230,7 +230,7 @@ def subset_difference(x: Array, *, inplace: bool = False) -> Array:
 
 
 def flip_sets(x: Array) -> Array:
-    """Re-index a set function by complements: ``y(S) = x(N \\ S)`` (a reversal of the last axis).
+    r"""Re-index a set function by complements: ``y(S) = x(N \ S)`` (a reversal of the last axis).
 
     >>> flip_sets(np.arange(4.0))
     array([3., 2., 1., 0.])
@@ -242,8 +242,8 @@ def flip_sets(x: Array) -> Array:
 
 
 def or_mobius(v_or: Array) -> Array:
-    """OR interactions of the OR part of a game:
-    ``I_or(S) = -sum_{T ⊆ S} (-1)^{|S|-|T|} v_or(N \\ T)``.
+    r"""OR interactions of the OR part of a game:
+    ``I_or(S) = -sum_{T ⊆ S} (-1)^{|S|-|T|} v_or(N \ T)``.
 
     When ``v_or(∅) = 0`` they satisfy ``v_or(S) = sum_{T ∩ S ≠ ∅} I_or(T)`` and
     ``I_or(∅) = -sum_{T ≠ ∅} I_or(T)``.
@@ -258,7 +258,7 @@ def or_mobius(v_or: Array) -> Array:
 
 
 def or_zeta(or_values: Array) -> Array:
-    """Inverse of :func:`or_mobius`: ``v_or(S) = -sum_{T ⊆ N \\ S} I_or(T)``.
+    r"""Inverse of :func:`or_mobius`: ``v_or(S) = -sum_{T ⊆ N \ S} I_or(T)``.
 
     This equals ``sum_{T ∩ S ≠ ∅} I_or(T)`` whenever ``sum_T I_or(T) = 0`` (i.e. ``v_or(∅) = 0``).
 

@@ -214,12 +214,15 @@ class Backend:
     workers = 1
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        """Run ``fn(arg)`` now; the returned handle holds its result."""
         return _Done(fn, arg)
 
     def wait(self, futures: list[Any]) -> list[Any]:
+        """Return the results of ``futures``, in order."""
         return list(futures)
 
     def close(self) -> None:
+        """Nothing to release."""
         return None
 
 

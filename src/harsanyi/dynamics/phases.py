@@ -23,6 +23,7 @@ THEORY.md §B.3, parameters in :class:`PhaseRule`):
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,10 +121,8 @@ def order_profile(
     spos, sneg = signed_strength_by_order(a, o, 0.0)
     real = np.full((K, n), np.nan)
     for t in range(K):
-        try:
+        with contextlib.suppress(ValueError):  # nothing salient at this checkpoint
             real[t] = real_distribution(a[t], o[t], taus[t])
-        except ValueError:  # nothing salient at this checkpoint
-            pass
     mean_order = real @ np.arange(1, n + 1)
     return OrderProfile(pos=pos.mean(1), neg=neg.mean(1), strength_pos=spos.mean(1),
                         strength_neg=sneg.mean(1), real=real, mean_order=mean_order, tau=taus)

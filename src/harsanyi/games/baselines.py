@@ -85,6 +85,7 @@ class Mean(Baseline):
     data: Any
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         data = self.data
         if isinstance(data, torch.Tensor):
             data = data.detach().to("cpu", torch.float64).numpy()
@@ -97,6 +98,7 @@ class Mean(Baseline):
         return _broadcast(_tensor_like(data.mean(axis=0), x), x, "the mean baseline")
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return "mean"
 
 
@@ -115,6 +117,7 @@ class PerPlayer(Baseline):
     outside_value: float = 0.0
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         vals = np.asarray(self.values, dtype=np.float64)
         n, elem = players.n, tuple(x.shape[1:])
         if vals.shape == (n,):
@@ -130,6 +133,7 @@ class PerPlayer(Baseline):
         return _broadcast(_tensor_like(full, x), x, "the per-player baseline")
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return "per_player"
 
 
@@ -156,11 +160,13 @@ class TauShrink(Baseline):
             raise ValueError(f"tau must be a finite number >= 0; got {self.tau}")
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         c = _broadcast(_tensor_like(self.center, x), x, "the centre of the tau baseline")
         d = x - c
         return c + torch.sign(d) * torch.clamp(d.abs() - self.tau, min=0.0)
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"tau={self.tau:g}"
 
 
@@ -177,6 +183,7 @@ class GroupCenter(Baseline):
     """
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         if not isinstance(players, Groups):
             raise ValueError("the 'center' baseline needs Groups players (index groups)")
         axis = players.axis % (x.dim() - 1) + 1
@@ -188,6 +195,7 @@ class GroupCenter(Baseline):
         return out
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return "center"
 
 
@@ -207,6 +215,7 @@ class TokenBaseline(Baseline):
     embed: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         if self.embed is None:
             raise ValueError("TokenBaseline needs an embedding function (embed=...)")
         ids = torch.tensor([[int(self.token_id)]], device=x.device)
@@ -218,6 +227,7 @@ class TokenBaseline(Baseline):
         return vec.expand(x.shape).clone()
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"token={self.token_id}"
 
 

@@ -97,6 +97,7 @@ class MaskBuilder:
         return out.reshape(-1, *self.elem)
 
     def __call__(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked inputs ``x_S`` and their sample rows for items ``idx = sample · 2**n + S``."""
         sample, masks = np.divmod(np.asarray(idx, dtype=np.int64), self.size)
         bits = self.bits(masks)
         runs = self._runs(sample)

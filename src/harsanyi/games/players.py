@@ -117,6 +117,7 @@ class Groups(Players):
         return names
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         element_shape = tuple(int(s) for s in element_shape)
         if not element_shape:
             raise ShapeError("each sample is a scalar: there is no axis to put players on")
@@ -141,6 +142,7 @@ class Groups(Players):
         return np.broadcast_to(line, (len(self.groups), *element_shape)).copy()
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"{type(self).__name__}(groups={self.groups}, axis={self.axis})"
 
 
@@ -192,6 +194,7 @@ class Columns(Groups):
         return out
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if self.all_columns and not self.groups:
             if not element_shape:
                 raise ShapeError("tabular inputs must have shape (batch, columns)")
@@ -201,6 +204,7 @@ class Columns(Groups):
 
     @property
     def n(self) -> int:
+        """Number of players."""
         if self.all_columns and not self.groups:
             raise PlayerError("columns='all' has no size until it sees the data")
         return len(self.names)
@@ -242,6 +246,7 @@ class Tokens(Groups):
         return out
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if len(element_shape) < 1:
             raise ShapeError("token players need samples of shape (length, embedding)")
         return super().element_masks(element_shape)
@@ -322,6 +327,7 @@ class Patches(Players):
         return cls(sorted(int(c) for c in chosen), grid=(rows, cols))
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if len(element_shape) < 2:
             raise ShapeError(
                 f"patch players need images of shape (..., H, W); got a sample of shape "
@@ -341,6 +347,7 @@ class Patches(Players):
         return np.broadcast_to(masks, (len(self.cells), *lead, h, w)).copy()
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"Patches(cells={self.cells}, grid={self.grid})"
 
 
@@ -362,6 +369,7 @@ class ElementMasks(Players):
             raise PlayerError(f"{len(self.names)} names for {n} players")
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if tuple(self.masks.shape[1:]) != tuple(element_shape):
             raise ShapeError(
                 f"player masks have element shape {tuple(self.masks.shape[1:])}, the samples "

@@ -136,9 +136,9 @@ def resolve_target(
         t = target.detach().to("cpu")
     else:
         t = torch.as_tensor(np.asarray(target))
-    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
-        if not (t.is_floating_point() and torch.equal(t, t.round())):
-            raise TargetError(f"targets must be integer class indices; got dtype {t.dtype}")
+    if (t.is_floating_point() or t.is_complex() or t.dtype == torch.bool) and not (
+            t.is_floating_point() and torch.equal(t, t.round())):
+        raise TargetError(f"targets must be integer class indices; got dtype {t.dtype}")
     t = t.long().reshape(-1)
     if t.numel() == 1:
         t = t.expand(b)

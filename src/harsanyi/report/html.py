@@ -78,7 +78,7 @@ class Section:
 
 
 def render_text(text: str) -> str:
-    """Tiny markup to safe HTML: blank lines split paragraphs, ``- `` lines make a list,
+    r"""Tiny markup to safe HTML: blank lines split paragraphs, ``- `` lines make a list,
     ```x``` is code, ``**x**`` bold, ``^{x}`` superscript and ``_{x}`` subscript; everything
     else is escaped.
 
@@ -86,7 +86,7 @@ def render_text(text: str) -> str:
     '<p>Run <code>harsanyi theory fit RUN</code> &lt;now&gt;.</p>'
     >>> render_text("I^{(k)}_{real}")
     '<p>I<sup>(k)</sup><sub>real</sub></p>'
-    >>> render_text("- a\\n- **b**")
+    >>> render_text("- a\n- **b**")
     '<ul><li>a</li><li><strong>b</strong></li></ul>'
     """
     from markupsafe import escape

@@ -68,6 +68,7 @@ def config_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 
 def get_dotted(d: Mapping[str, Any], dotted: str) -> Any:
+    """Value at a dotted path of nested mappings: ``get_dotted(d, "a.b") == d["a"]["b"]``."""
     cur: Any = d
     for part in dotted.split("."):
         if not isinstance(cur, Mapping) or part not in cur:

@@ -134,14 +134,14 @@ def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> N
 # -- stages ----------------------------------------------------------------------------------
 def train_stage(folder: Path, dataset: Any, model: Any, train_config: Any,
                 progress: bool) -> bool:
-    """Train into ``folder`` unless a complete run with the same settings is there; returns
+    r"""Train into ``folder`` unless a complete run with the same settings is there; returns
     whether the stored training was reused (an incomplete one is redone from scratch: the zoo's
     training is deterministic, so its checkpoints come out identical).
 
     >>> import tempfile
     >>> task = tabular_task(demo_config(quick=True))
     >>> d = Path(tempfile.mkdtemp())
-    >>> train_stage(d, task.dataset, task.model, task.train_config, False), \\
+    >>> train_stage(d, task.dataset, task.model, task.train_config, False), \
     ...     train_stage(d, task.dataset, task.model, task.train_config, False)
     (False, True)
     """
@@ -269,13 +269,13 @@ def run_demo(
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Run the demo into ``out`` (see the module docstring); returns a :class:`DemoResult`.
+    r"""Run the demo into ``out`` (see the module docstring); returns a :class:`DemoResult`.
 
     ``workers``: processes computing the interactions (1 = in this process). ``echo``
     prints stage messages (default: nothing).
 
     >>> res = run_demo("report", demo_config(quick=True), workers=1)  # doctest: +SKIP
-    >>> print(res.index, *res.findings, sep="\\n")                    # doctest: +SKIP
+    >>> print(res.index, *res.findings, sep="\n")                    # doctest: +SKIP
     """
     cfg = config or demo_config()
     say = echo or (lambda _msg: None)

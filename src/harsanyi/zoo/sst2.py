@@ -17,10 +17,10 @@ PAD, UNK = "<pad>", "<unk>"
 
 
 def tokenize(text: str, lowercase: bool = True) -> list[str]:
-    """Split on whitespace (after lower-casing): ``tokenize("A fine film .")`` →
+    r"""Split on whitespace (after lower-casing): ``tokenize("A fine film .")`` →
     ``['a', 'fine', 'film', '.']``.
 
-    >>> tokenize("A  fine\\tfilm .")
+    >>> tokenize("A  fine\tfilm .")
     ['a', 'fine', 'film', '.']
     """
     return (text.lower() if lowercase else text).split()
@@ -146,7 +146,7 @@ def load_sst2(
     seed: int = 0,
     vocab: Vocabulary | None = None,
 ) -> Dataset:
-    """SST-2 sentiment (0 = negative, 1 = positive) from TSV files (see :func:`read_sst2_tsv`).
+    r"""SST-2 sentiment (0 = negative, 1 = positive) from TSV files (see :func:`read_sst2_tsv`).
 
     Sentences are whitespace-tokenised, encoded with a vocabulary built on the training split
     (tokens seen ``min_freq`` times; or ``vocab``), truncated to ``max_len`` (default: the
@@ -157,8 +157,8 @@ def load_sst2(
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "train.tsv")
-    >>> rows = ["sentence\\tlabel", "good film\\t1", "bad\\t0", "awful film\\t0", "fine\\t1"]
-    >>> _ = open(p, "w").write("\\n".join(rows) + "\\n")
+    >>> rows = ["sentence\tlabel", "good film\t1", "bad\t0", "awful film\t0", "fine\t1"]
+    >>> _ = open(p, "w").write("\n".join(rows) + "\n")
     >>> ds = load_sst2(p, p)
     >>> ds.X_train.shape, ds.X_train[0].tolist(), ds.metadata["vocab"].decode(ds.X_train[0])
     ((4, 2), [6, 2], ['good', 'film'])

@@ -1,6 +1,6 @@
-"""The AND-OR split as a linear program, through HiGHS: the full LP and a restricted one.
+r"""The AND-OR split as a linear program, through HiGHS: the full LP and a restricted one.
 
-Formulation (ours): the OR atom ``1(T ∩ S ≠ ∅)`` is written ``1 − 1(T ⊆ N \\ S)``, so that with
+Formulation (ours): the OR atom ``1(T ∩ S ≠ ∅)`` is written ``1 − 1(T ⊆ N \ S)``, so that with
 one extra free variable ``s = Σ_T I_or(T)`` every row reads
 
 ``Σ_{T ⊆ S} I_and(T) + s − Σ_{T ∩ S = ∅} I_or(T) = v(S) + q(S)``,   ``|q(S)| ≤ ζ``.

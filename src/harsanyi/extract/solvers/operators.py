@@ -1,4 +1,4 @@
-"""The AND-OR dictionary ``A`` of the split and its transpose, on the fast transforms.
+r"""The AND-OR dictionary ``A`` of the split and its transpose, on the fast transforms.
 
 Columns of ``A`` (the "atoms"), over rows ``S ⊆ N``:
 
@@ -10,9 +10,9 @@ A coefficient vector is stored as ``x = (I_and, I_or)`` of length ``2 · 2**n`` 
 zero at ∅ and singletons), so that universal matching reads ``v + q = A x`` with
 
 ``A x = zeta(I_and) + Σ_T I_or(T) − flip(zeta(I_or))``, because
-``1(T ∩ S ≠ ∅) = 1 − 1(T ⊆ N \\ S)``. Its transpose, the "prices" of a row vector ``λ``:
+``1(T ∩ S ≠ ∅) = 1 − 1(T ⊆ N \ S)``. Its transpose, the "prices" of a row vector ``λ``:
 
-``(Aᵀλ)_and(T) = Σ_{S ⊇ T} λ_S`` and ``(Aᵀλ)_or(T) = Σ_S λ_S − Σ_{S ⊆ N \\ T} λ_S``.
+``(Aᵀλ)_and(T) = Σ_{S ⊇ T} λ_S`` and ``(Aᵀλ)_or(T) = Σ_S λ_S − Σ_{S ⊆ N \ T} λ_S``.
 
 Everything here is a Kronecker product of 2x2 blocks; ``kron_blocked`` (from
 :mod:`harsanyi.core.transforms`) applies one with a few small dense matrix products (bits in

@@ -68,8 +68,8 @@ def reward_to_and(n: int) -> torch.Tensor:
 
 
 def reward_to_or(n: int) -> torch.Tensor:
-    """Dense ``reward2Ior``: row ∅ is ``e_∅``; for ``S ≠ ∅``
-    ``I_or(S) = −Σ_{T ⊆ S} (−1)^{|S|−|T|} v(N \\ T)``.
+    r"""Dense ``reward2Ior``: row ∅ is ``e_∅``; for ``S ≠ ∅``
+    ``I_or(S) = −Σ_{T ⊆ S} (−1)^{|S|−|T|} v(N \ T)``.
 
     >>> reward_to_or(1).tolist()  # I_or(∅) = v(∅); I_or({0}) = v(N) − v(∅)
     [[1.0, 0.0], [-1.0, 1.0]]
