@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test setup lint contracts bench clean
+.PHONY: demo test setup lint typecheck contracts bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,12 +20,16 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/harsanyi demo --out report/
 
-# The suite, the `>>>` examples of src/ (doctests, see pyproject.toml) and the lint.
-test: $(STAMP) lint
+# The suite, the `>>>` examples of src/ (doctests, see pyproject.toml), the lint and the types.
+test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+
+# mypy on the modules listed in [tool.mypy] of pyproject.toml (the public API's layers).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 # The layer order as import contracts ([tool.importlinter] in pyproject.toml). Not yet part of
 # `make test`: the tree does not keep them yet.

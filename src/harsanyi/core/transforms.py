@@ -88,7 +88,7 @@ def _prepare(x: Array, inplace: bool) -> Array:
 
 def _bit_views(x: Array, n: int, i: int) -> tuple[Array, Array]:
     """Views of ``x`` on the entries with bit ``i`` clear (``lo``) and set (``hi``)."""
-    lead = tuple(x.shape[:-1])
+    lead: tuple[int, ...] = tuple(x.shape[:-1])
     shaped = x.reshape((*lead, 1 << n - i - 1, 2, 1 << i))
     return shaped[..., 0, :], shaped[..., 1, :]
 
@@ -96,7 +96,7 @@ def _bit_views(x: Array, n: int, i: int) -> tuple[Array, Array]:
 @lru_cache(maxsize=16)
 def _kron_power(block: tuple, g: int) -> np.ndarray:
     b = np.asarray(block, dtype=np.float64)
-    out = np.ones((1, 1))
+    out: np.ndarray = np.ones((1, 1))
     for _ in range(g):
         out = np.kron(b, out)
     out.setflags(write=False)

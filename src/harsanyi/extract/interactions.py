@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from harsanyi.core.orders import members, order_of_masks, orders_index
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError, StoreError
 from harsanyi.extract.matching import matching_residual, reconstruct
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Interactions"]
 
@@ -177,11 +180,11 @@ class Interactions:
         np.put_along_axis(kept, cut, np.take_along_axis(pooled, cut, axis=-1), axis=-1)
         return kept[..., :size], kept[..., size:]
 
-    def to_frame(self, *, skip_zeros: bool = True) -> Any:
+    def to_frame(self, *, skip_zeros: bool = True) -> pd.DataFrame:
         """A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
         ``sample, kind, mask, players, order, value``.
         """
-        import pandas as pd
+        import pandas as pd  # pandas is slow to import; only this method needs it
 
         n, size = self.n, 2**self.n
         names = [
@@ -191,7 +194,8 @@ class Interactions:
         rows = []
         flat_and = self.and_values.reshape(-1, size)
         flat_or = self.or_values.reshape(-1, size)
-        index = list(np.ndindex(*self.batch_shape)) if self.batch_shape else [()]
+        index: list[tuple[int, ...]] = (list(np.ndindex(*self.batch_shape)) if self.batch_shape
+                                        else [()])
         for b, idx in enumerate(index):
             for kind, arr in (("and", flat_and[b]), ("or", flat_or[b])):
                 for m in range(size):
@@ -223,10 +227,8 @@ class Interactions:
             "metadata": self.metadata,
         }
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(
-            tmp, header=np.array(json.dumps(header, default=str)),
-            **{k: np.asarray(getattr(self, k)) for k in _ARRAYS},
-        )
+        arrays: dict[str, Any] = {k: np.asarray(getattr(self, k)) for k in _ARRAYS}
+        np.savez_compressed(tmp, header=np.array(json.dumps(header, default=str)), **arrays)
         tmp.replace(path)
         return path
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from harsanyi.errors import ShapeError
 from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual
 from harsanyi.games.game import Game
+
+if TYPE_CHECKING:
+    from harsanyi.extract.solvers import SolverResult
 
 __all__ = ["and_or", "mobius"]
 
@@ -101,7 +104,7 @@ def and_or(
     )
 
 
-def _flat_result(warm: Interactions | None) -> Any:
+def _flat_result(warm: Interactions | None) -> SolverResult | None:
     if warm is None:
         return None
     from harsanyi.extract.solvers import SolverResult

@@ -264,9 +264,9 @@ def resolve_baseline(
                 raise ValueError(f"the token baseline is written 'token=<id>'; got {baselines!r}")\
                     from None
         elif key.startswith("tau"):
-            _, _, value = key.partition("=")
+            _, _, tau = key.partition("=")
             try:
-                rule = TauShrink(float(value))
+                rule = TauShrink(float(tau))
             except ValueError:
                 raise ValueError(f"the tau baseline is written 'tau=<number>'; got {baselines!r}")\
                     from None

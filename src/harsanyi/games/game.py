@@ -88,7 +88,8 @@ class Game:
             index = (index,)
         if len(index) > len(self.batch_shape):
             raise IndexError("too many indices: the last axis (subsets) cannot be indexed")
-        return Game(self.values[(*index, Ellipsis)], list(self.players), dict(self.metadata))
+        key = (*index, Ellipsis)
+        return Game(self.values[key], list(self.players), dict(self.metadata))
 
     def __len__(self) -> int:
         if not self.batch_shape:

@@ -165,6 +165,7 @@ def model_game(
             if not x.is_floating_point():
                 raise
     if tokens and not x.is_floating_point():
+        assert emb_fn is not None  # found above, or its error re-raised for integer ids
         with torch.no_grad():
             x = emb_fn(x).detach()
     if x.is_floating_point() and ref is not None and x.dtype != ref.dtype:
@@ -192,15 +193,15 @@ def model_game(
             return as_logits(model(batch, *args, **kwargs))
         return as_logits(model(*args, **{input_name: batch}, **kwargs))
 
-    was_training = isinstance(model, torch.nn.Module) and model.training
-    if was_training:
+    training = model if isinstance(model, torch.nn.Module) and model.training else None
+    if training is not None:
         warnings.warn(
             f"{type(model).__name__} is in training mode: switched to eval() for the masked "
             "forward passes (dropout and batch-norm statistics would make v(x_S) random); "
             "its training mode is restored afterwards",
             UserWarning, stacklevel=2,
         )
-        model.eval()
+        training.eval()
     try:
         full = _unmasked_outputs(call, x, batch_size)
         targets = resolve_target(target, full, reward) if reward != "output" else (
@@ -224,8 +225,8 @@ def model_game(
         values = evaluate_masked(forward, make_batch, n_samples * size, batch_size,
                                  describe=describe, progress=progress)
     finally:
-        if was_training:
-            model.train(True)
+        if training is not None:
+            training.train(True)
     values = values.reshape(n_samples, size)
     if subtract_empty:
         values = values - values[:, :1]

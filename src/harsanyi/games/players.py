@@ -41,7 +41,7 @@ __all__ = [
 
 def _as_groups(items: Iterable[Any], what: str) -> list[tuple[int, ...]]:
     """Normalise ``[0, [1, 2], 3]`` into ``[(0,), (1, 2), (3,)]``."""
-    groups = []
+    groups: list[tuple[int, ...]] = []
     for item in items:
         if isinstance(item, (int, np.integer)):
             groups.append((int(item),))
@@ -396,7 +396,8 @@ def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
     counts = masks.sum(axis=0)
     if (counts > 1).any():
         where = np.argwhere(counts > 1)[0]
-        both = [players.names[i] for i in np.flatnonzero(masks[(slice(None), *where)])]
+        column = (slice(None), *where)
+        both = [players.names[i] for i in np.flatnonzero(masks[column])]
         raise PlayerError(
             f"players overlap: {' and '.join(both)} both own element {tuple(int(w) for w in where)}"
         )

@@ -69,9 +69,9 @@ def _solve(values: np.ndarray, bound: np.ndarray, kind: str, method: str) -> Sol
         if kind == "and" and zn[b] == 0:
             xs[b] = mobius(vn[b])
             continue
-        xs[b], lams[b], info = solve_full_lp(vn[b], zn[b], kind, method=method)
-        iters[b] = info["iterations"]
-        status[b] = info["status"]
+        xs[b], lams[b], lp = solve_full_lp(vn[b], zn[b], kind, method=method)
+        iters[b] = lp["iterations"]
+        status[b] = lp["status"]
     _, gap = certify(vn, zn, xs, lams, kind)
     if kind == "and":
         gap = np.where(zn == 0, 0.0, gap)

@@ -298,7 +298,9 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
             iters[b] += full["iterations"]
             fallback[b] = True
             continue
-        xs[b], lams[b], gen = generate(vn[b], zn[b], kind, cands[b], core,
+        cand = cands[b]
+        assert cand is not None  # a warm start's or ADMM's for every sample with ζ > 0
+        xs[b], lams[b], gen = generate(vn[b], zn[b], kind, cand, core,
                                        max_rounds=max_rounds, max_add=max_add, tol=tol,
                                        max_pivots=max_pivots)
         iters[b] += gen["iterations"]

@@ -37,13 +37,13 @@ def highs_core() -> Any:
     True
     """
     try:
-        from highspy import _core  # type: ignore[import-not-found]
+        from highspy import _core
 
         return _core
     except ImportError:
         pass
     try:
-        from scipy.optimize._highspy import _core  # type: ignore[import-not-found]
+        from scipy.optimize._highspy import _core
 
         return _core if hasattr(_core, "_Highs") else None
     except ImportError:  # pragma: no cover - depends on the scipy build
