@@ -71,7 +71,10 @@ def fit(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the fit as JSON "
                                                   "here.")] = None,
 ) -> None:
-    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t) (THEORY.md §A.5)."""
+    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t).
+
+    The rule is ours (docs/theory.md#sigma2-fit).
+    """
     from harsanyi.theory import log_grid
     from harsanyi.theory.from_store import fit_run, is_run_store
 

@@ -1,4 +1,4 @@
-"""Principal feature components as players (paper C, THEORY.md §C.1).
+"""Principal feature components as players (paper C, docs/theory.md#components).
 
 Features ``f^(1..K)`` of an input at ``K`` checkpoints are read from a named layer with a
 forward hook. PCA gives directions ``q_1..q_r`` and the decomposition

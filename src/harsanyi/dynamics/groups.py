@@ -11,7 +11,7 @@ Paper C (Table 2) defines the groups through ``I_t = I(S | x, θ_t)`` and its sl
 * fluctuating: ``I_t`` and ``∇_t I_t`` oscillate around zero.
 
 The paper's thresholds are not public: :class:`GroupRule` is **our reconstruction** ([RECON],
-THEORY.md §C.3), with every tolerance a parameter:
+docs/theory.md#five-groups), with every tolerance a parameter:
 
 1. optionally smooth the curve with a centred moving average (``smooth`` points);
 2. ``s = max_t |I_t|``; values with ``|I_t| < value_band·s`` count as zero;

@@ -1,7 +1,7 @@
 """Two-phase dynamics (papers A, B, D): distributions over orders per checkpoint, the phase
 boundary, the loss-gap onset, train-vs-test similarity by order, and groups of samples.
 
-Per checkpoint ``t`` and order ``k`` (THEORY.md §A.5, §B.1, §D):
+Per checkpoint ``t`` and order ``k`` (docs/theory.md#orders):
 
 * ``A^(k)±(t) = E_x Σ_type Σ_{|S|=k, |I| ≥ τ} max/min(I_type(S|x), 0)`` (``J_pos`` / ``J_neg``
   of paper B with the salient threshold ``τ = 0.03 E_x|v(x) − v(x_∅)|``; paper D's
@@ -10,7 +10,7 @@ Per checkpoint ``t`` and order ``k`` (THEORY.md §A.5, §B.1, §D):
 * the mean order ``k̄(t) = Σ_k k I_real^(k)(t)``.
 
 The rules for the phase boundary and the gap onset are **our reconstruction** ([RECON],
-THEORY.md §B.3, parameters in :class:`PhaseRule`):
+docs/theory.md#phases, parameters in :class:`PhaseRule`):
 
 1. phase-2 start ``t* = argmin_{t ≥ t_0} k̄(t)`` (``method="mean_order"``), or the first
    ``t ≥ t_0`` after which the high-order mass ``H(t) = Σ_{k ≥ high_order} I_real^(k)``

@@ -56,9 +56,9 @@ def and_or(
 
     Solves, per sample, ``min_{γ, q} Σ_{S≠∅} |I_and(S)| + |I_or(S)|`` subject to
     ``|q_S| ≤ ζ = q_bound · |v(N) − v(∅)|``, where ``I_and = Möbius(0.5 (v+q) + γ)`` and
-    ``I_or = OR-Möbius(0.5 (v+q) − γ)`` (THEORY.md §0.3; papers A, C, E). Universal matching
-    ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)`` holds for every ``S``;
-    ``result.residual`` reports how well.
+    ``I_or = OR-Möbius(0.5 (v+q) − γ)`` (docs/theory.md#and-or-split; papers A, C, E).
+    Universal matching ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``
+    holds for every ``S``; ``result.residual`` reports how well.
 
     Parameters
     ----------

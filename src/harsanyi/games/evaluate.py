@@ -4,7 +4,7 @@ Every forward batch has exactly ``batch_size`` rows: the last one is padded by r
 last item, and the padding is dropped, so the kernels never see a ragged last batch and a run
 is reproducible. Float64 models agree to ~1e-15 across batch sizes; float32 CPU kernels may
 round a row differently (~1e-7 relative) with another batch size or another position in the
-batch. Möbius sums amplify last-digit noise (DESIGN.md, Numerics).
+batch. Möbius sums amplify last-digit noise (docs/theory.md#reward).
 """
 
 from __future__ import annotations

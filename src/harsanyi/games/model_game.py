@@ -93,7 +93,7 @@ def model_game(
 
     ``(x_S)_e = x_e`` if element ``e`` belongs to a player of ``S``, else ``b_e`` (the
     baseline); ``v(x_S)`` is the reward of the model's output on ``x_S`` for the target class,
-    by default the log-odds ``log p_y/(1 − p_y)`` (THEORY.md §0.1). With
+    by default the log-odds ``log p_y/(1 − p_y)`` (docs/theory.md#reward). With
     ``subtract_empty=True`` the game is ``u(S) = v(x_S) − v(x_∅)``.
 
     Parameters

@@ -3,7 +3,7 @@
 Every player set answers one question, :meth:`Players.element_masks`: given the shape of one
 sample (``inputs.shape[1:]``), return a boolean array ``(n, *element_shape)`` whose row ``i``
 marks the elements of player ``i``. The masked sample ``x_S`` keeps the elements of the
-players in ``S`` and replaces the others by the baseline ``b`` (THEORY.md §0.1):
+players in ``S`` and replaces the others by the baseline ``b`` (docs/theory.md#masked-samples):
 ``(x_S)_e = x_e`` if ``e`` belongs to a player of ``S``, else ``b_e``. Elements that belong to
 no player are always present or always masked (``outside=`` of :func:`~harsanyi.model_game`).
 

@@ -6,7 +6,7 @@ Rewards (``outputs`` are logits ``(B, C)``; ``y`` the target class of each row):
   stably from the logits ``z`` (no softmax, no ε). A 1-logit binary model
   (``p = σ(z)``) gives ``v = z`` for ``y = 1`` and ``−z`` for ``y = 0``.
 * ``"log_odds_original"``: the original research code's ``log(p/(1 − p + ε) + ε)``,
-  ``ε = 1e−7``, ``p = softmax(z)_y`` (THEORY.md §0.1); it saturates near ``log(1e7) ≈ 16``.
+  ``ε = 1e−7``, ``p = softmax(z)_y`` (docs/theory.md#reward); it saturates near ``log(1e7) ≈ 16``.
 * ``"logit"``: ``z_y`` (``±z`` for a 1-logit model).
 * ``"prob"``: ``p_y = softmax(z)_y`` (``σ(±z)`` for a 1-logit model).
 * ``"output"``: the single output of a regression model, ``z_0`` (``C = 1``; no target).

@@ -1,5 +1,5 @@
 """Theory of interaction dynamics: paper A's two-phase model, paper B's spindle, paper D's
-decay/spindle disentangling and paper E's sparsity bound. See ``docs`` and THEORY.md.
+decay/spindle disentangling and paper E's sparsity bound. See docs/theory.md.
 """
 
 from harsanyi.theory.distributions import (

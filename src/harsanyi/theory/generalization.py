@@ -1,6 +1,7 @@
 """Generalizable (decay-shaped) vs non-generalizable (spindle-shaped) interactions (paper D).
 
-Paper D's full text is not public; everything here is our reconstruction (THEORY.md §D, [RECON]):
+Paper D's full text is not public; everything here is our reconstruction ([RECON],
+docs/theory.md#decay-spindle):
 
 * ``A^(m),+ = E_x Σ_type Σ_{|S|=m} max(I_type(S|x), 0)`` and ``A^(m),−`` with ``min``
   (optionally only salient ``|I| ≥ τ``); ``ΔA^(m),± = A^(m),±(t2) − A^(m),±(t1)``.

@@ -62,7 +62,7 @@ def spindle_family(n: int, base: float = np.sqrt(2.0)) -> np.ndarray:
     """Shape ``C(n,m) β^m`` for ``m = 1..n`` (paper D's spindle family, [RECON]).
 
     ``β = √2`` is the i.i.d.-noise spindle: ``A^(m),± = ±κ C(n,m) 2^{m/2}`` with
-    ``κ = σ/√(2π)``. A free base ``β`` is the relaxation suggested in THEORY.md §D.
+    ``κ = σ/√(2π)``. A free base ``β`` is a relaxation of ours (docs/theory.md#decay-spindle).
 
     >>> spindle_family(3, base=2.0)
     array([ 6., 12.,  8.])

@@ -35,8 +35,9 @@ def analyse_run(run_dir: Path, top_k: int = 100) -> Analyses:
     """Phase boundary and gap onset, the σ² fit, the five groups, the decay/spindle split and
     the sparsity bound of a run store; results are written to ``run_dir/analysis/``.
 
-    The σ² grid goes down to 1e-9 (THEORY.md suggests 1e-6): at n = 10 a σ² of 1e-6 still
-    damps orders ≥ 8 visibly, so the last checkpoints (where ``ŵ → w*``) need smaller values.
+    The σ² grid goes down to 1e-9 (docs/theory.md#sigma2-fit stops at 1e-6): at n = 10 a σ² of
+    1e-6 still damps orders ≥ 8 visibly, so the last checkpoints (where ``ŵ → w*``) need smaller
+    values.
 
     >>> from harsanyi.theory.from_store import _example_store
     >>> res = analyse_run(_example_store().path, top_k=5)

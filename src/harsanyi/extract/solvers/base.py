@@ -1,6 +1,7 @@
 """Result type, input checks and the shared finishing steps of the AND-OR solvers.
 
-The problem every solver answers, per sample (THEORY.md §0.3, written as a linear program):
+The problem every solver answers, per sample, written as a linear program
+(docs/theory.md#and-or-split):
 
 ``min Σ_{S≠∅} |I_and(S)| + Σ_{|S|≥2} |I_or(S)|``  subject to  ``v + q = A (I_and, I_or)``,
 ``|q_S| ≤ ζ``, where ``A`` is the AND-OR dictionary of :mod:`.operators`. Its LP dual is

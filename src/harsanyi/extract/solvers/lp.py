@@ -5,10 +5,8 @@ one extra free variable ``s = Σ_T I_or(T)`` every row reads
 
 ``Σ_{T ⊆ S} I_and(T) + s − Σ_{T ∩ S = ∅} I_or(T) = v(S) + q(S)``,   ``|q(S)| ≤ ζ``.
 
-This has ``~2·3^n`` nonzeros instead of the ``~4^n`` of the dense OR matrix. Measured at
-n = 10 (HiGHS interior point, one core): ~1.7 s per game, against ~13 s for the dense matrix
-and ~1.8 s for a butterfly formulation with ``n`` sparse stages (``2 n 2^{n-1}`` extra
-variables); we keep this one. ``|x|`` is split as ``x⁺ − x⁻``.
+This has ``~2·3^n`` nonzeros instead of the ``~4^n`` of the dense OR matrix (timings of the
+formulations we compared: ``benchmarks/README.md``). ``|x|`` is split as ``x⁺ − x⁻``.
 
 :class:`RestrictedLP` holds the same LP restricted to a set of rows and atoms, grows it in
 place and re-solves warm (HiGHS simplex); :mod:`.fast` drives it by row and column generation.

@@ -1,4 +1,4 @@
-"""The ``"sgd"`` solver: the original research recipe, reproduced (THEORY.md §0.3, [CODE]).
+"""The ``"sgd"`` solver: the original research recipe, reproduced (docs/theory.md#and-or-split).
 
 From ``sjtu-xai-lab/generalizable-interaction`` (``harsanyi/and_or_harsanyi_utils.py``,
 ``_train_p_q``, commit e954ff2), facts only:
@@ -17,12 +17,11 @@ From ``sjtu-xai-lab/generalizable-interaction`` (``harsanyi/and_or_harsanyi_util
 
 Our choices: float64 throughout (the original is float32), all samples of a batch in one
 tensor (their gradients are independent, so every sample follows its own original trajectory),
-default ``niter = 10,000`` and ``lr = 1e-5`` (on n = 10 games it ends nearest the optimum
-among 1e-4 ... 1e-7: ~3.7× the LP optimum on planted games, against ~5.5× for 1e-7).
-``backend="dense"`` (default) uses the dense ``2**n``-square
+default ``niter = 10,000`` and ``lr = 1e-5`` (the learning rate that ends nearest the optimum
+in ``benchmarks/README.md``). ``backend="dense"`` (default) uses the dense ``2**n``-square
 matrices and autograd as the original; ``backend="transform"`` uses the analytic subgradient
-(``Mᵀ sign(M u)``, torch's ``sign(0) = 0``) with the fast transforms: same iterates up to
-round-off, 4–10× faster. The result is post-processed to our conventions: OR singletons and the
+(``Mᵀ sign(M u)``, torch's ``sign(0) = 0``) with the fast transforms: the same iterates up to
+round-off, faster. The result is post-processed to our conventions: OR singletons and the
 ∅ terms are merged into the AND side.
 """
 
