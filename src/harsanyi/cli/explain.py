@@ -31,7 +31,9 @@ class CLIError(Exception):
 
 
 def parse_indices(text: str, names: list[str] | None = None) -> list[list[int]]:
-    """``"0,3+4,6-8"`` → ``[[0], [3, 4], [6], [7], [8]]``: comma-separated items, ``a-b``
+    """Parse player indices like ``"0,3+4,6-8"`` into groups of columns.
+
+    ``"0,3+4,6-8"`` → ``[[0], [3, 4], [6], [7], [8]]``: comma-separated items, ``a-b``
     ranges (inclusive), ``+`` joins items into one group; ``names`` allows column names.
 
     >>> parse_indices("0,3+4,6-8")
@@ -71,7 +73,9 @@ def _is_range(text: str) -> bool:
 
 
 def _keyvals(body: str) -> dict[str, str]:
-    """``"grid=8x8,cells=1,2,n=3"`` → ``{"grid": "8x8", "cells": "1,2", "n": "3"}``: a token
+    """Parse comma-separated ``key=value`` pairs.
+
+    ``"grid=8x8,cells=1,2,n=3"`` → ``{"grid": "8x8", "cells": "1,2", "n": "3"}``: a token
     without ``=`` continues the previous value.
     """
     out: dict[str, str] = {}
@@ -96,7 +100,7 @@ def _pair(text: str, what: str) -> tuple[int, int]:
 
 
 def parse_players(spec: str, column_names: list[str] | None = None) -> Players:
-    """A player set from the command line's spec string (syntax in ``explain --help``).
+    """Build a player set from the command line's spec string (syntax in ``explain --help``).
 
     >>> parse_players("patches:grid=4x4,cells=0,3:3").names
     ['patch(0,0)', 'patch(3,3)']
@@ -152,7 +156,9 @@ def _parse_groups(body: str) -> Groups:
 
 
 def load_data(path: Path) -> tuple[np.ndarray | torch.Tensor, list[str] | None]:
-    """Samples from ``.npy``, ``.csv`` (a header line gives column names) or ``.pt`` (a tensor,
+    """Load samples from a ``.npy``, ``.csv`` or ``.pt`` file.
+
+    Samples from ``.npy``, ``.csv`` (a header line gives column names) or ``.pt`` (a tensor,
     a ``(inputs, labels)`` pair, or a dict with ``inputs``/``x``/``data``).
     """
     path = Path(path)
@@ -188,7 +194,9 @@ def load_data(path: Path) -> tuple[np.ndarray | torch.Tensor, list[str] | None]:
 def load_model(
     model: Path | None, factory: str | None, state_dict: Path | None
 ) -> torch.nn.Module:
-    """A TorchScript file (``torch.jit.save``; ``.pt2``: ``torch.export.save``), or
+    """Load a model from TorchScript, ``torch.export`` or a factory with a state dict.
+
+    A TorchScript file (``torch.jit.save``; ``.pt2``: ``torch.export.save``), or
     ``factory()`` (``module:function`` or ``file.py:function``) with an optional state dict
     (a plain dict, or a checkpoint with a ``state_dict`` entry).
     """
@@ -254,7 +262,7 @@ def _targets(target: str | None, rows: list[int]) -> Any:
 
 
 def _baseline(text: str, data: Any) -> tuple[Any, Any]:
-    """The baseline argument of model_game (and data for 'mean')."""
+    """Return the baseline argument of model_game (and data for 'mean')."""
     t = text.strip()
     if t.lower() == "mean":
         return "mean", np.asarray(data, dtype=np.float64)

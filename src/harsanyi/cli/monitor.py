@@ -35,7 +35,9 @@ _ERR = Console(stderr=True)
 
 def parse_indices(spec: str, pool: int, *, taken: set[int] | None = None,
                   seed: int = 0) -> list[int]:
-    """Sample indices from ``"N"`` (N random, seeded, sorted, avoiding ``taken``),
+    """Parse sample indices: a count, a list or a range.
+
+    Sample indices from ``"N"`` (N random, seeded, sorted, avoiding ``taken``),
     ``"a,b,c"`` (explicit) or ``"a:b"`` (a range); ``"0"`` or ``""`` means none.
 
     >>> parse_indices("2:5", 10), parse_indices("1,7", 10), len(parse_indices("4", 10))
@@ -62,7 +64,9 @@ def parse_indices(spec: str, pool: int, *, taken: set[int] | None = None,
 
 
 def parse_players(spec: str) -> Any:
-    """Players from ``"all"``, columns ``"0-9"`` / ``"0,3,5"``, or ``"patches:N[:GRID[:REGION
+    """Parse the players: all, columns or random image patches.
+
+    Players from ``"all"``, columns ``"0-9"`` / ``"0,3,5"``, or ``"patches:N[:GRID[:REGION
     [:SEED]]]"`` (N random cells of a GRID×GRID grid, as in papers A/B).
 
     >>> parse_players("0-2,5").names, parse_players("patches:3:8:6:0").n
@@ -91,7 +95,9 @@ def load_data(
     spec: str, *, labels: Path | None = None, label_column: str | None = None,
     label_noise: float = 0.0, noise_seed: int = 0,
 ) -> dict[str, Any]:
-    """``{"train": (X, y), "test": (X, y) or None, "flipped": bool array or None, "name"}``.
+    """Load the train and test data that ``spec`` names.
+
+    ``{"train": (X, y), "test": (X, y) or None, "flipped": bool array or None, "name"}``.
     Without a train/test split everything is in ``"train"`` (one pool).
     """
     if spec.startswith("zoo:"):

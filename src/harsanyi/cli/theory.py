@@ -269,7 +269,9 @@ def sparsity(
 
 
 def print_sparsity(result: Any, per_sample: bool) -> None:
-    """Print a :func:`harsanyi.theory.sparsity_table` result (and its rows if ``per_sample``);
+    """Print a sparsity-bound table.
+
+    Print a :func:`harsanyi.theory.sparsity_table` result (and its rows if ``per_sample``);
     shared by ``theory sparsity`` on files and on run stores.
     """
     s = result.summary

@@ -168,7 +168,9 @@ def groups(
     split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/groups.npz.")] = True,
 ) -> None:
-    """Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
+    """Classify each sample's strongest interactions into paper C's five groups.
+
+    Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
     sample's strongest interactions over the checkpoints (our thresholds).
     """
     from harsanyi.dynamics.groups import GROUPS
@@ -196,7 +198,9 @@ def disentangle(
     split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/decay_spindle.npz.")] = True,
 ) -> None:
-    """Paper D's split of the strength by order into decay (generalisable) and spindle
+    """Split the strength by order into decay and spindle parts (paper D).
+
+    Paper D's split of the strength by order into decay (generalisable) and spindle
     (non-generalisable) parts, at every checkpoint (our reconstruction).
     """
     from harsanyi.theory.from_store import disentangle_run

@@ -87,7 +87,7 @@ def _prepare(x: Array, inplace: bool) -> Array:
 
 
 def _bit_views(x: Array, n: int, i: int) -> tuple[Array, Array]:
-    """Views of ``x`` on the entries with bit ``i`` clear (``lo``) and set (``hi``)."""
+    """Return views of ``x`` on the entries with bit ``i`` clear (``lo``) and set (``hi``)."""
     lead: tuple[int, ...] = tuple(x.shape[:-1])
     shaped = x.reshape((*lead, 1 << n - i - 1, 2, 1 << i))
     return shaped[..., 0, :], shaped[..., 1, :]
@@ -105,12 +105,14 @@ def _kron_power(block: tuple, g: int) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _kron_power_t(block: tuple, g: int, dtype: torch.dtype, device: str) -> torch.Tensor:
-    """The transposed Kronecker power as a torch tensor (cached per dtype and device)."""
+    """Return the transposed Kronecker power as a torch tensor (cached per dtype and device)."""
     return torch.tensor(_kron_power(block, g).T.copy(), dtype=dtype, device=device)
 
 
 def kron_blocked(x: Any, block: tuple, group: int = 6) -> Any:
-    """``(B ⊗ ... ⊗ B) x`` along the last axis (the same 2x2 ``block`` on every bit), bits in
+    """Apply ``B ⊗ ... ⊗ B`` along the last axis, in blocks of at most ``group`` bits.
+
+    ``(B ⊗ ... ⊗ B) x`` along the last axis (the same 2x2 ``block`` on every bit), bits in
     groups of at most ``group``: each step multiplies the lowest ``g`` bits by the
     ``2**g``-square Kronecker power (one matrix product) and rotates them to the top (one
     transpose), so after ``⌈n/group⌉`` steps every bit is done and back in place. Cost
@@ -220,7 +222,9 @@ def superset_sum(x: Array, *, inplace: bool = False) -> Array:
 
 
 def subset_difference(x: Array, *, inplace: bool = False) -> Array:
-    """Transpose of :func:`mobius` (inverse of :func:`superset_sum`):
+    """Apply the transpose of :func:`mobius` (the inverse of :func:`superset_sum`).
+
+    Transpose of :func:`mobius` (inverse of :func:`superset_sum`):
     ``w(T) = sum_{S ⊇ T} (-1)^{|S|-|T|} x(S)``.
 
     >>> subset_difference(np.array([4.0, 2.0, 2.0, 1.0]))
@@ -242,7 +246,9 @@ def flip_sets(x: Array) -> Array:
 
 
 def or_mobius(v_or: Array) -> Array:
-    r"""OR interactions of the OR part of a game:
+    r"""Compute OR interactions from the OR part of a game.
+
+    OR interactions of the OR part of a game:
     ``I_or(S) = -sum_{T ⊆ S} (-1)^{|S|-|T|} v_or(N \ T)``.
 
     When ``v_or(∅) = 0`` they satisfy ``v_or(S) = sum_{T ∩ S ≠ ∅} I_or(T)`` and

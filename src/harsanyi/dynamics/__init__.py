@@ -1,4 +1,6 @@
-"""Training dynamics: checkpoint sources, the monitor (offline and as callbacks), feature
+"""Training dynamics of interactions.
+
+Training dynamics: checkpoint sources, the monitor (offline and as callbacks), feature
 components (paper C), the five groups of interaction dynamics, and the two-phase analysis.
 
 The Lightning callback lives in :mod:`harsanyi.dynamics.lightning` (optional extra

@@ -34,7 +34,9 @@ __all__ = ["ComponentRun", "component_dynamics"]
 
 @dataclass
 class ComponentRun:
-    """Result of :func:`component_dynamics`: ``epochs`` ``(K,)``, the fitted ``components``,
+    """Result of :func:`component_dynamics`.
+
+    Result of :func:`component_dynamics`: ``epochs`` ``(K,)``, the fitted ``components``,
     ``arrays`` (name -> ``(K, B, 2**r)`` / ``(K, B)``) and the ``store`` (or ``None``).
     """
 

@@ -41,7 +41,9 @@ __all__ = [
 
 
 def find_layer(model: nn.Module, name: str) -> nn.Module:
-    """The sub-module called ``name`` (as in ``model.named_modules()``); an unknown name raises
+    """Return the sub-module called ``name``.
+
+    The sub-module called ``name`` (as in ``model.named_modules()``); an unknown name raises
     :class:`~harsanyi.errors.PlayerError` listing close matches.
 
     >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
@@ -83,7 +85,7 @@ def _hook(layer: nn.Module, fn: Callable[[nn.Module, Any, Any], Any]) -> Any:
 
 def capture_features(model: nn.Module, layer: str, inputs: Any, *,
                      batch_size: int = 256) -> np.ndarray:
-    """The flattened outputs of ``layer`` for ``inputs``: float64 ``(B, m)`` (eval mode).
+    """Return the flattened outputs of ``layer`` for ``inputs``: float64 ``(B, m)`` (eval mode).
 
     >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     >>> capture_features(net, "1", np.ones((4, 2), np.float32)).shape
@@ -150,7 +152,9 @@ class FeatureComponents:
 
 
 def fit_components(features: Any, r: int = 10, mode: str = "pooled") -> FeatureComponents:
-    """PCA of features ``(K, B, m)`` (checkpoints, samples, feature size), centred per sample
+    """Fit the principal components of features over checkpoints (PCA).
+
+    PCA of features ``(K, B, m)`` (checkpoints, samples, feature size), centred per sample
     over checkpoints (``f − f̄``). Each direction's largest entry is made positive.
 
     >>> rng = np.random.default_rng(0)
@@ -206,7 +210,7 @@ def component_game(
     baseline_feature: Any, *, target: Any = None, reward: Any = "log_odds",
     batch_size: int = 256,
 ) -> Any:
-    """The game ``v(L) = reward(g(f_L))`` on the ``2**r`` subsets of components, per sample.
+    """Build the game ``v(L) = reward(g(f_L))`` on the ``2**r`` subsets of components.
 
     ``inputs`` are the fitted samples (same order as ``components.mean``);
     ``baseline_feature`` ``(m,)`` is ``f|_{E[x]}`` (the feature of the mean training input,
@@ -270,7 +274,9 @@ def component_accuracy(
     model: nn.Module, layer: str, inputs: Any, labels: Any, components: FeatureComponents,
     *, batch_size: int = 256,
 ) -> tuple[float, float]:
-    """Paper C's Table 1: accuracy with the raw feature ``f`` and with the top-``r``
+    """Compare accuracy with the raw feature and with its top components (paper C, Table 1).
+
+    Paper C's Table 1: accuracy with the raw feature ``f`` and with the top-``r``
     components ``f' = f̄ + Σ_{i≤r} f_i`` written back into the layer.
 
     >>> torch.manual_seed(0) and None
@@ -310,7 +316,9 @@ def component_attribution(
     model: nn.Module, layer: str, inputs: Any, components: FeatureComponents,
     *, reference: Any = 0.0,
 ) -> np.ndarray:
-    """Gradient × input attribution of each component on the input: for component ``i``,
+    """Attribute each component to the input (gradient × input).
+
+    Gradient × input attribution of each component on the input: for component ``i``,
     ``(x − x_ref) ⊙ ∇_x [q_iᵀ (f(x) − f̄)]``. Returns ``(B, r, *input_shape)``.
 
     >>> net = nn.Sequential(nn.Linear(3, 3))
@@ -347,7 +355,9 @@ def component_attribution(
 
 
 def interaction_attribution(maps: np.ndarray, mask: int) -> np.ndarray:
-    """Attribution map of an interaction ``S`` (bitmask): the sum of its components' maps
+    """Sum the attribution maps of an interaction's components (paper C, Fig. 8).
+
+    Attribution map of an interaction ``S`` (bitmask): the sum of its components' maps
     (paper C, Fig. 8). ``maps`` ``(B, r, ...)`` -> ``(B, ...)``.
 
     >>> interaction_attribution(np.arange(6.0).reshape(1, 3, 2), 0b101).tolist()
@@ -361,7 +371,9 @@ def interaction_attribution(maps: np.ndarray, mask: int) -> np.ndarray:
 
 
 def sparsity_comparison(component: Any, raw: Any, *, threshold: float = 0.05) -> dict[str, Any]:
-    """Paper C's Fig. 3: the sparsity curves (``|I|`` normalised by the max, sorted, averaged
+    """Compare the sparsity of component and raw-input interactions (paper C, Fig. 3).
+
+    Paper C's Fig. 3: the sparsity curves (``|I|`` normalised by the max, sorted, averaged
     over samples) of component interactions and raw-input interactions, and the fraction of
     interactions above ``threshold`` of the max in each (lower = sparser).
 

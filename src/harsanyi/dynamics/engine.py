@@ -206,7 +206,9 @@ class _Done:
 
 
 class Backend:
-    """Where tasks run: ``submit(fn, arg) -> future`` and ``wait(futures) -> done`` (at least
+    """Where tasks run.
+
+    Where tasks run: ``submit(fn, arg) -> future`` and ``wait(futures) -> done`` (at least
     one). ``name`` and ``workers`` describe it; ``close()`` releases it.
     """
 
@@ -276,7 +278,9 @@ class _DaskBackend(Backend):
 
 
 def _local_cluster_config() -> dict[str, Any]:
-    """Dask settings for the local cluster we start: its workers skip Dask's statistical
+    """Return the Dask settings of the local cluster we start.
+
+    Dask settings for the local cluster we start: its workers skip Dask's statistical
     profiler (it wakes every 10 ms) and the ``MALLOC_TRIM_THRESHOLD_`` that nannies set by
     default (the rest of ``pre-spawn-environ`` is kept). With them a worker took ~13x the minor
     page faults of a pool process on the same tasks (2.4 M vs 0.18 M; 5.2 s vs 0.8 s of system
@@ -298,7 +302,9 @@ def make_backend(
     threads: int | None = 1,
     connect_timeout: float = 5.0,
 ) -> Backend:
-    """A backend: ``"serial"``, ``"process"`` (local spawn pool of ``workers``, default the
+    """Create a task backend: serial, a local process pool or Dask.
+
+    A backend: ``"serial"``, ``"process"`` (local spawn pool of ``workers``, default the
     CPU count) or ``"dask"`` (a new ``distributed.LocalCluster`` of ``workers`` processes, or
     the existing scheduler at ``scheduler``; an unreachable one raises
     :class:`SchedulerUnreachableError` after ``connect_timeout`` seconds).

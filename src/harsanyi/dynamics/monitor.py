@@ -168,7 +168,7 @@ class Monitor:
         return slice(b * self.samples_per_task, (b + 1) * self.samples_per_task)
 
     def config(self) -> dict[str, Any]:
-        """What determines the stored numbers (hashed into the store; compared on resume)."""
+        """Return what determines the stored numbers (hashed into the store; compared on resume)."""
         s = self.spec
         return {
             "format": 1, "source": self.source,
@@ -236,7 +236,9 @@ class Monitor:
         self, model: Any, epoch: int, *, train_loss: float | None = None,
         test_loss: float | None = None,
     ) -> Any:
-        """Compute and store the interactions of the samples under ``model`` now (call after
+        """Compute and store the interactions of the samples under ``model`` now.
+
+        Compute and store the interactions of the samples under ``model`` now (call after
         each epoch of a training loop). Returns them as :class:`harsanyi.Interactions`;
         an epoch already stored (when resuming) is read back instead of recomputed.
         """
@@ -286,7 +288,9 @@ class Monitor:
         progress: bool = True,
         connect_timeout: float = 5.0,
     ) -> RunStore:
-        """Compute every checkpoint not yet stored, with tasks on ``executor`` (``"serial"``,
+        """Compute every checkpoint not yet stored.
+
+        Compute every checkpoint not yet stored, with tasks on ``executor`` (``"serial"``,
         ``"process"``, ``"dask"``, or a :class:`Backend`); returns the store.
 
         ``threads``: torch threads per worker, and in this process during a serial run

@@ -1,4 +1,6 @@
-"""Two-phase dynamics (papers A, B, D): distributions over orders per checkpoint, the phase
+"""Two-phase dynamics over checkpoints (papers A, B, D).
+
+Distributions over orders per checkpoint, the phase
 boundary, the loss-gap onset, train-vs-test similarity by order, and groups of samples.
 
 Per checkpoint ``t`` and order ``k`` (docs/theory.md#orders):
@@ -106,7 +108,9 @@ def _check(and_values: Any, or_values: Any) -> tuple[np.ndarray, np.ndarray]:
 def order_profile(
     and_values: Any, or_values: Any, tau: Any,
 ) -> OrderProfile:
-    """:class:`OrderProfile` of ``(K, B, 2**n)`` interactions, with one salient threshold per
+    """Compute the :class:`OrderProfile` of interactions over checkpoints.
+
+    :class:`OrderProfile` of ``(K, B, 2**n)`` interactions, with one salient threshold per
     checkpoint (``tau`` scalar or ``(K,)``).
 
     >>> a = np.zeros((2, 1, 4)); a[0, 0, 1] = 1.0; a[1, 0, 3] = 1.0
@@ -156,7 +160,9 @@ def phase_boundary(real: np.ndarray, rule: PhaseRule | None = None) -> int | Non
 
 
 def gap_onset(train_loss: Any, test_loss: Any, rule: PhaseRule | None = None) -> int | None:
-    """Index where the loss gap ``test − train`` starts to grow (see the module docstring);
+    """Return the index where the loss gap starts to grow.
+
+    Index where the loss gap ``test − train`` starts to grow (see the module docstring);
     ``None`` if it never rises by more than ``ε``.
 
     >>> train, test = [1, .8, .6, .5, .4, .3], [1.2, .9, .65, .55, .6, .8]  # gap min at t=2
@@ -183,7 +189,9 @@ def gap_onset(train_loss: Any, test_loss: Any, rule: PhaseRule | None = None) ->
 
 @dataclass
 class PhaseAnalysis:
-    """Result of :func:`two_phase`: per-split :class:`OrderProfile` s, the losses, the phase
+    """Result of :func:`two_phase`.
+
+    Result of :func:`two_phase`: per-split :class:`OrderProfile` s, the losses, the phase
     boundary and the gap onset (indices and epochs) and their distance in epochs.
     """
 
@@ -271,7 +279,9 @@ def two_phase(
 
 
 def store_arrays(store: Any) -> tuple[Any, ...]:
-    """``(and_values, or_values, values)`` stacked over a run store's checkpoints, and the
+    """Stack a run store's arrays over checkpoints for :func:`two_phase`.
+
+    ``(and_values, or_values, values)`` stacked over a run store's checkpoints, and the
     keyword arguments ``epochs, split, train_loss, test_loss`` for :func:`two_phase`.
 
     >>> import tempfile, harsanyi as hs
@@ -298,7 +308,9 @@ def _nonneg(a: np.ndarray, o: np.ndarray, k: int) -> np.ndarray:
 def train_test_similarity(
     and_values: Any, or_values: Any, split: Any, classes: Any,
 ) -> np.ndarray:
-    """Paper B's generalisation of interactions by order: ``E_c[Sim(Ī_c,train^(k),
+    """Compare the interactions of training and test samples by order (paper B).
+
+    Paper B's generalisation of interactions by order: ``E_c[Sim(Ī_c,train^(k),
     Ī_c,test^(k))]`` for ``k = 1..n``, per checkpoint.
 
     ``Ī = E_{x∈c}[max(I,0); −min(I,0)]`` over all order-``k`` subsets (AND and OR concatenated;
@@ -345,7 +357,9 @@ def train_test_similarity(
 def distribution_by_group(
     and_values: Any, or_values: Any, labels: Any, tau: Any,
 ) -> dict[Any, OrderProfile]:
-    """:class:`OrderProfile` of each group of samples side by side (e.g. samples with flipped
+    """Compute an :class:`OrderProfile` per group of samples.
+
+    :class:`OrderProfile` of each group of samples side by side (e.g. samples with flipped
     labels vs clean ones: papers A/B find the former rely on higher orders). Inputs
     ``(K, B, 2**n)``, ``labels`` ``(B,)``, ``tau`` scalar or ``(K,)`` (use one threshold for
     all groups so that they compare).

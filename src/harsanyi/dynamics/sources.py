@@ -60,7 +60,7 @@ class Checkpoint:
 
 
 def epoch_from_name(name: str) -> int | None:
-    """The epoch written in a checkpoint file name, or ``None``.
+    """Return the epoch written in a checkpoint file name, or ``None``.
 
     >>> epoch_from_name("model_epoch_0012.pt"), epoch_from_name("epoch=3-step=9.ckpt")
     (12, 3)
@@ -79,7 +79,7 @@ def _loss(value: Any) -> float | None:
 
 
 def find_checkpoints(folder: str | Path) -> list[Checkpoint]:
-    """The checkpoints of a folder, ascending by epoch (see the module docstring).
+    """List the checkpoints of a folder, ascending by epoch (see the module docstring).
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
@@ -148,7 +148,7 @@ def _from_manifest(folder: Path, manifest: Path) -> list[Checkpoint]:
 
 
 def read_checkpoint(path: str | Path, *, allow_pickle: bool = True) -> dict[str, torch.Tensor]:
-    """The state dict stored in a checkpoint file (state dict, wrapped dict or whole model).
+    """Read the state dict stored in a checkpoint file (state dict, wrapped dict or model).
 
     Whole pickled models need ``allow_pickle=True`` (``torch.load(weights_only=False)``: only
     for files you trust).
@@ -241,7 +241,9 @@ def _strip_prefix(state: dict[str, Any], expected: set[str]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FactorySpec:
-    """How to build the (untrained) architecture: ``"module:function"`` with JSON kwargs, or
+    """How to build the (untrained) architecture.
+
+    How to build the (untrained) architecture: ``"module:function"`` with JSON kwargs, or
     ``"zoo:NAME"`` (``harsanyi.zoo.get_model``). Picklable, so worker processes rebuild it.
 
     >>> FactorySpec("harsanyi.zoo.mlp:MLP", {"in_features": 3, "n_classes": 2}).build().in_features

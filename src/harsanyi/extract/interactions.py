@@ -102,7 +102,9 @@ class Interactions:
         return order_of_masks(self.n)
 
     def of_order(self, k: int, kind: str = "and") -> np.ndarray:
-        """Interactions of order ``k`` of one kind (``"and"`` or ``"or"``), shape
+        """Return the interactions of order ``k`` of one kind.
+
+        Interactions of order ``k`` of one kind (``"and"`` or ``"or"``), shape
         ``(..., C(n, k))``, subsets in ascending mask order (see ``core.orders_index``).
         """
         if not 0 <= k <= self.n:
@@ -119,7 +121,9 @@ class Interactions:
     def get_top_k(
         self, k: int = 10, sample: int | tuple[int, ...] | None = None
     ) -> list[tuple[str, tuple[int, ...], float]]:
-        """The ``k`` strongest interactions (AND and OR pooled, ``S ≠ ∅``) of one sample, as
+        """Return the ``k`` strongest interactions of one sample.
+
+        The ``k`` strongest interactions (AND and OR pooled, ``S ≠ ∅``) of one sample, as
         ``(kind, players, value)`` sorted by ``|value|`` descending; exact zeros are skipped.
         """
         sel = self._single(sample)
@@ -145,7 +149,9 @@ class Interactions:
     def surrogate(
         self, masks: np.ndarray | None = None, *, top_k: int | None = None
     ) -> np.ndarray:
-        """The AND-OR surrogate ``h(x_S) = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``.
+        """Evaluate the AND-OR surrogate on every mask.
+
+        The AND-OR surrogate ``h(x_S) = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``.
 
         ``masks``: integer masks or a boolean ``(m, n)`` matrix (default: all ``2**n``).
         ``top_k``: keep only the ``top_k`` largest ``|I|`` (pooled, ``S ≠ ∅``) per sample, the
@@ -167,7 +173,9 @@ class Interactions:
         return full[..., masks]
 
     def keep_top_k(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """AND and OR arrays with all but the ``k`` largest ``|I(S)|`` (``S ≠ ∅``, pooled over
+        """Zero all but the ``k`` largest interactions of each sample.
+
+        AND and OR arrays with all but the ``k`` largest ``|I(S)|`` (``S ≠ ∅``, pooled over
         AND and OR, per sample) set to zero; ``I_and(∅)`` is kept.
         """
         size = 2**self.n
@@ -181,7 +189,9 @@ class Interactions:
         return kept[..., :size], kept[..., size:]
 
     def to_frame(self, *, skip_zeros: bool = True) -> pd.DataFrame:
-        """A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
+        """Return the interactions as a tidy :class:`pandas.DataFrame`.
+
+        A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
         ``sample, kind, mask, players, order, value``.
         """
         import pandas as pd  # pandas is slow to import; only this method needs it
@@ -212,7 +222,9 @@ class Interactions:
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write a compressed ``.npz`` with every array and a JSON header (players, metadata,
+        """Write a compressed ``.npz`` with every array and a JSON header.
+
+        Write a compressed ``.npz`` with every array and a JSON header (players, metadata,
         package version). Returns the path written.
         """
         from harsanyi import __version__

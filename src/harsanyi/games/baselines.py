@@ -46,7 +46,9 @@ def _tensor_like(value: Any, like: torch.Tensor) -> torch.Tensor:
 
 
 def _broadcast(b: torch.Tensor, x: torch.Tensor, what: str) -> torch.Tensor:
-    """Broadcast ``b`` to ``x.shape`` (``(B, *element_shape)``); a sample-shaped ``b`` gets a
+    """Broadcast ``b`` to ``x.shape``.
+
+    Broadcast ``b`` to ``x.shape`` (``(B, *element_shape)``); a sample-shaped ``b`` gets a
     leading batch axis.
     """
     given = tuple(b.shape)
@@ -104,7 +106,9 @@ class Mean(Baseline):
 
 @dataclass
 class PerPlayer(Baseline):
-    """One baseline per player: ``b_e = values[i]`` (scalar) or ``values[i][e]`` (an array of
+    """One baseline per player.
+
+    One baseline per player: ``b_e = values[i]`` (scalar) or ``values[i][e]`` (an array of
     the sample's shape) for the elements ``e`` of player ``i``; ``outside_value`` elsewhere.
 
     >>> from harsanyi.games.players import Columns, owner_map
@@ -139,7 +143,9 @@ class PerPlayer(Baseline):
 
 @dataclass
 class TauShrink(Baseline):
-    """The τ baseline of the lab's code (``sjtu-xai-lab/Learn``, ``compute_IS_image.py`` and
+    """The τ baseline of the lab's code: every element moved by τ towards a centre.
+
+    The τ baseline of the lab's code (``sjtu-xai-lab/Learn``, ``compute_IS_image.py`` and
     ``compute_IS_tabular.py``, ``--tau``, default 2 for images and 1 for tabular data):
 
     ``b_e = c + sign(x_e − c) · max(|x_e − c| − τ, 0)``,
@@ -171,7 +177,9 @@ class TauShrink(Baseline):
 
 
 class GroupCenter(Baseline):
-    """Each group replaced by its own mean along the group axis (paper A on point clouds:
+    """Each group replaced by its own mean along the group axis.
+
+    Each group replaced by its own mean along the group axis (paper A on point clouds:
     "each cluster's mean coordinate"): for :class:`Groups` on axis ``a``, every element of
     group ``i`` takes ``mean_{j ∈ group i} x[..., j, ...]`` (per position of the other axes).
     Elements of no player keep their own value.
@@ -201,7 +209,9 @@ class GroupCenter(Baseline):
 
 @dataclass
 class TokenBaseline(Baseline):
-    """The embedding of ``token_id`` (e.g. ``[MASK]`` = 103 for BERT, paper A) at every
+    """The embedding of one token at every position.
+
+    The embedding of ``token_id`` (e.g. ``[MASK]`` = 103 for BERT, paper A) at every
     position: ``b[l] = embed(token_id)``. ``embed`` defaults to the model's embedding
     (``"token=<id>"`` as a string).
 
@@ -240,7 +250,9 @@ def resolve_baseline(
     data: Any = None,
     embed: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, str]:
-    """The baseline tensor ``(B, *element_shape)`` (dtype and device of ``x``) and a short
+    """Resolve any accepted form of baseline into a tensor and a description.
+
+    The baseline tensor ``(B, *element_shape)`` (dtype and device of ``x``) and a short
     description of it, from any accepted form (see the module docstring).
 
     >>> b, what = resolve_baseline("tau=1", torch.tensor([[3.0, -0.2]]), None, None)

@@ -24,7 +24,9 @@ AUTO_PROGRESS_BATCHES = 200
 
 
 def padded_chunks(n_items: int, batch_size: int) -> list[tuple[np.ndarray, int]]:
-    """Index chunks of exactly ``batch_size`` items covering ``0..n_items−1``; the last chunk
+    """Split ``0..n_items−1`` into chunks of exactly ``batch_size`` indices.
+
+    Index chunks of exactly ``batch_size`` items covering ``0..n_items−1``; the last chunk
     is padded by repeating its last index. Returns ``(indices, n_real)`` pairs.
 
     >>> [(idx.tolist(), real) for idx, real in padded_chunks(5, 2)]

@@ -22,7 +22,9 @@ __all__ = ["MaskBuilder"]
 
 
 class MaskBuilder:
-    """Callable ``idx -> (masked inputs (k, *elem), sample rows (k,))`` for item indices
+    """Builder of batches of masked inputs.
+
+    Callable ``idx -> (masked inputs (k, *elem), sample rows (k,))`` for item indices
     ``idx = sample · 2**n + S`` (sorted within a batch, as :func:`padded_chunks` gives them).
 
     >>> x = torch.tensor([[1.0, 2.0, 3.0]]); b = torch.zeros(1, 3)

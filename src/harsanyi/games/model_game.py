@@ -89,7 +89,7 @@ def model_game(
     progress: bool | None = False,
     memory_bound: int | None = None,
 ) -> Game:
-    """The game ``v(x_S)`` of a model on every subset ``S`` of the players, per sample.
+    """Compute the game ``v(x_S)`` of a model on every subset ``S`` of the players.
 
     ``(x_S)_e = x_e`` if element ``e`` belongs to a player of ``S``, else ``b_e`` (the
     baseline); ``v(x_S)`` is the reward of the model's output on ``x_S`` for the target class,
@@ -248,7 +248,9 @@ def model_game(
 def _unmasked_outputs(
     call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int
 ) -> torch.Tensor:
-    """Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
+    """Return the logits of the unmasked inputs, checked for shape and NaN.
+
+    Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
     used, so batches are not padded beyond the number of samples.
     """
     outs = []

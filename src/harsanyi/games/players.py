@@ -79,7 +79,7 @@ class Players:
         raise NotImplementedError
 
     def describe(self) -> str:
-        """A short description for metadata and reports."""
+        """Return a short description for metadata and reports."""
         return f"{type(self).__name__}(n={self.n})"
 
     def __len__(self) -> int:
@@ -379,7 +379,9 @@ class ElementMasks(Players):
 
 
 def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
-    """Owner of every element: an int array of ``element_shape`` with values in ``0..n−1``, or
+    """Map every element to the player that owns it.
+
+    Owner of every element: an int array of ``element_shape`` with values in ``0..n−1``, or
     ``−1`` for elements of no player. Raises :class:`PlayerError` when players overlap or a
     player owns no element.
 

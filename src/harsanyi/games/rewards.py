@@ -34,7 +34,9 @@ _EPS_ORIGINAL = 1e-7
 
 
 def as_logits(outputs: Any) -> torch.Tensor:
-    """Model outputs as a ``(B, C)`` tensor: takes ``.logits`` of output objects (Hugging Face),
+    """Return model outputs as a ``(B, C)`` tensor.
+
+    Model outputs as a ``(B, C)`` tensor: takes ``.logits`` of output objects (Hugging Face),
     the first item of tuples, and makes ``(B,)`` outputs ``(B, 1)``.
 
     >>> as_logits(torch.zeros(4)).shape

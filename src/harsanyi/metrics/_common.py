@@ -12,7 +12,9 @@ from harsanyi.errors import ShapeError
 
 
 def split(and_values: Any, or_values: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(and_values, or_values)`` as float64 arrays; an :class:`Interactions` (or anything with
+    """Return ``(and_values, or_values)`` as float64 arrays.
+
+    ``(and_values, or_values)`` as float64 arrays; an :class:`Interactions` (or anything with
     ``and_values`` / ``or_values``) may be passed as the first argument.
     """
     if hasattr(and_values, "and_values"):
@@ -31,7 +33,9 @@ def split(and_values: Any, or_values: Any = None) -> tuple[np.ndarray, np.ndarra
 
 
 def pooled(and_values: np.ndarray, or_values: np.ndarray | None) -> np.ndarray:
-    """AND and OR concatenated along the last axis, ``I_and(∅)`` (which carries ``v(∅)``, not an
+    """Concatenate AND and OR interactions, with ``I_and(∅)`` set to 0.
+
+    AND and OR concatenated along the last axis, ``I_and(∅)`` (which carries ``v(∅)``, not an
     interaction) set to 0: ``(..., 2**(n+1))`` (``(..., 2**n)`` without OR values).
     """
     a = and_values.copy()

@@ -43,7 +43,7 @@ def salient_count(
     fraction: float | None = None,
     by_order: bool = False,
 ) -> np.ndarray:
-    """Number of salient interactions per sample, AND and OR pooled, ``S ≠ ∅``.
+    """Count the salient interactions per sample, AND and OR pooled, ``S ≠ ∅``.
 
     Salient means ``I(S) ≠ 0`` and ``|I(S)| ≥ τ`` with either an absolute ``tau`` (a scalar or
     one per sample, e.g. :func:`salient_threshold`) or ``τ = fraction · max_S |I(S)|`` per
@@ -76,7 +76,9 @@ _by_order = by_order
 
 
 def sparsity_curve(and_values: Any, or_values: Any = None, *, average: bool = True) -> np.ndarray:
-    """Paper C's sparsity curve: ``|I|`` of all AND and OR interactions concatenated
+    """Compute paper C's sparsity curve.
+
+    Paper C's sparsity curve: ``|I|`` of all AND and OR interactions concatenated
     (``2**(n+1)`` values, ``2**n`` without ``or_values``; ``∅`` counts as 0), divided by
     their max per sample, sorted in descending order, and averaged over all leading dims
     (``average=False`` keeps them).

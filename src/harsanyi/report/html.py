@@ -50,7 +50,9 @@ class ReportFigure:
 
 @dataclass
 class ReportTable:
-    """A pandas DataFrame (written whole to CSV), its caption and file name stem. The page
+    """A table of the report.
+
+    A pandas DataFrame (written whole to CSV), its caption and file name stem. The page
     shows ``display`` when given (e.g. selected rows), else the first ``max_rows`` rows.
     """
 
@@ -64,7 +66,9 @@ class ReportTable:
 
 @dataclass
 class Section:
-    """One section of the report: ``id`` (the HTML anchor, ``[a-z][a-z0-9-]*``), a title,
+    """One section of the report.
+
+    One section of the report: ``id`` (the HTML anchor, ``[a-z][a-z0-9-]*``), a title,
     short prose ``text`` (blank-line paragraphs, ``- `` bullets, ```code``` and ``**bold**``),
     figures, tables, and ``missing`` notes saying what could not be shown and how to get it.
     """
@@ -78,7 +82,9 @@ class Section:
 
 
 def render_text(text: str) -> str:
-    r"""Tiny markup to safe HTML: blank lines split paragraphs, ``- `` lines make a list,
+    r"""Render a tiny markup as safe HTML.
+
+    Tiny markup to safe HTML: blank lines split paragraphs, ``- `` lines make a list,
     ```x``` is code, ``**x**`` bold, ``^{x}`` superscript and ``_{x}`` subscript; everything
     else is escaped.
 
@@ -112,7 +118,7 @@ def render_text(text: str) -> str:
 
 
 def is_report_folder(path: str | Path) -> bool:
-    """True when ``path`` is a folder holding a harsanyi report marker file.
+    """Tell whether ``path`` is a folder holding a harsanyi report marker file.
 
     >>> is_report_folder("/nonexistent/folder")
     False
@@ -169,7 +175,7 @@ def _cell(x: Any) -> str:
 
 
 def _table_html(t: ReportTable) -> str:
-    """The shown rows as an HTML table; numeric columns right-aligned, text left-aligned."""
+    """Render the shown rows as an HTML table; numeric columns right-aligned."""
     import pandas as pd
     from markupsafe import escape
 

@@ -1,4 +1,6 @@
-"""The glue from a run store (``harsanyi.store.RunStore``) to a :class:`RunSummary`, and
+"""From a run store to a :class:`RunSummary` and its report.
+
+The glue from a run store (``harsanyi.store.RunStore``) to a :class:`RunSummary`, and
 ``report_from_run``.
 
 From the stored interactions of every checkpoint this computes, per checkpoint, the salient
@@ -60,7 +62,7 @@ def _strength(and_v: np.ndarray, or_v: np.ndarray, tau: float, orders: np.ndarra
 
 
 def _pooled(and_v: np.ndarray, or_v: np.ndarray) -> np.ndarray:
-    """``(samples, 2·2^n − 1)``: all AND (but ∅) and OR interactions side by side."""
+    """Return all AND (but ∅) and OR interactions side by side, ``(samples, 2·2^n − 1)``."""
     return np.concatenate([and_v[:, 1:], or_v], axis=1)
 
 
@@ -144,7 +146,9 @@ def _npz(path: Path) -> dict[str, np.ndarray] | None:
 
 
 def _theory_json(path: Path) -> TheoryFit:
-    """The JSON written by ``harsanyi theory fit --json``; epochs are read from the checkpoint
+    """Read the JSON written by ``harsanyi theory fit --json``.
+
+    The JSON written by ``harsanyi theory fit --json``; epochs are read from the checkpoint
     labels (their last integer, e.g. ``"000012"`` or ``"epoch_12.npz"`` -> 12).
     """
     try:

@@ -84,7 +84,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def styled(func: F) -> F:
-    """Decorator: run ``func`` inside ``matplotlib.rc_context(RC)`` so that every artist it
+    """Decorate a figure function so that it draws in the report style.
+
+    Decorator: run ``func`` inside ``matplotlib.rc_context(RC)`` so that every artist it
     creates (ticks, legends, texts) gets the report style, even on axes the caller made.
 
     >>> @styled
@@ -107,7 +109,7 @@ def styled(func: F) -> F:
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: float = 3.6,
                **subplot_kw: Any) -> tuple[Figure, np.ndarray]:
-    """A pyplot-free :class:`~matplotlib.figure.Figure` with an ``nrows × ncols`` grid of axes.
+    """Create a pyplot-free :class:`~matplotlib.figure.Figure` with a grid of axes.
 
     No global pyplot state is touched, so figures are garbage-collected like any object and the
     Agg renderer is used when saving.

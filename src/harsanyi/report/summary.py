@@ -75,7 +75,9 @@ class GroupSummary:
                              f"{len(self.labels)} curves")
 
     def counts(self) -> dict[str, int]:
-        """Number of tracked interactions in each group (``totals`` when given), in
+        """Return the number of tracked interactions in each group.
+
+        Number of tracked interactions in each group (``totals`` when given), in
         ``GROUP_NAMES`` order.
 
         >>> GroupSummary(["reliable", "betraying", "reliable"], np.zeros((3, 2))).counts()
@@ -200,7 +202,9 @@ class RunSummary:
                 and bool(np.isfinite(self.test_loss).any()))
 
     def real_distribution(self) -> np.ndarray | None:
-        """``I_real^(k)(t)`` (K, n): ``distribution`` if given, else ``(A+ − A−)`` normalised
+        """Return ``I_real^(k)(t)`` per checkpoint, ``(K, n)``.
+
+        ``I_real^(k)(t)`` (K, n): ``distribution`` if given, else ``(A+ − A−)`` normalised
         to sum 1 per checkpoint (rows with no salient interaction stay 0).
         """
         if self.distribution is not None:
@@ -212,7 +216,9 @@ class RunSummary:
         return total / np.where(z > 0, z, 1.0)
 
     def mean_order(self) -> np.ndarray | None:
-        """``k̄(t) = Σ_k k · I_real^(k)(t)`` (K,), or None without distributions; NaN at a
+        """Return the mean order ``k̄(t)`` per checkpoint.
+
+        ``k̄(t) = Σ_k k · I_real^(k)(t)`` (K,), or None without distributions; NaN at a
         checkpoint without any salient interaction.
         """
         d = self.real_distribution()
@@ -223,7 +229,9 @@ class RunSummary:
         return np.where(z > 0, mo, np.nan)
 
     def selection(self, count: int = 6) -> list[float]:
-        """The epochs drawn in detail: ``selected_epochs`` or ``count`` spread over training,
+        """Return the epochs drawn in detail.
+
+        The epochs drawn in detail: ``selected_epochs`` or ``count`` spread over training,
         always including the phase boundary when it is a checkpoint.
         """
         from harsanyi.report.figures import default_selection

@@ -26,7 +26,7 @@ def remove_if_empty(path: Path) -> None:
 
 
 def os_error(exc: OSError, what: str, kept: int | None = None) -> StoreError:
-    """A :class:`StoreError` (same errno) saying what failed; disk full is named as such."""
+    """Return a :class:`StoreError` (same errno) saying what failed; disk full is named."""
     keep = (f"; the {kept} checkpoints already stored are intact" if kept is not None else "")
     if exc.errno == errno.ENOSPC:
         return StoreError(errno.ENOSPC,

@@ -14,7 +14,9 @@ __all__ = ["config_diff", "config_hash", "get_dotted", "jsonable"]
 
 
 def jsonable(obj: Any) -> Any:
-    """A JSON-safe copy of ``obj`` (numpy scalars and arrays to Python, NaN to ``None``,
+    """Return a JSON-safe copy of ``obj``.
+
+    A JSON-safe copy of ``obj`` (numpy scalars and arrays to Python, NaN to ``None``,
     unknown objects to ``str``).
 
     >>> jsonable({"a": np.float64(1.5), "b": np.arange(2), "c": float("nan")})

@@ -37,7 +37,7 @@ class CheckpointRecord:
         return self.attrs.get("test_loss")
 
     def interactions(self, players: list[str] | None = None) -> Any:
-        """The stored arrays as a :class:`harsanyi.Interactions` (samples as batch dim)."""
+        """Return the stored arrays as a :class:`harsanyi.Interactions` (samples as batch dim)."""
         from harsanyi.extract.interactions import Interactions
 
         meta = dict(self.attrs.get("metadata", {}))

@@ -181,7 +181,9 @@ class RunStore:
         samples: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> RunStore:
-        """``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
+        """Open a run store, or create it.
+
+        ``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
         create (an existing non-empty folder is refused).
         """
         path = Path(path)
@@ -327,7 +329,9 @@ class RunStore:
         return self.write_checkpoint(epoch, arrays, meta)
 
     def write_array(self, name: str, data: np.ndarray) -> Path:
-        """Atomically store a run-level array at ``RUN_DIR/extra/<name>`` (e.g. the principal
+        """Store a run-level array atomically at ``RUN_DIR/extra/<name>``.
+
+        Atomically store a run-level array at ``RUN_DIR/extra/<name>`` (e.g. the principal
         directions of feature components); refuses to overwrite.
 
         >>> import tempfile
@@ -361,7 +365,7 @@ class RunStore:
         return final
 
     def read_array(self, name: str) -> np.ndarray | None:
-        """A run-level array written by :meth:`write_array` (``None`` if absent)."""
+        """Read a run-level array written by :meth:`write_array` (``None`` if absent)."""
         import zarr
 
         d = self.path / "extra" / name
@@ -408,7 +412,9 @@ class RunStore:
         return np.stack([self.read(e).arrays[name] for e in epochs])
 
     def losses(self) -> dict[str, np.ndarray]:
-        """``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (NaN when
+        """Return the losses over finished checkpoints.
+
+        ``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (NaN when
         a loss was not recorded).
         """
         epochs = self.completed()

@@ -1,5 +1,7 @@
-"""Theory of interaction dynamics: paper A's two-phase model, paper B's spindle, paper D's
-decay/spindle disentangling and paper E's sparsity bound. See docs/theory.md.
+"""Theory of interaction dynamics, on plain arrays.
+
+Paper A's two-phase model, paper B's spindle, paper D's decay/spindle disentangling and paper
+E's sparsity bound. The formulas and their provenance: docs/theory.md.
 """
 
 from harsanyi.theory.distributions import (

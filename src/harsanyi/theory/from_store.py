@@ -47,7 +47,9 @@ Split = Literal["all", "train", "test", "auto"]
 
 
 def _example_store(n: int = 4, checkpoints: int = 6) -> Any:
-    """A tiny planted store for the examples: 2 train + 2 test samples whose interactions move
+    """Build a tiny planted run store for the examples.
+
+    A tiny planted store for the examples: 2 train + 2 test samples whose interactions move
     from noise to paper A's ``ŵ = M̂(σ²_t) w*`` with decreasing ``σ²_t``; the gap grows late.
     """
     import tempfile
@@ -114,7 +116,9 @@ class StoreArrays:
 
 
 def read_run(run: Any, split: Split = "all") -> StoreArrays:
-    """Stack a run store's checkpoints: ``split`` keeps the ``"train"`` or ``"test"`` samples
+    """Stack a run store's checkpoints.
+
+    Stack a run store's checkpoints: ``split`` keeps the ``"train"`` or ``"test"`` samples
     (``"auto"``: the test samples when there are any, else all). ``run`` is a path, a
     :class:`~harsanyi.store.RunStore` or a :class:`StoreArrays` (read once, subset here).
 
@@ -170,7 +174,9 @@ def _save_npz(path: Path, name: str, **arrays: Any) -> Path:
 
 def phases_run(run: Any, rule: Any = None, *, save: bool = True,
                boundary_split: str = "test") -> Any:
-    """Phase boundary and loss-gap onset of a run (:func:`harsanyi.dynamics.phases.two_phase`,
+    """Compute the phase boundary and loss-gap onset of a run.
+
+    Phase boundary and loss-gap onset of a run (:func:`harsanyi.dynamics.phases.two_phase`,
     our rules); ``save`` writes ``analysis/boundaries.json`` (epochs, and their distance).
 
     >>> import tempfile, harsanyi as hs
@@ -317,7 +323,9 @@ def _order_counts(counts: np.ndarray, n: int) -> np.ndarray:
 
 def groups_run(run: Any, *, k: int = 100, rule: Any = None, split: Split = "all",
                save: bool = True) -> Any:
-    """Paper C's five groups of each sample's top ``k`` interactions over the checkpoints
+    """Classify each sample's top interactions of a run into paper C's five groups.
+
+    Paper C's five groups of each sample's top ``k`` interactions over the checkpoints
     (:func:`harsanyi.dynamics.groups.five_groups`, our decision rule). ``save`` writes
     ``analysis/groups.npz`` (one curve per tracked interaction, named ``"AND a & b"``).
 

@@ -82,7 +82,9 @@ def strength_change(
 
 
 def decay_family(n: int, kind: Literal["rownorm", "exp"], param: float) -> np.ndarray:
-    """Decay shape for ``m = 1..n``: ``‖m̂_(m)(σ_g²)‖`` (``"rownorm"``, ``param = σ_g²``) or
+    """Return the decay shape for ``m = 1..n`` (paper D's candidates, [RECON]).
+
+    Decay shape for ``m = 1..n``: ``‖m̂_(m)(σ_g²)‖`` (``"rownorm"``, ``param = σ_g²``) or
     ``e^{−λm}`` (``"exp"``, ``param = λ``) — paper D's decay candidates (b) and (c), [RECON].
 
     >>> decay_family(3, "exp", 0.0)

@@ -185,7 +185,9 @@ def sparsity_bound(
     use_delta_bound: bool = True,
     invalid_m0: Literal["skip_sample", "skip_m0"] = "skip_sample",
 ) -> SparsityBound:
-    """Paper E's bound ``R̂^(k)`` beside the real ``R^(k)`` for one sample (§E.3).
+    """Compute paper E's bound ``R̂^(k)`` beside the real ``R^(k)`` for one sample.
+
+    The estimation follows docs/theory.md#sparsity-bound.
 
     ``interactions``: AND interactions ``I(S)`` of one sample, ``(2**n,)`` (``I(∅)`` is ignored
     and taken as 0); ``values``: ``v(x_S)``, ``(2**n,)``, from which ``u = v − v(∅)``.

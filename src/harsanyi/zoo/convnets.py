@@ -55,7 +55,9 @@ class _BasicBlock(nn.Module):
 
 
 class ResNet20(nn.Module):
-    """ResNet-20 for small images: a 3×3 stem, three stages of three basic blocks with
+    """ResNet-20 for small images.
+
+    ResNet-20 for small images: a 3×3 stem, three stages of three basic blocks with
     ``16·w, 32·w, 64·w`` channels (strides 1, 2, 2), global average pooling, a linear layer.
 
     That is ``1 + 3·3·2 + 1 = 20`` weight layers. ``feature`` is the output of stage 2.
@@ -104,7 +106,9 @@ class ResNet20(nn.Module):
 
 
 class VGG11(nn.Module):
-    """VGG-11 (configuration A): 8 conv layers (3×3, ReLU, optional batch norm) with 5 max-pools,
+    """VGG-11 (configuration A) for small images.
+
+    VGG-11 (configuration A): 8 conv layers (3×3, ReLU, optional batch norm) with 5 max-pools,
     then 3 linear layers (``hidden`` units, ReLU), i.e. 11 weight layers.
 
     Channel counts are ``64·w, 128·w, 256·w, 512·w``; ``hidden`` defaults to ``512·w``. A

@@ -68,7 +68,9 @@ DEMO_MARKER = ".harsanyi-demo.json"
 
 @dataclass
 class DemoResult:
-    """What :func:`run_demo` did: the report path, the three findings lines, the analyses and
+    """What :func:`run_demo` did.
+
+    What :func:`run_demo` did: the report path, the three findings lines, the analyses and
     ``stats`` (checkpoints written/skipped, whether training was reused, seconds per stage).
     """
 
@@ -83,7 +85,9 @@ class DemoResult:
 
 
 def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> None:
-    """Accept ``out`` if it is missing, empty, a previous demo with the same settings, or a
+    """Check the output folder of the demo, and mark it.
+
+    Accept ``out`` if it is missing, empty, a previous demo with the same settings, or a
     harsanyi report; refuse anything else unless ``force``
     (:class:`~harsanyi.report.ReportFolderError`). Writes the demo marker.
 
@@ -134,7 +138,9 @@ def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> N
 # -- stages ----------------------------------------------------------------------------------
 def train_stage(folder: Path, dataset: Any, model: Any, train_config: Any,
                 progress: bool) -> bool:
-    r"""Train into ``folder`` unless a complete run with the same settings is there; returns
+    r"""Train the demo's network into ``folder``, or reuse a finished run.
+
+    Train into ``folder`` unless a complete run with the same settings is there; returns
     whether the stored training was reused (an incomplete one is redone from scratch: the zoo's
     training is deterministic, so its checkpoints come out identical).
 
@@ -159,7 +165,9 @@ def train_stage(folder: Path, dataset: Any, model: Any, train_config: Any,
 
 
 def select_samples(dataset: Any, per_split: int, seed: int) -> dict[str, Any]:
-    """``per_split`` random training and test samples (seeded): inputs, targets (the label
+    """Draw the demo's training and test samples.
+
+    ``per_split`` random training and test samples (seeded): inputs, targets (the label
     the network was trained on for training samples, the true label for test samples), split,
     index in its split and whether the training label was flipped.
 
@@ -187,7 +195,7 @@ def select_samples(dataset: Any, per_split: int, seed: int) -> dict[str, Any]:
 
 
 def monitored_checkpoints(ckpt_dir: Path, count: int) -> list[Any]:
-    """The checkpoints of a training folder at :func:`epoch_schedule` epochs.
+    """Return the checkpoints of a training folder at :func:`epoch_schedule` epochs.
 
     >>> import tempfile, torch
     >>> d = Path(tempfile.mkdtemp())
@@ -205,7 +213,9 @@ def monitored_checkpoints(ckpt_dir: Path, count: int) -> list[Any]:
 def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str, Any],
                   players: Any, baseline_data: np.ndarray, config: DemoConfig,
                   workers: int, progress: bool) -> tuple[Any, dict[str, Any]]:
-    """Interactions of the samples at the ``config.checkpoints`` scheduled checkpoints,
+    """Compute the interactions of the samples at the scheduled checkpoints.
+
+    Interactions of the samples at the ``config.checkpoints`` scheduled checkpoints,
     into the resumable run store ``run_dir`` (:class:`harsanyi.dynamics.monitor.Monitor`,
     baseline = training mean, no warm start by default); returns the store and the monitor's
     stats (``checkpoints_written``, ``checkpoints_skipped``, seconds...).
@@ -233,7 +243,7 @@ def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str
 
 
 def _extra_view_job(out: Path, samples: dict[str, Any], config: dict[str, Any]) -> list[str]:
-    """The task's second view, in a worker process (one torch thread)."""
+    """Run the task's second view in a worker process (one torch thread)."""
     import torch
 
     torch.set_num_threads(1)
@@ -250,7 +260,9 @@ def _background(fn: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
 
 
 def _stop(pool: Any, kill: bool = False) -> None:
-    """Shut a background pool down; with ``kill`` (after an error) its running job is
+    """Shut a background pool down.
+
+    Shut a background pool down; with ``kill`` (after an error) its running job is
     terminated instead of awaited.
     """
     if kill:

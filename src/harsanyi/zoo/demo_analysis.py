@@ -19,7 +19,9 @@ __all__ = ["Analyses", "analyse_run", "findings_lines", "sparsity_note", "write_
 
 @dataclass
 class Analyses:
-    """Results of :func:`analyse_run` (each ``None`` when it could not be computed, with the
+    """Results of :func:`analyse_run`.
+
+    Results of :func:`analyse_run` (each ``None`` when it could not be computed, with the
     reason in ``notes``).
     """
 
@@ -32,7 +34,9 @@ class Analyses:
 
 
 def analyse_run(run_dir: Path, top_k: int = 100) -> Analyses:
-    """Phase boundary and gap onset, the σ² fit, the five groups, the decay/spindle split and
+    """Run every analysis of a run store and write the results.
+
+    Phase boundary and gap onset, the σ² fit, the five groups, the decay/spindle split and
     the sparsity bound of a run store; results are written to ``run_dir/analysis/``.
 
     The σ² grid goes down to 1e-9 (docs/theory.md#sigma2-fit stops at 1e-6): at n = 10 a σ² of
@@ -71,7 +75,9 @@ def analyse_run(run_dir: Path, top_k: int = 100) -> Analyses:
 
 
 def findings_lines(a: Analyses) -> list[str]:
-    """The three findings printed at the end of the demo: phase boundary vs gap onset, the
+    """Return the three findings printed at the end of the demo.
+
+    The three findings printed at the end of the demo: phase boundary vs gap onset, the
     fitted σ² range, the group counts.
 
     >>> findings_lines(Analyses())[0]
@@ -123,7 +129,9 @@ def sparsity_note(table: Any) -> str:
 
 def write_report(out: Path, run_dir: Path, title: str, header: dict[str, Any],
                  notes: list[str], image: Any = None, boxes: Any = None) -> Path:
-    """The report of ``run_dir`` (with its ``analysis/``) into ``out``: the run store's
+    """Write the report of ``run_dir`` into ``out``.
+
+    The report of ``run_dir`` (with its ``analysis/``) into ``out``: the run store's
     summary (:func:`harsanyi.report.load_summary`) with ``header`` shown as the configuration,
     ``notes`` added to the findings and, for images, the patch maps of ``image`` with
     ``boxes`` ``(y0, x0, y1, x1)`` per player.

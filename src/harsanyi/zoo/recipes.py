@@ -53,7 +53,7 @@ class OverfittingRecipe:
 
 
 def overfitting_recipe(**changes: Any) -> OverfittingRecipe:
-    """The default over-fitting recipe, with any field replaced by ``changes``.
+    """Return the default over-fitting recipe, with any field replaced by ``changes``.
 
     >>> r = overfitting_recipe()
     >>> r.dataset, r.model, r.label_noise

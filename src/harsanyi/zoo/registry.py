@@ -145,7 +145,9 @@ def get_model(name: str, *, dataset: Dataset | None = None, seed: int | None = N
 
 def get_dataset(name: str, *, label_noise: float = 0.0, noise_seed: int = 0,
                 **kw: Any) -> Dataset:
-    """Load a zoo dataset by name (``list_datasets()``); on-disk ones need their path
+    """Load a zoo dataset by name.
+
+    Load a zoo dataset by name (``list_datasets()``); on-disk ones need their path
     (``root=`` for mnist/cifar10, ``train_path=`` for adult/sst2).
 
     ``label_noise`` flips that fraction of the training labels to another class (seeded by
@@ -169,7 +171,9 @@ def get_dataset(name: str, *, label_noise: float = 0.0, noise_seed: int = 0,
 
 
 def load_model(run_dir: str | Path, epoch: int | None = None) -> nn.Module:
-    """Rebuild the zoo model of a training run (from the manifest's ``model`` entry) and load
+    """Rebuild the zoo model of a training run and load a checkpoint.
+
+    Rebuild the zoo model of a training run (from the manifest's ``model`` entry) and load
     the checkpoint of ``epoch`` (the last one when omitted); returned in eval mode.
 
     Works for models made with :func:`get_model`; for other models, build the model yourself

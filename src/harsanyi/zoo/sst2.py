@@ -17,7 +17,9 @@ PAD, UNK = "<pad>", "<unk>"
 
 
 def tokenize(text: str, lowercase: bool = True) -> list[str]:
-    r"""Split on whitespace (after lower-casing): ``tokenize("A fine film .")`` →
+    r"""Split lower-cased text on whitespace.
+
+    Split on whitespace (after lower-casing): ``tokenize("A fine film .")`` →
     ``['a', 'fine', 'film', '.']``.
 
     >>> tokenize("A  fine\tfilm .")
@@ -27,7 +29,9 @@ def tokenize(text: str, lowercase: bool = True) -> list[str]:
 
 
 class Vocabulary:
-    """Token ↔ id map with ``<pad>`` = 0 and ``<unk>`` = 1, then tokens by decreasing
+    """Token to id map.
+
+    Token ↔ id map with ``<pad>`` = 0 and ``<unk>`` = 1, then tokens by decreasing
     frequency (ties alphabetical).
 
     Example
@@ -57,7 +61,9 @@ class Vocabulary:
     def build(
         cls, sentences: Iterable[Sequence[str]], min_freq: int = 1, max_size: int | None = None
     ) -> Vocabulary:
-        """Vocabulary of the tokens seen at least ``min_freq`` times (at most ``max_size``
+        """Build the vocabulary of the frequent tokens.
+
+        Vocabulary of the tokens seen at least ``min_freq`` times (at most ``max_size``
         tokens besides ``<pad>`` and ``<unk>``).
         """
         counts = Counter(t for s in sentences for t in s)
@@ -81,7 +87,9 @@ class Vocabulary:
         return [self.tokens[int(i)] for i in ids]
 
     def pad(self, ids: Sequence[Sequence[int]], max_len: int, side: str = "left") -> np.ndarray:
-        """Int64 array ``(N, max_len)``: each row truncated to its first ``max_len`` ids and
+        """Truncate and pad id sequences into an int64 array.
+
+        Int64 array ``(N, max_len)``: each row truncated to its first ``max_len`` ids and
         padded with ``pad_id`` on ``side`` (``"left"`` or ``"right"``).
 
         >>> Vocabulary([PAD, UNK, "a"]).pad([[2], [2, 2, 2]], 2).tolist()
@@ -101,7 +109,9 @@ class Vocabulary:
 
 
 def read_sst2_tsv(path: str | Path) -> tuple[list[str], list[int]]:
-    """Read ``sentence<TAB>label`` lines (an optional header naming ``sentence`` and ``label``
+    """Read ``sentence<TAB>label`` lines.
+
+    Read ``sentence<TAB>label`` lines (an optional header naming ``sentence`` and ``label``
     columns, in any order, is used and skipped). Returns sentences and integer labels.
     """
     path = Path(path)

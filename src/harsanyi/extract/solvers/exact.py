@@ -33,7 +33,9 @@ def solve_exact(
     max_players: int = MAX_EXACT_PLAYERS,
     threads: int | None = 1,
 ) -> SolverResult:
-    """Solve ``min Σ_{S≠∅}|I_and(S)| + Σ_{|S|≥2}|I_or(S)|`` s.t. ``v + q = A(I_and, I_or)``,
+    """Solve the AND-OR linear program of every game exactly with HiGHS.
+
+    Solve ``min Σ_{S≠∅}|I_and(S)| + Σ_{|S|≥2}|I_or(S)|`` s.t. ``v + q = A(I_and, I_or)``,
     ``|q_S| ≤ ζ`` exactly (HiGHS; ``method`` is a ``scipy.optimize.linprog`` HiGHS method).
 
     ``warm_start`` is accepted for interface compatibility and ignored. ``info["gap"]`` is the

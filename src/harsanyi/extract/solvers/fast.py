@@ -75,7 +75,9 @@ def candidates_from_admm(x: np.ndarray, lam: np.ndarray, kind: str, *, delta: fl
 
 def candidates_from_result(x: np.ndarray, q: np.ndarray, kind: str,
                            rtol: float = 1e-7) -> dict[str, Any]:
-    """Candidates from a previous solution: its support and the rows where ``|q|`` is at its
+    """Return candidates from a previous solution.
+
+    Candidates from a previous solution: its support and the rows where ``|q|`` is at its
     bound (taken as ``max |q|``; every row when ``q = 0``). Scale-free.
 
     >>> c = candidates_from_result(np.array([2.0, 0.0, 0.0, 1.0]), np.array([0.1, 0, 0, -0.1]),

@@ -29,7 +29,7 @@ _SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
 
 
 def highs_core() -> Any:
-    """The HiGHS python binding (``highspy``, or the copy bundled in scipy), or ``None``.
+    """Return the HiGHS python binding (``highspy``, or scipy's bundled copy), or ``None``.
 
     >>> highs_core() is None or hasattr(highs_core(), "_Highs")
     True
@@ -231,7 +231,9 @@ class RestrictedLP:
             self.or_col[t] = start + 2 * k
 
     def set_guess(self, and_sign: dict, or_sign: dict, row_sign: dict) -> bool:
-        """Start the next solve from a guessed basis: atoms with a sign are basic (``x⁺`` for
+        """Start the next solve from a guessed basis.
+
+        Start the next solve from a guessed basis: atoms with a sign are basic (``x⁺`` for
         ``+``, ``x⁻`` for ``−``), rows with a sign sit at their upper (``+``) or lower bound.
         HiGHS repairs a guess that is not a valid basis; returns ``False`` if it refuses.
         """
@@ -258,7 +260,9 @@ class RestrictedLP:
 
     def solve(self, method: str = "simplex", max_pivots: int | None = None,
               simplex: str = "dual") -> dict[str, Any]:
-        """Re-solve (``method``: ``"simplex"``, warm, or ``"ipm"`` + crossover) in at most
+        """Re-solve the restricted LP within a pivot budget.
+
+        Re-solve (``method``: ``"simplex"``, warm, or ``"ipm"`` + crossover) in at most
         ``max_pivots`` simplex pivots, with HiGHS's ``simplex`` method (``"dual"`` after rows were
         added, when the old basis stays dual feasible; ``"primal"`` after columns were added, when
         it stays primal feasible); return atoms (``"and"``, ``"or"``: full-length arrays), row duals

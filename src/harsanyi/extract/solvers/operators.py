@@ -60,7 +60,9 @@ def or_mask(n: int) -> np.ndarray:
 
 
 def weights(n: int, kind: str = "and_or") -> np.ndarray:
-    """L1 weights of the coefficients ``x``: 0 at ``I_and(∅)`` (free), 1 at every other atom
+    """Return the L1 weights of the coefficients ``x``.
+
+    L1 weights of the coefficients ``x``: 0 at ``I_and(∅)`` (free), 1 at every other atom
     that exists, 0 at the OR slots that do not (∅, singletons). Length ``2**n`` for
     ``kind="and"``, ``2 · 2**n`` for ``"and_or"``.
 
@@ -74,7 +76,9 @@ def weights(n: int, kind: str = "and_or") -> np.ndarray:
 
 @contextmanager
 def limited_threads(threads: int | None, device: Any = "cpu") -> Iterator[None]:
-    """Run a block with ``threads`` CPU threads for torch and for numpy's BLAS (through
+    """Run a block with ``threads`` CPU threads for torch and numpy.
+
+    Run a block with ``threads`` CPU threads for torch and for numpy's BLAS (through
     ``threadpoolctl`` when it is installed), restoring both after.
 
     ``None`` (or a non-CPU device for torch) changes nothing. The solvers default to one
@@ -112,7 +116,7 @@ def _flip(x: Any) -> Any:
 
 
 def dictionary_apply(x: Any, kind: str = "and_or", *, fast: bool = False) -> Any:
-    """``A x``: the game fitted by coefficients ``x = (I_and, I_or)``.
+    """Return ``A x``, the game fitted by coefficients ``x = (I_and, I_or)``.
 
     ``(A x)(S) = Σ_{T ⊆ S} I_and(T) + Σ_{T ∩ S ≠ ∅, |T| ≥ 2} I_or(T)`` (the OR half is masked to
     ``|T| ≥ 2``). ``fast=True`` calls :func:`~harsanyi.core.transforms.kron_blocked` directly
@@ -166,7 +170,7 @@ def dictionary_transpose(lam: Any, kind: str = "and_or", *, fast: bool = False) 
 
 @lru_cache(maxsize=8)
 def dictionary_gram(n: int, kind: str = "and_or") -> np.ndarray:
-    """The dense Gram matrix ``A Aᵀ`` (``2**n`` square, read-only, cached).
+    """Return the dense Gram matrix ``A Aᵀ`` (``2**n`` square, read-only, cached).
 
     Closed forms: ``(Z Zᵀ)_{S,S'} = 2^{|S∩S'|}``; the OR part adds
     ``Σ_{|T|≥2} 1(T∩S≠∅) 1(T∩S'≠∅)``.

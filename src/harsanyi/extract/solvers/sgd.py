@@ -67,7 +67,9 @@ def reward_to_and(n: int) -> torch.Tensor:
 
 
 def reward_to_or(n: int) -> torch.Tensor:
-    r"""Dense ``reward2Ior``: row ∅ is ``e_∅``; for ``S ≠ ∅``
+    r"""Build the dense ``reward2Ior`` matrix of the original code.
+
+    Dense ``reward2Ior``: row ∅ is ``e_∅``; for ``S ≠ ∅``
     ``I_or(S) = −Σ_{T ⊆ S} (−1)^{|S|−|T|} v(N \ T)``.
 
     >>> reward_to_or(1).tolist()  # I_or(∅) = v(∅); I_or({0}) = v(N) − v(∅)
@@ -108,7 +110,7 @@ def solve_sgd(
     log_every: int | None = None,
     threads: int | None = 1,
 ) -> SolverResult:
-    """The original SGD recipe on a batch; see the module docstring for every detail.
+    """Run the original SGD recipe on a batch; see the module docstring for every detail.
 
     ``info["loss"]`` is the original loss ``Σ|I_and| + Σ|I_or|`` (∅ terms included) every
     ``log_every`` iterations (default ``niter // 20``), shape ``(checkpoints, B)``;
@@ -196,7 +198,7 @@ def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every) ->
 
 
 def _merge(u: torch.Tensor, p: torch.Tensor, q: torch.Tensor, and_only: bool) -> np.ndarray:
-    """Final interactions (float64, fast transforms), ∅ and OR singletons merged into AND."""
+    """Compute the final interactions (float64), ∅ and OR singletons merged into AND."""
     if and_only:
         return kron_blocked(u + q, _MOBIUS).cpu().numpy()
     base = 0.5 * (u + q)

@@ -105,7 +105,7 @@ def plot_distribution_over_checkpoints(
     style: str = "lines",
     orders: Any = None,
 ) -> Axes:
-    """The normalised distribution ``I_real^(k)(t)`` over orders, across checkpoints ``t``.
+    """Plot the normalised distribution ``I_real^(k)(t)`` over orders, across checkpoints.
 
     ``dist[t, k-1] = I_real^(k)`` at ``epochs[t]``, normalised so that ``Σ_k I_real^(k) = 1``
     (paper A §3.2). ``style="lines"`` draws one line per selected epoch (default: six spread
