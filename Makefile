@@ -40,4 +40,4 @@ bench: $(STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) report/ .pytest_cache
+	rm -rf $(VENV) report/ .pytest_cache .mypy_cache .import_linter_cache
