@@ -238,9 +238,9 @@ class Monitor:
     ) -> Any:
         """Compute and store the interactions of the samples under ``model`` now.
 
-        Compute and store the interactions of the samples under ``model`` now (call after
-        each epoch of a training loop). Returns them as :class:`harsanyi.Interactions`;
-        an epoch already stored (when resuming) is read back instead of recomputed.
+        Call it after each epoch of a training loop. Returns the interactions as
+        :class:`harsanyi.Interactions`; an epoch already stored (when resuming) is read back
+        instead of recomputed.
         """
         store = self.store
         epoch = int(epoch)
@@ -290,8 +290,8 @@ class Monitor:
     ) -> RunStore:
         """Compute every checkpoint not yet stored.
 
-        Compute every checkpoint not yet stored, with tasks on ``executor`` (``"serial"``,
-        ``"process"``, ``"dask"``, or a :class:`Backend`); returns the store.
+        Tasks run on ``executor`` (``"serial"``, ``"process"``, ``"dask"``, or a
+        :class:`Backend`); returns the store.
 
         ``threads``: torch threads per worker, and in this process during a serial run
         (restored afterwards); 1 avoids over-subscribing the cores. ``None`` leaves them.

@@ -224,8 +224,8 @@ class Interactions:
     def save(self, path: str | Path) -> Path:
         """Write a compressed ``.npz`` with every array and a JSON header.
 
-        Write a compressed ``.npz`` with every array and a JSON header (players, metadata,
-        package version). Returns the path written.
+        The header holds the players, the metadata and the package version. Returns the path
+        written.
         """
         from harsanyi import __version__
 

@@ -118,7 +118,7 @@ class StoreArrays:
 def read_run(run: Any, split: Split = "all") -> StoreArrays:
     """Stack a run store's checkpoints.
 
-    Stack a run store's checkpoints: ``split`` keeps the ``"train"`` or ``"test"`` samples
+    ``split`` keeps the ``"train"`` or ``"test"`` samples
     (``"auto"``: the test samples when there are any, else all). ``run`` is a path, a
     :class:`~harsanyi.store.RunStore` or a :class:`StoreArrays` (read once, subset here).
 

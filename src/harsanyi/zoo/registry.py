@@ -147,8 +147,8 @@ def get_dataset(name: str, *, label_noise: float = 0.0, noise_seed: int = 0,
                 **kw: Any) -> Dataset:
     """Load a zoo dataset by name.
 
-    Load a zoo dataset by name (``list_datasets()``); on-disk ones need their path
-    (``root=`` for mnist/cifar10, ``train_path=`` for adult/sst2).
+    Names: ``list_datasets()``. On-disk ones need their path (``root=`` for mnist/cifar10,
+    ``train_path=`` for adult/sst2).
 
     ``label_noise`` flips that fraction of the training labels to another class (seeded by
     ``noise_seed``; see :func:`harsanyi.zoo.datasets.add_label_noise`).

@@ -111,8 +111,8 @@ class Vocabulary:
 def read_sst2_tsv(path: str | Path) -> tuple[list[str], list[int]]:
     """Read ``sentence<TAB>label`` lines.
 
-    Read ``sentence<TAB>label`` lines (an optional header naming ``sentence`` and ``label``
-    columns, in any order, is used and skipped). Returns sentences and integer labels.
+    An optional header naming ``sentence`` and ``label`` columns, in any order, is used and
+    skipped. Returns sentences and integer labels.
     """
     path = Path(path)
     if not path.is_file():

@@ -233,7 +233,7 @@ class RestrictedLP:
     def set_guess(self, and_sign: dict, or_sign: dict, row_sign: dict) -> bool:
         """Start the next solve from a guessed basis.
 
-        Start the next solve from a guessed basis: atoms with a sign are basic (``x⁺`` for
+        Atoms with a sign are basic (``x⁺`` for
         ``+``, ``x⁻`` for ``−``), rows with a sign sit at their upper (``+``) or lower bound.
         HiGHS repairs a guess that is not a valid basis; returns ``False`` if it refuses.
         """

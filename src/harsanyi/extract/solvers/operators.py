@@ -78,11 +78,9 @@ def weights(n: int, kind: str = "and_or") -> np.ndarray:
 def limited_threads(threads: int | None, device: Any = "cpu") -> Iterator[None]:
     """Run a block with ``threads`` CPU threads for torch and numpy.
 
-    Run a block with ``threads`` CPU threads for torch and for numpy's BLAS (through
-    ``threadpoolctl`` when it is installed), restoring both after.
-
-    ``None`` (or a non-CPU device for torch) changes nothing. The solvers default to one
-    thread: on a loaded machine the default pools made them 2–6× slower (measured).
+    Numpy's BLAS threads are set through ``threadpoolctl`` when it is installed; both are
+    restored after. ``None`` (or a non-CPU device for torch) changes nothing. The solvers
+    default to one thread, which is faster on a loaded machine (``benchmarks/README.md``).
 
     >>> before = torch.get_num_threads()
     >>> with limited_threads(1):
@@ -120,8 +118,8 @@ def dictionary_apply(x: Any, kind: str = "and_or", *, fast: bool = False) -> Any
 
     ``(A x)(S) = Σ_{T ⊆ S} I_and(T) + Σ_{T ∩ S ≠ ∅, |T| ≥ 2} I_or(T)`` (the OR half is masked to
     ``|T| ≥ 2``). ``fast=True`` calls :func:`~harsanyi.core.transforms.kron_blocked` directly
-    (no float64 promotion, no checks: the iterative solver's hot loop, where going through
-    :func:`~harsanyi.core.transforms.zeta` made 300 ADMM iterations ~1.6× slower); the default
+    (no float64 promotion, no checks: the iterative solver's hot loop; see
+    ``benchmarks/README.md``); the default
     uses :mod:`harsanyi.core.transforms` (the same dense products up to n = 14, a butterfly
     above).
 
