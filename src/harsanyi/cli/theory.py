@@ -258,7 +258,7 @@ def sparsity(
             require_monotone=monotone_filter,
             vn_threshold=vn_threshold,
             M=big_m,
-            tau_ratio=tau_ratio,
+            ratio=tau_ratio,
             p_method=p_method,
             k1_trick=k1_trick,
             use_delta_bound=delta_bound,

@@ -1,14 +1,15 @@
 """Theory of interaction dynamics, on plain arrays.
 
-Paper A's two-phase model, paper B's spindle, paper D's decay/spindle disentangling and paper
-E's sparsity bound. The formulas and their provenance: docs/theory.md.
+Theory of interaction dynamics: paper A's two-phase model, paper B's spindle, paper D's
+decay/spindle disentangling and paper E's sparsity bound.
+
+Pure functions on arrays: statistics over orders come from :mod:`harsanyi.metrics`; reading a
+run store and writing results is :mod:`harsanyi.analysis`'s job.
 """
 
 from harsanyi.theory.distributions import (
     build_w_star,
-    real_distribution,
-    salient_threshold,
-    strength_by_order,
+    real_distribution_of,
     theoretical_distribution,
 )
 from harsanyi.theory.fit import (
@@ -24,7 +25,6 @@ from harsanyi.theory.generalization import (
     SignFit,
     decay_family,
     disentangle,
-    signed_strength,
     strength_change,
 )
 from harsanyi.theory.sparsity import (
@@ -72,15 +72,12 @@ __all__ = [
     "mean_u_by_order",
     "penalty_diag",
     "r_ratios",
-    "real_distribution",
+    "real_distribution_of",
     "row_norms_by_order",
-    "salient_threshold",
-    "signed_strength",
     "sparsity_bound",
     "sparsity_table",
     "spindle_family",
     "spindle_profile",
-    "strength_by_order",
     "strength_change",
     "theoretical_curves",
     "theoretical_distribution",

@@ -20,6 +20,7 @@ from harsanyi.zoo.datasets import (
 )
 from harsanyi.zoo.loaders import DataFormatError, load_adult, load_cifar10, load_mnist, read_idx
 from harsanyi.zoo.mlp import MLP
+from harsanyi.zoo.mnist5k import load_mnist5k
 from harsanyi.zoo.pointnet import PointNet
 from harsanyi.zoo.recipes import OverfittingRecipe, overfitting_recipe, run_recipe
 from harsanyi.zoo.registry import (
@@ -68,6 +69,7 @@ __all__ = [
     "load_cifar10",
     "load_digits",
     "load_mnist",
+    "load_mnist5k",
     "load_model",
     "load_sst2",
     "load_wine",
