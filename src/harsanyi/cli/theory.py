@@ -147,7 +147,6 @@ def r_table(
         _OUT.print(tn)
 
 
-@app.command("fit")
 def fit(
     path: Annotated[Path, typer.Argument(help="Folder of interactions files, one per checkpoint.")],
     pattern: Annotated[str, typer.Option(help="Glob of the checkpoint files in PATH.")] = "*.npz",
@@ -224,7 +223,6 @@ def fit(
         Path(json_out).write_text(json.dumps(payload, indent=2))
 
 
-@app.command("sparsity")
 def sparsity(
     path: Annotated[Path, typer.Argument(help="Interactions file (AND interactions are used).")],
     tau_ratio: Annotated[

@@ -1,8 +1,9 @@
 """``harsanyi theory fit|sparsity|groups|disentangle RUN`` on a run store (``harsanyi monitor``).
 
-:func:`register` puts these commands into the ``theory`` sub-app: ``fit`` and ``sparsity``
-replace the file-based ones and keep their behaviour for a folder of ``.npz`` files or one
-file (they call :func:`harsanyi.cli.theory.fit` / ``sparsity``); a run store goes through
+:func:`register` puts these commands into the ``theory`` sub-app (beside ``r-table``): ``fit``
+and ``sparsity`` take a run store, or a folder of ``.npz`` files or one file (then they call
+the file-based :func:`harsanyi.cli.theory.fit` / ``sparsity``, which are not commands of their
+own); a run store goes through
 :mod:`harsanyi.analysis` (its arrays read once), whose :class:`~harsanyi.analysis.AnalysisFolder`
 also writes the result to ``RUN/analysis/`` for ``harsanyi report``. ``groups`` and
 ``disentangle`` work on run stores only.
@@ -29,7 +30,7 @@ _SPLIT_HELP = "Samples of a run store: all | train | test | auto (test when ther
 
 
 def register(app: typer.Typer) -> None:
-    """Add (or replace) ``fit``, ``sparsity``, ``groups`` and ``disentangle`` in ``app``.
+    """Add ``fit``, ``sparsity``, ``groups`` and ``disentangle`` to ``app`` (once).
 
     >>> app = typer.Typer()
     >>> register(app); register(app)
@@ -37,9 +38,10 @@ def register(app: typer.Typer) -> None:
     ['disentangle', 'fit', 'groups', 'sparsity']
     """
     ours = {"fit": fit, "sparsity": sparsity, "groups": groups, "disentangle": disentangle}
-    app.registered_commands = [c for c in app.registered_commands if c.name not in ours]
+    present = {c.name for c in app.registered_commands}
     for name, fn in ours.items():
-        app.command(name)(fn)
+        if name not in present:
+            app.command(name)(fn)
 
 
 def _start(text: str) -> int | Literal["boundary", "first"]:
