@@ -3,6 +3,7 @@ docstring cites a file that is not in the repository."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -39,3 +40,24 @@ def test_no_citation_of_files_outside_the_repository():
     offenders = [p.relative_to(ROOT).as_posix() for p in _sources()
                  if pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_names_of_the_code_in_theory_resolve():
+    text = THEORY.read_text(encoding="utf-8")
+    layers = "core|games|extract|metrics|theory|dynamics|store|analysis|loading"
+    names = set(re.findall(rf"`((?:{layers})\.[A-Za-z_.]+)`", text))
+    assert "theory.two_phase.r_ratios" in names
+    missing = []
+    for name in sorted(names):
+        parts = name.split(".")
+        obj = importlib.import_module(f"harsanyi.{parts[0]}")
+        for i, part in enumerate(parts[1:], start=2):
+            try:
+                obj = getattr(obj, part)
+            except AttributeError:
+                try:
+                    obj = importlib.import_module("harsanyi." + ".".join(parts[:i]))
+                except ImportError:
+                    missing.append(name)
+                    break
+    assert missing == []
