@@ -12,20 +12,21 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from skimage.segmentation import slic  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from skimage.segmentation import slic
 
-import harsanyi as hs  # noqa: E402
-from harsanyi import plot  # noqa: E402
-from harsanyi.games import Superpixels  # noqa: E402
+import harsanyi as hs
+from harsanyi import plot
+from harsanyi.games import Superpixels
 
 
 def make_images(count: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Grey noisy 32x32 images, with a red square (left half) and a blue disk (right half)
     each present with probability 1/2; label 1 when both are there. Values are centred (grey
-    is 0)."""
+    is 0).
+    """
     x = 0.5 + 0.05 * rng.standard_normal((count, 3, 32, 32))
     yy, xx = np.mgrid[:32, :32]
     square, disk = rng.random(count) < 0.5, rng.random(count) < 0.5

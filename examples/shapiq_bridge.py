@@ -12,13 +12,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import shapiq  # noqa: E402
-import torch  # noqa: E402
-from shapiq.game_theory.moebius_converter import MoebiusConverter  # noqa: E402
+import numpy as np
+import shapiq
+import torch
+from shapiq.game_theory.moebius_converter import MoebiusConverter
 
-import harsanyi as hs  # noqa: E402
-from harsanyi.extract.indices import k_sii, shapley_values  # noqa: E402
+import harsanyi as hs
+from harsanyi.extract.indices import k_sii, shapley_values
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 out = out.parent if out.suffix == ".png" else out

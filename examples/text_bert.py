@@ -15,12 +15,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import torch  # noqa: E402
-from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast  # noqa: E402
+import matplotlib.pyplot as plt
+import torch
+from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
-import harsanyi as hs  # noqa: E402
-from harsanyi import plot  # noqa: E402
+import harsanyi as hs
+from harsanyi import plot
 
 # -- a tokenizer and a model of our own (no download) -------------------------------------------
 words = ["the", "movie", "film", "plot", "is", "was", "are", "very", "not", "good", "fun", "bad",

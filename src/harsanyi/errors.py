@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 __all__ = [
-    "HarsanyiError",
-    "ShapeError",
-    "PlayerError",
-    "TooManyPlayersError",
-    "NonFiniteOutputError",
-    "TargetError",
-    "StoreError",
-    "ConfigMismatchError",
     "CheckpointError",
-    "TheoryInputError",
+    "ConfigMismatchError",
     "DataFormatError",
+    "ExplainedInputWarning",
+    "HarsanyiError",
+    "NonFiniteOutputError",
+    "PlayerError",
     "ReportFolderError",
     "SchedulerUnreachableError",
-    "ExplainedInputWarning",
+    "ShapeError",
+    "StoreError",
+    "TargetError",
+    "TheoryInputError",
+    "TooManyPlayersError",
 ]
 
 

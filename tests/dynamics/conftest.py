@@ -11,7 +11,7 @@ from monitor_setup import make_monitor
 def samples(trained_run):
     """6 train + 4 test samples: inputs, targets, split, ids and flipped flags."""
     ds = trained_run["dataset"]
-    tr = np.flatnonzero(ds.flipped)[:2].tolist() + [0, 1, 2, 3]
+    tr = [*np.flatnonzero(ds.flipped)[:2].tolist(), 0, 1, 2, 3]
     te = [0, 1, 2, 3]
     X = np.concatenate([ds.X_train[tr], ds.X_test[te]])
     y = np.concatenate([ds.y_train[tr], ds.y_test[te]])

@@ -138,7 +138,7 @@ def test_checkpoint_that_does_not_fit(trained_run, samples, tmp_path):
 
 
 def test_unreachable_scheduler_fails_fast():
-    with pytest.raises(SchedulerUnreachableError, match="cannot reach the Dask scheduler at "
+    with pytest.raises(SchedulerUnreachableError, match=r"cannot reach the Dask scheduler at "
                                                         "'tcp://127.0.0.1:9'"):
         make_backend("dask", scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)
 

@@ -129,7 +129,7 @@ def test_value_equality_short_repr_dict_and_named_top_k():
     v = np.random.default_rng(1).normal(size=(3, 2**8))
     I = hs.mobius(hs.Game(v, players=[f"p{i}" for i in range(8)]))
     J = hs.mobius(hs.Game(v.copy(), players=[f"p{i}" for i in range(8)]))
-    assert I == J and not (I != J) and I != I[:2] and (I == "x") is False
+    assert I == J and (I != J) is False and I[:2] != I and (I == "x") is False
     J.and_values[0, 5] += 1e-9
     assert I != J
     text = repr(I)

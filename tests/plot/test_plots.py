@@ -6,15 +6,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.image as mpimg  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import harsanyi as hs  # noqa: E402
-from harsanyi import plot  # noqa: E402
-from harsanyi.games import Patches, Superpixels  # noqa: E402
-from harsanyi.report.figures import plot_losses, plot_order_distribution  # noqa: E402
+import harsanyi as hs
+from harsanyi import plot
+from harsanyi.games import Patches, Superpixels
+from harsanyi.report.figures import plot_losses, plot_order_distribution
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +56,7 @@ def test_bar_labels_colours_and_current_figure(tmp_path):
 
 
 def test_bar_on_given_axes_and_batch_needs_sample():
-    fig, axes = plt.subplots(1, 2)
+    _fig, axes = plt.subplots(1, 2)
     two = hs.and_or(np.stack([planted().values, -planted().values]), q_bound=0.0,
                     solver="exact")
     with pytest.raises(ValueError, match="pass sample="):
@@ -90,7 +90,7 @@ def test_image_overlay_for_patches_and_superpixels(tmp_path):
     plt.savefig(tmp_path / "patches.png")
     assert not_blank(tmp_path / "patches.png")
     fm = np.repeat(np.arange(4), 16).reshape(8, 8)  # four horizontal bands
-    fig, ax2 = plt.subplots()
+    _fig, ax2 = plt.subplots()
     plot.image(I, img, Superpixels(fm), ax=ax2)
     legend = [t.get_text() for t in ax2.get_legend().get_texts()]
     assert legend == ["AND not & bad: +2", "OR at | all: -1.5"]

@@ -167,7 +167,10 @@ def fit(
         Path | None, typer.Option("--json", help="Also write the fit as JSON here.")
     ] = None,
 ) -> None:
-    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t) (THEORY.md §A.5)."""
+    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t).
+
+    The rule is ours (docs/theory.md#sigma2-fit).
+    """
     from harsanyi.theory import fit_two_phase, log_grid
 
     try:
@@ -264,8 +267,11 @@ def sparsity(
 
 
 def print_sparsity(result: Any, per_sample: bool) -> None:
-    """Print a :func:`harsanyi.theory.sparsity_table` result (and its rows if ``per_sample``);
-    shared by ``theory sparsity`` on files and on run stores."""
+    """Print a sparsity-bound table.
+
+    Print a :func:`harsanyi.theory.sparsity_table` result (and its rows if ``per_sample``);
+    shared by ``theory sparsity`` on files and on run stores.
+    """
     s = result.summary
     table = Table(title="sparsity bound (paper E, Theorem 3)")
     table.add_column("quantity")

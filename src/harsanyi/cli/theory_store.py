@@ -25,7 +25,7 @@ from harsanyi.errors import HarsanyiError, TheoryInputError
 from harsanyi.store import RunStore, is_run_store
 from harsanyi.theory import log_grid
 
-__all__ = ["register", "fit", "sparsity", "groups", "disentangle"]
+__all__ = ["disentangle", "fit", "groups", "register", "sparsity"]
 
 _SPLIT_HELP = "Samples of a run store: all | train | test | auto (test when there are any)."
 
@@ -171,8 +171,11 @@ def groups(
     split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/groups.npz.")] = True,
 ) -> None:
-    """Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
-    sample's strongest interactions over the checkpoints (our thresholds)."""
+    """Classify each sample's strongest interactions into paper C's five groups.
+
+    Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
+    sample's strongest interactions over the checkpoints (our thresholds).
+    """
     try:
         _need_store(path)
         arr = RunStore.open(path).arrays()
@@ -200,8 +203,11 @@ def disentangle(
     split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/decay_spindle.npz.")] = True,
 ) -> None:
-    """Paper D's split of the strength by order into decay (generalisable) and spindle
-    (non-generalisable) parts, at every checkpoint (our reconstruction)."""
+    """Split the strength by order into decay and spindle parts (paper D).
+
+    Paper D's split of the strength by order into decay (generalisable) and spindle
+    (non-generalisable) parts, at every checkpoint (our reconstruction).
+    """
     try:
         _need_store(path)
         res = an.analyse_decay_spindle(RunStore.open(path).arrays(),

@@ -159,7 +159,7 @@ class Monitor:
         return np.arange(len(self.inputs))[self._batch(b)]
 
     def config(self) -> dict[str, Any]:
-        """What determines the stored numbers (hashed into the store; compared on resume)."""
+        """Return what determines the stored numbers (hashed into the store; compared on resume)."""
         s = self.spec
         return {
             "format": 1, "source": self.source,
@@ -218,9 +218,12 @@ class Monitor:
         self, model: Any, epoch: int, *, train_loss: float | None = None,
         test_loss: float | None = None,
     ) -> Any:
-        """Compute and store the interactions of the samples under ``model`` now (call after
-        each epoch of a training loop). Returns them as :class:`harsanyi.Interactions`;
-        an epoch already stored (when resuming) is read back instead of recomputed."""
+        """Compute and store the interactions of the samples under ``model`` now.
+
+        Call it after each epoch of a training loop. Returns the interactions as
+        :class:`harsanyi.Interactions`; an epoch already stored (when resuming) is read back
+        instead of recomputed.
+        """
         if _needs_fit(self.spec.game):
             raise ValueError(f"{type(self.spec.game).__name__} is fitted over all checkpoints "
                              "first: use Monitor.run(checkpoints), not on_epoch_end")
@@ -271,8 +274,10 @@ class Monitor:
         progress: bool = True,
         connect_timeout: float = 5.0,
     ) -> RunStore:
-        """Compute every checkpoint not yet stored, with tasks on ``executor`` (``"serial"``,
-        ``"process"``, ``"dask"``, or a :class:`Backend`); returns the store.
+        """Compute every checkpoint not yet stored.
+
+        Tasks run on ``executor`` (``"serial"``, ``"process"``, ``"dask"``, or a
+        :class:`Backend`); returns the store.
 
         ``threads``: torch threads per worker, and in this process during a serial run
         (restored afterwards); 1 avoids over-subscribing the cores. ``None`` leaves them.
@@ -316,8 +321,11 @@ class Monitor:
         return store
 
     def _fit_game(self, ckpts: list[Checkpoint]) -> None:
-        """The first pass of a game fitted over the run (feature components): every
-        checkpoint's model, in order; the fitted state is stored, or checked on resume."""
+        """Run the first pass of a game fitted over the run (feature components).
+
+        The first pass of a game fitted over the run (feature components): every
+        checkpoint's model, in order; the fitted state is stored, or checked on resume.
+        """
         assert self.model is not None
         net = self.model.build()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from harsanyi.errors import ShapeError, StoreError
 from harsanyi.extract.matching import matching_residual, reconstruct
 from harsanyi.extract.shapiq_bridge import moebius_from_shapiq, moebius_to_shapiq
 from harsanyi.games.game import select_players
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Interactions"]
 
@@ -86,7 +89,7 @@ class Interactions:
             index = (index,)
         if len(index) > len(self.batch_shape):
             raise IndexError("too many indices: the last axis (subsets) cannot be indexed")
-        full = index + (Ellipsis,)
+        full = (*index, Ellipsis)
         kw = {k: np.asarray(getattr(self, k))[full] for k in ("and_values", "or_values", "gamma",
                                                               "q", "values")}
         small = {k: np.asarray(getattr(self, k))[index] for k in ("bound", "residual",
@@ -143,8 +146,11 @@ class Interactions:
         return order_of_masks(self.n)
 
     def of_order(self, k: int, kind: str = "and") -> np.ndarray:
-        """Interactions of order ``k`` of one kind (``"and"`` or ``"or"``), shape
-        ``(..., C(n, k))``, subsets in ascending mask order (see ``core.orders_index``)."""
+        """Return the interactions of order ``k`` of one kind.
+
+        Interactions of order ``k`` of one kind (``"and"`` or ``"or"``), shape
+        ``(..., C(n, k))``, subsets in ascending mask order (see ``core.orders_index``).
+        """
         if not 0 <= k <= self.n:
             raise ValueError(f"order k={k} is outside 0..{self.n}")
         return self._kind(kind)[..., orders_index(self.n)[k]]
@@ -159,7 +165,9 @@ class Interactions:
     def get_top_k(
         self, k: int = 10, sample: int | tuple[int, ...] | None = None, *, names: bool = False
     ) -> list[tuple[str, tuple[Any, ...], float]]:
-        """The ``k`` strongest interactions (AND and OR pooled, ``S ≠ ∅``) of one sample, as
+        """Return the ``k`` strongest interactions of one sample.
+
+        The ``k`` strongest interactions (AND and OR pooled, ``S ≠ ∅``) of one sample, as
         ``(kind, players, value)`` sorted by ``|value|`` descending; exact zeros are skipped.
         ``players`` are indices, or the players' names with ``names=True``.
 
@@ -219,7 +227,9 @@ class Interactions:
     def surrogate(
         self, masks: np.ndarray | None = None, *, top_k: int | None = None
     ) -> np.ndarray:
-        """The AND-OR surrogate ``h(x_S) = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``.
+        """Evaluate the AND-OR surrogate on every mask.
+
+        The AND-OR surrogate ``h(x_S) = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``.
 
         ``masks``: integer masks or a boolean ``(m, n)`` matrix (default: all ``2**n``).
         ``top_k``: keep only the ``top_k`` largest ``|I|`` (pooled, ``S ≠ ∅``) per sample, the
@@ -241,8 +251,11 @@ class Interactions:
         return full[..., masks]
 
     def keep_top_k(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """AND and OR arrays with all but the ``k`` largest ``|I(S)|`` (``S ≠ ∅``, pooled over
-        AND and OR, per sample) set to zero; ``I_and(∅)`` is kept."""
+        """Zero all but the ``k`` largest interactions of each sample.
+
+        AND and OR arrays with all but the ``k`` largest ``|I(S)|`` (``S ≠ ∅``, pooled over
+        AND and OR, per sample) set to zero; ``I_and(∅)`` is kept.
+        """
         size = 2**self.n
         pooled = np.concatenate([self.and_values, self.or_values], axis=-1)
         strength = np.abs(pooled)
@@ -253,16 +266,20 @@ class Interactions:
         np.put_along_axis(kept, cut, np.take_along_axis(pooled, cut, axis=-1), axis=-1)
         return kept[..., :size], kept[..., size:]
 
-    def to_frame(self, *, skip_zeros: bool = True) -> Any:
-        """A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
-        ``sample, kind, mask, players, order, value``."""
-        import pandas as pd
+    def to_frame(self, *, skip_zeros: bool = True) -> pd.DataFrame:
+        """Return the interactions as a tidy :class:`pandas.DataFrame`.
+
+        A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
+        ``sample, kind, mask, players, order, value``.
+        """
+        import pandas as pd  # pandas is slow to import; only this method needs it
 
         n, size = self.n, 2**self.n
         rows = []
         flat_and = self.and_values.reshape(-1, size)
         flat_or = self.or_values.reshape(-1, size)
-        index = list(np.ndindex(*self.batch_shape)) if self.batch_shape else [()]
+        index: list[tuple[int, ...]] = (list(np.ndindex(*self.batch_shape)) if self.batch_shape
+                                        else [()])
         for b, idx in enumerate(index):
             players, _ = select_players(self.players, self.metadata, idx)  # per-sample names
             names = ["∅" if m == 0 else " & ".join(players[i] for i in members(m, n))
@@ -324,8 +341,11 @@ class Interactions:
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write a compressed ``.npz`` with every array and a JSON header (players, metadata,
-        package version). Returns the path written."""
+        """Write a compressed ``.npz`` with every array and a JSON header.
+
+        The header holds the players, the metadata and the package version. Returns the path
+        written.
+        """
         from harsanyi import __version__
 
         path = Path(path)
@@ -338,10 +358,8 @@ class Interactions:
             "metadata": self.metadata,
         }
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(
-            tmp, header=np.array(json.dumps(header, default=str)),
-            **{k: np.asarray(getattr(self, k)) for k in _ARRAYS},
-        )
+        arrays: dict[str, Any] = {k: np.asarray(getattr(self, k)) for k in _ARRAYS}
+        np.savez_compressed(tmp, header=np.array(json.dumps(header, default=str)), **arrays)
         tmp.replace(path)
         return path
 

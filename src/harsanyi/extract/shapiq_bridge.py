@@ -17,7 +17,7 @@ from harsanyi.core.orders import mask_of, members, order_of_masks
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError
 
-__all__ = ["moebius_to_shapiq", "moebius_from_shapiq", "SHAPIQ_MISSING"]
+__all__ = ["SHAPIQ_MISSING", "moebius_from_shapiq", "moebius_to_shapiq"]
 
 #: The message of the ImportError raised when shapiq is not installed.
 SHAPIQ_MISSING = "shapiq is not installed: pip install 'harsanyi[shapiq]' (or pip install shapiq)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from harsanyi.errors import ShapeError
 from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual
 from harsanyi.games.game import Game
+
+if TYPE_CHECKING:
+    from harsanyi.extract.solvers import SolverResult
 
 __all__ = ["and_or", "mobius"]
 
@@ -54,9 +57,9 @@ def and_or(
 
     Solves, per sample, ``min_{γ, q} Σ_{S≠∅} |I_and(S)| + |I_or(S)|`` subject to
     ``|q_S| ≤ ζ = q_bound · |v(N) − v(∅)|``, where ``I_and = Möbius(0.5 (v+q) + γ)`` and
-    ``I_or = OR-Möbius(0.5 (v+q) − γ)`` (THEORY.md §0.3; papers A, C, E). Universal matching
-    ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)`` holds for every ``S``;
-    ``result.residual`` reports how well.
+    ``I_or = OR-Möbius(0.5 (v+q) − γ)`` (docs/theory.md#and-or-split; papers A, C, E).
+    Universal matching ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``
+    holds for every ``S``; ``result.residual`` reports how well.
 
     Parameters
     ----------
@@ -104,7 +107,7 @@ def and_or(
     )
 
 
-def _flat_result(warm: Interactions | None) -> Any:
+def _flat_result(warm: Interactions | None) -> SolverResult | None:
     if warm is None:
         return None
     from harsanyi.extract.solvers import SolverResult

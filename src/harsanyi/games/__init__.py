@@ -1,5 +1,8 @@
-"""Games: the values v(x_S) of a model on all 2**n masked versions of its input, or on the
-subsets of a layer's principal feature components; game factories for the monitor."""
+"""Games: the values v(x_S) of a model on all 2**n masked versions of its input.
+
+Games: the values v(x_S) of a model on all 2**n masked versions of its input, or on the
+subsets of a layer's principal feature components; game factories for the monitor.
+"""
 
 from harsanyi.games.baselines import (
     Baseline,
@@ -60,12 +63,12 @@ __all__ = [
     "TauShrink",
     "TokenBaseline",
     "Tokens",
+    "Words",
     "as_players",
     "capture_features",
     "component_accuracy",
     "component_attribution",
     "component_game",
-    "Words",
     "evaluate_masked",
     "find_layer",
     "fit_components",
@@ -76,7 +79,7 @@ __all__ = [
     "resolve_baseline",
     "resolve_target",
     "reward_from_outputs",
-    "unmasked_outputs",
     "select_players",
     "text_inputs",
+    "unmasked_outputs",
 ]

@@ -4,7 +4,7 @@ Every forward batch has exactly ``batch_size`` rows: the last one is padded by r
 last item, and the padding is dropped, so the kernels never see a ragged last batch and a run
 is reproducible. Float64 models agree to ~1e-15 across batch sizes; float32 CPU kernels may
 round a row differently (~1e-7 relative) with another batch size or another position in the
-batch. Möbius sums amplify last-digit noise (DESIGN.md, Numerics).
+batch. Möbius sums amplify last-digit noise (docs/theory.md#reward).
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ __all__ = ["evaluate_masked", "padded_chunks", "unmasked_outputs"]
 
 
 def padded_chunks(n_items: int, batch_size: int) -> list[tuple[np.ndarray, int]]:
-    """Index chunks of exactly ``batch_size`` items covering ``0..n_items−1``; the last chunk
+    """Split ``0..n_items−1`` into chunks of exactly ``batch_size`` indices.
+
+    Index chunks of exactly ``batch_size`` items covering ``0..n_items−1``; the last chunk
     is padded by repeating its last index. Returns ``(indices, n_real)`` pairs.
 
     >>> [(idx.tolist(), real) for idx, real in padded_chunks(5, 2)]
@@ -93,8 +95,11 @@ def evaluate_masked(
 def unmasked_outputs(
     call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int
 ) -> torch.Tensor:
-    """Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
-    used, so batches are not padded beyond the number of samples."""
+    """Return the logits of the unmasked inputs, checked for shape and NaN.
+
+    Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
+    used, so batches are not padded beyond the number of samples.
+    """
     outs = []
     with torch.inference_mode():
         for idx, real in padded_chunks(int(x.shape[0]), min(batch_size, int(x.shape[0]))):

@@ -113,7 +113,8 @@ class Game:
         if len(index) > len(self.batch_shape):
             raise IndexError("too many indices: the last axis (subsets) cannot be indexed")
         players, metadata = select_players(self.players, self.metadata, index)
-        return Game(self.values[index + (Ellipsis,)], players, metadata)
+        key = (*index, Ellipsis)
+        return Game(self.values[key], players, metadata)
 
     def __len__(self) -> int:
         if not self.batch_shape:

@@ -24,7 +24,9 @@ __all__ = ["MaskBuilder"]
 
 
 class MaskBuilder:
-    """Callable ``idx -> (masked inputs (k, *elem), sample rows (k,))`` for item indices
+    """Builder of batches of masked inputs.
+
+    Callable ``idx -> (masked inputs (k, *elem), sample rows (k,))`` for item indices
     ``idx = sample · 2**n + S`` (sorted within a batch, as :func:`padded_chunks` gives them).
 
     >>> x = torch.tensor([[1.0, 2.0, 3.0]]); b = torch.zeros(1, 3)
@@ -107,6 +109,7 @@ class MaskBuilder:
         return out.reshape(-1, *self.elem)
 
     def __call__(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked inputs ``x_S`` and their sample rows for items ``idx = sample · 2**n + S``."""
         sample, masks = np.divmod(np.asarray(idx, dtype=np.int64), self.size)
         bits = self.bits(masks)
         runs = self._runs(sample)

@@ -52,7 +52,7 @@ def _embedding_fn(model: Any, embed: Callable | None) -> Callable[[torch.Tensor]
 
 
 def _row_gather(arg: Any, n_samples: int, rows: torch.Tensor) -> Any:
-    """captum's rule: a tensor whose first axis has one entry per sample follows the rows."""
+    """Captum's rule: a tensor whose first axis has one entry per sample follows the rows."""
     if isinstance(arg, torch.Tensor) and arg.dim() > 0 and arg.shape[0] == n_samples:
         return arg.index_select(0, rows.to(arg.device))
     return arg
@@ -79,11 +79,11 @@ def model_game(
     memory_bound: int | None = None,
     tokenizer: Any = None,
 ) -> Game:
-    """The game ``v(x_S)`` of a model on every subset ``S`` of the players, per sample.
+    """Compute the game ``v(x_S)`` of a model on every subset ``S`` of the players.
 
     ``(x_S)_e = x_e`` if element ``e`` belongs to a player of ``S``, else ``b_e`` (the
     baseline); ``v(x_S)`` is the reward of the model's output on ``x_S`` for the target class,
-    by default the log-odds ``log p_y/(1 − p_y)`` (THEORY.md §0.1). With
+    by default the log-odds ``log p_y/(1 − p_y)`` (docs/theory.md#reward). With
     ``subtract_empty=True`` the game is ``u(S) = v(x_S) − v(x_∅)``.
 
     Parameters
@@ -174,6 +174,7 @@ def model_game(
             if not x.is_floating_point():
                 raise
     if tokens and not x.is_floating_point():
+        assert emb_fn is not None  # found above, or its error re-raised for integer ids
         with torch.no_grad():
             x = emb_fn(x).detach()
     if x.is_floating_point() and ref is not None and x.dtype != ref.dtype:
@@ -202,15 +203,15 @@ def model_game(
             return as_logits(model(batch, *args, **kwargs))
         return as_logits(model(*args, **{input_name: batch}, **kwargs))
 
-    was_training = isinstance(model, torch.nn.Module) and model.training
-    if was_training:
+    training = model if isinstance(model, torch.nn.Module) and model.training else None
+    if training is not None:
         warnings.warn(
             f"{type(model).__name__} is in training mode: switched to eval() for the masked "
             "forward passes (dropout and batch-norm statistics would make v(x_S) random); "
             "its training mode is restored afterwards",
             UserWarning, stacklevel=2,
         )
-        model.eval()
+        training.eval()
     try:
         full = unmasked_outputs(call, x, batch_size)
         targets = resolve_target(target, full, reward) if reward != "output" else (
@@ -235,8 +236,8 @@ def model_game(
         values = evaluate_masked(forward, make_batch, n_samples * size, batch_size,
                                  describe=describe, progress=progress)
     finally:
-        if was_training:
-            model.train(True)
+        if training is not None:
+            training.train(True)
     values = values.reshape(n_samples, size)
     f_x = reward_from_outputs(full, targets, reward).cpu().numpy()
     rtol = max(RTOL, 64 * torch.finfo(full.dtype).eps) if full.is_floating_point() else RTOL

@@ -3,7 +3,7 @@
 Every player set answers one question, :meth:`Players.element_masks`: given the shape of one
 sample (``inputs.shape[1:]``), return a boolean array ``(n, *element_shape)`` whose row ``i``
 marks the elements of player ``i``. The masked sample ``x_S`` keeps the elements of the
-players in ``S`` and replaces the others by the baseline ``b`` (THEORY.md §0.1):
+players in ``S`` and replaces the others by the baseline ``b`` (docs/theory.md#masked-samples):
 ``(x_S)_e = x_e`` if ``e`` belongs to a player of ``S``, else ``b_e``. Elements that belong to
 no player are always present or always masked (``outside=`` of :func:`~harsanyi.model_game`).
 
@@ -35,12 +35,12 @@ import numpy as np
 from harsanyi.errors import PlayerError, ShapeError
 
 __all__ = [
-    "Players",
-    "Groups",
     "Columns",
-    "Tokens",
-    "Patches",
     "ElementMasks",
+    "Groups",
+    "Patches",
+    "Players",
+    "Tokens",
     "as_players",
     "owner_map",
     "owner_maps",
@@ -49,7 +49,7 @@ __all__ = [
 
 def _as_groups(items: Iterable[Any], what: str) -> list[tuple[int, ...]]:
     """Normalise ``[0, [1, 2], 3]`` into ``[(0,), (1, 2), (3,)]``."""
-    groups = []
+    groups: list[tuple[int, ...]] = []
     for item in items:
         if isinstance(item, (int, np.integer)):
             groups.append((int(item),))
@@ -89,7 +89,7 @@ class Players:
         raise NotImplementedError
 
     def describe(self) -> str:
-        """A short description for metadata and reports."""
+        """Return a short description for metadata and reports."""
         return f"{type(self).__name__}(n={self.n})"
 
     def __len__(self) -> int:
@@ -98,7 +98,8 @@ class Players:
     def sample_element_masks(self, n_samples: int,
                              element_shape: tuple[int, ...]) -> np.ndarray | None:
         """Masks ``(B, n, *element_shape)`` of players that differ between samples, or None
-        (the default) when every sample has the players of :meth:`element_masks`."""
+        (the default) when every sample has the players of :meth:`element_masks`.
+        """
         return None
 
 
@@ -133,6 +134,7 @@ class Groups(Players):
         return names
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         element_shape = tuple(int(s) for s in element_shape)
         if not element_shape:
             raise ShapeError("each sample is a scalar: there is no axis to put players on")
@@ -157,6 +159,7 @@ class Groups(Players):
         return np.broadcast_to(line, (len(self.groups), *element_shape)).copy()
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"{type(self).__name__}(groups={self.groups}, axis={self.axis})"
 
 
@@ -208,6 +211,7 @@ class Columns(Groups):
         return out
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if self.all_columns and not self.groups:
             if not element_shape:
                 raise ShapeError("tabular inputs must have shape (batch, columns)")
@@ -217,6 +221,7 @@ class Columns(Groups):
 
     @property
     def n(self) -> int:
+        """Number of players."""
         if self.all_columns and not self.groups:
             raise PlayerError("columns='all' has no size until it sees the data")
         return len(self.names)
@@ -272,6 +277,7 @@ class Tokens(Groups):
         return out
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if len(element_shape) < 1:
             raise ShapeError("token players need samples of shape (length, embedding)")
         return super().element_masks(element_shape)
@@ -359,6 +365,7 @@ class Patches(Players):
         return cls(sorted(int(c) for c in chosen), grid=(rows, cols))
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if len(element_shape) < 2:
             raise ShapeError(
                 f"patch players need images of shape (..., H, W); got a sample of shape "
@@ -378,6 +385,7 @@ class Patches(Players):
         return np.broadcast_to(masks, (len(self.cells), *lead, h, w)).copy()
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"Patches(cells={self.cells}, grid={self.grid})"
 
 
@@ -399,6 +407,7 @@ class ElementMasks(Players):
             raise PlayerError(f"{len(self.names)} names for {n} players")
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if tuple(self.masks.shape[1:]) != tuple(element_shape):
             raise ShapeError(
                 f"player masks have element shape {tuple(self.masks.shape[1:])}, the samples "
@@ -408,7 +417,9 @@ class ElementMasks(Players):
 
 
 def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
-    """Owner of every element: an int array of ``element_shape`` with values in ``0..n−1``, or
+    """Map every element to the player that owns it.
+
+    Owner of every element: an int array of ``element_shape`` with values in ``0..n−1``, or
     ``−1`` for elements of no player. Raises :class:`PlayerError` when players overlap or a
     player owns no element.
 
@@ -451,7 +462,8 @@ def _owner_of(masks: np.ndarray, players: Players, element_shape: tuple[int, ...
     counts = masks.sum(axis=0)
     if (counts > 1).any():
         where = np.argwhere(counts > 1)[0]
-        both = [names[i] for i in np.flatnonzero(masks[(slice(None), *where)])]
+        column = (slice(None), *where)
+        both = [names[i] for i in np.flatnonzero(masks[column])]
         raise PlayerError(
             f"players overlap: {' and '.join(both)} both own element {tuple(int(w) for w in where)}"
         )
@@ -465,7 +477,9 @@ def _owner_of(masks: np.ndarray, players: Players, element_shape: tuple[int, ...
 
 
 def as_players(players: Any) -> Players:
-    """``players`` as a :class:`Players`: a Players object as is, ``"all"`` or a list of
+    """Return ``players`` as a :class:`Players`.
+
+    ``players`` as a :class:`Players`: a Players object as is, ``"all"`` or a list of
     columns as :class:`Columns`.
 
     >>> as_players([0, 2]).names
@@ -475,7 +489,7 @@ def as_players(players: Any) -> Players:
         return players
     if isinstance(players, str):
         return Columns(players)
-    if isinstance(players, Sequence) or isinstance(players, np.ndarray):
+    if isinstance(players, (Sequence, np.ndarray)):
         return Columns(list(players))
     raise PlayerError(
         f"players must be a Players object (Columns, Patches, Tokens, Groups, ElementMasks), "

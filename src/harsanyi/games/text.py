@@ -36,7 +36,7 @@ import torch
 from harsanyi.errors import PlayerError, ShapeError
 from harsanyi.games.players import Groups, Players, Tokens, owner_maps
 
-__all__ = ["Words", "SampleGroups", "SequenceLogits", "TextInputs", "text_inputs"]
+__all__ = ["SampleGroups", "SequenceLogits", "TextInputs", "Words", "text_inputs"]
 
 #: Keys of a tokenizer's output that describe the tokens and are not model arguments.
 NOT_MODEL_ARGS = frozenset({"input_ids", "special_tokens_mask", "offset_mapping", "length",

@@ -15,7 +15,7 @@ from harsanyi.games.superpixels import Superpixels
 from harsanyi.plot.common import KIND_COLORS, axes_or_current, one_sample, ranked, set_label
 from harsanyi.report.style import styled
 
-__all__ = ["image", "player_pixels", "display_image"]
+__all__ = ["display_image", "image", "player_pixels"]
 
 
 def display_image(img: Any) -> np.ndarray:

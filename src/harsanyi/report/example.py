@@ -74,7 +74,9 @@ def _image(names: list[str]) -> tuple[np.ndarray, list[tuple[int, int, int, int]
 
 def example_summary(n: int = 10, checkpoints: int = 41, seed: int = 0,
                     image: bool = True, tracked: int = 60) -> RunSummary:
-    """A planted run summary: ``checkpoints`` epochs (0, 2, 4, ...), ``n`` players, and
+    """Build a planted run summary.
+
+    A planted run summary: ``checkpoints`` epochs (0, 2, 4, ...), ``n`` players, and
     ``tracked`` interaction curves sorted into the five groups.
 
     The phase boundary is planted at 40% of training minus one checkpoint, the gap onset

@@ -32,9 +32,9 @@ from harsanyi.report.style import close_pyplot_figure
 __all__ = [
     "MARKER",
     "ReportFigure",
+    "ReportFolderError",
     "ReportTable",
     "Section",
-    "ReportFolderError",
     "build_report",
     "is_report_folder",
     "render_text",
@@ -55,8 +55,11 @@ class ReportFigure:
 
 @dataclass
 class ReportTable:
-    """A pandas DataFrame (written whole to CSV), its caption and file name stem. The page
-    shows ``display`` when given (e.g. selected rows), else the first ``max_rows`` rows."""
+    """A table of the report.
+
+    A pandas DataFrame (written whole to CSV), its caption and file name stem. The page
+    shows ``display`` when given (e.g. selected rows), else the first ``max_rows`` rows.
+    """
 
     frame: Any
     caption: str = ""
@@ -68,7 +71,9 @@ class ReportTable:
 
 @dataclass
 class Section:
-    """One section of the report: ``id`` (the HTML anchor, ``[a-z][a-z0-9-]*``), a title,
+    """One section of the report.
+
+    One section of the report: ``id`` (the HTML anchor, ``[a-z][a-z0-9-]*``), a title,
     short prose ``text`` (blank-line paragraphs, ``- `` bullets, ```code``` and ``**bold**``),
     figures, tables, and ``missing`` notes saying what could not be shown and how to get it.
     """
@@ -82,7 +87,9 @@ class Section:
 
 
 def render_text(text: str) -> str:
-    """Tiny markup to safe HTML: blank lines split paragraphs, ``- `` lines make a list,
+    r"""Render a tiny markup as safe HTML.
+
+    Tiny markup to safe HTML: blank lines split paragraphs, ``- `` lines make a list,
     ```x``` is code, ``**x**`` bold, ``^{x}`` superscript and ``_{x}`` subscript; everything
     else is escaped.
 
@@ -90,7 +97,7 @@ def render_text(text: str) -> str:
     '<p>Run <code>harsanyi theory fit RUN</code> &lt;now&gt;.</p>'
     >>> render_text("I^{(k)}_{real}")
     '<p>I<sup>(k)</sup><sub>real</sub></p>'
-    >>> render_text("- a\\n- **b**")
+    >>> render_text("- a\n- **b**")
     '<ul><li>a</li><li><strong>b</strong></li></ul>'
     """
 
@@ -115,7 +122,7 @@ def render_text(text: str) -> str:
 
 
 def is_report_folder(path: str | Path) -> bool:
-    """True when ``path`` is a folder holding a harsanyi report marker file.
+    """Tell whether ``path`` is a folder holding a harsanyi report marker file.
 
     >>> is_report_folder("/nonexistent/folder")
     False
@@ -171,8 +178,7 @@ def _cell(x: Any) -> str:
 
 
 def _table_html(t: ReportTable) -> str:
-    """The shown rows as an HTML table; numeric columns right-aligned, text left-aligned."""
-
+    """Render the shown rows as an HTML table; numeric columns right-aligned, text left-aligned."""
     shown = t.display if t.display is not None else (
         t.frame.head(t.max_rows) if t.max_rows else t.frame)
     if t.index:
@@ -203,7 +209,8 @@ def _check_sections(sections: Sequence[Section]) -> None:
 def _write_figures(sec: Section, out: Path, used: set[str], start: int, dpi: int,
                    written: list[str]) -> list[dict[str, Any]]:
     """Save the figures of ``sec`` as PNG and PDF (numbered from ``start + 1``); returns their
-    entries for the page and appends the written files to ``written``."""
+    entries for the page and appends the written files to ``written``.
+    """
     figs: list[dict[str, Any]] = []
     for i, f in enumerate(sec.figures, start=1):
         item = f if isinstance(f, ReportFigure) else ReportFigure(f)
@@ -227,8 +234,8 @@ def _write_figures(sec: Section, out: Path, used: set[str], start: int, dpi: int
 def _write_tables(sec: Section, out: Path, used: set[str], start: int,
                   written: list[str]) -> list[dict[str, Any]]:
     """Save the tables of ``sec`` as CSV (numbered from ``start + 1``); returns their entries
-    for the page and appends the written files to ``written``."""
-
+    for the page and appends the written files to ``written``.
+    """
     tabs: list[dict[str, Any]] = []
     for i, t in enumerate(sec.tables, start=1):
         item = t if isinstance(t, ReportTable) else ReportTable(t)
@@ -268,7 +275,6 @@ def build_report(sections: Sequence[Section], out_dir: str | Path, title: str,
     >>> sorted(p.name for p in (out.parent / "figures").iterdir())
     ['losses-losses.pdf', 'losses-losses.png']
     """
-
     _check_sections(sections)
     out = Path(out_dir)
     _check_out_dir(out, force)

@@ -27,17 +27,17 @@ from matplotlib.figure import Figure
 from harsanyi.errors import ShapeError
 
 __all__ = [
-    "PALETTE",
-    "GROUP_NAMES",
     "GROUP_COLORS",
-    "SEQUENTIAL_CMAP",
+    "GROUP_NAMES",
+    "PALETTE",
     "RC",
-    "new_axes",
-    "new_figure",
-    "close_pyplot_figure",
+    "SEQUENTIAL_CMAP",
     "as_1d",
     "as_2d",
     "checkpoint_colors",
+    "close_pyplot_figure",
+    "new_axes",
+    "new_figure",
     "styled",
 ]
 
@@ -89,7 +89,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def styled(func: F) -> F:
-    """Decorator: run ``func`` inside ``matplotlib.rc_context(RC)`` so that every artist it
+    """Decorate a figure function so that it draws in the report style.
+
+    Decorator: run ``func`` inside ``matplotlib.rc_context(RC)`` so that every artist it
     creates (ticks, legends, texts) gets the report style, even on axes the caller made.
 
     >>> @styled
@@ -111,7 +113,7 @@ def styled(func: F) -> F:
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: float = 3.6,
                **subplot_kw: Any) -> tuple[Figure, np.ndarray]:
-    """A pyplot-free :class:`~matplotlib.figure.Figure` with an ``nrows × ncols`` grid of axes.
+    """Create a pyplot-free :class:`~matplotlib.figure.Figure` with a grid of axes.
 
     No global pyplot state is touched, so figures are garbage-collected like any object and the
     Agg renderer is used when saving.
@@ -120,7 +122,6 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: fl
     >>> axes.shape
     (1, 3)
     """
-
     with mpl.rc_context(RC):
         fig = Figure(figsize=(width, height), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw)
@@ -199,7 +200,6 @@ def checkpoint_colors(count: int) -> list[tuple[float, float, float, float]]:
     >>> len(checkpoint_colors(4))
     4
     """
-
     cmap = mpl.colormaps[SEQUENTIAL_CMAP]
     if count <= 1:
         return [cmap(0.15)]

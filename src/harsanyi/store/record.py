@@ -9,7 +9,7 @@ import numpy as np
 
 from harsanyi.extract.interactions import Interactions
 
-__all__ = ["CheckpointRecord", "ARRAYS_2D", "ARRAYS_1D"]
+__all__ = ["ARRAYS_1D", "ARRAYS_2D", "CheckpointRecord"]
 
 ARRAYS_2D = ("values", "and_values", "or_values", "gamma", "q")
 ARRAYS_1D = ("bound", "residual", "objective")
@@ -39,7 +39,7 @@ class CheckpointRecord:
         return self.attrs.get("test_loss")
 
     def interactions(self, players: list[str] | None = None) -> Interactions:
-        """The stored arrays as a :class:`harsanyi.Interactions` (samples as batch dim)."""
+        """Return the stored arrays as a :class:`harsanyi.Interactions` (samples as batch dim)."""
         meta = dict(self.attrs.get("metadata", {}))
         meta["epoch"] = self.epoch
         return Interactions(**{k: self.arrays[k] for k in ARRAYS_2D + ARRAYS_1D},

@@ -54,7 +54,7 @@ from harsanyi.store.arrays import RunArrays, Split, read_arrays
 from harsanyi.store.config import config_diff, config_hash, get_dotted, jsonable
 from harsanyi.store.record import ARRAYS_1D, ARRAYS_2D, CheckpointRecord
 
-__all__ = ["RunStore", "CheckpointRecord", "config_hash", "config_diff", "FORMAT"]
+__all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash"]
 
 FORMAT = "harsanyi.run/1"
 _PARTIAL = ".partial"
@@ -181,8 +181,11 @@ class RunStore:
         samples: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> RunStore:
-        """``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
-        create (an existing non-empty folder is refused)."""
+        """Open a run store, or create it.
+
+        ``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
+        create (an existing non-empty folder is refused).
+        """
         path = Path(path)
         if resume and (path / "zarr.json").exists():
             store = cls.open(path, config)
@@ -326,7 +329,9 @@ class RunStore:
         return self.write_checkpoint(epoch, arrays, meta)
 
     def write_array(self, name: str, data: np.ndarray) -> Path:
-        """Atomically store a run-level array at ``RUN_DIR/extra/<name>`` (e.g. the principal
+        """Store a run-level array atomically at ``RUN_DIR/extra/<name>``.
+
+        Atomically store a run-level array at ``RUN_DIR/extra/<name>`` (e.g. the principal
         directions of feature components); refuses to overwrite.
 
         >>> import tempfile
@@ -360,7 +365,7 @@ class RunStore:
         return final
 
     def read_array(self, name: str) -> np.ndarray | None:
-        """A run-level array written by :meth:`write_array` (``None`` if absent)."""
+        """Read a run-level array written by :meth:`write_array` (``None`` if absent)."""
         import zarr
 
         d = self.path / "extra" / name
@@ -407,13 +412,19 @@ class RunStore:
         return np.stack([self.read(e).arrays[name] for e in epochs])
 
     def arrays(self, split: Split = "all") -> RunArrays:
-        """Every finished checkpoint stacked once, as typed arrays (:class:`RunArrays`);
-        ``split``: ``"all"``, ``"train"``, ``"test"`` or ``"auto"`` (test when there are any)."""
+        """Return every finished checkpoint stacked once, as typed arrays.
+
+        Every finished checkpoint stacked once, as typed arrays (:class:`RunArrays`);
+        ``split``: ``"all"``, ``"train"``, ``"test"`` or ``"auto"`` (test when there are any).
+        """
         return read_arrays(self, split)
 
     def losses(self) -> dict[str, np.ndarray]:
-        """``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (NaN when
-        a loss was not recorded)."""
+        """Return the losses over finished checkpoints.
+
+        ``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (NaN when
+        a loss was not recorded).
+        """
         epochs = self.completed()
         out: dict[str, list[float]] = {"train_loss": [], "test_loss": []}
         for e in epochs:

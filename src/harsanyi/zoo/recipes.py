@@ -15,7 +15,7 @@ import numpy as np
 
 from harsanyi.zoo.training import TrainConfig, TrainRun, train
 
-__all__ = ["OverfittingRecipe", "overfitting_recipe", "run_recipe", "overfitting_summary"]
+__all__ = ["OverfittingRecipe", "overfitting_recipe", "overfitting_summary", "run_recipe"]
 
 
 @dataclass
@@ -53,7 +53,7 @@ class OverfittingRecipe:
 
 
 def overfitting_recipe(**changes: Any) -> OverfittingRecipe:
-    """The default over-fitting recipe, with any field replaced by ``changes``.
+    """Return the default over-fitting recipe, with any field replaced by ``changes``.
 
     >>> r = overfitting_recipe()
     >>> r.dataset, r.model, r.label_noise

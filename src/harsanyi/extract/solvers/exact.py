@@ -35,7 +35,9 @@ def solve_exact(
     threads: int | None = 1,
     progress: bool | None = False,
 ) -> SolverResult:
-    """Solve ``min Σ_{S≠∅}|I_and(S)| + Σ_{|S|≥2}|I_or(S)|`` s.t. ``v + q = A(I_and, I_or)``,
+    """Solve the AND-OR linear program of every game exactly with HiGHS.
+
+    Solve ``min Σ_{S≠∅}|I_and(S)| + Σ_{|S|≥2}|I_or(S)|`` s.t. ``v + q = A(I_and, I_or)``,
     ``|q_S| ≤ ζ`` exactly (HiGHS; ``method`` is a ``scipy.optimize.linprog`` HiGHS method).
 
     ``warm_start`` is accepted for interface compatibility and ignored. ``info["gap"]`` is the
@@ -48,7 +50,7 @@ def solve_exact(
     ([[0.0, 0.0, 0.0, 1.0]], [1.0])
     """
     del warm_start
-    batch, size = values.shape
+    _batch, size = values.shape
     n = size.bit_length() - 1
     if n > max_players:
         raise ValueError(
@@ -73,9 +75,9 @@ def _solve(values: np.ndarray, bound: np.ndarray, kind: str, method: str,
         if kind == "and" and zn[b] == 0:
             xs[b] = mobius(vn[b])
             continue
-        xs[b], lams[b], info = solve_full_lp(vn[b], zn[b], kind, method=method)
-        iters[b] = info["iterations"]
-        status[b] = info["status"]
+        xs[b], lams[b], lp = solve_full_lp(vn[b], zn[b], kind, method=method)
+        iters[b] = lp["iterations"]
+        status[b] = lp["status"]
     _, gap = certify(vn, zn, xs, lams, kind)
     if kind == "and":
         gap = np.where(zn == 0, 0.0, gap)
