@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/harsanyi demo --out report/
 
 # The suite, the `>>>` examples of src/ (doctests, see pyproject.toml), the lint and the types.
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck contracts
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
@@ -31,8 +31,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The layer order as import contracts ([tool.importlinter] in pyproject.toml). Not yet part of
-# `make test`: the tree does not keep them yet.
+# The layer order as import contracts ([tool.importlinter] in pyproject.toml).
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harsanyi._version import __version__
 from harsanyi.core.orders import members, order_of_masks, orders_index
 from harsanyi.core.transforms import mobius, n_players, or_as_moebius, zeta
 from harsanyi.errors import ShapeError, StoreError
@@ -346,8 +347,6 @@ class Interactions:
         The header holds the players, the metadata and the package version. Returns the path
         written.
         """
-        from harsanyi import __version__
-
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_suffix(".npz")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harsanyi._version import __version__
 from harsanyi.core.memory import check_players_fit
 from harsanyi.core.transforms import mobius as mobius_transform
 from harsanyi.core.transforms import zeta
@@ -34,8 +35,6 @@ def _package(game: Game, and_v, or_v, q, bound, info: dict, **meta: Any) -> Inte
     values = game.values
     gamma = zeta(and_v) - 0.5 * (values + q)  # v_and = 0.5 (v + q) + γ
     objective = np.abs(and_v[..., 1:]).sum(-1) + np.abs(or_v[..., 1:]).sum(-1)
-    from harsanyi import __version__
-
     metadata = {**game.metadata, **meta, "package_version": __version__, "solver_info": info}
     return Interactions(
         and_values=and_v, or_values=or_v, gamma=gamma, q=q, values=values, bound=bound,
