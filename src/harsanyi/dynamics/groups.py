@@ -230,7 +230,7 @@ class FiveGroups:
 
     def to_frame(self, players: list[str] | None = None) -> Any:
         """Tidy :class:`pandas.DataFrame`: sample, rank, kind, mask, players, order, group."""
-        import pandas as pd
+        import pandas as pd  # heavy: pandas loads only for tables
 
         rows = []
         for b, r in np.ndindex(*self.labels.shape):

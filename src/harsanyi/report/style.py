@@ -145,7 +145,7 @@ def new_axes(ax: Axes | None, *, width: float = 6.4, height: float = 3.6) -> Axe
     if plt is None:
         _, axes = new_figure(width=width, height=height)
         return axes[0, 0]
-    import matplotlib as mpl
+    import matplotlib as mpl  # heavy: matplotlib loads only when a figure is drawn
 
     with mpl.rc_context(RC):
         fig = plt.figure(figsize=(width, height), layout="constrained")

@@ -62,7 +62,7 @@ _PARTIAL = ".partial"
 
 def _write_array(group: Any, name: str, data: np.ndarray) -> None:
     """Write one array into a zarr group (the single place that writes array bytes)."""
-    import zarr
+    import zarr  # heavy: zarr loads only when a store is read or written
 
     data = np.ascontiguousarray(data, dtype=np.float64)
     arr = group.create_array(name, shape=data.shape, dtype="float64",
@@ -109,7 +109,7 @@ class RunStore:
         The root is written under a temporary name and renamed, so a half-created store
         never exists.
         """
-        import zarr
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         path = Path(path)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
@@ -283,7 +283,7 @@ class RunStore:
         (``ENOSPC``) or any other OS error leaves the finished checkpoints untouched and raises
         :class:`StoreError` (with the original ``errno``).
         """
-        import zarr
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         epoch = int(epoch)
         final = self._dir(epoch)
@@ -340,7 +340,7 @@ class RunStore:
         >>> run.read_array("directions").tolist()
         [[1.0, 0.0], [0.0, 1.0]]
         """
-        import zarr
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         if not name.isidentifier():
             raise ValueError(f"array names are identifiers; got {name!r}")
@@ -366,7 +366,7 @@ class RunStore:
 
     def read_array(self, name: str) -> np.ndarray | None:
         """Read a run-level array written by :meth:`write_array` (``None`` if absent)."""
-        import zarr
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         d = self.path / "extra" / name
         if not d.is_dir():
@@ -380,7 +380,7 @@ class RunStore:
     # -- reading -----------------------------------------------------------------------------
     def read(self, epoch: int, *, verify: bool = False) -> CheckpointRecord:
         """Read checkpoint ``epoch``; ``verify=True`` also checks the sha256 checksums."""
-        import zarr
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         d = self._dir(epoch)
         if not self.has(epoch):

@@ -162,6 +162,7 @@ def split_and_standardize(
     >>> Xtr.shape, Xte.shape, bool(np.allclose(Xtr.mean(0), 0, atol=1e-6))
     ((8, 2), (2, 2), True)
     """
+    # heavy: scikit-learn loads only when a data set needs it
     from sklearn.model_selection import train_test_split
 
     if not 0.0 < test_fraction < 1.0:
@@ -212,7 +213,7 @@ def load_breast_cancer(
     >>> ds.X_train.shape, ds.class_names
     ((426, 30), ['malignant', 'benign'])
     """
-    from sklearn import datasets
+    from sklearn import datasets  # heavy: scikit-learn loads only when a data set needs it
 
     bunch = datasets.load_breast_cancer()
     return _from_sklearn(bunch, "breast_cancer", test_fraction, seed, standardize)
@@ -224,7 +225,7 @@ def load_wine(test_fraction: float = 0.25, seed: int = 0, standardize: bool = Tr
     >>> load_wine(seed=0).X_test.shape
     (45, 13)
     """
-    from sklearn import datasets
+    from sklearn import datasets  # heavy: scikit-learn loads only when a data set needs it
 
     return _from_sklearn(datasets.load_wine(), "wine", test_fraction, seed, standardize)
 
@@ -244,7 +245,7 @@ def load_digits(
     >>> load_digits(as_image=True).X_train.shape
     (1347, 1, 8, 8)
     """
-    from sklearn import datasets
+    from sklearn import datasets  # heavy: scikit-learn loads only when a data set needs it
 
     bunch = datasets.load_digits()
     if not as_image:

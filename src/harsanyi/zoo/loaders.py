@@ -219,7 +219,7 @@ ADULT_NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss
 
 
 def _read_adult_csv(path: Path) -> Any:
-    import pandas as pd
+    import pandas as pd  # heavy: pandas loads only for tables
 
     if not path.is_file():
         raise FileNotFoundError(f"adult CSV not found: {path}")
@@ -280,6 +280,7 @@ def load_adult(
     if test_path is not None:
         test = _read_adult_csv(Path(test_path))
     else:
+        # heavy: scikit-learn loads only when a data set needs it
         from sklearn.model_selection import train_test_split
 
         y_all = train["income"].str.rstrip(".").str.contains(">")

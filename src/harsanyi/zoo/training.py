@@ -223,7 +223,7 @@ def train(
     bs = cfg.batch_size or len(ytr)
     iterator = range(1, cfg.epochs + 1)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # progress bars load only when shown
 
         iterator = tqdm(iterator, desc="epochs")
 

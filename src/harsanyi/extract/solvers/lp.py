@@ -35,13 +35,13 @@ def highs_core() -> Any:
     True
     """
     try:
-        from highspy import _core
+        from highspy import _core  # optional: HiGHS bindings, used when installed
 
         return _core
     except ImportError:
         pass
     try:
-        from scipy.optimize._highspy import _core
+        from scipy.optimize._highspy import _core  # fallback: SciPy's bundled HiGHS bindings
 
         return _core if hasattr(_core, "_Highs") else None
     except ImportError:  # pragma: no cover - depends on the scipy build

@@ -93,6 +93,7 @@ def limited_threads(threads: int | None, device: Any = "cpu") -> Iterator[None]:
     blas: Any = nullcontext()
     if threads is not None:
         try:
+            # optional: BLAS thread control, used when installed
             from threadpoolctl import threadpool_limits
 
             blas = threadpool_limits(limits=int(threads))
