@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -153,92 +154,22 @@ def model_game(
         raise ValueError(f"outside must be 'present' or 'masked'; got {outside!r}")
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-    ref = _first_param(model)
-    if device is None:
-        device = ref.device if ref is not None else (
-            inputs.device if isinstance(inputs, torch.Tensor) else torch.device("cpu"))
-    device = torch.device(device)
-    x = inputs.detach() if isinstance(inputs, torch.Tensor) else torch.as_tensor(np.asarray(inputs))
-    x = x.to(device)
-    if x.dim() < 2:
-        raise ShapeError(
-            f"inputs must have a batch axis: shape (B, *sample shape); got {tuple(x.shape)} "
-            "(for one sample pass inputs[None])"
-        )
-    tokens = isinstance(players, Tokens)
-    emb_fn = embed
-    if tokens and emb_fn is None:
-        try:
-            emb_fn = _embedding_fn(model, None)
-        except ValueError:
-            if not x.is_floating_point():
-                raise
-    if tokens and not x.is_floating_point():
-        assert emb_fn is not None  # found above, or its error re-raised for integer ids
-        with torch.no_grad():
-            x = emb_fn(x).detach()
-    if x.is_floating_point() and ref is not None and x.dtype != ref.dtype:
-        x = x.to(ref.dtype)
-    if input_name is None and tokens:
+    x, emb_fn = _prepared_inputs(model, inputs, players, embed, device)
+    if input_name is None and isinstance(players, Tokens):
         input_name = "inputs_embeds"
     n_samples, elem = int(x.shape[0]), tuple(int(s) for s in x.shape[1:])
     owner = owner_maps(players, n_samples, elem)
-    n, size = players.n, 2**players.n
-    check_players_fit(n, 16.0 * max(n_samples, 1), memory_bound,
+    check_players_fit(players.n, 16.0 * max(n_samples, 1), memory_bound,
                       what=f"the float64 values of {n_samples} sample(s) on 2**n masks")
     base, base_desc = resolve_baseline("zero" if baselines is None else baselines, x, players,
                                        owner, data=data, embed=emb_fn)
-
-    extra_args = additional_forward_args
-    if extra_args is None:
-        extra_args = ()
-    elif not isinstance(extra_args, tuple):
-        extra_args = (extra_args,)
-    extra_kwargs = dict(forward_kwargs or {})
-
-    def call(batch: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
-        args = [_row_gather(a, n_samples, rows) for a in extra_args]
-        kwargs = {k: _row_gather(v, n_samples, rows) for k, v in extra_kwargs.items()}
-        if input_name is None:
-            return as_logits(model(batch, *args, **kwargs))
-        return as_logits(model(*args, **{input_name: batch}, **kwargs))
-
-    training = model if isinstance(model, torch.nn.Module) and model.training else None
-    if training is not None:
-        warnings.warn(
-            f"{type(model).__name__} is in training mode: switched to eval() for the masked "
-            "forward passes (dropout and batch-norm statistics would make v(x_S) random); "
-            "its training mode is restored afterwards",
-            UserWarning, stacklevel=2,
-        )
-        training.eval()
-    try:
+    call = _caller(model, input_name, additional_forward_args, forward_kwargs, n_samples)
+    with _eval_mode(model):
         full = unmasked_outputs(call, x, batch_size)
         targets = resolve_target(target, full, reward) if reward != "output" else (
-            torch.zeros(n_samples, dtype=torch.long, device=device))
-        make_batch = MaskBuilder(x, base, owner, n, outside_present=outside == "present")
-
-        def forward(batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-            masked, rows = batch
-            z = call(masked, rows)
-            ok = torch.isfinite(z).all(dim=1)
-            r = reward_from_outputs(z, targets.index_select(0, rows), reward)
-            bad = z.masked_fill(torch.isfinite(z), 0.0).sum(dim=1).to(r.dtype)  # nan or ±inf
-            return torch.where(ok, r, bad)
-
-        def describe(item: int) -> str:
-            b, m = divmod(item, size)
-            names = players.sample_names[b] if players.sample_names else players.names
-            present = [names[i] for i in range(n) if (m >> i) & 1]
-            return (f"sample {b}, mask {m} (players present: "
-                    f"{', '.join(present) if present else 'none, all masked'})")
-
-        values = evaluate_masked(forward, make_batch, n_samples * size, batch_size,
-                                 describe=describe, progress=progress)
-    finally:
-        if training is not None:
-            training.train(True)
-    values = values.reshape(n_samples, size)
+            torch.zeros(n_samples, dtype=torch.long, device=x.device))
+        values = _masked_values(call, x, base, owner, players, targets, reward, outside,
+                                batch_size, progress)
     f_x = reward_from_outputs(full, targets, reward).cpu().numpy()
     rtol = max(RTOL, 64 * torch.finfo(full.dtype).eps) if full.is_floating_point() else RTOL
     warn_if_not_x(values[:, -1], f_x, _why_not_x(outside, owner), rtol=rtol)
@@ -263,6 +194,120 @@ def model_game(
     if players.sample_names:
         metadata["sample_players"] = [list(row) for row in players.sample_names]
     return Game(values, players=list(players.names), metadata=metadata)
+
+
+def _prepared_inputs(model: Any, inputs: Any, players: Players, embed: Callable | None,
+                     device: str | torch.device | None
+                     ) -> tuple[torch.Tensor, Callable | None]:
+    """Return the inputs as a tensor on the model's device and in its dtype.
+
+    Token ids of :class:`Tokens` players are embedded; the embedding function (if any) is
+    returned too.
+    """
+    ref = _first_param(model)
+    if device is None:
+        device = ref.device if ref is not None else (
+            inputs.device if isinstance(inputs, torch.Tensor) else torch.device("cpu"))
+    x = inputs.detach() if isinstance(inputs, torch.Tensor) else torch.as_tensor(np.asarray(inputs))
+    x = x.to(torch.device(device))
+    if x.dim() < 2:
+        raise ShapeError(
+            f"inputs must have a batch axis: shape (B, *sample shape); got {tuple(x.shape)} "
+            "(for one sample pass inputs[None])"
+        )
+    emb_fn = embed
+    if isinstance(players, Tokens):
+        if emb_fn is None:
+            try:
+                emb_fn = _embedding_fn(model, None)
+            except ValueError:
+                if not x.is_floating_point():
+                    raise
+        if not x.is_floating_point():
+            assert emb_fn is not None  # found above, or its error re-raised for integer ids
+            with torch.no_grad():
+                x = emb_fn(x).detach()
+    if x.is_floating_point() and ref is not None and x.dtype != ref.dtype:
+        x = x.to(ref.dtype)
+    return x, emb_fn
+
+
+def _caller(model: Any, input_name: str | None, additional_forward_args: Any,
+            forward_kwargs: dict[str, Any] | None, n_samples: int
+            ) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Return ``call(batch, rows)``, the model's logits on a batch of inputs of samples ``rows``.
+
+    The extra arguments follow the rows (captum's rule).
+    """
+    extra_args = additional_forward_args
+    if extra_args is None:
+        extra_args = ()
+    elif not isinstance(extra_args, tuple):
+        extra_args = (extra_args,)
+    extra_kwargs = dict(forward_kwargs or {})
+
+    def call(batch: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        args = [_row_gather(a, n_samples, rows) for a in extra_args]
+        kwargs = {k: _row_gather(v, n_samples, rows) for k, v in extra_kwargs.items()}
+        if input_name is None:
+            return as_logits(model(batch, *args, **kwargs))
+        return as_logits(model(*args, **{input_name: batch}, **kwargs))
+
+    return call
+
+
+@contextmanager
+def _eval_mode(model: Any) -> Iterator[None]:
+    """Run in ``eval()`` mode.
+
+    A model in training mode is switched (with a warning) and switched back afterwards.
+    """
+    training = model if isinstance(model, torch.nn.Module) and model.training else None
+    if training is not None:
+        warnings.warn(
+            f"{type(model).__name__} is in training mode: switched to eval() for the masked "
+            "forward passes (dropout and batch-norm statistics would make v(x_S) random); "
+            "its training mode is restored afterwards",
+            UserWarning, stacklevel=4,
+        )
+        training.eval()
+    try:
+        yield
+    finally:
+        if training is not None:
+            training.train(True)
+
+
+def _masked_values(call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                   x: torch.Tensor, base: torch.Tensor, owner: np.ndarray, players: Players,
+                   targets: torch.Tensor, reward: Any, outside: str, batch_size: int,
+                   progress: bool | None) -> np.ndarray:
+    """Compute ``v(x_S)`` ``(B, 2**n)`` float64 of every sample on every mask.
+
+    Non-finite outputs raise, naming the sample and the players present.
+    """
+    n_samples, n = int(x.shape[0]), players.n
+    size = 2**n
+    make_batch = MaskBuilder(x, base, owner, n, outside_present=outside == "present")
+
+    def forward(batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        masked, rows = batch
+        z = call(masked, rows)
+        ok = torch.isfinite(z).all(dim=1)
+        r = reward_from_outputs(z, targets.index_select(0, rows), reward)
+        bad = z.masked_fill(torch.isfinite(z), 0.0).sum(dim=1).to(r.dtype)  # nan or ±inf
+        return torch.where(ok, r, bad)
+
+    def describe(item: int) -> str:
+        b, m = divmod(item, size)
+        names = players.sample_names[b] if players.sample_names else players.names
+        present = [names[i] for i in range(n) if (m >> i) & 1]
+        return (f"sample {b}, mask {m} (players present: "
+                f"{', '.join(present) if present else 'none, all masked'})")
+
+    values = evaluate_masked(forward, make_batch, n_samples * size, batch_size,
+                             describe=describe, progress=progress)
+    return values.reshape(n_samples, size)
 
 
 def _why_not_x(outside: str, owner: np.ndarray) -> str:
