@@ -28,7 +28,7 @@ sentence): such a player set answers :meth:`Players.sample_element_masks` with
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -251,7 +251,8 @@ class Tokens(Groups):
         tokens: Sequence[str] | Sequence[Sequence[str]] | None = None,
     ) -> None:
         per_sample = tokens is not None and len(tokens) > 0 and not isinstance(tokens[0], str)
-        self.sample_tokens = [[str(t) for t in row] for row in tokens] if per_sample else None
+        self.sample_tokens = ([[str(t) for t in row] for row in cast(Sequence[Sequence[str]], tokens)]
+                              if per_sample else None)
         self.tokens = None if tokens is None or per_sample else [str(t) for t in tokens]
         super().__init__(positions, axis=0, names=names)
         if self.sample_tokens is not None and names is None:
@@ -463,7 +464,7 @@ def _owner_of(masks: np.ndarray, players: Players, element_shape: tuple[int, ...
     if (counts > 1).any():
         where = np.argwhere(counts > 1)[0]
         column = (slice(None), *where)
-        both = [names[i] for i in np.flatnonzero(masks[column])]
+        both = [names[int(i)] for i in np.flatnonzero(masks[column])]
         raise PlayerError(
             f"players overlap: {' and '.join(both)} both own element {tuple(int(w) for w in where)}"
         )

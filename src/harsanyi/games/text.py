@@ -149,7 +149,7 @@ class TextInputs:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _tensor(value: Any, device: torch.device) -> Any:
+def _tensor(value: Any, device: str | torch.device) -> Any:
     if isinstance(value, torch.Tensor):
         return value.to(device)
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -225,7 +225,8 @@ def _resolve_players(players: Any, texts: list[list[str]], usable: np.ndarray,
     if isinstance(players, str) and players == "all":
         players = "words" if words is not None else "tokens"
     if players == "tokens":
-        groups = [[(int(p),) for p in np.flatnonzero(row)] for row in usable]
+        groups: list[list[tuple[int, ...]]] = [[(int(p),) for p in np.flatnonzero(row)]
+                                               for row in usable]
         return SampleGroups(groups, [[texts[b][g[0]] for g in row]
                                      for b, row in enumerate(groups)])
     if not (isinstance(players, Words) or players == "words"):
@@ -285,7 +286,7 @@ def _baseline_id(baselines: Any, tokenizer: Any, model: Any) -> tuple[int | None
 def text_inputs(model: Any, encoding: Mapping[str, Any], players: Any = "all",
                 baselines: Any = None, *, tokenizer: Any = None,
                 embed: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                device: torch.device | None = None) -> TextInputs:
+                device: str | torch.device | None = None) -> TextInputs:
     """Turn a tokenizer's output into embeddings, players and a baseline for ``model_game``.
 
     ``(x_S)_l = e(t_l)`` (the embedding of token ``t_l``) if position ``l`` belongs to a player
@@ -334,12 +335,15 @@ def text_inputs(model: Any, encoding: Mapping[str, Any], players: Any = "all",
     special = _special(encoding, ids, tokenizer, words)
     texts = _token_texts(encoding, ids, tokenizer)
     players = _resolve_players(players, texts, attended & ~special, words, tokenizer)
-    emb_fn = embed if embed is not None else getattr(model, "get_input_embeddings", None)
-    if emb_fn is None:
-        raise ValueError("token ids need an embedding: pass embed=callable (ids -> "
-                         "embeddings) or use a model with get_input_embeddings()")
-    if embed is None:
-        emb_fn = emb_fn()
+    emb_fn: Callable[[torch.Tensor], torch.Tensor]
+    if embed is not None:
+        emb_fn = embed
+    else:
+        get_embeddings = getattr(model, "get_input_embeddings", None)
+        if get_embeddings is None:
+            raise ValueError("token ids need an embedding: pass embed=callable (ids -> "
+                             "embeddings) or use a model with get_input_embeddings()")
+        emb_fn = get_embeddings()
     with torch.no_grad():
         x = emb_fn(ids).detach()
     token, desc = _baseline_id(baselines, tokenizer, model)
