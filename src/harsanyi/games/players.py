@@ -251,8 +251,8 @@ class Tokens(Groups):
         tokens: Sequence[str] | Sequence[Sequence[str]] | None = None,
     ) -> None:
         per_sample = tokens is not None and len(tokens) > 0 and not isinstance(tokens[0], str)
-        self.sample_tokens = ([[str(t) for t in row] for row in cast(Sequence[Sequence[str]], tokens)]
-                              if per_sample else None)
+        rows = cast(Sequence[Sequence[str]], tokens)  # per_sample: a list of lists
+        self.sample_tokens = [[str(t) for t in row] for row in rows] if per_sample else None
         self.tokens = None if tokens is None or per_sample else [str(t) for t in tokens]
         super().__init__(positions, axis=0, names=names)
         if self.sample_tokens is not None and names is None:
