@@ -97,8 +97,9 @@ class Players:
 
     def sample_element_masks(self, n_samples: int,
                              element_shape: tuple[int, ...]) -> np.ndarray | None:
-        """Masks ``(B, n, *element_shape)`` of players that differ between samples, or None
-        (the default) when every sample has the players of :meth:`element_masks`.
+        """Return masks ``(B, n, *element_shape)`` of players that differ between samples.
+
+        None (the default) when every sample has the players of :meth:`element_masks`.
         """
         return None
 
@@ -285,6 +286,7 @@ class Tokens(Groups):
 
     def sample_element_masks(self, n_samples: int,
                              element_shape: tuple[int, ...]) -> np.ndarray | None:
+        """Return None (the positions are shared); check one token list per sample."""
         if self.sample_tokens is not None and len(self.sample_tokens) != n_samples:
             raise PlayerError(f"tokens= has {len(self.sample_tokens)} token lists for "
                               f"{n_samples} samples: give one list per sample (or one for all)")
@@ -432,9 +434,10 @@ def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
 
 
 def owner_maps(players: Players, n_samples: int, element_shape: tuple[int, ...]) -> np.ndarray:
-    """:func:`owner_map` of every sample: shape ``element_shape`` when all samples share their
-    players, ``(B, *element_shape)`` when the players differ between samples
-    (:meth:`Players.sample_element_masks`).
+    """Return the :func:`owner_map` of every sample.
+
+    Shape ``element_shape`` when all samples share their players, ``(B, *element_shape)`` when
+    the players differ between samples (:meth:`Players.sample_element_masks`).
 
     >>> owner_maps(Columns([2, 0]), 5, (4,)).tolist()
     [1, -1, 0, -1]
