@@ -23,9 +23,10 @@ from harsanyi.games import Superpixels
 
 
 def make_images(count: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Grey noisy 32x32 images, with a red square (left half) and a blue disk (right half)
-    each present with probability 1/2; label 1 when both are there. Values are centred (grey
-    is 0).
+    """Make grey noisy 32x32 images with a red square and a blue disk, and their labels.
+
+    The square (left half) and the disk (right half) are each present with probability 1/2;
+    the label is 1 when both are there. Values are centred (grey is 0).
     """
     x = 0.5 + 0.05 * rng.standard_normal((count, 3, 32, 32))
     yy, xx = np.mgrid[:32, :32]

@@ -35,6 +35,7 @@ model = BertForSequenceClassification(BertConfig(
 
 
 def review(g: torch.Generator) -> tuple[str, int]:
+    """Draw a short random review and its label (1: positive)."""
     pick = lambda options: options[int(torch.randint(len(options), (1,), generator=g))]  # noqa: E731
     negated = bool(torch.rand(1, generator=g) < 0.5)
     adjective = pick(["good", "fun", "bad", "dull"])

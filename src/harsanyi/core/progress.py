@@ -15,7 +15,7 @@ DELAY_S = 2.0
 
 def progress_bar(iterable: Iterable[Any], progress: bool | None, *, desc: str, unit: str,
                  total: int | None = None) -> Any:
-    """``iterable`` wrapped in a tqdm bar that appears after :data:`DELAY_S` seconds.
+    """Wrap ``iterable`` in a tqdm bar that appears after :data:`DELAY_S` seconds.
 
     ``progress``: ``None`` (automatic, the default of the long-running functions) shows the
     bar if the work is still running after ``DELAY_S``; ``True`` shows it at once; ``False``

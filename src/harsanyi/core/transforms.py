@@ -280,8 +280,9 @@ def or_zeta(or_values: Array) -> Array:
 
 
 def or_as_moebius(or_values: np.ndarray) -> np.ndarray:
-    """OR interactions written as AND (Möbius) ones: ``m(R) = (−1)^{|R|+1} Σ_{T⊇R} I_or(T)``
-    for ``R ≠ ∅``, ``m(∅) = 0``.
+    """Write OR interactions as AND (Möbius) ones.
+
+    ``m(R) = (−1)^{|R|+1} Σ_{T⊇R} I_or(T)`` for ``R ≠ ∅``, ``m(∅) = 0``.
 
     The OR game ``[T∩S≠∅]`` has Möbius interactions ``(−1)^{|R|+1}`` on every ``∅≠R⊆T``
     (``x0 OR x1 = x0 + x1 − x0·x1``), so ``Σ_{∅≠R⊆S} m(R) = Σ_{T∩S≠∅} I_or(T)`` for every ``S``.

@@ -170,7 +170,8 @@ def bernoulli_numbers(k: int) -> tuple[float, ...]:
     """
     out = [Fraction(1)]
     for m in range(1, k + 1):
-        out.append(-sum(comb(m + 1, j) * out[j] for j in range(m)) / (m + 1))
+        total = sum((comb(m + 1, j) * out[j] for j in range(m)), Fraction(0))
+        out.append(-total / (m + 1))
     return tuple(float(b) for b in out)
 
 

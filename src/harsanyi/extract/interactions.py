@@ -115,7 +115,7 @@ class Interactions:
     __hash__ = None  # type: ignore[assignment]  # mutable arrays: not hashable
 
     def __repr__(self) -> str:
-        """A few lines: batch shape, n, solver, residual and the top terms of the first sample.
+        """Return a few lines: batch shape, n, solver, residual and the first sample's top terms.
 
         >>> import harsanyi as hs
         >>> print(repr(hs.mobius(hs.Game([0.0, 0.0, 0.0, 2.0], players=["a", "b"]))))
@@ -195,7 +195,7 @@ class Interactions:
     def to_dict(
         self, sample: int | tuple[int, ...] | None = None, *, skip_zeros: bool = True
     ) -> dict[tuple[str, tuple[str, ...]], float]:
-        """The AND-OR split of one sample as ``{(kind, tuple of player names): value}``.
+        """Return the AND-OR split of one sample as ``{(kind, tuple of player names): value}``.
 
         ``("and", ())`` holds ``I_and(∅) = v(∅) + q_∅``; exact zeros are left out unless
         ``skip_zeros=False``. Universal matching reads, for every ``S``:
@@ -297,8 +297,9 @@ class Interactions:
     def to_shapiq(
         self, sample: int | tuple[int, ...] | None = None, *, include_q: bool = False
     ) -> Any:
-        """One sample as a ``shapiq.InteractionValues`` of index ``"Moebius"`` (needs the
-        optional extra ``shapiq``).
+        """Return one sample as a ``shapiq.InteractionValues`` of index ``"Moebius"``.
+
+        Needs the optional extra ``shapiq``.
 
         It holds the Möbius interactions ``m`` of ``v`` (``include_q=False``: ``mobius(v)``,
         exact) or of ``v + q``, the game the split explains (``include_q=True``:
@@ -318,8 +319,9 @@ class Interactions:
 
     @classmethod
     def from_shapiq(cls, iv: Any, players: list[str] | None = None) -> Interactions:
-        """An AND-only result (``q = 0``, the exact Möbius interactions) from a shapiq
-        ``InteractionValues`` of index ``"Moebius"``; the game is ``v = zeta(m)``.
+        """Build an AND-only result from a shapiq ``InteractionValues`` of index ``"Moebius"``.
+
+        The result has ``q = 0`` and the exact Möbius interactions; the game is ``v = zeta(m)``.
 
         >>> import harsanyi as hs
         >>> I = hs.mobius(hs.Game([0.0, 1.0, 2.0, 5.0], players=["a", "b"]))

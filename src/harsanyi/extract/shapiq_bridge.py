@@ -32,7 +32,7 @@ def _shapiq() -> Any:
 
 
 def moebius_to_shapiq(moebius: np.ndarray, *, skip_zeros: bool = False) -> Any:
-    """A ``shapiq.InteractionValues`` (``index="Moebius"``) holding ``m`` ``(2**n,)``.
+    """Return a ``shapiq.InteractionValues`` (``index="Moebius"``) holding ``m`` ``(2**n,)``.
 
     Subsets are ordered by size, then lexicographically; ``m(∅) = v(∅)`` is the entry ``()``
     and the ``baseline_value``. ``skip_zeros`` leaves out exact zeros (shapiq reads a missing
@@ -57,9 +57,10 @@ def moebius_to_shapiq(moebius: np.ndarray, *, skip_zeros: bool = False) -> Any:
 
 
 def moebius_from_shapiq(iv: Any) -> np.ndarray:
-    """The Möbius interactions ``m`` ``(2**n,)`` in our bit order from a shapiq
-    ``InteractionValues`` whose ``index`` is ``"Moebius"``; subsets it does not list are 0 and
-    ``m(∅)`` is its ``()`` entry, else its ``baseline_value``.
+    """Return the Möbius interactions ``m`` ``(2**n,)``, in our bit order, of a shapiq result.
+
+    ``iv`` is an ``InteractionValues`` whose ``index`` is ``"Moebius"``; subsets it does not
+    list are 0 and ``m(∅)`` is its ``()`` entry, else its ``baseline_value``.
 
     Other indices (Shapley values, k-SII, ...) do not determine the game: convert the Möbius
     interactions you computed them from instead.

@@ -38,9 +38,10 @@ def explained_gap(v_full: Any, f_x: Any) -> np.ndarray:
 
 def warn_if_not_x(v_full: Any, f_x: Any, why: str, *, rtol: float = RTOL,
                   stacklevel: int = 3) -> bool:
-    """Warn (one :class:`~harsanyi.errors.ExplainedInputWarning` for the whole batch) when
-    ``v(N)`` and ``f(x)`` differ by more than ``rtol`` (see :func:`explained_gap`); ``why``
-    names the likely cause. Returns whether it warned.
+    """Warn when ``v(N)`` and ``f(x)`` differ by more than ``rtol``; return whether it warned.
+
+    One :class:`~harsanyi.errors.ExplainedInputWarning` covers the whole batch (see
+    :func:`explained_gap`); ``why`` names the likely cause.
 
     >>> warn_if_not_x([1.0, 2.0], [1.0, 2.0 + 1e-9], "")
     False
@@ -62,8 +63,9 @@ def warn_if_not_x(v_full: Any, f_x: Any, why: str, *, rtol: float = RTOL,
 
 
 def explained_note(v_full: Any, f_x: Any) -> str | None:
-    """One sentence for a report: ``v(N)`` beside ``f(x)`` over the samples (``None`` when
-    either was not recorded).
+    """Return one sentence for a report: ``v(N)`` beside ``f(x)`` over the samples.
+
+    ``None`` when either was not recorded.
 
     >>> explained_note([-3.03, 1.0], [-0.14, 1.0]).split(" (")[-1]
     'largest gap 2.89 on sample 0): the interactions explain x_N, not x.'

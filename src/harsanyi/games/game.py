@@ -18,9 +18,11 @@ __all__ = ["Game", "select_players"]
 
 def select_players(players: Sequence[str], metadata: dict[str, Any], index: tuple[Any, ...]
                    ) -> tuple[list[str], dict[str, Any]]:
-    """Player names and metadata of ``result[index]``. When the players differ between samples
-    (``metadata["sample_players"]``, one list of names per sample along the first axis), one
-    sample gets its own names and a slice keeps its samples' lists.
+    """Return the player names and metadata of ``result[index]``.
+
+    When the players differ between samples (``metadata["sample_players"]``, one list of names
+    per sample along the first axis), one sample gets its own names and a slice keeps its
+    samples' lists.
 
     >>> meta = {"sample_players": [["a", "good"], ["so", "bad"]]}
     >>> select_players(["p0", "p1"], meta, (1,))

@@ -28,7 +28,7 @@ sentence): such a player set answers :meth:`Players.sample_element_masks` with
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -97,8 +97,9 @@ class Players:
 
     def sample_element_masks(self, n_samples: int,
                              element_shape: tuple[int, ...]) -> np.ndarray | None:
-        """Masks ``(B, n, *element_shape)`` of players that differ between samples, or None
-        (the default) when every sample has the players of :meth:`element_masks`.
+        """Return masks ``(B, n, *element_shape)`` of players that differ between samples.
+
+        None (the default) when every sample has the players of :meth:`element_masks`.
         """
         return None
 
@@ -251,7 +252,8 @@ class Tokens(Groups):
         tokens: Sequence[str] | Sequence[Sequence[str]] | None = None,
     ) -> None:
         per_sample = tokens is not None and len(tokens) > 0 and not isinstance(tokens[0], str)
-        self.sample_tokens = [[str(t) for t in row] for row in tokens] if per_sample else None
+        rows = cast(Sequence[Sequence[str]], tokens)  # per_sample: a list of lists
+        self.sample_tokens = [[str(t) for t in row] for row in rows] if per_sample else None
         self.tokens = None if tokens is None or per_sample else [str(t) for t in tokens]
         super().__init__(positions, axis=0, names=names)
         if self.sample_tokens is not None and names is None:
@@ -284,6 +286,7 @@ class Tokens(Groups):
 
     def sample_element_masks(self, n_samples: int,
                              element_shape: tuple[int, ...]) -> np.ndarray | None:
+        """Return None (the positions are shared); check one token list per sample."""
         if self.sample_tokens is not None and len(self.sample_tokens) != n_samples:
             raise PlayerError(f"tokens= has {len(self.sample_tokens)} token lists for "
                               f"{n_samples} samples: give one list per sample (or one for all)")
@@ -431,9 +434,10 @@ def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
 
 
 def owner_maps(players: Players, n_samples: int, element_shape: tuple[int, ...]) -> np.ndarray:
-    """:func:`owner_map` of every sample: shape ``element_shape`` when all samples share their
-    players, ``(B, *element_shape)`` when the players differ between samples
-    (:meth:`Players.sample_element_masks`).
+    """Return the :func:`owner_map` of every sample.
+
+    Shape ``element_shape`` when all samples share their players, ``(B, *element_shape)`` when
+    the players differ between samples (:meth:`Players.sample_element_masks`).
 
     >>> owner_maps(Columns([2, 0]), 5, (4,)).tolist()
     [1, -1, 0, -1]
@@ -463,7 +467,7 @@ def _owner_of(masks: np.ndarray, players: Players, element_shape: tuple[int, ...
     if (counts > 1).any():
         where = np.argwhere(counts > 1)[0]
         column = (slice(None), *where)
-        both = [names[i] for i in np.flatnonzero(masks[column])]
+        both = [names[int(i)] for i in np.flatnonzero(masks[column])]
         raise PlayerError(
             f"players overlap: {' and '.join(both)} both own element {tuple(int(w) for w in where)}"
         )

@@ -86,6 +86,7 @@ class Superpixels(Players):
         return np.broadcast_to(masks, (len(labels), *element_shape)).copy()
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)`` of the one map shared by all images."""
         if self.feature_mask.ndim == 3:
             raise PlayerError("this feature_mask has one map per image: use "
                               "sample_element_masks (model_game does)")
@@ -93,6 +94,7 @@ class Superpixels(Players):
 
     def sample_element_masks(self, n_samples: int,
                              element_shape: tuple[int, ...]) -> np.ndarray | None:
+        """Masks ``(B, n, *element_shape)`` with one map per image, or None for a shared map."""
         if self.feature_mask.ndim == 2:
             return None
         if self.feature_mask.shape[0] != n_samples:
@@ -102,4 +104,5 @@ class Superpixels(Players):
                          for m, labs in zip(self.feature_mask, self.labels, strict=True)])
 
     def describe(self) -> str:
+        """Short text for a run's configuration."""
         return f"Superpixels(labels={self.labels[0] if len(self.labels) == 1 else self.labels})"

@@ -44,10 +44,12 @@ NOT_MODEL_ARGS = frozenset({"input_ids", "special_tokens_mask", "offset_mapping"
 
 
 class Words(Players):
-    """Chosen words of each sentence as players: ``indices`` counts the words of a sentence
-    from 0 (special tokens and padding are not words); ``None`` takes every word. A word is
-    the run of sub-word tokens that share a word id (``encoding.word_ids(b)``), so it needs the
-    output of a fast tokenizer. Used as ``model_game(model, encoding, Words([0, 2]), ...)``.
+    """Chosen words of each sentence as players.
+
+    ``indices`` counts the words of a sentence from 0 (special tokens and padding are not
+    words); ``None`` takes every word. A word is the run of sub-word tokens that share a word
+    id (``encoding.word_ids(b)``), so it needs the output of a fast tokenizer. Used as
+    ``model_game(model, encoding, Words([0, 2]), ...)``.
 
     >>> Words([0, 2]).indices
     [0, 2]
@@ -58,12 +60,14 @@ class Words(Players):
         self.names = [f"word{i}" for i in (self.indices or [])]
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Raise: word players are resolved from a tokenizer's output, not from a shape."""
         raise PlayerError("Words players need a tokenizer's output as the inputs of "
                           "model_game (its word ids); for embeddings use Tokens(positions)")
 
 
 class SampleGroups(Players):
-    """Groups of positions (rows of a sample ``(L, E)``) that differ between samples:
+    """Groups of positions (rows of a sample ``(L, E)``) that differ between samples.
+
     ``groups[b][i]`` are the positions of player ``i`` in sample ``b``, ``names[b][i]`` its
     name. All samples have the same number of players.
 
@@ -89,25 +93,30 @@ class SampleGroups(Players):
         self.sample_names = None if same else per
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``, when all samples have the same groups."""
         if any(row != self.groups[0] for row in self.groups):
             raise PlayerError("these players differ between samples: use sample_element_masks")
         return Groups(self.groups[0], axis=0).element_masks(element_shape)
 
     def sample_element_masks(self, n_samples: int,
                              element_shape: tuple[int, ...]) -> np.ndarray | None:
+        """Boolean masks ``(B, n, *element_shape)``: the groups of each sample."""
         if n_samples != len(self.groups):
             raise ShapeError(f"players for {len(self.groups)} samples, inputs for {n_samples}")
         return np.stack([Groups(row, axis=0).element_masks(element_shape)
                          for row in self.groups])
 
     def describe(self) -> str:
+        """Short text for a run's configuration."""
         return f"SampleGroups(groups={self.groups})"
 
 
 class SequenceLogits(torch.nn.Module):
-    """Wraps a Hugging Face model so that it returns ``(B, C)`` logits: ``.logits`` (or the
-    first item) of its output, and for a causal language model's ``(B, L, V)`` logits those
-    of the last attended position of each row (the next-token logits).
+    """Wraps a Hugging Face model so that it returns ``(B, C)`` logits.
+
+    These are ``.logits`` (or the first item) of its output, and for a causal language model's
+    ``(B, L, V)`` logits those of the last attended position of each row (the next-token
+    logits).
 
     >>> lm = lambda inputs_embeds, attention_mask: inputs_embeds   # logits = embeddings
     >>> x = torch.arange(12.0).reshape(1, 3, 4)
@@ -121,6 +130,7 @@ class SequenceLogits(torch.nn.Module):
         self.train(bool(getattr(model, "training", False)))
 
     def forward(self, *args: Any, **kwargs: Any) -> torch.Tensor:
+        """Run the model and return its ``(B, C)`` logits."""
         out = self.model(*args, **kwargs)
         if hasattr(out, "logits"):
             out = out.logits
@@ -149,7 +159,7 @@ class TextInputs:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _tensor(value: Any, device: torch.device) -> Any:
+def _tensor(value: Any, device: str | torch.device) -> Any:
     if isinstance(value, torch.Tensor):
         return value.to(device)
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -225,7 +235,8 @@ def _resolve_players(players: Any, texts: list[list[str]], usable: np.ndarray,
     if isinstance(players, str) and players == "all":
         players = "words" if words is not None else "tokens"
     if players == "tokens":
-        groups = [[(int(p),) for p in np.flatnonzero(row)] for row in usable]
+        groups: list[list[tuple[int, ...]]] = [[(int(p),) for p in np.flatnonzero(row)]
+                                               for row in usable]
         return SampleGroups(groups, [[texts[b][g[0]] for g in row]
                                      for b, row in enumerate(groups)])
     if not (isinstance(players, Words) or players == "words"):
@@ -249,7 +260,7 @@ def _resolve_players(players: Any, texts: list[list[str]], usable: np.ndarray,
 
 
 def _baseline_id(baselines: Any, tokenizer: Any, model: Any) -> tuple[int | None, str]:
-    """The token id of the baseline (None: the zero vector) and its description."""
+    """Return the token id of the baseline (None: the zero vector) and its description."""
     pad = getattr(tokenizer, "pad_token_id", None)
     if pad is None:
         pad = getattr(getattr(model, "config", None), "pad_token_id", None)
@@ -285,7 +296,7 @@ def _baseline_id(baselines: Any, tokenizer: Any, model: Any) -> tuple[int | None
 def text_inputs(model: Any, encoding: Mapping[str, Any], players: Any = "all",
                 baselines: Any = None, *, tokenizer: Any = None,
                 embed: Callable[[torch.Tensor], torch.Tensor] | None = None,
-                device: torch.device | None = None) -> TextInputs:
+                device: str | torch.device | None = None) -> TextInputs:
     """Turn a tokenizer's output into embeddings, players and a baseline for ``model_game``.
 
     ``(x_S)_l = e(t_l)`` (the embedding of token ``t_l``) if position ``l`` belongs to a player
@@ -334,12 +345,15 @@ def text_inputs(model: Any, encoding: Mapping[str, Any], players: Any = "all",
     special = _special(encoding, ids, tokenizer, words)
     texts = _token_texts(encoding, ids, tokenizer)
     players = _resolve_players(players, texts, attended & ~special, words, tokenizer)
-    emb_fn = embed if embed is not None else getattr(model, "get_input_embeddings", None)
-    if emb_fn is None:
-        raise ValueError("token ids need an embedding: pass embed=callable (ids -> "
-                         "embeddings) or use a model with get_input_embeddings()")
-    if embed is None:
-        emb_fn = emb_fn()
+    emb_fn: Callable[[torch.Tensor], torch.Tensor]
+    if embed is not None:
+        emb_fn = embed
+    else:
+        get_embeddings = getattr(model, "get_input_embeddings", None)
+        if get_embeddings is None:
+            raise ValueError("token ids need an embedding: pass embed=callable (ids -> "
+                             "embeddings) or use a model with get_input_embeddings()")
+        emb_fn = get_embeddings()
     with torch.no_grad():
         x = emb_fn(ids).detach()
     token, desc = _baseline_id(baselines, tokenizer, model)

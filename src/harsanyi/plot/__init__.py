@@ -1,6 +1,8 @@
-"""Plots of one explanation (matplotlib). Each function takes the :class:`Interactions` of
-``hs.and_or`` (``sample=`` picks one sample of a batch), draws on ``ax`` (default: pyplot's
-current axes, so ``plt.savefig`` works) and returns the axes.
+"""Plots of one explanation (matplotlib).
+
+Each function takes the :class:`Interactions` of ``hs.and_or`` (``sample=`` picks one sample
+of a batch), draws on ``ax`` (default: pyplot's current axes, so ``plt.savefig`` works) and
+returns the axes.
 
 * :func:`bar`: the top-k AND and OR interactions with the players' names.
 * :func:`sentence`: words coloured by their strongest interaction, the top ones listed.

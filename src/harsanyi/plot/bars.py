@@ -63,9 +63,10 @@ def bar(interactions: Interactions, k: int = 10, *, sample: int | tuple[int, ...
 @styled
 def orders(interactions: Interactions, *, sample: int | tuple[int, ...] | None = None,
            ax: Axes | None = None, title: str | None = None) -> Axes:
-    """The order distribution of one sample: for every order ``k``, the sum of the positive
-    interactions ``Σ_{|S|=k} max(I(S), 0)`` above zero and of the negative ones below zero, AND
-    and OR together (``S ≠ ∅``).
+    """Draw the order distribution of one sample.
+
+    For every order ``k``, the sum of the positive interactions ``Σ_{|S|=k} max(I(S), 0)``
+    above zero and of the negative ones below zero, AND and OR together (``S ≠ ∅``).
 
     Example
     -------

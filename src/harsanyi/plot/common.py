@@ -34,7 +34,9 @@ def axes_or_current(ax: Axes | None) -> Axes:
 
 
 def one_sample(interactions: Interactions, sample: int | tuple[int, ...] | None) -> Interactions:
-    """The interactions of one sample: ``interactions[sample]``; a batch of one needs no index.
+    """Return the interactions of one sample, ``interactions[sample]``.
+
+    A batch of one needs no index.
 
     >>> import harsanyi as hs
     >>> I = hs.and_or([[0.0, 0.0, 0.0, 1.0]], q_bound=0.0, solver="exact")
@@ -56,8 +58,10 @@ def one_sample(interactions: Interactions, sample: int | tuple[int, ...] | None)
 
 def ranked(interactions: Interactions, k: int | None = None, *, kinds: tuple[str, ...] = (
         "and", "or"), min_order: int = 1) -> list[tuple[str, tuple[int, ...], float]]:
-    """The ``k`` strongest interactions ``(kind, S, I)`` of one sample with ``|S| ≥ min_order``,
-    by ``|I|`` descending (ties: AND first, then by mask); exact zeros are left out.
+    """Return the ``k`` strongest interactions ``(kind, S, I)`` of one sample.
+
+    Only sets with ``|S| ≥ min_order``, by ``|I|`` descending (ties: AND first, then by mask);
+    exact zeros are left out.
 
     >>> import harsanyi as hs
     >>> I = hs.and_or([0.0, 1.0, 1.0, 1.0], q_bound=0.0, solver="exact")
@@ -88,8 +92,10 @@ def set_label(kind: str, players: tuple[int, ...], names: list[str]) -> str:
 
 
 def strongest_per_player(interactions: Interactions) -> np.ndarray:
-    """For each player ``i``, the value ``I`` of the strongest interaction (AND or OR) whose
-    set contains ``i`` (0 when there is none).
+    """Return, for each player, the value of its strongest interaction.
+
+    For player ``i``, the value ``I`` of the strongest interaction (AND or OR) whose set
+    contains ``i`` (0 when there is none).
 
     >>> import harsanyi as hs
     >>> I = hs.and_or([0.0, 0.0, 0.5, 2.0], q_bound=0.0, solver="exact")
@@ -106,8 +112,9 @@ def strongest_per_player(interactions: Interactions) -> np.ndarray:
 
 
 def text_color(value: float, scale: float) -> Any:
-    """Background colour of a word of value ``I`` on the scale ``max |I|``: blue for positive,
-    red for negative, white at zero (matplotlib's ``RdBu``).
+    """Return the background colour of a word of value ``I`` on the scale ``max |I|``.
+
+    Blue for positive, red for negative, white at zero (matplotlib's ``RdBu``).
 
     >>> [round(c, 2) for c in text_color(0.0, 1.0)[:3]] == [round(c, 2) for c in
     ...                                                    text_color(0.0, 0.0)[:3]]

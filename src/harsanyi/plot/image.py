@@ -19,8 +19,10 @@ __all__ = ["display_image", "image", "player_pixels"]
 
 
 def display_image(img: Any) -> np.ndarray:
-    """An image as ``(H, W)`` or ``(H, W, 3)`` floats in ``[0, 1]``: channels-first images are
-    moved last, one channel is dropped, values outside ``[0, 1]`` are rescaled (min to max).
+    """Return an image as ``(H, W)`` or ``(H, W, 3)`` floats in ``[0, 1]``.
+
+    Channels-first images are moved last, one channel is dropped, values outside ``[0, 1]``
+    are rescaled (min to max).
 
     >>> display_image(np.zeros((3, 4, 5))).shape
     (4, 5, 3)
@@ -68,11 +70,13 @@ def player_pixels(players: Any, shape: tuple[int, int], sample: int | None = Non
 def image(interactions: Interactions, img: Any, players: Any, *,
           sample: int | None = None, rank: int = 0, kinds: tuple[str, ...] = ("and", "or"),
           ax: Axes | None = None, veil_alpha: float = 0.6, title: str | None = None) -> Axes:
-    """The image with the players of its strongest AND interaction outlined in blue (solid) and
-    of its strongest OR interaction in orange (dashed), the other pixels veiled in white
-    (``veil_alpha``, 0 = off); ``rank=r`` shows the ``r``-th strongest of each
-    kind instead (0 = the strongest), ``kinds`` chooses the kinds. The legend gives each set and
-    its value ``I(S)``.
+    """Draw the image with the players of its strongest AND and OR interactions outlined.
+
+    The players of its strongest AND interaction are outlined in blue (solid), those of its
+    strongest OR interaction in orange (dashed), the other pixels veiled in white
+    (``veil_alpha``, 0 = off); ``rank=r`` shows the ``r``-th strongest of each kind instead
+    (0 = the strongest), ``kinds`` chooses the kinds. The legend gives each set and its value
+    ``I(S)``.
 
     Parameters
     ----------

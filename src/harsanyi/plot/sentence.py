@@ -26,7 +26,9 @@ __all__ = ["sentence"]
 def sentence(interactions: Interactions, k: int = 5, *,
              sample: int | tuple[int, ...] | None = None, words: Sequence[str] | None = None,
              ax: Axes | None = None, width: int = 60, title: str | None = None) -> Axes:
-    """The players of one sample (the words of a sentence, in order) on a line, each on a
+    """Draw the words of one sample coloured by their interactions, and the top interactions.
+
+    The players of one sample (the words of a sentence, in order) stand on a line, each on a
     background coloured by the strongest interaction that contains it (blue: ``I > 0``, red:
     ``I < 0``, white: none; the colour scale is the largest ``|I|``), and below them the ``k``
     strongest interactions as ``AND  good & movie  +1.23``.

@@ -16,8 +16,9 @@ __all__ = ["upset"]
 def upset(interactions: Interactions, k: int = 12, *, min_order: int = 2,
           sample: int | tuple[int, ...] | None = None, ax: Axes | None = None,
           title: str | None = None) -> Axes:
-    """UpSet-style view of the ``k`` strongest interactions with ``|S| ≥ min_order``: one
-    column per set ``S``, a bar of its value ``I(S)`` on top (blue AND, orange OR) and below it
+    """Draw an UpSet-style view of the ``k`` strongest interactions with ``|S| ≥ min_order``.
+
+    One column per set ``S``, a bar of its value ``I(S)`` on top (blue AND, orange OR) and below it
     a matrix with a dot for every player in ``S``, joined by a line. Rows are the players that
     appear in some shown set.
 

@@ -61,7 +61,7 @@ def _top_table(names: list[str], rng: np.random.Generator) -> pd.DataFrame:
 
 
 def _image(names: list[str]) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
-    """A 64×64 RGB picture and the 8×8 box of each player ``"patch i (row,col)"``."""
+    """Draw a 64×64 RGB picture and return it with the 8×8 box of each ``"patch i (row,col)"``."""
     yy, xx = np.mgrid[0:64, 0:64] / 63.0
     img = np.stack([0.3 + 0.5 * yy, 0.4 + 0.3 * xx, 0.6 - 0.3 * yy], axis=-1)
     img[((yy - 0.5) ** 2 + (xx - 0.45) ** 2) < 0.06] = [0.85, 0.55, 0.2]

@@ -208,8 +208,9 @@ def _check_sections(sections: Sequence[Section]) -> None:
 
 def _write_figures(sec: Section, out: Path, used: set[str], start: int, dpi: int,
                    written: list[str]) -> list[dict[str, Any]]:
-    """Save the figures of ``sec`` as PNG and PDF (numbered from ``start + 1``); returns their
-    entries for the page and appends the written files to ``written``.
+    """Save the figures of ``sec`` as PNG and PDF (numbered from ``start + 1``).
+
+    Returns their entries for the page and appends the written files to ``written``.
     """
     figs: list[dict[str, Any]] = []
     for i, f in enumerate(sec.figures, start=1):
@@ -233,8 +234,9 @@ def _write_figures(sec: Section, out: Path, used: set[str], start: int, dpi: int
 
 def _write_tables(sec: Section, out: Path, used: set[str], start: int,
                   written: list[str]) -> list[dict[str, Any]]:
-    """Save the tables of ``sec`` as CSV (numbered from ``start + 1``); returns their entries
-    for the page and appends the written files to ``written``.
+    """Save the tables of ``sec`` as CSV (numbered from ``start + 1``).
+
+    Returns their entries for the page and appends the written files to ``written``.
     """
     tabs: list[dict[str, Any]] = []
     for i, t in enumerate(sec.tables, start=1):

@@ -153,8 +153,9 @@ def new_axes(ax: Axes | None, *, width: float = 6.4, height: float = 3.6) -> Axe
 
 
 def close_pyplot_figure(fig: Figure) -> None:
-    """Forget ``fig`` in pyplot's list of open figures, if pyplot made it (:func:`new_axes`);
-    the figure itself stays usable. Nothing happens for a pyplot-free figure.
+    """Forget ``fig`` in pyplot's list of open figures, if pyplot made it (:func:`new_axes`).
+
+    The figure itself stays usable. Nothing happens for a pyplot-free figure.
 
     >>> fig, _ = new_figure()
     >>> close_pyplot_figure(fig)
