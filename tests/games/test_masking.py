@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from harsanyi.games.masking import MaskBuilder
-from harsanyi.games.players import Patches, owner_map
+from harsanyi.games.patches import Patches
+from harsanyi.games.players import owner_map
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from harsanyi.errors import PlayerError, ShapeError
+from harsanyi.games.patches import Patches
 from harsanyi.games.players import (
     Columns,
     ElementMasks,
     Groups,
-    Patches,
     Tokens,
     owner_map,
 )

@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.games.players import Columns, Groups, Patches, Players, Tokens
+from harsanyi.games.patches import Patches
+from harsanyi.games.players import Columns, Groups, Players, Tokens
 
 __all__ = [
     "PLAYERS_SYNTAX",

@@ -27,11 +27,11 @@ from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
 from harsanyi.games.factories import ComponentGame, GameFactory, ModelGame
 from harsanyi.games.game import Game, select_players
 from harsanyi.games.model_game import model_game
+from harsanyi.games.patches import Patches
 from harsanyi.games.players import (
     Columns,
     ElementMasks,
     Groups,
-    Patches,
     Players,
     Tokens,
     as_players,

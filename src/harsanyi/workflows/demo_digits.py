@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from harsanyi.dynamics.component_dynamics import component_dynamics
-from harsanyi.games.players import Patches
+from harsanyi.games.patches import Patches
 from harsanyi.loading import FactorySpec
 from harsanyi.workflows.demo_analysis import analyse_run, findings_lines, write_report
 from harsanyi.workflows.demo_tasks import DemoConfig, DemoTask, monitored_checkpoints
