@@ -16,6 +16,9 @@ __all__ = [
     "DataFormatError",
     "ReportFolderError",
     "SchedulerUnreachableError",
+    "StoreLockedError",
+    "RunSetupError",
+    "DamagedCheckpointWarning",
 ]
 
 
@@ -69,3 +72,15 @@ class ReportFolderError(HarsanyiError, FileExistsError):
 
 class SchedulerUnreachableError(HarsanyiError, ConnectionError):
     """The Dask scheduler given with ``--scheduler`` cannot be reached."""
+
+
+class StoreLockedError(StoreError):
+    """Another live process (named by PID and host) is writing the run store."""
+
+
+class RunSetupError(HarsanyiError, ValueError):
+    """A run cannot start (factory, checkpoints, players or data); nothing was written."""
+
+
+class DamagedCheckpointWarning(UserWarning):
+    """A stored checkpoint fails verification and is skipped by an analysis."""

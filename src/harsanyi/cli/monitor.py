@@ -26,6 +26,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from harsanyi.cli.store import interrupted_message
 from harsanyi.errors import HarsanyiError
 
 __all__ = ["monitor", "load_data", "parse_indices", "parse_players"]
@@ -287,6 +288,9 @@ def monitor(
     except (HarsanyiError, ValueError, KeyError) as err:
         _ERR.print(f"[bold red]error:[/] {err}")
         raise typer.Exit(code=2) from err
+    except KeyboardInterrupt as err:
+        _ERR.print(interrupted_message(out))
+        raise typer.Exit(code=130) from err
     _summary(mon, store)
 
 
@@ -298,6 +302,9 @@ def _summary(mon: Any, store: Any) -> None:
     table.add_row("checkpoints stored", str(len(store.completed())))
     table.add_row("computed now / skipped", f"{s['checkpoints_written']} / "
                                             f"{s['checkpoints_skipped']}")
+    if s["checkpoints_repaired"]:
+        table.add_row("damaged, moved to quarantine/ and recomputed",
+                      ", ".join(map(str, s["checkpoints_repaired"])))
     table.add_row("samples × players", f"{len(mon.inputs)} × {store.n}")
     if s["seconds_forward"] > 0:
         table.add_row("masked forwards / s (per worker)",

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from harsanyi.dynamics.lifeline import ignore_interrupts, watch_parent
 from harsanyi.dynamics.sources import FactorySpec, load_into
 from harsanyi.errors import SchedulerUnreachableError
 
@@ -172,12 +173,17 @@ def run_task(task: Task) -> tuple[int, int, BatchResult]:
     return task.epoch, task.batch, res
 
 
-def _init_worker(threads: int | None) -> None:
+def _init_worker(threads: int | None, parent: int | None = None) -> None:
+    """Worker set-up: torch threads; with ``parent`` (a pool worker), die with that process
+    and leave Ctrl-C to it (:mod:`harsanyi.dynamics.lifeline`)."""
     import torch
 
     if threads:
         torch.set_num_threads(threads)
     os.environ.setdefault("HARSANYI_WORKER", "1")
+    if parent is not None:
+        ignore_interrupts()
+        watch_parent(parent)
 
 
 # -- backends ----------------------------------------------------------------------------------
@@ -211,6 +217,10 @@ class Backend:
     def close(self) -> None:
         return None
 
+    def abort(self) -> None:
+        """Stop now (Ctrl-C or an error): running tasks are abandoned, workers stopped."""
+        self.close()
+
 
 class _PoolBackend(Backend):
     name = "process"
@@ -221,7 +231,8 @@ class _PoolBackend(Backend):
 
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=_init_worker, initargs=(threads,))
+                                        initializer=_init_worker,
+                                        initargs=(threads, os.getpid()))
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
         return self.pool.submit(fn, arg)
@@ -235,14 +246,27 @@ class _PoolBackend(Backend):
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
+    def abort(self) -> None:
+        # ProcessPoolExecutor has no public way to stop running workers before Python 3.14
+        kill = getattr(self.pool, "kill_workers", None)
+        if kill is not None:
+            kill()
+        else:
+            for proc in list(getattr(self.pool, "_processes", {}).values()):
+                proc.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
 
 class _DaskBackend(Backend):
     name = "dask"
 
-    def __init__(self, client: Any, cluster: Any = None, threads: int | None = 1) -> None:
+    def __init__(self, client: Any, cluster: Any = None, threads: int | None = 1,
+                 plugin: Any = None) -> None:
         self.client, self.cluster = client, cluster
         self.workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        if threads:
+        if plugin is not None:  # our local cluster: its workers (restarted ones too) die with us
+            client.register_plugin(plugin)
+        elif threads:
             client.run(_init_worker, threads)
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
@@ -305,6 +329,8 @@ def make_backend(
         import dask.config
         from distributed import Client, LocalCluster
 
+        from harsanyi.dynamics.dask_plugin import LifelinePlugin  # imports distributed
+
         if scheduler is not None:
             try:
                 client = Client(scheduler, timeout=f"{connect_timeout}s",
@@ -322,7 +348,7 @@ def make_backend(
                                    processes=True, dashboard_address=None,
                                    silence_logs=logging.ERROR)
         client = Client(cluster, set_as_default=False)
-        return _DaskBackend(client, cluster, threads)
+        return _DaskBackend(client, cluster, threads, LifelinePlugin(os.getpid(), threads))
     raise ValueError(f"executor must be 'serial', 'process' or 'dask'; got {executor!r}")
 
 

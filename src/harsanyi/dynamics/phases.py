@@ -32,6 +32,7 @@ from harsanyi.core.orders import orders_index
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError
 from harsanyi.metrics import real_distribution, salient_threshold, signed_strength_by_order
+from harsanyi.store.verify import readable_checkpoints
 
 __all__ = ["PhaseRule", "OrderProfile", "PhaseAnalysis", "order_profile", "phase_boundary",
            "gap_onset", "two_phase", "store_arrays", "train_test_similarity",
@@ -273,10 +274,11 @@ def store_arrays(store: Any) -> tuple[Any, ...]:
     >>> a.shape, kw["epochs"].tolist(), kw["test_loss"].tolist()
     ((2, 3, 4), [0, 1], [0.0, 1.0])
     """
-    losses = store.losses()
+    epochs = readable_checkpoints(store)  # damaged ones skipped with a warning
+    losses = store.losses(epochs)
     kw = {"epochs": losses["epoch"], "split": store.samples.get("split"),
           "train_loss": losses["train_loss"], "test_loss": losses["test_loss"]}
-    return (store.stack("and_values"), store.stack("or_values"), store.stack("values"), kw)
+    return tuple(store.stack(k, epochs) for k in ("and_values", "or_values", "values")) + (kw,)
 
 
 def _nonneg(a: np.ndarray, o: np.ndarray, k: int) -> np.ndarray:

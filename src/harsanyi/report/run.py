@@ -37,6 +37,7 @@ from harsanyi.core.orders import members, order_of_masks
 from harsanyi.errors import StoreError
 from harsanyi.report.style import GROUP_NAMES
 from harsanyi.report.summary import DecaySpindle, GroupSummary, RunSummary, TheoryFit
+from harsanyi.store.verify import readable_checkpoints
 
 __all__ = ["ANALYSIS_DIR", "MAX_CURVES", "load_summary", "report_from_run"]
 
@@ -206,7 +207,7 @@ def load_summary(run_dir: str | Path, *, ratio: float = 0.03, top_k: int = 10,
 
     run = Path(run_dir)
     store = RunStore.open(run)
-    epochs = store.completed()
+    epochs = readable_checkpoints(store)  # damaged ones skipped with a warning
     if not epochs:
         raise StoreError(f"the run store {run} has no finished checkpoint yet; run "
                          f"`harsanyi monitor` to fill it")
@@ -226,7 +227,7 @@ def load_summary(run_dir: str | Path, *, ratio: float = 0.03, top_k: int = 10,
         and_k.append(a)
         or_k.append(o)
     alphas, errors, alpha_hat = _matching(a, o, v)
-    losses = store.losses()
+    losses = store.losses(epochs)
     notes: list[str] = []
     extra = _load_analysis(run, len(epochs), n, notes)
     groups = extra.get("groups") or _groups(np.stack(and_k), np.stack(or_k), epochs, n,

@@ -3,5 +3,7 @@
 from harsanyi.store.config import config_diff, config_hash, jsonable
 from harsanyi.store.record import CheckpointRecord
 from harsanyi.store.runstore import FORMAT, RunStore
+from harsanyi.store.verify import readable_checkpoints, repair_store, verify_store
 
-__all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash", "jsonable"]
+__all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash", "jsonable",
+           "readable_checkpoints", "repair_store", "verify_store"]

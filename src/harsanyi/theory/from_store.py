@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from harsanyi.errors import StoreError, TheoryInputError
+from harsanyi.store.verify import readable_checkpoints
 
 __all__ = ["ANALYSIS_DIR", "StoreArrays", "is_run_store", "read_run", "phases_run", "fit_run",
            "sparsity_run", "groups_run", "disentangle_run", "DecaySpindleRun"]
@@ -120,7 +121,7 @@ def read_run(run: Any, split: Split = "all") -> StoreArrays:
         arr = run
     else:
         store = _open(run)
-        epochs = store.completed()
+        epochs = readable_checkpoints(store)  # damaged ones skipped with a warning
         if not epochs:
             raise StoreError(f"the run store {store.path} has no finished checkpoint yet")
         recs = [store.read(e).arrays for e in epochs]
@@ -129,7 +130,7 @@ def read_run(run: Any, split: Split = "all") -> StoreArrays:
         if labels.shape != (a.shape[1],):
             raise StoreError(f"the run store {store.path} lists {labels.size} splits for "
                              f"{a.shape[1]} samples")
-        losses = store.losses()
+        losses = store.losses(epochs)
         arr = StoreArrays(np.asarray(epochs), a, o, v, losses["train_loss"],
                           losses["test_loss"], labels, store.players, Path(store.path))
     labels = arr.split
@@ -268,7 +269,7 @@ def sparsity_run(
         done, where = [int(e) for e in run.epochs], run.path
     else:
         store = _open(run)
-        done, where = store.completed(), store.path
+        done, where = readable_checkpoints(store), store.path
     if not done:
         raise StoreError(f"the run store {where} has no finished checkpoint yet")
     e = done[-1] if epoch is None else int(epoch)
