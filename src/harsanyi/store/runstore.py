@@ -213,9 +213,10 @@ class RunStore:
         path = Path(path)
         found = (path / "zarr.json").exists() or (path / MANIFEST).exists()
         if resume and found and not holds_no_results(path):
-            restore_root(path)
+            restored = restore_root(path)
             store = cls.open(path, config)
             store.repaired = repair_store(path)
+            store.repaired.restored[:0] = restored
             return store
         return cls.create(path, config, players=players, samples=samples, metadata=metadata)
 
