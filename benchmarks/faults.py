@@ -351,6 +351,7 @@ def main() -> None:
         ctx = Ctx(tmp, a.checkpoints, a.seed)
         rows = []
         for case in cases:
+            print(f"[{time.perf_counter() - t0:5.0f} s] {case}", file=sys.stderr, flush=True)
             if case == "sigkill":
                 rows.append(case_sigkill(ctx, a.kills))
             elif case in ("chunk", "zarr.json", "truncate", "root"):

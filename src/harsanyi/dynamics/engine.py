@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.dynamics.lifeline import ignore_interrupts, watch_parent
+from harsanyi.dynamics.lifeline import ignore_interrupts, interrupts_held, watch_parent
 from harsanyi.dynamics.sources import FactorySpec, load_into
 from harsanyi.errors import SchedulerUnreachableError
 
@@ -244,17 +244,25 @@ class _PoolBackend(Backend):
         return list(done)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        with interrupts_held():
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def abort(self) -> None:
-        # ProcessPoolExecutor has no public way to stop running workers before Python 3.14
-        kill = getattr(self.pool, "kill_workers", None)
-        if kill is not None:
-            kill()
-        else:
-            for proc in list(getattr(self.pool, "_processes", {}).values()):
-                proc.kill()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        with interrupts_held():
+            kill = getattr(self.pool, "kill_workers", None)  # Python >= 3.14
+            if kill is not None:
+                kill()
+            else:  # before 3.14 there is no public way to stop running workers
+                for proc in list(getattr(self.pool, "_processes", {}).values()):
+                    proc.kill()
+                    proc.join()
+                # a worker killed while sending its result leaves half a message in the
+                # result pipe; closing our copy of its write end turns the wait for the rest
+                # into an EOF, which the pool's manager thread handles (else it waits forever)
+                writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+                if writer is not None:
+                    writer.close()
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _DaskBackend(Backend):

@@ -17,8 +17,10 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["watch_parent", "ignore_interrupts", "WATCH_INTERVAL"]
+__all__ = ["watch_parent", "ignore_interrupts", "interrupts_held", "WATCH_INTERVAL"]
 
 WATCH_INTERVAL = 0.25
 
@@ -55,3 +57,25 @@ def watch_parent(parent: int | None = None, interval: float = WATCH_INTERVAL) ->
 def ignore_interrupts() -> None:
     """Ignore SIGINT in this (worker) process: the parent handles Ctrl-C and stops workers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold SIGINT (Ctrl-C) in the main thread while the block runs; a Ctrl-C pressed
+    meanwhile is delivered when it ends. Used around a pool's shutdown: a KeyboardInterrupt
+    raised inside ``Thread.join`` can leave the joined thread's lock taken, and the join at
+    interpreter exit then waits forever. Elsewhere (other threads, no ``pthread_sigmask``) a
+    plain block.
+
+    >>> with interrupts_held():
+    ...     pass
+    """
+    block = (hasattr(signal, "pthread_sigmask")
+             and threading.current_thread() is threading.main_thread())
+    if block:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if block:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
