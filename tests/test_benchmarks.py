@@ -22,6 +22,8 @@ CASES = {
                    ["# tiny:", "# resnet20:", "total = model_game + and_or"]),
     "monitor": (["--checkpoints", "2", "--samples", "2", "--samples-per-task", "1",
                  "--modes", "serial,process"], ["serial", "process", "= serial"]),
+    "faults": (["--checkpoints", "6", "--kills", "1", "--cases", "sigkill,chunk,enospc,start"],
+               ["SIGKILL (process pool)", "damaged chunk", "total: 4 faults injected, 4 survived"]),
 }
 
 
