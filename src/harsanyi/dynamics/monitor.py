@@ -352,18 +352,20 @@ class Monitor:
         old_threads = torch.get_num_threads()
         if backend.name == "serial" and threads:
             torch.set_num_threads(threads)
+        own = not isinstance(executor, Backend)
         try:
             for chain in chains:
                 self._run_chain(chain, by_epoch, prev_of, backend, bar, threads)
         except BaseException:  # Ctrl-C or an error: stop the workers now, keep what is stored
-            if not isinstance(executor, Backend):
+            if own:
+                own = False
                 backend.abort()
             raise
         finally:
             torch.set_num_threads(old_threads)
             if bar is not None:
                 bar.close()
-            if not isinstance(executor, Backend):
+            if own:
                 backend.close()
         return store
 
