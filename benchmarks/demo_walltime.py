@@ -18,7 +18,7 @@ import resource
 import tempfile
 from pathlib import Path
 
-from harsanyi.zoo.demo import demo_config, run_demo
+from harsanyi.workflows.demo import demo_config, run_demo
 
 
 def main() -> None:

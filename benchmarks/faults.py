@@ -89,8 +89,9 @@ class Ctx:
                  y_test=ds.y_test)
         self.args = ["monitor", str(folder), "--factory", "zoo:mlp5", "--factory-kwargs",
                      json.dumps({"in_features": 10, "n_classes": 2, "width": 16}), "--data",
-                     str(tmp / "data.npz"), "--players", "0-7", "--train-samples", "6",
-                     "--test-samples", "6", "--and-only", "--q-bound", "0", "--no-progress",
+                     str(tmp / "data.npz"), "--players", "columns:0-7", "--train-samples",
+                     "random:6", "--test-samples", "random:6", "--and-only", "--q-bound", "0",
+                     "--no-progress",
                      "--samples-per-task", "4"]
         self.pool = ["--executor", "process", "--workers", "2"]
         t0 = time.perf_counter()

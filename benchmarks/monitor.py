@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from harsanyi.dynamics.monitor import Monitor
-from harsanyi.dynamics.sources import FactorySpec
 from harsanyi.games.players import Columns
+from harsanyi.loading import FactorySpec
 from harsanyi.store import RunStore
 
 

@@ -38,3 +38,12 @@ def test_benchmark_script_runs(name, tmp_path):
     if name == "monitor":  # parallel results equal serial ones
         row = next(line for line in out.stdout.splitlines() if line.startswith("process"))
         assert row.split()[-1] == "yes", row
+
+
+def test_groups_scale_diagnosis_runs_on_a_store(planted_store, tmp_path):
+    out = subprocess.run([sys.executable, str(BENCH / "groups_scale.py"), str(planted_store.path),
+                          "--top", "5"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    for text in ("median |v(N)-v(0)|", "raw curves (the rule)", "each ckpt / |v(N)-v(0)|"):
+        assert text in out.stdout

@@ -11,7 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 import harsanyi as hs
-from harsanyi.cli.explain import explain, parse_indices, parse_players
+from harsanyi.cli.explain import explain
+from harsanyi.cli.grammar import parse_indices, parse_players
 from harsanyi.games import Columns, model_game
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")

@@ -5,26 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harsanyi.dynamics.sources import FactorySpec
 from harsanyi.games.players import Columns
+from harsanyi.loading import FactorySpec
 
 FACTORY = FactorySpec("zoo:mlp5", {"in_features": 10, "n_classes": 2, "width": 16})
 PLAYERS = Columns([0, 1, 2, 3, 4, 5])
-
-
-@pytest.fixture(scope="session")
-def trained_run(tmp_path_factory):
-    """A zoo training run folder (manifest + epoch_XXXX.pt for epochs 0..6) and its data."""
-    import torch
-
-    from harsanyi.zoo import get_model, make_and_or_task, train
-
-    ds = make_and_or_task(400, seed=0).with_label_noise(0.05, seed=1)
-    model = get_model("mlp5", in_features=10, n_classes=2, width=16, seed=0)
-    out = tmp_path_factory.mktemp("train") / "run"
-    torch.manual_seed(0)
-    run = train(model, ds, out, epochs=6, lr=0.05, batch_size=32)
-    return {"dir": out, "dataset": ds, "run": run}
 
 
 @pytest.fixture(scope="session")

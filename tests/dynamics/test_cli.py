@@ -14,7 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from harsanyi.cli.monitor import load_data, monitor, parse_indices, parse_players
+from harsanyi.cli.monitor import monitor
 from harsanyi.store import RunStore
 
 app = typer.Typer()
@@ -28,8 +28,9 @@ def _invoke(*args: str):
 
 
 def test_cli_defaults_from_the_manifest(trained_run, tmp_path):
-    res = _invoke(trained_run["dir"], "--out", tmp_path / "run", "--players", "0-5",
-                  "--train-samples", "3", "--test-samples", "2", "--and-only", "--q-bound", "0",
+    res = _invoke(trained_run["dir"], "--out", tmp_path / "run", "--players", "columns:0-5",
+                  "--train-samples", "random:3", "--test-samples", "random:2", "--and-only",
+                  "--q-bound", "0",
                   "--executor", "serial", "--no-progress", "--samples-per-task", "5")
     assert res.exit_code == 0, res.output
     assert "checkpoints stored" in res.output and "masked forwards / s" in res.output
@@ -51,7 +52,7 @@ def test_cli_defaults_from_the_manifest(trained_run, tmp_path):
 def test_cli_errors_are_clear(trained_run, tmp_path):
     res = _invoke(trained_run["dir"], "--out", tmp_path / "a", "--factory", "harsanyi.zoo:nope")
     assert res.exit_code == 2 and "has no attribute 'nope'" in res.output
-    res = _invoke(trained_run["dir"], "--out", tmp_path / "b", "--players", "0-5",
+    res = _invoke(trained_run["dir"], "--out", tmp_path / "b", "--players", "columns:0-5",
                   "--and-only", "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1",
                   "--no-progress")
     assert res.exit_code == 2 and "cannot reach the Dask scheduler" in res.output
@@ -59,35 +60,28 @@ def test_cli_errors_are_clear(trained_run, tmp_path):
     assert res.exit_code == 2 and "--data" in res.output
 
 
-def test_data_and_spec_parsing(tmp_path):
-    X = np.arange(20, dtype=np.float32).reshape(10, 2)
-    y = np.arange(10) % 2
-    np.save(tmp_path / "X.npy", X)
-    np.save(tmp_path / "y.npy", y)
-    d = load_data(str(tmp_path / "X.npy"), labels=tmp_path / "y.npy")
-    np.testing.assert_array_equal(d["train"][1], y) and d["test"] is None
-    import pandas as pd
-
-    pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "label": y}).to_csv(tmp_path / "d.csv",
-                                                                  index=False)
-    d = load_data(str(tmp_path / "d.csv"), label_column="label")
-    np.testing.assert_array_equal(d["train"][0], X) and np.testing.assert_array_equal(
-        d["train"][1], y)
-    np.savez(tmp_path / "d.npz", X_train=X, y_train=y, X_test=X[:3], y_test=y[:3])
-    assert load_data(str(tmp_path / "d.npz"))["test"][0].shape == (3, 2)
-    with pytest.raises(ValueError, match="no column 'lab'"):
-        load_data(str(tmp_path / "d.csv"), label_column="lab")
-    with pytest.raises(ValueError, match="unknown data format"):
-        (tmp_path / "d.txt").write_text("1")
-        load_data(str(tmp_path / "d.txt"))
-    taken = set(parse_indices("5", 10, seed=0))
-    rest = parse_indices("5", 10, taken=taken, seed=1)
-    assert not taken & set(rest) and len(rest) == 5
-    with pytest.raises(ValueError, match="only 0 are available"):
-        parse_indices("1", 10, taken=set(range(10)))
-    with pytest.raises(ValueError, match="outside 0..9"):
-        parse_indices("3,12", 10)
-    assert parse_players("all").all_columns and parse_players("patches:4").n == 4
+def test_monitor_refuses_to_invent_test_samples(trained_run, tmp_path):
+    ds = trained_run["dataset"]
+    np.save(tmp_path / "Xtr.npy", ds.X_train)
+    np.save(tmp_path / "ytr.npy", ds.y_train)
+    base = [str(trained_run["dir"]), "--factory", "zoo:mlp5", "--factory-kwargs",
+            '{"in_features": 10, "n_classes": 2, "width": 16}', "--train-data",
+            str(tmp_path / "Xtr.npy"), "--labels", str(tmp_path / "ytr.npy"), "--players",
+            "columns:0-3", "--train-samples", "0-1", "--and-only", "--executor", "serial",
+            "--no-progress"]
+    res = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "a")])
+    assert res.exit_code == 2 and "has no test data" in " ".join(res.output.split())
+    assert not (tmp_path / "a").exists()
+    np.save(tmp_path / "Xte.npy", ds.X_test)
+    np.save(tmp_path / "yte.npy", ds.y_test)
+    res = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "b"), "--test-data",
+                                           str(tmp_path / "Xte.npy"), "--test-labels",
+                                           str(tmp_path / "yte.npy"), "--test-samples", "1-2"])
+    assert res.exit_code == 0, res.output
+    store = RunStore.open(tmp_path / "b")
+    assert store.samples["split"] == ["train", "train", "test", "test"]
+    assert store.samples["index"] == [0, 1, 1, 2]
+    assert store.samples["target"][3] == int(ds.y_test[2])
 
 
 @pytest.fixture
@@ -104,9 +98,9 @@ def long_run(trained_run, tmp_path):
              y_test=ds.y_test)
     args = [str(folder), "--factory", "zoo:mlp5", "--factory-kwargs",
             json.dumps({"in_features": 10, "n_classes": 2, "width": 16}),
-            "--data", str(tmp_path / "data.npz"), "--players", "0-7", "--train-samples", "6",
-            "--test-samples", "6", "--and-only", "--q-bound", "0", "--executor", "serial",
-            "--no-progress", "--samples-per-task", "4"]
+            "--data", str(tmp_path / "data.npz"), "--players", "columns:0-7",
+            "--train-samples", "random:6", "--test-samples", "random:6", "--and-only",
+            "--q-bound", "0", "--executor", "serial", "--no-progress", "--samples-per-task", "4"]
     return args
 
 

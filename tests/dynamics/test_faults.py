@@ -23,11 +23,11 @@ import pytest
 from conftest import make_monitor
 from typer.testing import CliRunner
 
+from harsanyi.analysis.run import analyse_run
 from harsanyi.cli import app
 from harsanyi.dynamics.engine import make_backend
-from harsanyi.dynamics.sources import Checkpoint
 from harsanyi.errors import DamagedCheckpointWarning
-from harsanyi.report.run import load_summary
+from harsanyi.loading import Checkpoint
 from harsanyi.store import RunStore, verify_store
 from harsanyi.store.lock import lock_path
 
@@ -50,9 +50,9 @@ def cli_run(trained_run, tmp_path_factory):
              y_test=ds.y_test)
     args = ["monitor", str(folder), "--factory", "zoo:mlp5", "--factory-kwargs",
             json.dumps({"in_features": 10, "n_classes": 2, "width": 16}),
-            "--data", str(tmp / "data.npz"), "--players", "0-7", "--train-samples", "6",
-            "--test-samples", "6", "--and-only", "--q-bound", "0", "--no-progress",
-            "--samples-per-task", "4"]
+            "--data", str(tmp / "data.npz"), "--players", "columns:0-7", "--train-samples",
+            "random:6", "--test-samples", "random:6", "--and-only", "--q-bound", "0",
+            "--no-progress", "--samples-per-task", "4"]
     ref = tmp / "reference"
     res = _invoke(*args, "--executor", "serial", "--out", ref)
     assert res.exit_code == 0, res.output
@@ -182,8 +182,8 @@ def test_damaged_checkpoints_are_named_skipped_and_recomputed(cli_run, tmp_path)
         assert f"checkpoint {e}" in res.output
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        summary = load_summary(out)
-    assert len(summary.epochs) == K - 3
+        res = analyse_run(out, top_k=5, save=False)
+    assert len(res.arrays.epochs) == K - 3 and res.phases is not None
     assert sum(w.category is DamagedCheckpointWarning for w in caught) == 3
     before = _stamps(out)
     res = _invoke(*cli_run["args"], "--executor", "serial", "--out", out, "--resume")

@@ -117,9 +117,9 @@ def test_five_groups_on_planted_interactions():
     counts = res.counts()
     assert counts == {g: 1.0 for g in GROUPS}
     by_order = res.counts_by_order()
-    assert by_order.shape == (5, n + 1)
-    assert by_order[GROUPS.index("betraying"), 4] == 1.0
-    assert by_order[GROUPS.index("forgotten"), 1] == 1.0
+    assert by_order.shape == (5, n)  # orders 1..n
+    assert by_order[GROUPS.index("betraying"), 3] == 1.0
+    assert by_order[GROUPS.index("forgotten"), 0] == 1.0
     assert by_order.sum() == pytest.approx(5.0)
     curves = res.curves_of("reliable", normalize=True)
     assert curves.shape == (B, K) and np.abs(curves).max() == pytest.approx(1.0)

@@ -10,12 +10,13 @@ import pytest
 import torch
 from conftest import FACTORY, OPTS, PLAYERS, make_monitor
 
+from harsanyi.dynamics import engine
 from harsanyi.dynamics.engine import SchedulerUnreachableError, make_backend
 from harsanyi.dynamics.monitor import Monitor, monitor_checkpoints
-from harsanyi.dynamics.sources import FactorySpec, find_checkpoints, load_into
 from harsanyi.errors import CheckpointError, ConfigMismatchError, StoreError
 from harsanyi.extract import mobius
 from harsanyi.games import model_game
+from harsanyi.loading import FactorySpec, find_checkpoints, load_into
 from harsanyi.store import RunStore
 from harsanyi.store import runstore as rs_mod
 
@@ -186,8 +187,6 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
                                                    monkeypatch):
     """Each (checkpoint, batch) task starts the solver from the same batch's result at the
     previous checkpoint, also across a resume (read back from the store)."""
-    import harsanyi.extract as extract
-
     calls = []
 
     def spy(game, q_bound=0.02, solver="fast", *, warm_start=None, **kw):
@@ -195,7 +194,7 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
                       else warm_start.and_values.copy()))
         return mobius(game)
 
-    monkeypatch.setattr(extract, "and_or", spy)
+    monkeypatch.setattr(engine, "and_or", spy)
     ckpts = find_checkpoints(trained_run["dir"])
     _monitor(tmp_path / "w", samples, kind="and_or", warm_start=True).run(
         ckpts[:3], executor="serial", progress=False)

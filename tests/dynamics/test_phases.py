@@ -16,7 +16,6 @@ from harsanyi.dynamics.phases import (
     gap_onset,
     order_profile,
     phase_boundary,
-    store_arrays,
     train_test_similarity,
     two_phase,
 )
@@ -31,17 +30,17 @@ def test_order_profile_matches_brute_force():
     taus = np.array([0.3, 0.8, 1.5])
     prof = order_profile(a, o, taus)
     for t in range(K):
-        pos, neg = np.zeros(n + 1), np.zeros(n + 1)
+        pos, neg = np.zeros(n), np.zeros(n)
         for b, arr in itertools.product(range(B), (a, o)):
             for S in range(1, 2**n):
                 x = arr[t, b, S]
                 k = bin(S).count("1")
                 if abs(x) >= taus[t]:
-                    pos[k] += max(x, 0) / B
-                    neg[k] += min(x, 0) / B
+                    pos[k - 1] += max(x, 0) / B
+                    neg[k - 1] += min(x, 0) / B
         np.testing.assert_allclose(prof.pos[t], pos, atol=1e-12)
         np.testing.assert_allclose(prof.neg[t], neg, atol=1e-12)
-        real = (pos - neg)[1:] / (pos - neg)[1:].sum()
+        real = (pos - neg) / (pos - neg).sum()
         np.testing.assert_allclose(prof.real[t], real, atol=1e-12)
         assert prof.mean_order[t] == pytest.approx(real @ np.arange(1, n + 1))
     assert (prof.strength_pos >= prof.pos - 1e-12).all()  # τ = 0 keeps everything
@@ -174,8 +173,10 @@ def test_groups_side_by_side_flipped_use_higher_orders():
 
 
 def test_two_phase_on_a_real_run_store(serial_store):
-    a, o, v, kw = store_arrays(serial_store)
-    res = two_phase(a, o, v, **kw)
+    arr = serial_store.arrays()
+    a, o, v = arr.and_values, arr.or_values, arr.values
+    res = two_phase(a, o, v, epochs=arr.epochs, split=arr.split, train_loss=arr.train_loss,
+                    test_loss=arr.test_loss)
     n = serial_store.n
     assert res.profiles["all"].real.shape == (7, n)
     finite = np.isfinite(res.profiles["all"].real).all(axis=1)

@@ -15,7 +15,6 @@ import harsanyi.store.runstore as rs_mod
 from harsanyi.errors import DamagedCheckpointWarning, StoreError
 from harsanyi.store import RunStore, readable_checkpoints, repair_store, verify_store
 from harsanyi.store.verify import MANIFEST, holds_no_results, schema_version
-from harsanyi.theory.from_store import read_run
 
 CONFIG = {"q_bound": 0.0, "model": {"width": 8}}
 
@@ -79,7 +78,7 @@ def test_verify_names_each_damage_and_repair_moves_only_those(tmp_path):
     # analyses skip them with a warning naming the checkpoint and the repair
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        arr = read_run(run.path)
+        arr = RunStore.open(run.path).arrays()
     msgs = [str(w.message) for w in caught if w.category is DamagedCheckpointWarning]
     assert [m.split(" of the run store")[0] for m in msgs] == [
         "checkpoint 1", "checkpoint 3", "checkpoint 4"]

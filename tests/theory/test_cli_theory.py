@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from harsanyi.cli.theory import app, load_checkpoints
+from harsanyi.cli import app
+from harsanyi.cli.theory import load_checkpoints
 from harsanyi.core.orders import order_of_masks
 from harsanyi.core.transforms import zeta
 from harsanyi.errors import TheoryInputError
@@ -19,7 +20,7 @@ ENV = {"COLUMNS": "220"}
 
 
 def invoke(*args):
-    return runner.invoke(app, [str(a) for a in args], env=ENV)
+    return runner.invoke(app, ["theory", *(str(a) for a in args)], env=ENV)
 
 
 def test_r_table_prints_reference_values():

@@ -7,13 +7,9 @@ import pytest
 
 from harsanyi.core.transforms import zeta
 from harsanyi.errors import TheoryInputError
-from harsanyi.theory import (
-    build_w_star,
-    real_distribution,
-    salient_threshold,
-    strength_by_order,
-    theoretical_distribution,
-)
+from harsanyi.metrics import salient_threshold, signed_strength_by_order, strength_by_order
+from harsanyi.theory import build_w_star, theoretical_distribution
+from harsanyi.theory import real_distribution_of as real_distribution
 
 
 def popcount(s: int) -> int:
@@ -60,10 +56,10 @@ def game():
 
 def test_salient_threshold_is_global_per_checkpoint(game):
     _, _, v = game
-    tau = salient_threshold(v, 0.03)
-    assert tau == pytest.approx(0.03 * np.mean(np.abs(v[:, -1] - v[:, 0])))
+    tau = salient_threshold(v, 0.03)  # one value per sample, the same for all of them
+    assert tau == pytest.approx([0.03 * np.mean(np.abs(v[:, -1] - v[:, 0]))] * 4)
     stacked = salient_threshold(np.stack([v, 2 * v]), 0.03)
-    assert stacked.shape == (2,) and stacked[1] == pytest.approx(2 * tau)
+    assert stacked.shape == (2, 4) and stacked[1] == pytest.approx(2 * tau)
 
 
 def test_real_distribution_matches_brute_force(game):
@@ -92,10 +88,8 @@ def test_and_only_variant(game):
 def test_strength_by_order_signs():
     I = np.array([0.0, 1.0, -2.0, 0.5, 0.1, -0.05, 0.3, -4.0])
     assert np.allclose(strength_by_order(I), [3.1, 0.85, 4.0])
-    assert np.allclose(strength_by_order(I, 0.2, "pos"), [1.0, 0.8, 0.0])
-    assert np.allclose(strength_by_order(I, 0.2, "neg"), [-2.0, 0.0, -4.0])
-    with pytest.raises(TheoryInputError, match="sign"):
-        strength_by_order(I, 0.0, "both")
+    pos, neg = signed_strength_by_order(I, None, 0.2)
+    assert np.allclose(pos, [1.0, 0.8, 0.0]) and np.allclose(neg, [-2.0, 0.0, -4.0])
 
 
 def test_theoretical_distribution_matches_brute_force(game):
@@ -105,7 +99,7 @@ def test_theoretical_distribution_matches_brute_force(game):
 
 def test_build_w_star_keeps_salient_sets_only(game):
     I_and, I_or, v = game
-    tau = salient_threshold(v)
+    tau = salient_threshold(v)[0]
     w_and, w_or = build_w_star(I_and, I_or, v)
     keep_and = np.abs(I_and) >= tau
     assert np.array_equal(w_and[:, 1:], np.where(keep_and, I_and, 0.0)[:, 1:])
@@ -133,7 +127,7 @@ def test_bad_inputs():
         real_distribution(np.zeros((2, 4)), None, v)
     with pytest.raises(TheoryInputError, match="same shape"):
         real_distribution(np.zeros((3, 8)), None, v)
-    with pytest.raises(TheoryInputError, match="ratio"):
+    with pytest.raises(ValueError, match="ratio"):
         salient_threshold(v, -0.1)
     with pytest.raises(TheoryInputError, match="normalize"):
         real_distribution(np.ones((2, 8)), None, np.ones((2, 8)), normalize="max")

@@ -8,16 +8,23 @@ import pytest
 from harsanyi.core.orders import order_of_masks
 from harsanyi.core.transforms import mobius, zeta
 from harsanyi.errors import TheoryInputError
+from harsanyi.metrics import signed_strength_by_order
 from harsanyi.theory import (
     TwoPhaseModel,
     decay_family,
     disentangle,
     row_norms_by_order,
-    signed_strength,
     spindle_family,
     spindle_profile,
     strength_change,
 )
+
+
+def signed_strength(and_values, or_values=None, tau=0.0):
+    """Paper D's ``A^(m),±``: the sample mean of the metrics' salient strength by order."""
+    pos, neg = signed_strength_by_order(and_values, or_values, tau)
+    return pos.mean(axis=-2), neg.mean(axis=-2)
+
 
 SPEC_PROFILE = [0.002, 0.013, 0.050, 0.125, 0.212, 0.250, 0.202, 0.107, 0.034, 0.005]
 

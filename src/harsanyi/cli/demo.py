@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from harsanyi.errors import HarsanyiError
+from harsanyi.workflows.demo import demo_config, run_demo
+
 __all__ = ["demo"]
 
 
@@ -53,8 +56,6 @@ def demo(
     Rerunning with the same settings resumes an interrupted demo: finished checkpoints are
     kept, analyses and the report are recomputed.
     """
-    from harsanyi.errors import HarsanyiError
-    from harsanyi.zoo.demo import demo_config, run_demo
 
     console = Console(highlight=False)
     err = Console(stderr=True)

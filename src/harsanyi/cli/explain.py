@@ -1,14 +1,11 @@
 """``harsanyi explain``: the top AND-OR interactions of a saved model on some samples.
 
-Register with ``app.command("explain")(explain)``. The parsers (:func:`parse_players`,
-:func:`parse_indices`, :func:`load_data`, :func:`load_model`) are plain functions, reusable and
-tested on their own.
+Register with ``app.command("explain")(explain)``. Players, samples and data follow the
+command line's one grammar (:mod:`harsanyi.cli.grammar`, :mod:`harsanyi.cli.data`).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import warnings
 from pathlib import Path
@@ -17,225 +14,57 @@ from typing import Annotated, Any
 import numpy as np
 import torch
 import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from torch import nn
 
+from harsanyi.cli.data import read_table
+from harsanyi.cli.grammar import (
+    PLAYERS_SYNTAX,
+    SAMPLES_SYNTAX,
+    CLIError,
+    parse_players,
+    parse_samples,
+)
 from harsanyi.errors import HarsanyiError
-from harsanyi.games.players import Columns, Groups, Patches, Players, Tokens
+from harsanyi.extract import and_or, mobius
+from harsanyi.games.model_game import model_game
+from harsanyi.loading import FactorySpec, load_into
 
-__all__ = ["explain", "parse_players", "parse_indices", "load_data", "load_model"]
+__all__ = ["explain", "load_model"]
 
 PLAYERS_HELP = "Player spec, e.g. columns:all, patches:grid=8x8,n=10 (syntax above)."
 
 
-class CLIError(Exception):
-    """A user error of the command line: printed as one line, exit code 2."""
-
-
-def parse_indices(text: str, names: list[str] | None = None) -> list[list[int]]:
-    """``"0,3+4,6-8"`` → ``[[0], [3, 4], [6], [7], [8]]``: comma-separated items, ``a-b``
-    ranges (inclusive), ``+`` joins items into one group; ``names`` allows column names.
-
-    >>> parse_indices("0,3+4,6-8")
-    [[0], [3, 4], [6], [7], [8]]
-    >>> parse_indices("age+sex,2", names=["age", "sex", "income"])
-    [[0, 1], [2]]
-    """
-    groups: list[list[int]] = []
-    for item in (t.strip() for t in text.split(",")):
-        if not item:
-            raise CLIError(f"empty item in index list {text!r}")
-        parts = [p.strip() for p in item.split("+")]
-        if len(parts) == 1 and _is_range(parts[0]):
-            lo, hi = (int(v) for v in parts[0].split("-"))
-            if hi < lo:
-                raise CLIError(f"range {parts[0]!r} is empty")
-            groups.extend([[i] for i in range(lo, hi + 1)])
-            continue
-        group: list[int] = []
-        for part in parts:
-            if _is_range(part):
-                lo, hi = (int(v) for v in part.split("-"))
-                group.extend(range(lo, hi + 1))
-            elif part.lstrip("-").isdigit():
-                group.append(int(part))
-            elif names is not None and part in names:
-                group.append(names.index(part))
-            else:
-                raise CLIError(f"{part!r} is not an index, a range a-b or a column name")
-        groups.append(group)
-    return groups
-
-
-def _is_range(text: str) -> bool:
-    a, sep, b = text.partition("-")
-    return bool(sep) and a.isdigit() and b.isdigit()
-
-
-def _keyvals(body: str) -> dict[str, str]:
-    """``"grid=8x8,cells=1,2,n=3"`` → ``{"grid": "8x8", "cells": "1,2", "n": "3"}``: a token
-    without ``=`` continues the previous value."""
-    out: dict[str, str] = {}
-    last = None
-    for tok in (t.strip() for t in body.split(",")):
-        if "=" in tok:
-            key, _, value = tok.partition("=")
-            last = key.strip().lower()
-            out[last] = value.strip()
-        elif last is not None and tok:
-            out[last] += "," + tok
-        elif tok:
-            raise CLIError(f"expected key=value in {body!r}, got {tok!r}")
-    return out
-
-
-def _pair(text: str, what: str) -> tuple[int, int]:
-    parts = text.lower().split("x")
-    if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
-        raise CLIError(f"{what} must be R or RxC; got {text!r}")
-    return int(parts[0]), int(parts[-1])
-
-
-def parse_players(spec: str, column_names: list[str] | None = None) -> Players:
-    """A player set from the command line's spec string (syntax in ``explain --help``).
-
-    >>> parse_players("patches:grid=4x4,cells=0,3:3").names
-    ['patch(0,0)', 'patch(3,3)']
-    >>> parse_players("columns:0,2+3").names
-    ['x0', 'x2+x3']
-    """
-    kind, sep, body = spec.partition(":")
-    kind = kind.strip().lower()
-    if not sep:
-        raise CLIError(f"player spec {spec!r} must look like KIND:..., e.g. columns:all")
-    if kind == "columns":
-        if body.strip() == "all":
-            return Columns("all", column_names=column_names)
-        return Columns(parse_indices(body, column_names), column_names=column_names)
-    if kind == "tokens":
-        return Tokens(parse_indices(body))
-    if kind == "patches":
-        kv = _keyvals(body)
-        unknown = set(kv) - {"grid", "n", "seed", "region", "cells"}
-        if unknown:
-            raise CLIError(f"unknown patches option(s) {sorted(unknown)} in {spec!r}")
-        grid = _pair(kv.get("grid", "8x8"), "grid")
-        if "cells" in kv:
-            cells: list[Any] = []
-            for c in kv["cells"].split(","):
-                r, colon, col = c.partition(":")
-                cells.append((int(r), int(col)) if colon else int(r))
-            return Patches(cells, grid=grid)
-        region = _pair(kv["region"], "region") if "region" in kv else None
-        return Patches.random(int(kv.get("n", 10)), grid=grid, region=region,
-                              seed=int(kv.get("seed", 0)))
-    if kind == "groups":
-        return _parse_groups(body.strip())
-    raise CLIError(f"unknown player kind {kind!r}: use columns, patches, tokens or groups")
-
-
-def _parse_groups(body: str) -> Groups:
-    if body.endswith(".json"):
-        path = Path(body)
-        if not path.is_file():
-            raise CLIError(f"groups file {path} does not exist")
-        spec = json.loads(path.read_text())
-        if isinstance(spec, dict):
-            return Groups(spec["groups"], axis=int(spec.get("axis", -1)), names=spec.get("names"))
-        return Groups(spec)
-    axis, groups = -1, []
-    for item in (t.strip() for t in body.split(";")):
-        if item.startswith("axis="):
-            axis = int(item[5:])
-        elif item:
-            groups.append([i for g in parse_indices(item) for i in g])
-    return Groups(groups, axis=axis)
-
-
-def load_data(path: Path) -> tuple[np.ndarray | torch.Tensor, list[str] | None]:
-    """Samples from ``.npy``, ``.csv`` (a header line gives column names) or ``.pt`` (a tensor,
-    a ``(inputs, labels)`` pair, or a dict with ``inputs``/``x``/``data``)."""
-    path = Path(path)
-    if not path.is_file():
-        raise CLIError(f"data file {path} does not exist")
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        return np.load(path, allow_pickle=False), None
-    if suffix == ".csv":
-        first = path.read_text().splitlines()[0].split(",")
-        try:
-            [float(v) for v in first]
-            header = None
-        except ValueError:
-            header = [v.strip() for v in first]
-        arr = np.loadtxt(path, delimiter=",", skiprows=1 if header else 0, ndmin=2)
-        return arr, header
-    if suffix in (".pt", ".pth"):
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-        if isinstance(obj, dict):
-            for key in ("inputs", "x", "data"):
-                if key in obj:
-                    return obj[key], None
-            raise CLIError(f"{path} holds a dict without an 'inputs', 'x' or 'data' entry")
-        if isinstance(obj, (tuple, list)):
-            obj = obj[0]
-        if not isinstance(obj, torch.Tensor):
-            raise CLIError(f"{path} does not hold a tensor")
-        return obj, None
-    raise CLIError(f"unsupported data format {suffix!r}: use .npy, .csv or .pt")
-
-
-def load_model(
-    model: Path | None, factory: str | None, state_dict: Path | None
-) -> torch.nn.Module:
-    """A TorchScript file (``torch.jit.save``; ``.pt2``: ``torch.export.save``), or
-    ``factory()`` (``module:function`` or ``file.py:function``) with an optional state dict
-    (a plain dict, or a checkpoint with a ``state_dict`` entry)."""
+def load_model(model: Path | None, factory: str | None, state_dict: Path | None) -> nn.Module:
+    """A TorchScript file (``torch.jit.save``; ``.pt2``: ``torch.export.save``), or the model
+    built by ``factory`` (``file.py:fn``, ``module:fn`` or ``zoo:NAME``, see
+    :mod:`harsanyi.loading.factories`) with an optional checkpoint loaded into it."""
     if (model is None) == (factory is None):
-        raise CLIError("give either --model FILE (TorchScript) or --factory module:function")
+        raise CLIError("give either --model FILE (TorchScript) or --factory file.py:function")
     if model is not None:
-        if not Path(model).is_file():
-            raise CLIError(f"model file {model} does not exist")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)
-                if Path(model).suffix == ".pt2":
-                    return torch.export.load(str(model)).module()
-                return torch.jit.load(str(model), map_location="cpu")
-        except Exception as exc:
-            kind = "an exported program" if Path(model).suffix == ".pt2" else "TorchScript"
-            raise CLIError(f"cannot load {model} as {kind} ({str(exc).splitlines()[0]}); "
-                           "for a state dict use --factory module:function --state-dict FILE")\
-                from exc
-    mod_name, sep, fn_name = str(factory).rpartition(":")
-    if not sep or not mod_name or not fn_name:
-        raise CLIError(f"--factory must be module:function; got {factory!r}")
-    try:
-        if mod_name.endswith(".py"):
-            if not Path(mod_name).is_file():
-                raise CLIError(f"factory file {mod_name} does not exist")
-            spec = importlib.util.spec_from_file_location("_harsanyi_factory", mod_name)
-            module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-            spec.loader.exec_module(module)  # type: ignore[union-attr]
-        else:
-            module = importlib.import_module(mod_name)
-    except ImportError as exc:
-        raise CLIError(f"cannot import {mod_name}: {exc}") from exc
-    fn = getattr(module, fn_name, None)
-    if not callable(fn):
-        raise CLIError(f"{mod_name} has no function {fn_name!r}")
-    net = fn()
+        return _load_program(Path(model))
+    net = FactorySpec(str(factory)).build()
     if state_dict is not None:
-        if not Path(state_dict).is_file():
-            raise CLIError(f"state dict file {state_dict} does not exist")
-        sd = torch.load(state_dict, map_location="cpu", weights_only=True)
-        if isinstance(sd, dict) and "state_dict" in sd:
-            sd = sd["state_dict"]
-        try:
-            net.load_state_dict(sd)
-        except RuntimeError as exc:
-            raise CLIError(f"the state dict does not fit the model: "
-                           f"{str(exc).splitlines()[0]} {str(exc).splitlines()[-1].strip()}")\
-                from exc
+        load_into(net, state_dict)
     return net
+
+
+def _load_program(model: Path) -> nn.Module:
+    if not model.is_file():
+        raise CLIError(f"model file {model} does not exist")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if model.suffix == ".pt2":
+                return torch.export.load(str(model)).module()
+            return torch.jit.load(str(model), map_location="cpu")
+    except Exception as exc:
+        kind = "an exported program" if model.suffix == ".pt2" else "TorchScript"
+        raise CLIError(f"cannot load {model} as {kind} ({str(exc).splitlines()[0]}); "
+                       "for a state dict use --factory file.py:function --state-dict FILE")\
+            from exc
 
 
 def _targets(target: str | None, rows: list[int]) -> Any:
@@ -243,8 +72,7 @@ def _targets(target: str | None, rows: list[int]) -> Any:
         return None
     if target.lstrip("-").isdigit():
         return int(target)
-    labels, _ = load_data(Path(target))
-    labels = np.asarray(labels).reshape(-1)
+    labels = np.asarray(read_table(target).X).reshape(-1)
     if max(rows) >= len(labels):
         raise CLIError(f"the labels file has {len(labels)} entries; sample {max(rows)} requested")
     return labels[rows].astype(np.int64)
@@ -256,8 +84,7 @@ def _baseline(text: str, data: Any) -> tuple[Any, Any]:
     if t.lower() == "mean":
         return "mean", np.asarray(data, dtype=np.float64)
     if t.endswith((".npy", ".csv", ".pt")):
-        arr, _ = load_data(Path(t))
-        return np.asarray(arr, dtype=np.float64), None
+        return np.asarray(read_table(t).X, dtype=np.float64), None
     try:
         return float(t), None
     except ValueError:
@@ -267,18 +94,13 @@ def _baseline(text: str, data: Any) -> tuple[Any, Any]:
 def _run(model: Path | None, factory: str | None, state_dict: Path | None, data: Path,
          samples: str, players: str, baseline: str, reward: str, target: str | None,
          q_bound: float, solver: str, top_k: int, batch_size: int, outside: str,
-         subtract_empty: bool, device: str | None, out: Path | None) -> None:
-    import harsanyi as hs
-    from harsanyi.games.model_game import model_game
-
-    arr, header = load_data(data)
-    n_rows = len(arr)
-    rows = list(range(n_rows)) if samples.strip() == "all" else [
-        i for g in parse_indices(samples) for i in g]
-    bad = [r for r in rows if not 0 <= r < n_rows]
-    if bad:
-        raise CLIError(f"sample {bad[0]} is out of range: {data} has {n_rows} samples")
-    player_set = parse_players(players, header)
+         subtract_empty: bool, device: str | None, out: Path | None, seed: int) -> None:
+    table = read_table(data)
+    arr = table.X
+    rows = parse_samples(samples, len(arr), seed=seed)
+    if not rows:
+        raise CLIError("no samples selected: give --samples (e.g. 0, 0-3 or random:4)")
+    player_set = parse_players(players, table.names)
     net = load_model(model, factory, state_dict).eval()
     if device:
         net = net.to(device)
@@ -290,10 +112,10 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
                       progress=None)
     game.metadata["samples"] = rows
     if solver == "mobius":
-        inter = hs.mobius(game)
+        inter = mobius(game)
     else:
         try:
-            inter = hs.and_or(game, q_bound=q_bound, solver=solver)
+            inter = and_or(game, q_bound=q_bound, solver=solver)
         except ImportError as exc:
             raise CLIError(f"solver {solver!r} is not available ({exc}); try --solver mobius")\
                 from exc
@@ -301,10 +123,6 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
 
 
 def _report(inter: Any, rows: list[int], top_k: int, out: Path | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
     console = Console()
     results = []
     targets = inter.metadata.get("target") or [None] * len(rows)
@@ -342,18 +160,20 @@ def _report(inter: Any, rows: list[int], top_k: int, out: Path | None) -> None:
 
 
 def explain(
-    data: Annotated[Path, typer.Option("--data", "-d", help="Samples: .npy, .csv (header = "
-                                       "column names) or .pt.")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="Samples: .npy, .npz, .csv "
+                                       "(header = column names) or .pt.")],
     model: Annotated[Path | None, typer.Option(
         "--model", "-m", help="TorchScript model file (.pt2: torch.export program).")]
     = None,
     factory: Annotated[str | None, typer.Option(
-        "--factory", help="module:function or file.py:function returning the model.")] = None,
+        "--factory", help="file.py:function, module:function or zoo:NAME building the model "
+        "(resolved from the current folder).")] = None,
     state_dict: Annotated[Path | None, typer.Option(
         "--state-dict", help="State dict (or checkpoint with 'state_dict') for --factory.")]
     = None,
-    samples: Annotated[str, typer.Option(help="Rows of the data: '0', '0,3,5-7' or 'all'.")]
+    samples: Annotated[str, typer.Option(help=f"Rows of the data: {SAMPLES_SYNTAX}.")]
     = "0",
+    seed: Annotated[int, typer.Option(help="Seed of random:N sample choices.")] = 0,
     players: Annotated[str, typer.Option(help=PLAYERS_HELP)] = "columns:all",
     baseline: Annotated[str, typer.Option(
         help="zero | mean (of the data file) | center | tau=<τ> | token=<id> | a number | "
@@ -382,29 +202,23 @@ def explain(
     inputs, splits the game into sparse AND and OR interactions and prints
     the strongest ones with the universal-matching residual.
 
-    Player specs (--players):
+    Examples:
 
-      columns:all | columns:0,3,5-7 | columns:age+sex,income
-        (a+b makes one player of columns a and b; CSV header names work)
+      harsanyi explain --data X.csv --factory model.py:build --state-dict w.pt
 
-      patches:grid=8x8,n=10,seed=0,region=6x6
-        (n random cells of the central region of the grid)
+      harsanyi explain --data X.npy --model net.ts --samples random:4 --players columns:0-9
 
-      patches:grid=8x8,cells=9,10,3:4   (flat index or row:col)
-
-      tokens:0-9   (positions; the model is called as model(inputs_embeds=...))
-
-      groups:FILE.json   (a list of index lists, or an object with
-        "groups", "axis" and "names")
-
-      groups:0-99;100-199;axis=-1   (index groups along an axis of a sample)
+    {players}
     """
     try:
         _run(model, factory, state_dict, data, samples, players, baseline, reward, target,
-             q_bound, solver, top_k, batch_size, outside, subtract_empty, device, out)
+             q_bound, solver, top_k, batch_size, outside, subtract_empty, device, out, seed)
     except (CLIError, HarsanyiError, ValueError, OSError, KeyError, ImportError,
             json.JSONDecodeError) as exc:
         message = " ".join(str(exc).split())
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(code=2) from None
 
+
+explain.__doc__ = (explain.__doc__ or "").replace(
+    "{players}", PLAYERS_SYNTAX.replace("\n", "\n    "))

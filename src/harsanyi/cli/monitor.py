@@ -3,16 +3,17 @@
 Registered by the main app as ``app.command("monitor")(monitor)``. Example::
 
     harsanyi monitor runs/mlp5 --out runs/mlp5-interactions --data zoo:breast_cancer \\
-        --label-noise 0.05 --players 0-9 --train-samples 16 --test-samples 16 --workers 2
+        --label-noise 0.05 --players columns:0-9 --train-samples random:16 \\
+        --test-samples random:16 --workers 2
 
 Work runs as (checkpoint × sample batch) tasks on a local process pool by default, on a new
 Dask ``LocalCluster`` with ``--workers N``, or on a running Dask scheduler with
 ``--scheduler tcp://host:port``.
 
-The data is ``zoo:NAME`` (a :func:`harsanyi.zoo.get_dataset` name; default: the dataset of a
-zoo training run's manifest), an ``.npz`` (``X_train, y_train, X_test, y_test`` or ``X, y``),
-an ``.npy`` of inputs (labels from ``--labels``), a ``.pt`` (a tensor, an ``(X, y)`` pair or a
-dict like the ``.npz``) or a ``.csv`` (``--label-column`` names the label column).
+Training and test data are named explicitly (:mod:`harsanyi.cli.data`): ``zoo:NAME`` (default:
+the data set of a zoo training run's manifest), one ``.npz``/``.pt`` with ``X_train``,
+``y_train``, ``X_test``, ``y_test``, or ``--train-data FILE --test-data FILE``. Test samples are
+never drawn from the training data. Players and samples follow :mod:`harsanyi.cli.grammar`.
 """
 
 from __future__ import annotations
@@ -26,140 +27,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from harsanyi.cli.data import Splits, read_splits
+from harsanyi.cli.grammar import PLAYERS_SYNTAX, SAMPLES_SYNTAX, parse_players, parse_samples
 from harsanyi.cli.store import interrupted_message
+from harsanyi.dynamics.monitor import Monitor
 from harsanyi.errors import HarsanyiError
+from harsanyi.loading import FactorySpec
 
-__all__ = ["monitor", "load_data", "parse_indices", "parse_players"]
+__all__ = ["monitor"]
 
 _ERR = Console(stderr=True)
 
 
-def parse_indices(spec: str, pool: int, *, taken: set[int] | None = None,
-                  seed: int = 0) -> list[int]:
-    """Sample indices from ``"N"`` (N random, seeded, sorted, avoiding ``taken``),
-    ``"a,b,c"`` (explicit) or ``"a:b"`` (a range); ``"0"`` or ``""`` means none.
-
-    >>> parse_indices("2:5", 10), parse_indices("1,7", 10), len(parse_indices("4", 10))
-    ([2, 3, 4], [1, 7], 4)
-    """
-    spec = spec.strip()
-    if spec in ("", "0"):
-        return []
-    if ":" in spec:
-        lo, hi = (int(v) if v else d for v, d in zip(spec.split(":", 1), (0, pool), strict=True))
-        out = list(range(lo, hi))
-    elif "," in spec:
-        out = [int(v) for v in spec.split(",") if v.strip()]
-    else:
-        k = int(spec)
-        free = np.array(sorted(set(range(pool)) - (taken or set())))
-        if k > len(free):
-            raise ValueError(f"asked for {k} samples but only {len(free)} are available")
-        out = sorted(int(i) for i in np.random.default_rng(seed).choice(free, k, replace=False))
-    bad = [i for i in out if not 0 <= i < pool]
-    if bad:
-        raise ValueError(f"sample index {bad[0]} is outside 0..{pool - 1}")
-    return out
-
-
-def parse_players(spec: str) -> Any:
-    """Players from ``"all"``, columns ``"0-9"`` / ``"0,3,5"``, or ``"patches:N[:GRID[:REGION
-    [:SEED]]]"`` (N random cells of a GRID×GRID grid, as in papers A/B).
-
-    >>> parse_players("0-2,5").names, parse_players("patches:3:8:6:0").n
-    (['x0', 'x1', 'x2', 'x5'], 3)
-    """
-    from harsanyi.games.players import Columns, Patches
-
-    spec = spec.strip()
-    if spec == "all":
-        return Columns("all")
-    if spec.startswith("patches:"):
-        parts = [int(p) for p in spec.split(":")[1:]]
-        n, grid, region, seed = (parts + [10, 8, 6, 0][len(parts):])[:4]
-        return Patches.random(n, grid=grid, region=region, seed=seed)
-    cols: list[int] = []
-    for part in spec.split(","):
-        if "-" in part.strip()[1:]:
-            a, b = part.split("-", 1)
-            cols += list(range(int(a), int(b) + 1))
-        elif part.strip():
-            cols.append(int(part))
-    return Columns(cols)
-
-
-def load_data(
-    spec: str, *, labels: Path | None = None, label_column: str | None = None,
-    label_noise: float = 0.0, noise_seed: int = 0,
-) -> dict[str, Any]:
-    """``{"train": (X, y), "test": (X, y) or None, "flipped": bool array or None, "name"}``.
-    Without a train/test split everything is in ``"train"`` (one pool)."""
-    if spec.startswith("zoo:"):
-        from harsanyi.zoo import get_dataset
-
-        ds = get_dataset(spec[4:], label_noise=label_noise, noise_seed=noise_seed)
-        return {"train": (ds.X_train, ds.y_train), "test": (ds.X_test, ds.y_test),
-                "flipped": ds.flipped, "name": spec, "train_data": ds.X_train}
-    path = Path(spec)
-    if not path.is_file():
-        raise ValueError(f"no data file {path} (use a .npy/.npz/.pt/.csv file or zoo:NAME)")
-    y_ext = None if labels is None else np.load(labels)
-    suffix = path.suffix.lower()
-    if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as f:
-            obj: Any = {k: f[k] for k in f.files}
-    elif suffix == ".npy":
-        obj = np.load(path, allow_pickle=False)
-    elif suffix == ".pt":
-        import torch
-
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    elif suffix == ".csv":
-        import pandas as pd
-
-        frame = pd.read_csv(path)
-        if label_column is not None:
-            if label_column not in frame.columns:
-                raise ValueError(f"no column {label_column!r} in {path}; columns: "
-                                 f"{list(frame.columns)}")
-            y_ext = frame.pop(label_column).to_numpy()
-        obj = frame.to_numpy(dtype=np.float32)
-    else:
-        raise ValueError(f"unknown data format {suffix!r}: use .npy, .npz, .pt, .csv or zoo:NAME")
-    return _split(obj, y_ext, str(path))
-
-
-def _np(a: Any) -> np.ndarray:
-    return a.numpy() if hasattr(a, "numpy") else np.asarray(a)
-
-
-def _split(obj: Any, y_ext: Any, name: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"flipped": None, "name": name}
-    if isinstance(obj, dict):
-        if "X_train" in obj:
-            out["train"] = (_np(obj["X_train"]), _opt(obj.get("y_train")))
-            out["test"] = ((_np(obj["X_test"]), _opt(obj.get("y_test")))
-                           if "X_test" in obj else None)
-        elif "X" in obj:
-            out["train"], out["test"] = (_np(obj["X"]), _opt(obj.get("y", y_ext))), None
-        else:
-            raise ValueError(f"{name} needs arrays X_train/y_train/X_test/y_test or X/y; "
-                             f"found {sorted(obj)}")
-    elif isinstance(obj, (tuple, list)) and len(obj) == 2:
-        out["train"], out["test"] = (_np(obj[0]), _np(obj[1])), None
-    else:
-        out["train"], out["test"] = (_np(obj), _opt(y_ext)), None
-    out["train_data"] = out["train"][0]
-    return out
-
-
-def _opt(y: Any) -> np.ndarray | None:
-    return None if y is None else _np(y).astype(np.int64).reshape(-1)
-
-
-def _factory_from(checkpoints: Path, factory: str | None, kwargs: str) -> Any:
-    from harsanyi.dynamics.sources import FactorySpec
-
+def _factory_from(checkpoints: Path, factory: str | None, kwargs: str) -> FactorySpec:
     try:
         kw = json.loads(kwargs)
     except ValueError as exc:
@@ -171,8 +51,8 @@ def _factory_from(checkpoints: Path, factory: str | None, kwargs: str) -> Any:
         spec = json.loads(manifest.read_text()).get("model", {})
         if "name" in spec:
             return FactorySpec(f"zoo:{spec['name']}", {**spec.get("kwargs", {}), **kw})
-    raise ValueError("give --factory module:function (or zoo:NAME): the checkpoint folder has "
-                     "no manifest naming a zoo model")
+    raise ValueError("give --factory file.py:function (or module:function, zoo:NAME): the "
+                     "checkpoint folder has no manifest naming a zoo model")
 
 
 def _data_from_manifest(checkpoints: Path) -> tuple[str, float, int] | None:
@@ -186,33 +66,71 @@ def _data_from_manifest(checkpoints: Path) -> tuple[str, float, int] | None:
     return f"zoo:{ds['name']}", float(noise.get("fraction", 0.0)), int(noise.get("seed", 0))
 
 
+def _choose(d: Splits, train_samples: str, test_samples: str, seed: int
+            ) -> tuple[list[int], list[int]]:
+    tr = parse_samples(train_samples, len(d.train), seed=seed, bare_count_is_random=True)
+    wanted = test_samples.strip().lower() not in ("", "0", "none")
+    if wanted and d.test is None:
+        raise ValueError(
+            f"test samples were asked for ({test_samples!r}) but {d.name} has no test data; "
+            "name it explicitly: --test-data FILE, an .npz with X_train/X_test, or zoo:NAME "
+            "(test samples are never drawn from the training data)")
+    te = parse_samples(test_samples, len(d.test), seed=seed + 1,
+                       bare_count_is_random=True) if d.test is not None else []
+    if not tr and not te:
+        raise ValueError("no samples selected: give --train-samples and/or --test-samples")
+    return tr, te
+
+
+def _monitor_of(out: Path, d: Splits, tr: list[int], te: list[int], model: FactorySpec,
+                options: dict[str, Any]) -> Monitor:
+    test = d.test if d.test is not None else d.train
+    X = np.concatenate([np.asarray(d.train.X)[tr], np.asarray(test.X)[te]])
+    y = (None if d.train.y is None or (te and test.y is None)
+         else np.concatenate([d.train.y[tr], (test.y if test.y is not None else d.train.y)[te]]))
+    groups = {}
+    if d.flipped is not None:
+        groups["flipped"] = np.concatenate([d.flipped[tr], np.zeros(len(te), bool)])
+    baseline_data = np.asarray(d.train.X) if options["baselines"] == "mean" else None
+    return Monitor(out, X, targets=y, split=["train"] * len(tr) + ["test"] * len(te),
+                   sample_ids=tr + te, groups=groups, model=model,
+                   baseline_data=baseline_data, **options)
+
+
 def monitor(
     checkpoints: Annotated[Path, typer.Argument(
         help="Folder of checkpoints: a training run with manifest.json, or *epoch*N*.pt files.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Run store folder (Zarr v3).")],
     factory: Annotated[str | None, typer.Option(
-        help="Model architecture: 'module:function' or 'zoo:NAME' (default: the manifest's).")
-    ] = None,
+        help="Model architecture: file.py:function, module:function (resolved from the current "
+             "folder) or zoo:NAME (default: the manifest's).")] = None,
     factory_kwargs: Annotated[str, typer.Option(help="JSON keyword arguments of the factory.")
                               ] = "{}",
     data: Annotated[str | None, typer.Option(
-        help="zoo:NAME, or a .npy/.npz/.pt/.csv file (default: the manifest's dataset).")
-    ] = None,
-    labels: Annotated[Path | None, typer.Option(help=".npy labels for a .npy data file.")
-                      ] = None,
-    label_column: Annotated[str | None, typer.Option(help="Label column of a .csv file.")
+        help="zoo:NAME, or one .npz/.pt holding X_train, y_train, X_test, y_test (default: the "
+             "manifest's data set).")] = None,
+    train_data: Annotated[Path | None, typer.Option(
+        help="Training inputs: .npy, .npz (X, y), .pt or .csv.")] = None,
+    test_data: Annotated[Path | None, typer.Option(
+        help="Test inputs, same formats (needed for test samples with --train-data).")] = None,
+    labels: Annotated[Path | None, typer.Option(
+        "--labels", "--train-labels", help=".npy labels of an .npy --train-data file.")] = None,
+    test_labels: Annotated[Path | None, typer.Option(
+        help=".npy labels of an .npy --test-data file.")] = None,
+    label_column: Annotated[str | None, typer.Option(help="Label column of .csv files.")
                             ] = None,
     label_noise: Annotated[float | None, typer.Option(
         help="Label noise of a zoo dataset (default: the manifest's).")] = None,
     noise_seed: Annotated[int | None, typer.Option(help="Seed of the label noise.")] = None,
     train_samples: Annotated[str, typer.Option(
-        help="Training samples: a count N (random, seeded), indices 'a,b,c' or a range 'a:b'.")
-    ] = "16",
-    test_samples: Annotated[str, typer.Option(help="Test samples, same syntax.")] = "16",
-    seed: Annotated[int, typer.Option(help="Seed of the random sample choice.")] = 0,
+        help=f"Training samples: {SAMPLES_SYNTAX}.")] = "random:16",
+    test_samples: Annotated[str, typer.Option(
+        help=f"Test samples (rows of the test data): {SAMPLES_SYNTAX}, or none.")
+    ] = "random:16",
+    seed: Annotated[int, typer.Option(help="Seed of random:N sample choices.")] = 0,
     players: Annotated[str, typer.Option(
-        help="'all', columns '0-9' or '0,3,5', or 'patches:N[:GRID[:REGION[:SEED]]]'.")
-    ] = "all",
+        help="Player spec: columns:all, columns:0-9, patches:grid=8x8,n=10,region=6x6 "
+             "(syntax above).")] = "columns:all",
     baselines: Annotated[str, typer.Option(help="'zero', 'mean' (training mean), 'tau=<x>'.")
                          ] = "zero",
     reward: Annotated[str, typer.Option(help="log_odds, logit, prob, ...")] = "log_odds",
@@ -242,45 +160,41 @@ def monitor(
         help="cpu, cuda, cuda:1, ... or auto (a GPU when available).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Compute the interactions of fixed train/test samples at every checkpoint of a run."""
-    from harsanyi.dynamics.monitor import Monitor
+    """Compute the interactions of fixed train/test samples at every checkpoint of a run.
 
+    Examples:
+
+      harsanyi monitor runs/mlp5 --out runs/mlp5-int --data zoo:breast_cancer --players
+      columns:0-9 --train-samples random:16 --test-samples random:16
+
+      harsanyi monitor ckpts/ --out run1 --factory arch.py:make --train-data Xtr.npy
+      --labels ytr.npy --test-data Xte.npy --test-labels yte.npy --train-samples 0-7
+      --test-samples 0-7
+
+    {players}
+    """
     try:
         model = _factory_from(checkpoints, factory, factory_kwargs)
-        auto = _data_from_manifest(checkpoints) if data is None else None
-        if data is None and auto is None:
-            raise ValueError("give --data (zoo:NAME or a file): the folder has no manifest "
-                             "naming its dataset")
-        d = load_data(data or auto[0], labels=labels, label_column=label_column,
-                      label_noise=label_noise if label_noise is not None
-                      else (auto[1] if auto else 0.0),
-                      noise_seed=noise_seed if noise_seed is not None
-                      else (auto[2] if auto else 0))
-        Xtr, ytr = d["train"]
-        tr = parse_indices(train_samples, len(Xtr), seed=seed)
-        if d["test"] is not None:
-            Xte, yte = d["test"]
-            te = parse_indices(test_samples, len(Xte), seed=seed + 1)
-        else:  # one pool: test samples are other rows of it
-            Xte, yte = Xtr, ytr
-            te = parse_indices(test_samples, len(Xtr), taken=set(tr), seed=seed + 1)
-        if not tr and not te:
-            raise ValueError("no samples selected: give --train-samples and/or --test-samples")
-        X = np.concatenate([Xtr[tr], Xte[te]])
-        y = None if ytr is None or yte is None else np.concatenate([ytr[tr], yte[te]])
-        groups = {}
-        if d.get("flipped") is not None:
-            groups["flipped"] = np.concatenate([d["flipped"][tr], np.zeros(len(te), bool)])
-        mon = Monitor(
-            out, X, targets=y, split=["train"] * len(tr) + ["test"] * len(te),
-            sample_ids=tr + te, groups=groups, players=parse_players(players),
-            baselines=baselines, reward=reward, batch_size=batch_size, device=device,
-            q_bound=q_bound, solver=solver, warm_start=warm_start,
-            kind="and" if and_only else "and_or",
-            samples_per_task=samples_per_task, resume=resume, model=model,
-            baseline_data=d["train_data"] if baselines == "mean" else None,
-            source=f"folder:{checkpoints.resolve()}", metadata={"data": d["name"], "seed": seed},
-        )
+        auto = (_data_from_manifest(checkpoints)
+                if data is None and train_data is None else None)
+        if data is None and train_data is None and auto is None:
+            raise ValueError("give --data (zoo:NAME or an .npz with X_train and X_test) or "
+                             "--train-data/--test-data: the folder has no manifest naming its "
+                             "dataset")
+        d = read_splits(data or (auto[0] if auto else None), train_data=train_data,
+                        test_data=test_data, labels=labels, test_labels=test_labels,
+                        label_column=label_column,
+                        label_noise=label_noise if label_noise is not None
+                        else (auto[1] if auto else 0.0),
+                        noise_seed=noise_seed if noise_seed is not None
+                        else (auto[2] if auto else 0))
+        tr, te = _choose(d, train_samples, test_samples, seed)
+        mon = _monitor_of(out, d, tr, te, model, dict(
+            players=parse_players(players, d.train.names), baselines=baselines,
+            reward=reward, batch_size=batch_size, device=device, q_bound=q_bound,
+            solver=solver, warm_start=warm_start, kind="and" if and_only else "and_or",
+            samples_per_task=samples_per_task, resume=resume,
+            source=f"folder:{checkpoints.resolve()}", metadata={"data": d.name, "seed": seed}))
         if executor is None:
             executor = "dask" if (workers is not None or scheduler is not None) else "process"
         store = mon.run(checkpoints, executor=executor, workers=workers, scheduler=scheduler,
@@ -292,6 +206,10 @@ def monitor(
         _ERR.print(interrupted_message(out))
         raise typer.Exit(code=130) from err
     _summary(mon, store)
+
+
+monitor.__doc__ = (monitor.__doc__ or "").replace(
+    "{players}", PLAYERS_SYNTAX.replace("\n", "\n    "))
 
 
 def _summary(mon: Any, store: Any) -> None:

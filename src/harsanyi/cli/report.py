@@ -7,6 +7,10 @@ from typing import Annotated
 
 import typer
 
+from harsanyi.errors import StoreError
+from harsanyi.report import ReportFolderError
+from harsanyi.workflows.demo_analysis import report_from_run
+
 __all__ = ["report"]
 
 
@@ -23,9 +27,6 @@ def report(
     Parts the run does not have yet (theory fit, groups, decay/spindle) are named in the page
     with the command that computes them.
     """
-    from harsanyi.errors import StoreError
-    from harsanyi.report import ReportFolderError, report_from_run
-
     try:
         index = report_from_run(run, out, force=force)
     except (ReportFolderError, StoreError) as exc:

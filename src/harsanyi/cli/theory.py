@@ -147,7 +147,6 @@ def r_table(
         _OUT.print(tn)
 
 
-@app.command("fit")
 def fit(
     path: Annotated[Path, typer.Argument(help="Folder of interactions files, one per checkpoint.")],
     pattern: Annotated[str, typer.Option(help="Glob of the checkpoint files in PATH.")] = "*.npz",
@@ -221,7 +220,6 @@ def fit(
         Path(json_out).write_text(json.dumps(payload, indent=2))
 
 
-@app.command("sparsity")
 def sparsity(
     path: Annotated[Path, typer.Argument(help="Interactions file (AND interactions are used).")],
     tau_ratio: Annotated[
@@ -255,7 +253,7 @@ def sparsity(
             require_monotone=monotone_filter,
             vn_threshold=vn_threshold,
             M=big_m,
-            tau_ratio=tau_ratio,
+            ratio=tau_ratio,
             p_method=p_method,
             k1_trick=k1_trick,
             use_delta_bound=delta_bound,

@@ -1,22 +1,28 @@
 """``harsanyi theory fit|sparsity|groups|disentangle RUN`` on a run store (``harsanyi monitor``).
 
-:func:`register` puts these commands into the ``theory`` sub-app: ``fit`` and ``sparsity``
-replace the file-based ones and keep their behaviour for a folder of ``.npz`` files or one
-file (they call :func:`harsanyi.cli.theory.fit` / ``sparsity``); a run store goes through
-:mod:`harsanyi.theory.from_store`, which also writes the result to ``RUN/analysis/`` for
-``harsanyi report``. ``groups`` and ``disentangle`` work on run stores only.
+:func:`register` puts these commands into the ``theory`` sub-app (beside ``r-table``): ``fit``
+and ``sparsity`` take a run store, or a folder of ``.npz`` files or one file (then they call
+the file-based :func:`harsanyi.cli.theory.fit` / ``sparsity``, which are not commands of their
+own); a run store goes through
+:mod:`harsanyi.analysis` (its arrays read once), whose :class:`~harsanyi.analysis.AnalysisFolder`
+also writes the result to ``RUN/analysis/`` for ``harsanyi report``. ``groups`` and
+``disentangle`` work on run stores only.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.table import Table
 
+from harsanyi import analysis as an
 from harsanyi.cli import theory as base
+from harsanyi.dynamics.groups import GROUPS
 from harsanyi.errors import HarsanyiError, TheoryInputError
+from harsanyi.store import RunStore, is_run_store
+from harsanyi.theory import log_grid
 
 __all__ = ["register", "fit", "sparsity", "groups", "disentangle"]
 
@@ -24,7 +30,7 @@ _SPLIT_HELP = "Samples of a run store: all | train | test | auto (test when ther
 
 
 def register(app: typer.Typer) -> None:
-    """Add (or replace) ``fit``, ``sparsity``, ``groups`` and ``disentangle`` in ``app``.
+    """Add ``fit``, ``sparsity``, ``groups`` and ``disentangle`` to ``app`` (once).
 
     >>> app = typer.Typer()
     >>> register(app); register(app)
@@ -32,15 +38,18 @@ def register(app: typer.Typer) -> None:
     ['disentangle', 'fit', 'groups', 'sparsity']
     """
     ours = {"fit": fit, "sparsity": sparsity, "groups": groups, "disentangle": disentangle}
-    app.registered_commands = [c for c in app.registered_commands if c.name not in ours]
+    present = {c.name for c in app.registered_commands}
     for name, fn in ours.items():
-        app.command(name)(fn)
+        if name not in present:
+            app.command(name)(fn)
 
 
-def _start(text: str) -> int | str:
+def _start(text: str) -> int | Literal["boundary", "first"]:
     t = text.strip().lower()
-    if t in ("boundary", "first"):
-        return t
+    if t == "boundary":
+        return "boundary"
+    if t == "first":
+        return "first"
     try:
         return int(t)
     except ValueError:
@@ -71,19 +80,19 @@ def fit(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the fit as JSON "
                                                   "here.")] = None,
 ) -> None:
-    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t) (THEORY.md §A.5)."""
-    from harsanyi.theory import log_grid
-    from harsanyi.theory.from_store import fit_run, is_run_store
-
+    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t) (paper A)."""
     if not is_run_store(path):
         return base.fit(path, pattern=pattern, ratio=ratio, grid_min=grid_min,
                         grid_max=grid_max, grid_points=grid_points, monotone=monotone,
                         distance=distance, final=final, first=first, and_only=and_only,
                         json_out=json_out)
+    options: dict[str, Any] = {"split": split, "ratio": ratio, "monotone": monotone,
+                               "distance": distance}
     try:
-        result = fit_run(path, start=_start(start), final=final, split=split,  # type: ignore[arg-type]
-                         and_only=and_only, save=save, ratio=ratio, monotone=monotone,
-                         distance=distance, grid=log_grid(grid_min, grid_max, grid_points))
+        result = an.analyse_fit(RunStore.open(path).arrays(), start=_start(start), final=final,
+                                and_only=and_only, grid=log_grid(grid_min, grid_max,
+                                                                 grid_points), **options)
+        saved = an.AnalysisFolder(path).write_theory(an.theory_record(result)) if save else None
     except (HarsanyiError, ValueError) as err:
         raise base._fail(err) from err
     table = Table(title=f"two-phase fit of {path} ({len(result.checkpoints)} checkpoints, "
@@ -95,8 +104,8 @@ def fit(
                       f"{row['error']:.3f}", base._fmt_dist(result.real[i]),
                       base._fmt_dist(result.theo[i]))
     base._OUT.print(table)
-    if save:
-        base._OUT.print(f"saved to {path / 'analysis' / 'theory.npz'}")
+    if saved is not None:
+        base._OUT.print(f"saved to {saved}")
     if json_out is not None:
         import json
 
@@ -132,27 +141,25 @@ def sparsity(
                                               "AND part).")] = "harsanyi",
 ) -> None:
     """Paper E's bound on the number of salient interactions beside the real count (Table 2)."""
-    from harsanyi.theory.from_store import is_run_store, sparsity_run
-
     if not is_run_store(path):
         return base.sparsity(path, tau_ratio=tau_ratio, m=m, p_method=p_method,
                              vn_threshold=vn_threshold, monotone_filter=monotone_filter,
                              k1_trick=k1_trick, delta_bound=delta_bound, per_sample=per_sample)
     try:
         big_m: int | str | None = None if m == "n-1" else ("auto" if m == "auto" else int(m))
-        result = sparsity_run(path, epoch=epoch, split=split,  # type: ignore[arg-type]
-                              interactions=interactions,  # type: ignore[arg-type]
-                              require_monotone=monotone_filter, vn_threshold=vn_threshold,
-                              M=big_m, tau_ratio=tau_ratio, p_method=p_method,
-                              k1_trick=k1_trick, use_delta_bound=delta_bound)
+        result = an.analyse_sparsity(RunStore.open(path).arrays(), epoch=epoch,
+                                     split=split,  # type: ignore[arg-type]
+                                     interactions=interactions,  # type: ignore[arg-type]
+                                     require_monotone=monotone_filter,
+                                     vn_threshold=vn_threshold, M=big_m, ratio=tau_ratio,
+                                     p_method=p_method, k1_trick=k1_trick,
+                                     use_delta_bound=delta_bound)
     except (HarsanyiError, ValueError) as err:
         raise base._fail(err) from err
     base.print_sparsity(result, per_sample)
 
 
 def _need_store(path: Path) -> None:
-    from harsanyi.theory.from_store import is_run_store
-
     if not is_run_store(path):
         raise TheoryInputError(f"{path} is not a run store (written by `harsanyi monitor` or "
                                "`harsanyi demo`)")
@@ -167,12 +174,13 @@ def groups(
 ) -> None:
     """Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
     sample's strongest interactions over the checkpoints (our thresholds)."""
-    from harsanyi.dynamics.groups import GROUPS
-    from harsanyi.theory.from_store import groups_run
-
     try:
         _need_store(path)
-        res = groups_run(path, k=k, split=split, save=save)  # type: ignore[arg-type]
+        arr = RunStore.open(path).arrays()
+        res = an.analyse_groups(arr, k=k, split=split)  # type: ignore[arg-type]
+        if save:
+            sub = arr.select(split)  # type: ignore[arg-type]
+            an.AnalysisFolder(path).write_groups(an.groups_record(res, sub.players))
     except (HarsanyiError, ValueError) as err:
         raise base._fail(err) from err
     counts = res.counts()
@@ -187,19 +195,21 @@ def groups(
 def disentangle(
     path: Annotated[Path, typer.Argument(help="A run store.")],
     decay: Annotated[str, typer.Option(help="Decay family: rownorm | exp.")] = "rownorm",
-    tau_ratio: Annotated[float, typer.Option(help="Keep |I| ≥ tau_ratio·E|v(N)−v(∅)| (0: all, "
-                                             "paper D).")] = 0.0,
+    tau_ratio: Annotated[float, typer.Option(help="Salient ratio: keep |I| ≥ "
+                                             "tau_ratio·E|v(N)−v(∅)| (0: all, paper D).")]
+    = 0.0,
     split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/decay_spindle.npz.")] = True,
 ) -> None:
     """Paper D's split of the strength by order into decay (generalisable) and spindle
     (non-generalisable) parts, at every checkpoint (our reconstruction)."""
-    from harsanyi.theory.from_store import disentangle_run
-
     try:
         _need_store(path)
-        res = disentangle_run(path, split=split, tau_ratio=tau_ratio,  # type: ignore[arg-type]
-                              save=save, decay=decay)
+        res = an.analyse_decay_spindle(RunStore.open(path).arrays(),
+                                       split=split,  # type: ignore[arg-type]
+                                       ratio=tau_ratio, decay=decay)
+        if save:
+            an.AnalysisFolder(path).write_decay_spindle(an.decay_spindle_record(res))
     except (HarsanyiError, ValueError) as err:
         raise base._fail(err) from err
     table = Table(title="decay / spindle parts (sum over orders of |A⁺| + |A⁻|)")

@@ -1,22 +1,12 @@
-"""Training dynamics: checkpoint sources, the monitor (offline and as callbacks), feature
-components (paper C), the five groups of interaction dynamics, and the two-phase analysis.
+"""Training dynamics: the monitor (offline and as callbacks) over checkpoints, component
+dynamics (paper C) as a monitor configuration, the five groups of interaction dynamics, and the
+two-phase analysis.
 
 The Lightning callback lives in :mod:`harsanyi.dynamics.lightning` (optional extra
 ``lightning``), imported on demand.
 """
 
 from harsanyi.dynamics.component_dynamics import ComponentRun, component_dynamics
-from harsanyi.dynamics.components import (
-    FeatureComponents,
-    capture_features,
-    component_accuracy,
-    component_attribution,
-    component_game,
-    find_layer,
-    fit_components,
-    interaction_attribution,
-    sparsity_comparison,
-)
 from harsanyi.dynamics.engine import GameSpec, SchedulerUnreachableError, make_backend
 from harsanyi.dynamics.groups import (
     GROUPS,
@@ -36,11 +26,10 @@ from harsanyi.dynamics.phases import (
     gap_onset,
     order_profile,
     phase_boundary,
-    store_arrays,
     train_test_similarity,
     two_phase,
 )
-from harsanyi.dynamics.sources import (
+from harsanyi.loading import (
     Checkpoint,
     FactorySpec,
     find_checkpoints,
@@ -49,12 +38,12 @@ from harsanyi.dynamics.sources import (
 )
 
 __all__ = [
-    "GROUPS", "Checkpoint", "ComponentRun", "FactorySpec", "FeatureComponents", "FiveGroups",
+    "GROUPS", "Checkpoint", "ComponentRun", "FactorySpec", "FiveGroups",
     "GameSpec", "GroupRule", "Monitor", "OrderProfile", "PhaseAnalysis", "PhaseRule",
-    "SchedulerUnreachableError", "capture_features", "classify_curve", "classify_curves",
-    "component_accuracy", "component_attribution", "component_dynamics", "component_game",
-    "distribution_by_group", "find_checkpoints", "find_layer", "fit_components", "five_groups",
-    "gap_onset", "interaction_attribution", "load_into", "make_backend", "monitor_checkpoints",
-    "order_profile", "phase_boundary", "read_checkpoint", "sparsity_comparison", "store_arrays",
+    "SchedulerUnreachableError", "classify_curve", "classify_curves",
+    "component_dynamics",
+    "distribution_by_group", "find_checkpoints", "five_groups",
+    "gap_onset", "load_into", "make_backend", "monitor_checkpoints",
+    "order_profile", "phase_boundary", "read_checkpoint",
     "top_interactions", "train_test_similarity", "two_phase",
 ]

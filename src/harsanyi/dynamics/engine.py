@@ -9,17 +9,24 @@ context) or on a Dask cluster; the schedule is the same everywhere, so results a
 
 from __future__ import annotations
 
+import logging
+import multiprocessing as mp
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import torch
 
 from harsanyi.dynamics.lifeline import ignore_interrupts, interrupts_held, watch_parent
-from harsanyi.dynamics.sources import FactorySpec, load_into
 from harsanyi.errors import SchedulerUnreachableError
+from harsanyi.extract import Interactions, and_or, mobius
+from harsanyi.games.factories import GameFactory, ModelGame
+from harsanyi.loading import FactorySpec, load_into
 
 __all__ = ["GameSpec", "Task", "BatchResult", "compute_batch", "run_task", "Backend",
            "make_backend", "resolve_device", "SchedulerUnreachableError", "ARRAYS"]
@@ -31,26 +38,26 @@ ARRAYS = ("values", "and_values", "or_values", "gamma", "q", "bound", "residual"
 class GameSpec:
     """How to turn (model, samples) into interactions; picklable, shared by all tasks.
 
+    ``game`` builds the game of a batch (:class:`~harsanyi.games.factories.ModelGame`,
+    :class:`~harsanyi.games.factories.ComponentGame`, or any
+    :class:`~harsanyi.games.factories.GameFactory`); ``device`` is where the model runs.
     ``kind="and_or"`` runs :func:`harsanyi.and_or` (``q_bound``, ``solver``,
     ``solver_options``); ``kind="and"`` runs :func:`harsanyi.mobius` (AND only, paper E).
-    The other fields are passed to :func:`harsanyi.model_game`.
     """
 
-    players: Any = "all"
-    baselines: Any = "zero"
-    reward: Any = "log_odds"
-    batch_size: int = 256
-    outside: str = "masked"
+    game: GameFactory = field(default_factory=ModelGame)
     device: str | None = None
     q_bound: float = 0.02
     solver: str = "fast"
     solver_options: dict[str, Any] = field(default_factory=dict)
     kind: str = "and_or"
-    baseline_data: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("and_or", "and"):
             raise ValueError(f"kind must be 'and_or' or 'and'; got {self.kind!r}")
+        if not isinstance(self.game, GameFactory):
+            raise TypeError(f"game must be a GameFactory (ModelGame, ComponentGame, ...); got "
+                            f"{type(self.game).__name__}")
 
 
 def resolve_device(device: str | None) -> str | None:
@@ -60,8 +67,6 @@ def resolve_device(device: str | None) -> str | None:
     (None, 'cpu')
     """
     if device == "auto":
-        import torch
-
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
 
@@ -83,20 +88,17 @@ def compute_batch(
     targets: np.ndarray | None,
     spec: GameSpec,
     warm: dict[str, np.ndarray] | None = None,
+    rows: np.ndarray | None = None,
 ) -> BatchResult:
-    """Values and interactions of one batch of samples under one model state.
+    """Values and interactions of one batch of samples (``rows`` of the monitored samples)
+    under one model state.
 
-    >>> import torch
-    >>> from harsanyi.games.players import Columns
     >>> net = torch.nn.Linear(3, 2)
-    >>> spec = GameSpec(players=Columns([0, 1, 2]), reward="logit", kind="and", q_bound=0.0)
+    >>> spec = GameSpec(ModelGame(players=[0, 1, 2], reward="logit"), kind="and", q_bound=0.0)
     >>> r = compute_batch(net, np.ones((2, 3), np.float32), np.array([0, 1]), spec)
     >>> r.arrays["and_values"].shape, r.n_forwards
     ((2, 8), 16)
     """
-    from harsanyi.extract import Interactions, and_or, mobius
-    from harsanyi.games import model_game
-
     t0 = time.perf_counter()
     device = resolve_device(spec.device)
     if device is not None and hasattr(model, "to"):
@@ -105,11 +107,7 @@ def compute_batch(
     if was_training:
         model.eval()
     try:
-        game = model_game(
-            model, inputs, players=spec.players, baselines=spec.baselines, reward=spec.reward,
-            target=targets, batch_size=spec.batch_size, device=device, outside=spec.outside,
-            data=spec.baseline_data,
-        )
+        game = spec.game.build(model, inputs, targets, rows)
     finally:
         if was_training:
             model.train(True)
@@ -144,6 +142,7 @@ class Task:
     spec: GameSpec
     warm: dict[str, np.ndarray] | None = None
     threads: int | None = None
+    rows: np.ndarray | None = None
 
 
 _MODEL_CACHE: dict[str, Any] = {}
@@ -157,8 +156,6 @@ def run_task(task: Task) -> tuple[int, int, BatchResult]:
     the solver) must not depend on where a task runs.
     """
     if task.threads:
-        import torch
-
         if torch.get_num_threads() != task.threads:
             torch.set_num_threads(task.threads)
     key = repr(task.factory)
@@ -169,15 +166,13 @@ def run_task(task: Task) -> tuple[int, int, BatchResult]:
         _MODEL_CACHE[key] = model
     load_into(model, task.checkpoint)
     model.eval()
-    res = compute_batch(model, task.inputs, task.targets, task.spec, task.warm)
+    res = compute_batch(model, task.inputs, task.targets, task.spec, task.warm, task.rows)
     return task.epoch, task.batch, res
 
 
 def _init_worker(threads: int | None, parent: int | None = None) -> None:
     """Worker set-up: torch threads; with ``parent`` (a pool worker), die with that process
     and leave Ctrl-C to it (:mod:`harsanyi.dynamics.lifeline`)."""
-    import torch
-
     if threads:
         torch.set_num_threads(threads)
     os.environ.setdefault("HARSANYI_WORKER", "1")
@@ -226,9 +221,6 @@ class _PoolBackend(Backend):
     name = "process"
 
     def __init__(self, workers: int, threads: int | None) -> None:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                         initializer=_init_worker,
@@ -238,9 +230,7 @@ class _PoolBackend(Backend):
         return self.pool.submit(fn, arg)
 
     def wait(self, futures: list[Any]) -> list[Any]:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+        done, _ = futures_wait(futures, return_when=FIRST_COMPLETED)
         return list(done)
 
     def close(self) -> None:
@@ -281,7 +271,7 @@ class _DaskBackend(Backend):
         return self.client.submit(fn, arg, pure=False)
 
     def wait(self, futures: list[Any]) -> list[Any]:
-        from distributed import wait
+        from distributed import wait  # heavy: Dask loads only when a Dask backend is used
 
         with self.client.as_current():
             done, _ = wait(futures, return_when="FIRST_COMPLETED")
@@ -299,7 +289,7 @@ def _local_cluster_config() -> dict[str, Any]:
     default (the rest of ``pre-spawn-environ`` is kept). With them a worker took ~13x the minor
     page faults of a pool process on the same tasks (2.4 M vs 0.18 M; 5.2 s vs 0.8 s of system
     time for 8 checkpoints of ``benchmarks/monitor.py``)."""
-    import dask.config
+    import dask.config  # heavy: Dask loads only when a Dask backend is used
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
     environ.pop("MALLOC_TRIM_THRESHOLD_", None)
@@ -332,8 +322,7 @@ def make_backend(
     if executor == "process":
         return _PoolBackend(workers or max(os.cpu_count() or 1, 1), threads)
     if executor == "dask":
-        import logging
-
+        # heavy: Dask loads only when a Dask backend is used
         import dask.config
         from distributed import Client, LocalCluster
 

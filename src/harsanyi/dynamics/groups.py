@@ -177,7 +177,8 @@ class FiveGroups:
     """Result of :func:`five_groups` for ``B`` samples and the top ``k`` interactions each.
 
     Attributes: ``curves`` ``(B, k, K)`` (raw ``I_t``), ``kinds`` (0 AND / 1 OR), ``masks``,
-    ``orders`` and ``labels`` (group names), each ``(B, k)``; ``epochs`` ``(K,)``.
+    ``orders`` and ``labels`` (group names), each ``(B, k)``; ``epochs`` ``(K,)``; ``n`` the
+    number of players.
     """
 
     curves: np.ndarray
@@ -187,6 +188,7 @@ class FiveGroups:
     labels: np.ndarray
     epochs: np.ndarray
     rule: GroupRule = field(default_factory=GroupRule)
+    n: int | None = None
 
     def counts(self) -> dict[str, float]:
         """Mean number per sample of each group among the top ``k`` (paper C, Table 3)."""
@@ -194,13 +196,14 @@ class FiveGroups:
         return {g: float((self.labels == g).sum()) / B for g in GROUPS}
 
     def counts_by_order(self) -> np.ndarray:
-        """``(5, n+1)``: mean count per sample of each group (rows in :data:`GROUPS` order)
-        at each order ``|S|`` (paper C, Fig. 7)."""
-        n_orders = int(self.orders.max(initial=0)) + 1
-        out = np.zeros((len(GROUPS), max(n_orders, 1)))
+        """``(5, n)``: mean count per sample of each group (rows in :data:`GROUPS` order)
+        at each order ``k = 1..n`` (paper C, Fig. 7; ``n`` is the highest tracked order when
+        the number of players is unknown)."""
+        n = self.n if self.n is not None else max(int(self.orders.max(initial=1)), 1)
+        out = np.zeros((len(GROUPS), n))
         for gi, g in enumerate(GROUPS):
             sel = self.labels == g
-            out[gi] = np.bincount(self.orders[sel], minlength=out.shape[1])[: out.shape[1]]
+            out[gi] = np.bincount(self.orders[sel], minlength=n + 1)[1: n + 1]
         return out / max(self.labels.shape[0], 1)
 
     def curves_of(self, group: str, *, normalize: bool = False) -> np.ndarray:
@@ -252,9 +255,10 @@ def five_groups(
     b_idx = np.arange(B)[:, None]
     curves = both[kinds, :, b_idx, masks]  # advanced indices first: (B, k, K)
     labels = classify_curves(curves, rule)
-    orders = order_of_masks(n_players(a))[masks]
+    n = n_players(a)
+    orders = order_of_masks(n)[masks]
     ep = np.arange(K) if epochs is None else np.asarray(epochs)
     if ep.shape != (K,):
         raise ShapeError(f"epochs has shape {ep.shape}; expected ({K},)")
     return FiveGroups(curves=curves, kinds=kinds, masks=masks, orders=orders, labels=labels,
-                      epochs=ep, rule=rule)
+                      epochs=ep, rule=rule, n=n)

@@ -18,12 +18,14 @@ run checks its factory, checkpoints, players and data before it writes anything
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from tqdm.auto import tqdm
 
 from harsanyi.dynamics.engine import (
     ARRAYS,
@@ -36,34 +38,13 @@ from harsanyi.dynamics.engine import (
     schedule,
 )
 from harsanyi.dynamics.preflight import check_run
-from harsanyi.dynamics.sources import Checkpoint, FactorySpec, find_checkpoints
-from harsanyi.errors import CheckpointError, ShapeError
+from harsanyi.errors import CheckpointError, ShapeError, StoreError
+from harsanyi.games.factories import GameFactory, ModelGame, digest
+from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints, load_into
 from harsanyi.store import RunStore
 from harsanyi.store.lock import WriterLock
 
 __all__ = ["Monitor", "monitor_checkpoints"]
-
-
-def _digest(arr: Any) -> str | None:
-    if arr is None:
-        return None
-    a = np.ascontiguousarray(np.asarray(arr))
-    return hashlib.sha256(a.tobytes() + str((a.dtype, a.shape)).encode()).hexdigest()[:16]
-
-
-def _describe(obj: Any) -> Any:
-    if obj is None or isinstance(obj, (str, int, float, bool)):
-        return obj
-    if isinstance(obj, np.ndarray) or hasattr(obj, "shape"):
-        return {"array_sha256": _digest(np.asarray(obj))}
-    desc = getattr(obj, "describe", None)
-    if callable(desc):
-        return desc()
-    if callable(obj):
-        return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', repr(obj))}"
-    if isinstance(obj, (list, tuple)):
-        return [_describe(o) for o in obj]
-    return repr(obj)
 
 
 class Monitor:
@@ -77,8 +58,14 @@ class Monitor:
     split : ``"train"`` / ``"test"`` per sample (for train-vs-test analyses).
     sample_ids : index of each sample in its dataset; ``groups``: extra per-sample labels,
         e.g. ``{"flipped": bool array}``; both stored in the store's ``samples``.
-    players, baselines, reward, batch_size, outside, device : as :func:`harsanyi.model_game`
-        (``baselines="mean"`` uses ``baseline_data``).
+    players, baselines, reward, batch_size, outside : as :func:`harsanyi.model_game`
+        (``baselines="mean"`` uses ``baseline_data``); ignored when ``game`` is given.
+    game : the game of each batch, any :class:`~harsanyi.games.factories.GameFactory`
+        (default: :class:`~harsanyi.games.factories.ModelGame` of the options above). A
+        :class:`~harsanyi.games.factories.ComponentGame` (paper C's feature components) is
+        fitted by a first pass over all checkpoints in :meth:`run`, and its components are
+        stored (``extra/directions``, ``mean``, ``eigenvalues``) and checked on resume.
+    device : where the model runs (``"auto"``: a GPU when available).
     q_bound, solver, solver_options, kind : extraction (:func:`harsanyi.and_or`, or
         ``kind="and"`` for :func:`harsanyi.mobius`).
     warm_start : start the solver of each batch from its result at the previous checkpoint.
@@ -128,6 +115,7 @@ class Monitor:
         model: FactorySpec | None = None,
         source: str = "callback",
         metadata: dict[str, Any] | None = None,
+        game: GameFactory | None = None,
     ) -> None:
         x = inputs.detach().cpu().numpy() if hasattr(inputs, "detach") else np.asarray(inputs)
         if x.ndim < 2 or len(x) == 0:
@@ -147,12 +135,12 @@ class Monitor:
                 raise ShapeError(f"{name} has {len(arr)} entries for {B} samples")
         if samples_per_task < 1:
             raise ValueError(f"samples_per_task must be >= 1; got {samples_per_task}")
-        self.spec = GameSpec(players=players, baselines=baselines, reward=reward,
-                             batch_size=batch_size, outside=outside, device=device,
-                             q_bound=q_bound, solver=solver,
-                             solver_options=dict(solver_options or {}), kind=kind,
-                             baseline_data=None if baseline_data is None
-                             else np.asarray(baseline_data))
+        if game is None:
+            game = ModelGame(players=players, baselines=baselines, reward=reward,
+                             batch_size=batch_size, outside=outside,
+                             data=None if baseline_data is None else np.asarray(baseline_data))
+        self.spec = GameSpec(game, device=device, q_bound=q_bound, solver=solver,
+                             solver_options=dict(solver_options or {}), kind=kind)
         self.warm_start = bool(warm_start)
         self.samples_per_task = int(samples_per_task)
         self.out, self.resume = Path(out), bool(resume)
@@ -164,7 +152,7 @@ class Monitor:
         self._store: RunStore | None = None
         self._lock = WriterLock(self.out)
         self._last: tuple[int, dict[str, np.ndarray]] | None = None
-        self.players = self._player_names()
+        self.players = game.player_names(tuple(self.inputs.shape[1:]))
 
     # -- configuration and store -------------------------------------------------------------
     @property
@@ -175,6 +163,9 @@ class Monitor:
     def _batch(self, b: int) -> slice:
         return slice(b * self.samples_per_task, (b + 1) * self.samples_per_task)
 
+    def _rows(self, b: int) -> np.ndarray:
+        return np.arange(len(self.inputs))[self._batch(b)]
+
     def config(self) -> dict[str, Any]:
         """What determines the stored numbers (hashed into the store; compared on resume)."""
         s = self.spec
@@ -182,24 +173,12 @@ class Monitor:
             "format": 1, "source": self.source,
             "model": self.model.describe() if self.model is not None else None,
             "inputs": {"shape": list(self.inputs.shape), "dtype": str(self.inputs.dtype),
-                       "sha256": _digest(self.inputs)},
-            "targets_sha256": _digest(self.targets), "sample_ids": self.sample_ids,
-            "split": self.split, "players": _describe(s.players),
-            "baselines": _describe(s.baselines), "reward": _describe(s.reward),
-            "baseline_data_sha256": _digest(s.baseline_data),
-            "batch_size": s.batch_size, "outside": s.outside, "kind": s.kind,
+                       "sha256": digest(self.inputs)},
+            "targets_sha256": digest(self.targets), "sample_ids": self.sample_ids,
+            "split": self.split, **s.game.describe(), "kind": s.kind,
             "q_bound": s.q_bound, "solver": s.solver, "solver_options": s.solver_options,
             "warm_start": self.warm_start, "samples_per_task": self.samples_per_task,
         }
-
-    def _player_names(self) -> list[str]:
-        from harsanyi.games.model_game import _as_players
-        from harsanyi.games.players import owner_map
-
-        players = _as_players(self.spec.players)
-        owner_map(players, tuple(self.inputs.shape[1:]))  # resolves "all" columns
-        self.spec.players = players
-        return list(players.names)
 
     @property
     def store(self) -> RunStore:
@@ -263,6 +242,9 @@ class Monitor:
         """Compute and store the interactions of the samples under ``model`` now (call after
         each epoch of a training loop). Returns them as :class:`harsanyi.Interactions`;
         an epoch already stored (when resuming) is read back instead of recomputed."""
+        if _needs_fit(self.spec.game):
+            raise ValueError(f"{type(self.spec.game).__name__} is fitted over all checkpoints "
+                             "first: use Monitor.run(checkpoints), not on_epoch_end")
         store = self.store
         epoch = int(epoch)
         if store.has(epoch):
@@ -288,7 +270,8 @@ class Monitor:
                 sl = self._batch(b)
                 warm = None if prev is None else {k: v[sl] for k, v in prev.items()}
                 tg = None if self.targets is None else self.targets[sl]
-                parts[b] = compute_batch(model, self.inputs[sl], tg, self.spec, warm)
+                parts[b] = compute_batch(model, self.inputs[sl], tg, self.spec, warm,
+                                         self._rows(b))
                 self._record(parts[b])
         finally:
             if was_training and hasattr(model, "train"):
@@ -323,7 +306,8 @@ class Monitor:
             raise CheckpointError("no checkpoints to monitor")
         ckpts = sorted(ckpts, key=lambda c: c.epoch)
         by_epoch = {c.epoch: c for c in ckpts}
-        check_run(self.model, ckpts, self.inputs, self.targets, self.spec)
+        check_run(self.model, ckpts, self.inputs, self.targets, self.spec,
+                  game=not _needs_fit(self.spec.game))
         try:
             return self._run(ckpts, by_epoch, executor, workers, scheduler, threads, progress,
                              connect_timeout)
@@ -334,6 +318,8 @@ class Monitor:
              executor: str | Backend, workers: int | None, scheduler: str | None,
              threads: int | None, progress: bool, connect_timeout: float) -> RunStore:
         store = self.store
+        if _needs_fit(self.spec.game):
+            self._fit_game(ckpts)
         done = set(store.completed())
         todo = [c.epoch for c in ckpts if c.epoch not in done]
         self.stats["checkpoints_skipped"] += len(ckpts) - len(todo)
@@ -347,8 +333,6 @@ class Monitor:
             executor, workers=workers, scheduler=scheduler, threads=threads,
             connect_timeout=connect_timeout)
         bar = _progress(len(todo) * self.n_batches, progress, backend.name)
-        import torch
-
         old_threads = torch.get_num_threads()
         if backend.name == "serial" and threads:
             torch.set_num_threads(threads)
@@ -368,6 +352,31 @@ class Monitor:
             if own:
                 backend.close()
         return store
+
+    def _fit_game(self, ckpts: list[Checkpoint]) -> None:
+        """The first pass of a game fitted over the run (feature components): every
+        checkpoint's model, in order; the fitted state is stored, or checked on resume."""
+        assert self.model is not None
+        net = self.model.build()
+
+        def models() -> Iterator[Any]:
+            for ck in ckpts:
+                if ck.path is None:
+                    raise CheckpointError(f"checkpoint {ck.epoch} has no file")
+                yield load_into(net, ck.path).eval()
+
+        game = self.spec.game.fit(models(), self.inputs)  # type: ignore[attr-defined]
+        self.spec = replace(self.spec, game=game)
+        comp = game.components
+        stored = self.store.read_array("directions")
+        if stored is None:
+            for name in ("directions", "mean", "eigenvalues"):
+                self.store.write_array(name, getattr(comp, name))
+        elif stored.shape != comp.directions.shape or not np.allclose(
+                stored, comp.directions, atol=1e-8):
+            raise StoreError(f"the feature components recomputed from the checkpoints differ "
+                             f"from those stored in {self.store.path}: the checkpoints changed "
+                             "since the run started; use another --out")
 
     def _chains(self, todo: list[int], prev_of: dict[int, int | None]) -> list[list[int]]:
         if not self.warm_start:
@@ -393,7 +402,7 @@ class Monitor:
                 raise CheckpointError(f"checkpoint {epoch} has no file")
             return Task(epoch, b, str(path), factory, self.inputs[sl],
                         None if self.targets is None else self.targets[sl], spec, warm,
-                        threads)
+                        threads, self._rows(b))
 
         pending: dict[int, dict[int, BatchResult]] = {}
         for epoch, b, res in schedule(
@@ -411,11 +420,14 @@ class Monitor:
                     bar.set_postfix(stored=f"epoch {epoch}", refresh=False)
 
 
+def _needs_fit(game: Any) -> bool:
+    """Whether ``game`` is fitted over all checkpoints first and is not fitted yet."""
+    return callable(getattr(game, "fit", None)) and getattr(game, "components", 0) is None
+
+
 def _progress(total: int, show: bool, backend: str) -> Any:
     if not show:
         return None
-    from tqdm.auto import tqdm
-
     return tqdm(total=total, desc=f"monitor ({backend})", unit="task")
 
 

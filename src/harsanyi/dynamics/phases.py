@@ -1,13 +1,15 @@
 """Two-phase dynamics (papers A, B, D): distributions over orders per checkpoint, the phase
 boundary, the loss-gap onset, train-vs-test similarity by order, and groups of samples.
 
-Per checkpoint ``t`` and order ``k`` (THEORY.md §A.5, §B.1, §D):
+Per checkpoint ``t`` and order ``k = 1..n`` (docs/theory.md, "Two phases"), all computed by
+:mod:`harsanyi.metrics`:
 
 * ``A^(k)±(t) = E_x Σ_type Σ_{|S|=k, |I| ≥ τ} max/min(I_type(S|x), 0)`` (``J_pos`` / ``J_neg``
-  of paper B with the salient threshold ``τ = 0.03 E_x|v(x) − v(x_∅)|``; paper D's
-  ``A^(m),±`` with ``τ = 0``);
-* ``I_real^(k)(t)``: ``A^(k)+ − A^(k)−`` normalised to sum 1 over ``k = 1..n``;
-* the mean order ``k̄(t) = Σ_k k I_real^(k)(t)``.
+  of paper B with the salient threshold ``τ = 0.03 E_x|v(x) − v(x_∅)|``, ``reference="total"``;
+  paper D's ``A^(m),±`` with ``τ = 0``);
+* ``I_real^(k)(t)``: ``A^(k)+ − A^(k)−`` normalised to sum 1 over ``k = 1..n`` (NaN at a
+  checkpoint where nothing is salient);
+* the mean order ``k̄(t) = Σ_k k I_real^(k)(t)`` (NaN where ``I_real`` is NaN or 0).
 
 The rules for the phase boundary and the gap onset are **our reconstruction** ([RECON],
 THEORY.md §B.3, parameters in :class:`PhaseRule`):
@@ -31,12 +33,15 @@ import numpy as np
 from harsanyi.core.orders import orders_index
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError
-from harsanyi.metrics import real_distribution, salient_threshold, signed_strength_by_order
-from harsanyi.store.verify import readable_checkpoints
+from harsanyi.metrics import (
+    distribution_from_strength,
+    mean_order,
+    salient_threshold,
+    signed_strength_by_order,
+)
 
 __all__ = ["PhaseRule", "OrderProfile", "PhaseAnalysis", "order_profile", "phase_boundary",
-           "gap_onset", "two_phase", "store_arrays", "train_test_similarity",
-           "distribution_by_group"]
+           "gap_onset", "two_phase", "train_test_similarity", "distribution_by_group"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class PhaseRule:
     rise_steps: int = 3
     gap_eps: float = 0.05
     anchor: str = "exceed"
-    salient_fraction: float = 0.03
+    ratio: float = 0.03
 
     def __post_init__(self) -> None:
         if self.method not in ("mean_order", "high_order_mass"):
@@ -69,7 +74,7 @@ class PhaseRule:
 class OrderProfile:
     """Distributions over orders of one group of samples at each of ``K`` checkpoints.
 
-    ``pos``/``neg`` ``(K, n+1)``: salient ``A^(k)±`` averaged over the samples;
+    ``pos``/``neg`` ``(K, n)``: salient ``A^(k)±`` for ``k = 1..n`` averaged over the samples;
     ``strength_pos``/``strength_neg``: the same with ``τ = 0`` (paper D); ``real`` ``(K, n)``:
     ``I_real^(k)`` for ``k = 1..n`` (NaN rows where nothing is salient); ``mean_order`` ``(K,)``;
     ``tau`` ``(K,)``: the thresholds used.
@@ -106,23 +111,21 @@ def order_profile(
     ([[1.0, 0.0], [0.0, 1.0]], [1.0, 2.0])
     """
     a, o = _check(and_values, or_values)
-    K, n = a.shape[0], n_players(a)
+    K = a.shape[0]
     taus = np.broadcast_to(np.asarray(tau, dtype=np.float64), (K,)).copy()
     pos, neg = signed_strength_by_order(a, o, taus[:, None])
     spos, sneg = signed_strength_by_order(a, o, 0.0)
-    real = np.full((K, n), np.nan)
-    for t in range(K):
-        try:
-            real[t] = real_distribution(a[t], o[t], taus[t])
-        except ValueError:  # nothing salient at this checkpoint
-            pass
-    mean_order = real @ np.arange(1, n + 1)
+    real = distribution_from_strength((pos - neg).mean(1))
     return OrderProfile(pos=pos.mean(1), neg=neg.mean(1), strength_pos=spos.mean(1),
-                        strength_neg=sneg.mean(1), real=real, mean_order=mean_order, tau=taus)
+                        strength_neg=sneg.mean(1), real=real, mean_order=mean_order(real),
+                        tau=taus)
 
 
 def phase_boundary(real: np.ndarray, rule: PhaseRule | None = None) -> int | None:
     """Index of the phase-2 start from ``I_real`` ``(K, n)`` (see the module docstring).
+
+    A checkpoint without salient interactions (a NaN row, or an all-zero one) has no mean
+    order and is never the boundary.
 
     >>> real = np.array([[.2, .3, .5], [.8, .2, 0], [.9, .1, 0], [.7, .2, .1], [.5, .3, .2]])
     >>> phase_boundary(real), phase_boundary(real, PhaseRule(method="high_order_mass",
@@ -135,7 +138,7 @@ def phase_boundary(real: np.ndarray, rule: PhaseRule | None = None) -> int | Non
     if rule.burn_in >= K:
         return None
     if rule.method == "mean_order":
-        kbar = real @ np.arange(1, n + 1)
+        kbar = mean_order(real)
         tail = kbar[rule.burn_in:]
         if np.isnan(tail).all():
             return None
@@ -224,11 +227,11 @@ def two_phase(
 ) -> PhaseAnalysis:
     """Two-phase analysis of interactions ``(K, B, 2**n)`` over ``K`` checkpoints.
 
-    ``values`` ``(K, B, 2**n)`` give ``τ(t) = salient_fraction · E_x|v(x) − v(x_∅)|`` over all
-    samples at checkpoint ``t``; ``split`` (``"train"``/``"test"`` per sample) gives profiles
-    ``"train"``, ``"test"`` and ``"all"``; the boundary uses ``boundary_split`` (``"all"`` when
-    that split is empty). For a run store: ``a, o, v, kw = store_arrays(store)`` then
-    ``two_phase(a, o, v, **kw)``.
+    ``values`` ``(K, B, 2**n)`` give ``τ(t) = ratio · E_x|v(x) − v(x_∅)|`` over all samples at
+    checkpoint ``t`` (``rule.ratio``, ``reference="total"``); ``split`` (``"train"``/``"test"``
+    per sample) gives profiles ``"train"``, ``"test"`` and ``"all"``; the boundary uses
+    ``boundary_split`` (``"all"`` when that split is empty). For a run store:
+    :func:`harsanyi.analysis.analyse_phases`.
 
     >>> a = np.zeros((3, 2, 4)); a[:, :, 3] = np.array([.5, .1, .9])[:, None]
     >>> a[:, :, 1] = 1.0; v = np.zeros((3, 2, 4)); v[..., 3] = 2.0
@@ -247,7 +250,7 @@ def two_phase(
     if ep.shape != (K,) or labels.shape != (B,):
         raise ShapeError(f"epochs must be ({K},) and split ({B},); got {ep.shape}, "
                          f"{labels.shape}")
-    taus = np.array([salient_threshold(v[t], rule.salient_fraction) for t in range(K)])
+    taus = salient_threshold(v, rule.ratio)[:, 0]
     profiles = {"all": order_profile(a, o, taus)}
     for name in ("train", "test"):
         sel = labels == name
@@ -260,25 +263,6 @@ def two_phase(
     onset = None if (np.isnan(tr).any() or np.isnan(te).any()) else gap_onset(tr, te, rule)
     return PhaseAnalysis(epochs=ep, profiles=profiles, train_loss=tr, test_loss=te,
                          boundary=boundary, onset=onset, rule=rule)
-
-
-def store_arrays(store: Any) -> tuple[Any, ...]:
-    """``(and_values, or_values, values)`` stacked over a run store's checkpoints, and the
-    keyword arguments ``epochs, split, train_loss, test_loss`` for :func:`two_phase`.
-
-    >>> import tempfile, harsanyi as hs
-    >>> from harsanyi.store import RunStore
-    >>> run = RunStore.create(tempfile.mkdtemp() + "/r", {}, players=["a", "b"])
-    >>> for e in (0, 1): _ = run.write_interactions(e, hs.mobius(np.ones((3, 4))), test_loss=e)
-    >>> a, o, v, kw = store_arrays(run)
-    >>> a.shape, kw["epochs"].tolist(), kw["test_loss"].tolist()
-    ((2, 3, 4), [0, 1], [0.0, 1.0])
-    """
-    epochs = readable_checkpoints(store)  # damaged ones skipped with a warning
-    losses = store.losses(epochs)
-    kw = {"epochs": losses["epoch"], "split": store.samples.get("split"),
-          "train_loss": losses["train_loss"], "test_loss": losses["test_loss"]}
-    return tuple(store.stack(k, epochs) for k in ("and_values", "or_values", "values")) + (kw,)
 
 
 def _nonneg(a: np.ndarray, o: np.ndarray, k: int) -> np.ndarray:

@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 
 from harsanyi.dynamics.engine import GameSpec, resolve_device
-from harsanyi.dynamics.sources import Checkpoint, FactorySpec, load_into
 from harsanyi.errors import CheckpointError, HarsanyiError, RunSetupError
-from harsanyi.games import model_game
+from harsanyi.loading import Checkpoint, FactorySpec, load_into
 
 __all__ = ["check_run"]
 
@@ -38,18 +37,20 @@ def check_run(
     inputs: np.ndarray,
     targets: np.ndarray | None,
     spec: GameSpec,
+    *,
+    game: bool = True,
 ) -> None:
     """Raise before the run starts if it cannot run: every checkpoint has an existing file,
     ``factory`` builds a model, the first and the last checkpoint load into it strictly, and
-    the game ``v(x_S)`` of the first sample (all ``2**n`` masks of it, with ``spec``'s players,
-    baselines, reward and target) can be evaluated.
+    (with ``game``; off for a game fitted during the run) the game ``v(x_S)`` of the first
+    sample, all ``2**n`` masks of it, can be built by ``spec.game``.
 
     >>> import tempfile, torch
     >>> from pathlib import Path
-    >>> from harsanyi.games.players import Columns
+    >>> from harsanyi.games.factories import ModelGame
     >>> f = FactorySpec("harsanyi.zoo.mlp:MLP", {"in_features": 3, "n_classes": 2})
     >>> path = Path(tempfile.mkdtemp()) / "epoch_0.pt"; torch.save(f.build().state_dict(), path)
-    >>> spec = GameSpec(players=Columns([0, 1]), reward="logit", kind="and", q_bound=0.0)
+    >>> spec = GameSpec(ModelGame(players=[0, 1], reward="logit"), kind="and", q_bound=0.0)
     >>> check_run(f, [Checkpoint(0, path)], np.ones((2, 3), np.float32), None, spec)
     >>> check_run(f, [Checkpoint(1, path.with_name("gone.pt"))], np.ones((2, 3), np.float32),
     ...           None, spec)
@@ -66,10 +67,9 @@ def check_run(
                }.values():
         load_into(model, ck.path)
     model.eval()
+    if not game:
+        return
     device = resolve_device(spec.device)
     if device is not None:
         model = model.to(device)
-    model_game(model, inputs[:1], players=spec.players, baselines=spec.baselines,
-               reward=spec.reward, target=None if targets is None else targets[:1],
-               batch_size=spec.batch_size, device=device, outside=spec.outside,
-               data=spec.baseline_data)
+    spec.game.build(model, inputs[:1], None if targets is None else targets[:1], np.arange(1))

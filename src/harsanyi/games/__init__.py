@@ -1,4 +1,5 @@
-"""Games: the values v(x_S) of a model on all 2**n masked versions of its input."""
+"""Games: the values v(x_S) of a model on all 2**n masked versions of its input, or on the
+subsets of a layer's principal feature components; game factories for the monitor."""
 
 from harsanyi.games.baselines import (
     Baseline,
@@ -9,7 +10,18 @@ from harsanyi.games.baselines import (
     TokenBaseline,
     resolve_baseline,
 )
-from harsanyi.games.evaluate import evaluate_masked
+from harsanyi.games.components import (
+    FeatureComponents,
+    capture_features,
+    component_accuracy,
+    component_attribution,
+    component_game,
+    find_layer,
+    fit_components,
+    interaction_attribution,
+)
+from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
+from harsanyi.games.factories import ComponentGame, GameFactory, ModelGame
 from harsanyi.games.game import Game
 from harsanyi.games.model_game import model_game
 from harsanyi.games.players import (
@@ -19,6 +31,7 @@ from harsanyi.games.players import (
     Patches,
     Players,
     Tokens,
+    as_players,
     owner_map,
 )
 from harsanyi.games.rewards import REWARDS, resolve_target, reward_from_outputs
@@ -27,21 +40,34 @@ __all__ = [
     "REWARDS",
     "Baseline",
     "Columns",
+    "ComponentGame",
     "ElementMasks",
+    "FeatureComponents",
     "Game",
+    "GameFactory",
     "GroupCenter",
     "Groups",
     "Mean",
+    "ModelGame",
     "Patches",
     "PerPlayer",
     "Players",
     "TauShrink",
     "TokenBaseline",
     "Tokens",
+    "as_players",
+    "capture_features",
+    "component_accuracy",
+    "component_attribution",
+    "component_game",
     "evaluate_masked",
+    "find_layer",
+    "fit_components",
+    "interaction_attribution",
     "model_game",
     "owner_map",
     "resolve_baseline",
     "resolve_target",
     "reward_from_outputs",
+    "unmasked_outputs",
 ]

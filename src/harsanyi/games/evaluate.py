@@ -17,7 +17,7 @@ import torch
 
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 
-__all__ = ["evaluate_masked", "padded_chunks"]
+__all__ = ["evaluate_masked", "padded_chunks", "unmasked_outputs"]
 
 #: Number of forward batches above which ``progress=None`` shows a progress bar.
 AUTO_PROGRESS_BATCHES = 200
@@ -95,3 +95,31 @@ def evaluate_masked(
     if not pieces:
         return np.zeros((0,), dtype=np.float64)
     return np.concatenate(pieces, axis=0)
+
+
+def unmasked_outputs(
+    call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int
+) -> torch.Tensor:
+    """Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
+    used, so batches are not padded beyond the number of samples."""
+    outs = []
+    with torch.inference_mode():
+        for idx, real in padded_chunks(int(x.shape[0]), min(batch_size, int(x.shape[0]))):
+            rows = torch.as_tensor(idx, device=x.device)
+            try:
+                z = call(x.index_select(0, rows), rows)
+            except (RuntimeError, TypeError) as exc:
+                raise ShapeError(
+                    f"the model failed on inputs of shape {tuple(x.shape)} (batch, *sample "
+                    f"shape): {str(exc).splitlines()[0]}"
+                ) from exc
+            outs.append(z[:real])
+    full = torch.cat(outs)
+    bad = ~torch.isfinite(full).all(dim=1)
+    if bad.any():
+        i = int(torch.nonzero(bad)[0, 0])
+        raise NonFiniteOutputError(
+            f"the model output is not finite on sample {i} (the unmasked input): "
+            f"{full[i].tolist()[:5]}"
+        )
+    return full

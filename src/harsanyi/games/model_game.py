@@ -10,28 +10,15 @@ import numpy as np
 import torch
 
 from harsanyi.core.memory import check_players_fit
-from harsanyi.errors import NonFiniteOutputError, PlayerError, ShapeError
+from harsanyi.errors import ShapeError
 from harsanyi.games.baselines import resolve_baseline
-from harsanyi.games.evaluate import evaluate_masked, padded_chunks
+from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
 from harsanyi.games.game import Game
 from harsanyi.games.masking import MaskBuilder
-from harsanyi.games.players import Columns, Players, Tokens, owner_map
+from harsanyi.games.players import Players, Tokens, as_players, owner_map
 from harsanyi.games.rewards import as_logits, resolve_target, reward_from_outputs
 
 __all__ = ["model_game"]
-
-
-def _as_players(players: Any) -> Players:
-    if isinstance(players, Players):
-        return players
-    if isinstance(players, str):
-        return Columns(players)
-    if isinstance(players, Sequence) or isinstance(players, np.ndarray):
-        return Columns(list(players))
-    raise PlayerError(
-        f"players must be a Players object (Columns, Patches, Tokens, Groups, ElementMasks), "
-        f"'all' or a list of columns; got {type(players).__name__}"
-    )
 
 
 def _first_param(model: Any) -> torch.Tensor | None:
@@ -139,7 +126,7 @@ def model_game(
     >>> game.values.shape, game.players
     ((4, 4), ['x0', 'x2'])
     """
-    players = _as_players(players)
+    players = as_players(players)
     if outside not in ("present", "masked"):
         raise ValueError(f"outside must be 'present' or 'masked'; got {outside!r}")
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -202,7 +189,7 @@ def model_game(
         )
         model.eval()
     try:
-        full = _unmasked_outputs(call, x, batch_size)
+        full = unmasked_outputs(call, x, batch_size)
         targets = resolve_target(target, full, reward) if reward != "output" else (
             torch.zeros(n_samples, dtype=torch.long, device=device))
         make_batch = MaskBuilder(x, base, owner, n, outside_present=outside == "present")
@@ -242,31 +229,3 @@ def model_game(
         "model_dtype": str(x.dtype).replace("torch.", ""),
     }
     return Game(values, players=list(players.names), metadata=metadata)
-
-
-def _unmasked_outputs(
-    call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int
-) -> torch.Tensor:
-    """Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
-    used, so batches are not padded beyond the number of samples."""
-    outs = []
-    with torch.inference_mode():
-        for idx, real in padded_chunks(int(x.shape[0]), min(batch_size, int(x.shape[0]))):
-            rows = torch.as_tensor(idx, device=x.device)
-            try:
-                z = call(x.index_select(0, rows), rows)
-            except (RuntimeError, TypeError) as exc:
-                raise ShapeError(
-                    f"the model failed on inputs of shape {tuple(x.shape)} (batch, *sample "
-                    f"shape): {str(exc).splitlines()[0]}"
-                ) from exc
-            outs.append(z[:real])
-    full = torch.cat(outs)
-    bad = ~torch.isfinite(full).all(dim=1)
-    if bad.any():
-        i = int(torch.nonzero(bad)[0, 0])
-        raise NonFiniteOutputError(
-            f"the model output is not finite on sample {i} (the unmasked input): "
-            f"{full[i].tolist()[:5]}"
-        )
-    return full

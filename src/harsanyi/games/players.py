@@ -35,6 +35,7 @@ __all__ = [
     "Tokens",
     "Patches",
     "ElementMasks",
+    "as_players",
     "owner_map",
 ]
 
@@ -399,3 +400,22 @@ def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
     for i in range(n):
         owner[masks[i]] = i
     return owner
+
+
+def as_players(players: Any) -> Players:
+    """``players`` as a :class:`Players`: a Players object as is, ``"all"`` or a list of
+    columns as :class:`Columns`.
+
+    >>> as_players([0, 2]).names
+    ['x0', 'x2']
+    """
+    if isinstance(players, Players):
+        return players
+    if isinstance(players, str):
+        return Columns(players)
+    if isinstance(players, Sequence) or isinstance(players, np.ndarray):
+        return Columns(list(players))
+    raise PlayerError(
+        f"players must be a Players object (Columns, Patches, Tokens, Groups, ElementMasks), "
+        f"'all' or a list of columns; got {type(players).__name__}"
+    )

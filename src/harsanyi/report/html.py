@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from harsanyi._version import __version__
 from harsanyi.errors import ReportFolderError
 
 __all__ = [
@@ -223,8 +224,6 @@ def build_report(sections: Sequence[Section], out_dir: str | Path, title: str,
     """
     import jinja2
     import pandas as pd
-
-    from harsanyi import __version__
 
     _check_sections(sections)
     out = Path(out_dir)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harsanyi.metrics import mean_order
 from harsanyi.report import figures as F
 from harsanyi.report.findings import findings_from_summary, header_config, how_to
 from harsanyi.report.html import ReportFigure, ReportTable, Section, build_report
@@ -130,9 +131,8 @@ def _theory(s: RunSummary, run: str) -> Section:
         cols[f"real_k{k + 1}"] = th.real[:, k]
     for k in range(s.n):
         cols[f"theo_k{k + 1}"] = th.theo[:, k]
-    k = np.arange(1, s.n + 1)
-    cols["mean_order_real"] = th.real @ k / np.maximum(th.real.sum(axis=1), 1e-300)
-    cols["mean_order_theo"] = th.theo @ k / np.maximum(th.theo.sum(axis=1), 1e-300)
+    cols["mean_order_real"] = mean_order(th.real)
+    cols["mean_order_theo"] = mean_order(th.theo)
     frame = pd.DataFrame(cols)
     brief = ["epoch", "sigma2", "mean_order_real", "mean_order_theo"] + (
         ["l1_distance"] if th.error is not None else [])

@@ -22,6 +22,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from harsanyi.errors import ShapeError
+
 __all__ = [
     "PALETTE",
     "GROUP_NAMES",
@@ -143,8 +145,6 @@ def as_1d(x: Any, name: str, length: int | None = None) -> np.ndarray:
     >>> as_1d([1, 2], "a").dtype
     dtype('float64')
     """
-    from harsanyi.errors import ShapeError
-
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 1:
         raise ShapeError(f"{name} must be 1-D, got shape {arr.shape}")
@@ -159,8 +159,6 @@ def as_2d(x: Any, name: str, shape: Sequence[int | None] = (None, None)) -> np.n
     >>> as_2d([[1, 2, 3]], "d", (1, None)).shape
     (1, 3)
     """
-    from harsanyi.errors import ShapeError
-
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim != 2:
         raise ShapeError(f"{name} must be 2-D, got shape {arr.shape}")

@@ -1,9 +1,10 @@
 """What the report shows of a run, as plain arrays: :class:`RunSummary` and its parts.
 
-The report is written against this in-memory summary, so that it does not depend on how a run
-store or the analysis results are laid out on disk: :func:`harsanyi.report.run.load_summary`
-is the only glue between the two. Every part except the epochs is optional; a missing part
-becomes a note in the page saying how to compute it.
+The report is written against this in-memory summary, so that it depends neither on how a run
+store or the analysis results are laid out on disk nor on how they are computed: the analyses
+(:mod:`harsanyi.analysis`) compute every number once and a workflow fills the summary (e.g.
+``harsanyi.workflows.demo_analysis.run_summary``). Every part except the epochs is optional; a
+missing part becomes a note in the page saying how to compute it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from typing import Any
 import numpy as np
 
 from harsanyi.errors import ShapeError
+from harsanyi.metrics import distribution_from_strength, mean_order
+from harsanyi.report.figures import default_selection
 from harsanyi.report.style import GROUP_NAMES, as_1d, as_2d
 
-__all__ = ["TheoryFit", "GroupSummary", "DecaySpindle", "RunSummary"]
+__all__ = ["MAX_CURVES", "TheoryFit", "GroupSummary", "DecaySpindle", "RunSummary"]
+
+#: At most this many tracked curves per group are kept for the figure (all are counted).
+MAX_CURVES = 30
 
 
 @dataclass
@@ -85,6 +91,25 @@ class GroupSummary:
             return {g: int(self.totals.get(g, 0)) for g in GROUP_NAMES}
         return {g: sum(1 for x in self.labels if x == g) for g in GROUP_NAMES}
 
+    @classmethod
+    def thinned(cls, labels: Any, curves: Any, counts_by_order: Any = None,
+                names: Any = None, per_sample: int | None = None) -> GroupSummary:
+        """All curves are counted (``totals``); at most :data:`MAX_CURVES` per group are kept
+        for drawing.
+
+        >>> g = GroupSummary.thinned(["reliable"] * 40, np.zeros((40, 2)))
+        >>> len(g.labels), g.counts()["reliable"]
+        (30, 40)
+        """
+        labels = np.asarray(labels).astype(str)
+        groups = [*GROUP_NAMES, *sorted(set(labels) - set(GROUP_NAMES))]
+        keep = np.sort(np.concatenate([np.flatnonzero(labels == g)[:MAX_CURVES]
+                                       for g in groups]))
+        return cls(list(labels[keep]), np.asarray(curves)[keep], counts_by_order,
+                   None if names is None else [str(x) for x in np.asarray(names)[keep]],
+                   totals={g: int((labels == g).sum()) for g in GROUP_NAMES},
+                   per_sample=per_sample)
+
 
 @dataclass
 class DecaySpindle:
@@ -112,7 +137,8 @@ class RunSummary:
     - ``epochs`` (K,); ``players`` (n names); ``config`` shown in the header; ``name``.
     - ``train_loss``, ``test_loss`` (K,).
     - ``strength_pos``, ``strength_neg`` (K, n): ``A^(k)+`` and ``A^(k)−`` (salient, averaged
-      over samples); ``distribution`` (K, n): ``I_real^(k)`` (derived from them when absent).
+      over samples); ``distribution`` (K, n): ``I_real^(k)``, NaN rows where nothing is
+      salient (derived from the strengths by :mod:`harsanyi.metrics` when absent).
     - ``phase_boundary`` and ``gap_onset``: epochs (or None); ``selected_epochs``: the
       checkpoints drawn in detail (default: six spread over training).
     - ``theory``, ``groups``, ``decay_spindle``: see :class:`TheoryFit`,
@@ -201,30 +227,23 @@ class RunSummary:
 
     def real_distribution(self) -> np.ndarray | None:
         """``I_real^(k)(t)`` (K, n): ``distribution`` if given, else ``(A+ − A−)`` normalised
-        to sum 1 per checkpoint (rows with no salient interaction stay 0)."""
+        to sum 1 per checkpoint (:func:`harsanyi.metrics.distribution_from_strength`: NaN
+        rows where no interaction is salient)."""
         if self.distribution is not None:
             return self.distribution
         if self.strength_pos is None:
             return None
-        total = np.abs(self.strength_pos) + np.abs(self.strength_neg)
-        z = total.sum(axis=1, keepdims=True)
-        return total / np.where(z > 0, z, 1.0)
+        return distribution_from_strength(np.abs(self.strength_pos) + np.abs(self.strength_neg))
 
     def mean_order(self) -> np.ndarray | None:
         """``k̄(t) = Σ_k k · I_real^(k)(t)`` (K,), or None without distributions; NaN at a
         checkpoint without any salient interaction."""
         d = self.real_distribution()
-        if d is None:
-            return None
-        z = d.sum(axis=1)
-        mo = d @ np.arange(1, self.n + 1, dtype=np.float64) / np.where(z > 0, z, 1.0)
-        return np.where(z > 0, mo, np.nan)
+        return None if d is None else mean_order(d)
 
     def selection(self, count: int = 6) -> list[float]:
         """The epochs drawn in detail: ``selected_epochs`` or ``count`` spread over training,
         always including the phase boundary when it is a checkpoint."""
-        from harsanyi.report.figures import default_selection
-
         if self.selected_epochs is not None:
             return [float(e) for e in self.selected_epochs]
         chosen = default_selection(self.epochs, count)

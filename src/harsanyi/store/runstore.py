@@ -55,6 +55,7 @@ import numpy as np
 
 from harsanyi.errors import ConfigMismatchError, StoreError
 from harsanyi.store._io import checksum, os_error, remove_if_empty
+from harsanyi.store.arrays import RunArrays, Split, read_arrays
 from harsanyi.store.config import config_diff, config_hash, get_dotted, jsonable
 from harsanyi.store.record import ARRAYS_1D, ARRAYS_2D, CheckpointRecord
 from harsanyi.store.verify import (
@@ -439,6 +440,11 @@ class RunStore:
         """One array over checkpoints: shape ``(K, *array_shape)`` in epoch order."""
         epochs = self.completed() if epochs is None else epochs
         return np.stack([self.read(e).arrays[name] for e in epochs])
+
+    def arrays(self, split: Split = "all") -> RunArrays:
+        """Every finished checkpoint stacked once, as typed arrays (:class:`RunArrays`);
+        ``split``: ``"all"``, ``"train"``, ``"test"`` or ``"auto"`` (test when there are any)."""
+        return read_arrays(self, split)
 
     def losses(self, epochs: list[int] | None = None) -> dict[str, np.ndarray]:
         """``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (or over

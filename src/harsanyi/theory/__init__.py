@@ -1,11 +1,13 @@
 """Theory of interaction dynamics: paper A's two-phase model, paper B's spindle, paper D's
-decay/spindle disentangling and paper E's sparsity bound. See ``docs`` and THEORY.md."""
+decay/spindle disentangling and paper E's sparsity bound.
+
+Pure functions on arrays: statistics over orders come from :mod:`harsanyi.metrics`; reading a
+run store and writing results is :mod:`harsanyi.analysis`'s job.
+"""
 
 from harsanyi.theory.distributions import (
     build_w_star,
-    real_distribution,
-    salient_threshold,
-    strength_by_order,
+    real_distribution_of,
     theoretical_distribution,
 )
 from harsanyi.theory.fit import (
@@ -21,7 +23,6 @@ from harsanyi.theory.generalization import (
     SignFit,
     decay_family,
     disentangle,
-    signed_strength,
     strength_change,
 )
 from harsanyi.theory.sparsity import (
@@ -54,9 +55,7 @@ __all__ = [
     "r_ratios",
     "row_norms_by_order",
     "w_hat",
-    "salient_threshold",
-    "strength_by_order",
-    "real_distribution",
+    "real_distribution_of",
     "build_w_star",
     "theoretical_distribution",
     "log_grid",
@@ -67,7 +66,6 @@ __all__ = [
     "fit_two_phase",
     "spindle_profile",
     "spindle_family",
-    "signed_strength",
     "strength_change",
     "decay_family",
     "SignFit",

@@ -81,21 +81,3 @@ def check_distribution(d: Any, name: str = "distribution") -> np.ndarray:
             f"{name} does not sum to a positive value (all orders are 0): it cannot be normalised"
         )
     return arr
-
-
-def normalise(strength: np.ndarray, how: str, what: str) -> np.ndarray:
-    """Divide per-order strengths ``(..., n)`` by their sum (``"sum"``) or mean (``"mean"``)."""
-    if how not in ("sum", "mean", "none"):
-        raise TheoryInputError(f"normalize must be 'sum', 'mean' or 'none'; got {how!r}")
-    if how == "none":
-        return strength
-    total = strength.sum(axis=-1, keepdims=True)
-    if np.any(total <= 0):
-        raise TheoryInputError(
-            f"{what}: no salient interaction at any order 1..n (the strengths sum to 0), "
-            "so the distribution over orders is undefined; lower the salience ratio or check "
-            "the interactions"
-        )
-    if how == "mean":
-        total = total / strength.shape[-1]
-    return strength / total

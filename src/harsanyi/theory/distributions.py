@@ -1,8 +1,9 @@
-"""Distributions of interaction strength over orders (papers A and B).
+"""Paper A's distributions over orders: real (with the papers' threshold), ``w*`` and theory.
 
-Conventions: inputs are set-function arrays ``(..., samples, 2**n)`` in bit order; every
-"per order" output here is indexed by ``k = 1..n`` (position ``k-1``); order 0 (the bias
-``v(x_∅)``) is never part of a distribution. AND and OR interactions are pooled.
+The statistics themselves (salient threshold, strength by order, normalisation) are those of
+:mod:`harsanyi.metrics`: inputs ``(..., samples, 2**n)`` in bit order, outputs indexed by
+``k = 1..n`` (position ``k-1``), AND and OR pooled. Here an undefined distribution (nothing
+salient) is an error, since a fit cannot use it.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from typing import Literal
 
 import numpy as np
 
-from harsanyi.core.orders import order_of_masks
 from harsanyi.errors import TheoryInputError
-from harsanyi.theory._checks import check_same_shape, check_sets, normalise
+from harsanyi.metrics import real_distribution, salient_threshold
+from harsanyi.theory._checks import check_same_shape, check_sets
 
 __all__ = [
-    "salient_threshold",
-    "strength_by_order",
-    "real_distribution",
+    "check_defined",
+    "real_distribution_of",
     "build_w_star",
     "theoretical_distribution",
 ]
@@ -26,94 +26,56 @@ __all__ = [
 Normalize = Literal["sum", "mean", "none"]
 
 
-def _order_onehot(n: int) -> np.ndarray:
-    """``(2**n, n)`` matrix: column ``k-1`` selects the masks of order ``k``."""
-    orders = order_of_masks(n)
-    return (orders[:, None] == np.arange(1, n + 1)[None, :]).astype(np.float64)
+def check_defined(dist: np.ndarray, what: str) -> np.ndarray:
+    """Raise :class:`TheoryInputError` if a distribution over orders has a NaN row (no salient
+    interaction at any order, :func:`~harsanyi.metrics.real_distribution`); else return it."""
+    if np.isnan(dist).any():
+        raise TheoryInputError(
+            f"{what}: no salient interaction at any order 1..n (the strengths sum to 0), "
+            "so the distribution over orders is undefined; lower the salience ratio or check "
+            "the interactions"
+        )
+    return dist
 
 
-def salient_threshold(values: np.ndarray, ratio: float = 0.03) -> np.ndarray | float:
-    """Paper A/B's threshold ``τ = ratio · E_x |v(x_N) - v(x_∅)|`` (``ratio = 0.03``).
-
-    ``values``: game values ``(..., samples, 2**n)``; the mean is over the samples axis, so the
-    result has the leading shape (one threshold per model / checkpoint).
-
-    >>> salient_threshold(np.array([[0.0, 1.0, 1.0, 2.0], [1.0, 0.0, 0.0, 5.0]]))
-    0.09
-    """
-    arr, _ = check_sets(values, "values", min_ndim=2)
-    if not np.isfinite(ratio) or ratio < 0:
-        raise TheoryInputError(f"the salience ratio must be finite and >= 0; got {ratio}")
-    tau = ratio * np.abs(arr[..., -1] - arr[..., 0]).mean(axis=-1)
-    return float(tau) if np.ndim(tau) == 0 else tau
+def check_normalize(how: str) -> None:
+    """Raise :class:`TheoryInputError` unless ``how`` is ``"sum"``, ``"mean"`` or ``"none"``."""
+    if how not in ("sum", "mean", "none"):
+        raise TheoryInputError(f"normalize must be 'sum', 'mean' or 'none'; got {how!r}")
 
 
-def strength_by_order(
-    interactions: np.ndarray,
-    tau: float | np.ndarray = 0.0,
-    sign: Literal["abs", "pos", "neg"] = "abs",
-) -> np.ndarray:
-    """Per-sample strength of salient interactions of each order ``k = 1..n``.
-
-    ``sign="abs"``: ``Σ_{|S|=k, |I(S)| ≥ τ} |I(S)|``; ``"pos"``/``"neg"``: the sum of
-    ``max(I, 0)`` / ``min(I, 0)`` over the same salient sets. ``tau`` broadcasts against the
-    leading shape of ``interactions`` ``(..., 2**n)``; output ``(..., n)``.
-
-    >>> strength_by_order(np.array([0.0, 1.0, -2.0, 0.5]))   # orders 1 and 2
-    array([3. , 0.5])
-    >>> strength_by_order(np.array([0.0, 1.0, -2.0, 0.5]), tau=0.8, sign="neg")
-    array([-2.,  0.])
-    """
-    arr, n = check_sets(interactions, "interactions")
-    tau_arr = np.asarray(tau, dtype=np.float64)
-    keep = np.abs(arr) >= tau_arr[..., None]
-    if sign == "abs":
-        vals = np.abs(arr)
-    elif sign == "pos":
-        vals = np.maximum(arr, 0.0)
-    elif sign == "neg":
-        vals = np.minimum(arr, 0.0)
-    else:
-        raise TheoryInputError(f"sign must be 'abs', 'pos' or 'neg'; got {sign!r}")
-    return np.where(keep, vals, 0.0) @ _order_onehot(n)
-
-
-def real_distribution(
+def real_distribution_of(
     and_values: np.ndarray,
     or_values: np.ndarray | None,
     values: np.ndarray,
     *,
     ratio: float = 0.03,
-    tau: float | np.ndarray | None = None,
     normalize: Normalize = "sum",
 ) -> np.ndarray:
-    """``I_real^(k)`` for ``k = 1..n`` (paper A §3.2, following paper B).
+    """Paper A's ``I_real^(k)`` per checkpoint, ``k = 1..n``, with the papers' threshold.
 
-    ``I_real^(k) = (1/Z) E_x [ Σ_{type∈{and,or}} Σ_{|S|=k, |I_type(S|x)| ≥ τ} |I_type(S|x)| ]``
-    with ``τ = ratio · E_x|v(x_N) − v(x_∅)|`` computed per leading index (checkpoint).
-    ``normalize="sum"`` makes ``Σ_k I^(k) = 1`` as in the paper's figures (our reading, [RECON]);
-    ``"mean"`` is the paper's printed ``Z = E_{k'}[...]`` (``Σ_k I^(k) = n``).
-
-    Arrays have shape ``(..., samples, 2**n)``; ``or_values=None`` gives the AND-only variant
-    (paper A, App. J.4). Returns ``(..., n)``.
+    :func:`~harsanyi.metrics.real_distribution` with ``τ = ratio · E_x|v(x_N) − v(x_∅)|`` per
+    leading index (checkpoint, ``reference="total"``); ``normalize="sum"`` makes
+    ``Σ_k I^(k) = 1`` as in the paper's figures (our reading, [RECON]), ``"mean"`` is the
+    paper's printed ``Z = E_{k'}[...]``. Arrays ``(..., samples, 2**n)``; returns ``(..., n)``
+    and raises :class:`TheoryInputError` where nothing is salient.
 
     >>> I_and = np.array([[0.0, 1.0, 1.0, 0.0]]); I_or = np.zeros((1, 4)); I_or[0, 3] = 2.0
     >>> v = np.array([[0.0, 1.0, 1.0, 4.0]])
-    >>> real_distribution(I_and, I_or, v)
+    >>> real_distribution_of(I_and, I_or, v)
     array([0.5, 0.5])
     """
     and_arr, n = check_sets(and_values, "and_values", min_ndim=2)
     v_arr, _ = check_sets(values, "values", n, min_ndim=2)
     check_same_shape(and_arr, v_arr, "and_values and values")
-    if tau is None:
-        tau = salient_threshold(v_arr, ratio)
-    tau_arr = np.asarray(tau, dtype=np.float64)[..., None]  # broadcast over samples
-    total = strength_by_order(and_arr, tau_arr)
+    or_arr = None
     if or_values is not None:
         or_arr, _ = check_sets(or_values, "or_values", n, min_ndim=2)
         check_same_shape(and_arr, or_arr, "and_values and or_values")
-        total = total + strength_by_order(or_arr, tau_arr)
-    return normalise(total.mean(axis=-2), normalize, "real distribution")
+    check_normalize(normalize)
+    tau = salient_threshold(v_arr, ratio)
+    dist = real_distribution(and_arr, or_arr, tau, normalize=normalize)
+    return check_defined(dist, "real distribution")
 
 
 def build_w_star(
@@ -148,7 +110,7 @@ def build_w_star(
     if empty not in ("and", "half"):
         raise TheoryInputError(f"empty must be 'and' or 'half'; got {empty!r}")
     if tau is None:
-        tau = float(salient_threshold(v_arr, ratio))
+        tau = float(salient_threshold(v_arr, ratio)[0])
     arrays = [and_arr] + ([] if or_values is None else [check_sets(or_values, "or_values", n)[0]])
     outs = []
     n_salient = 0
@@ -195,7 +157,9 @@ def theoretical_distribution(
         or_arr, _ = check_sets(w_or, "w_or", n, min_ndim=2)
         check_same_shape(and_arr, or_arr, "w_and and w_or")
         arrays.append(or_arr)
+    check_normalize(normalize)
     gain = sum(a[..., 1:].sum(axis=-1) for a in arrays)
     tau = ratio * np.abs(gain)
-    total = sum(strength_by_order(a, tau) for a in arrays)
-    return normalise(total.mean(axis=-2), normalize, "theoretical distribution")
+    dist = real_distribution(and_arr, None if w_or is None else arrays[1], tau,
+                             normalize=normalize)
+    return check_defined(dist, "theoretical distribution")

@@ -24,7 +24,7 @@ from harsanyi.errors import TheoryInputError
 from harsanyi.theory._checks import check_distribution, check_sets, check_sigma2
 from harsanyi.theory.distributions import (
     build_w_star,
-    real_distribution,
+    real_distribution_of,
     theoretical_distribution,
 )
 from harsanyi.theory.two_phase import TwoPhaseModel
@@ -286,7 +286,7 @@ def fit_two_phase(
     k = and_arr.shape[0]
     if not -k <= final < k:
         raise TheoryInputError(f"final={final} is not a checkpoint index (K={k})")
-    real = real_distribution(and_arr, or_arr, v_arr, ratio=ratio, normalize=normalize)
+    real = real_distribution_of(and_arr, or_arr, v_arr, ratio=ratio, normalize=normalize)
     w_and, w_or = build_w_star(
         and_arr[final],
         None if or_arr is None else or_arr[final],

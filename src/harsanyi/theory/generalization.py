@@ -3,7 +3,8 @@
 Paper D's full text is not public; everything here is our reconstruction (THEORY.md §D, [RECON]):
 
 * ``A^(m),+ = E_x Σ_type Σ_{|S|=m} max(I_type(S|x), 0)`` and ``A^(m),−`` with ``min``
-  (optionally only salient ``|I| ≥ τ``); ``ΔA^(m),± = A^(m),±(t2) − A^(m),±(t1)``.
+  (optionally only salient ``|I| ≥ τ``): the sample mean of
+  :func:`harsanyi.metrics.signed_strength_by_order`; ``ΔA^(m),± = A^(m),±(t2) − A^(m),±(t1)``.
 * spindle family ``±κ C(n,m) β^m`` (``β = √2``: i.i.d. output noise, ``κ = σ/√(2π)``);
 * decay family: ``"rownorm"`` ``d ‖m̂_(m)(σ_g²)‖`` (paper A, Theorem 4), ``"exp"`` ``d e^{−λm}``,
   or ``"target"``: the ± parts of ``M̂(σ_g²) w*`` by order (needs ``w*``);
@@ -21,13 +22,12 @@ import numpy as np
 import scipy.optimize
 
 from harsanyi.errors import TheoryInputError
-from harsanyi.theory._checks import check_n, check_same_shape, check_sets
-from harsanyi.theory.distributions import strength_by_order
+from harsanyi.metrics import signed_strength_by_order
+from harsanyi.theory._checks import check_n, check_sets
 from harsanyi.theory.spindle import spindle_family
 from harsanyi.theory.two_phase import TwoPhaseModel
 
 __all__ = [
-    "signed_strength",
     "strength_change",
     "decay_family",
     "SignFit",
@@ -36,34 +36,6 @@ __all__ = [
 ]
 
 DecayKind = Literal["rownorm", "exp", "target"]
-
-
-def signed_strength(
-    and_values: np.ndarray,
-    or_values: np.ndarray | None = None,
-    *,
-    tau: float | np.ndarray = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(A^(m),+, A^(m),−)`` for ``m = 1..n``, averaged over samples (paper D, [RECON]).
-
-    ``A^(m),± = E_x Σ_type Σ_{|S|=m, |I|≥τ} max/min(I_type(S|x), 0)``. Inputs
-    ``(..., samples, 2**n)``; outputs ``(..., n)`` each (``A^−`` is ``≤ 0``). ``tau``
-    broadcasts over the leading axes (one threshold per checkpoint); ``0`` keeps everything.
-
-    >>> pos, neg = signed_strength(np.array([[0.0, 1.0, -2.0, 0.5]]))
-    >>> pos, neg
-    (array([1. , 0.5]), array([-2.,  0.]))
-    """
-    and_arr, n = check_sets(and_values, "and_values", min_ndim=2)
-    tau_arr = np.asarray(tau, dtype=np.float64)[..., None]
-    arrays = [and_arr]
-    if or_values is not None:
-        or_arr, _ = check_sets(or_values, "or_values", n, min_ndim=2)
-        check_same_shape(and_arr, or_arr, "and_values and or_values")
-        arrays.append(or_arr)
-    pos = sum(strength_by_order(a, tau_arr, "pos") for a in arrays).mean(axis=-2)
-    neg = sum(strength_by_order(a, tau_arr, "neg") for a in arrays).mean(axis=-2)
-    return pos, neg
 
 
 def strength_change(
@@ -147,13 +119,9 @@ def _target_shapes(w_star: Sequence[np.ndarray | None], grid: np.ndarray) -> dic
         raise TheoryInputError("decay='target' needs w_star=(w_and, w_or) arrays")
     n = int(arrays[0].shape[-1]).bit_length() - 1
     model = TwoPhaseModel(n)
-    pos = np.zeros((grid.size, n))
-    neg = np.zeros((grid.size, n))
-    for arr in arrays:
-        hat = model.w_hat(arr, grid)
-        pos += strength_by_order(hat, 0.0, "pos").mean(axis=-2)
-        neg -= strength_by_order(hat, 0.0, "neg").mean(axis=-2)
-    return {"pos": pos, "neg": neg}
+    hats = [model.w_hat(arr, grid) for arr in arrays]
+    pos, neg = signed_strength_by_order(hats[0], hats[1] if len(hats) > 1 else None)
+    return {"pos": pos.mean(axis=-2), "neg": -neg.mean(axis=-2)}
 
 
 def _fit_sign(

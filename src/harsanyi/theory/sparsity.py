@@ -5,7 +5,8 @@ AND interactions only, with ``u(S) = v(x_S) − v(x_∅)`` (so ``I(∅) = 0``). 
 * ``ū^(m) = E_{|S|=m} u(S)``; Assumption 2: ``ū^(m)`` non-decreasing in ``m``;
 * ``p``: the smallest exponent with ``ū^(m') ≥ (m'/m)^p ū^(m)`` (Assumption 3), estimated with
   reference order 1 (``max_{m≠1} log(ū^(m)/ū^(1)) / log m``, the paper's code) or over all pairs;
-* ``A^(k) = Σ_{|S|=k} I(S)``, ``η^(k) = A^(k) / Σ_{|S|=k}|I(S)|``, ``τ = 0.05 max_S |I(S)|``;
+* ``A^(k) = Σ_{|S|=k} I(S)``, ``η^(k) = A^(k) / Σ_{|S|=k}|I(S)|``, ``τ = 0.05 max_S |I(S)|``
+  (``ratio = 0.05``, ``reference="max"``);
 * ``A^(k)/ū^(1)`` written in base ``n``: digits below ``⌊p⌋`` are ``a_i^(k)``, the rest is
   ``± n^{p+δ^(k)}``; ``δ = max_k δ^(k)``, ``λ^(k) = sign · n^{δ^(k)−δ}`` (Theorem 2);
 * ``δ ≤ δ_bound = min_{m0} log_n[...]`` over ``m0 ∈ {max(M, n−M), .., n}`` (Eq. 4/5);
@@ -27,6 +28,7 @@ import numpy as np
 
 from harsanyi.core.orders import orders_index
 from harsanyi.errors import TheoryInputError
+from harsanyi.metrics import salient_count, salient_threshold
 from harsanyi.theory._checks import check_sets
 
 __all__ = [
@@ -166,6 +168,9 @@ class SparsityBound:
 
 
 def _order_stats(I: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``A^(k) = Σ_{|S|=k} I(S)`` and ``Σ_{|S|=k} |I(S)|`` for ``k = 1..n``, summed in mask
+    order: the base-``n`` digits of ``A^(k)/ū^(1)`` are exact at integer boundaries of planted
+    games, so the summation order is kept (not the metrics' matrix product)."""
     sums = np.array([I[ix].sum() for ix in orders_index(n)[1:]])
     abs_sums = np.array([np.abs(I[ix]).sum() for ix in orders_index(n)[1:]])
     return sums, abs_sums
@@ -177,7 +182,7 @@ def sparsity_bound(
     *,
     M: int | Literal["auto"] | None = None,
     tau: float | None = None,
-    tau_ratio: float = 0.05,
+    ratio: float = 0.05,
     p: float | None = None,
     p_method: PMethod = "ref",
     ref_order: int = 1,
@@ -190,7 +195,8 @@ def sparsity_bound(
     ``interactions``: AND interactions ``I(S)`` of one sample, ``(2**n,)`` (``I(∅)`` is ignored
     and taken as 0); ``values``: ``v(x_S)``, ``(2**n,)``, from which ``u = v − v(∅)``.
     ``M``: highest order kept (default ``n − 1`` as in the paper's code; ``"auto"``, [RECON],
-    is the highest order with some ``|I(S)| ≥ τ``). ``τ = tau_ratio · max_S |I(S)|`` unless
+    is the highest order with some ``|I(S)| ≥ τ``). ``τ = ratio · max_{S≠∅} |I(S)|``
+    (:func:`~harsanyi.metrics.salient_threshold`, ``reference="max"``) unless
     given. ``R̂^(k) = ū^(1)/(τ|η^(k)|) |λ^(k) n^{p+δ'} + Σ_{i<⌊p⌋} a_i^(k) n^i|`` with
     ``δ' = δ_bound`` (``use_delta_bound=True``, the code's choice) or the realised ``δ``.
 
@@ -210,44 +216,20 @@ def sparsity_bound(
     I[0] = 0.0
     ubar = mean_u_by_order(v)
     if tau is None:
-        tau = tau_ratio * float(np.abs(I).max())
+        tau = float(salient_threshold(I, ratio, reference="max"))
     if not (math.isfinite(tau) and tau > 0):
         raise TheoryInputError(f"tau must be > 0 (are all interactions 0?); got {tau}")
-    if M is None:
-        M = n - 1
-    elif M == "auto":
-        orders = [k for k, ix in enumerate(orders_index(n)) if k and np.any(np.abs(I[ix]) >= tau)]
-        M = max(orders)
-    if not 1 <= int(M) <= n:
-        raise TheoryInputError(f"M must be in 1..{n}; got {M}")
-    M = int(M)
+    M = _highest_order(M, I, tau, n)
     A, abs_sums = _order_stats(I, n)
-    R_real = np.array([int((np.abs(I[ix]) >= tau).sum()) for ix in orders_index(n)[1 : M + 1]])
+    R_real = salient_count(I, tau=tau, by_order=True)[:M]
     with np.errstate(divide="ignore", invalid="ignore"):
         eta = np.where(abs_sums > 0, A / abs_sums, np.nan)
     ubar1 = float(ubar[1])
     nan_n = np.full(n, np.nan)
-    base = dict(
-        n=n,
-        M=M,
-        tau=float(tau),
-        ubar=ubar,
-        monotone=bool(is_monotone(ubar)),
-        ubar1=ubar1,
-        A=A,
-        eta=eta,
-        R_real=R_real,
-    )
-    empty = dict(
-        q=np.zeros(n, int),
-        a=np.zeros((n, 0)),
-        delta_k=nan_n,
-        delta=math.nan,
-        lam=nan_n,
-        m0=-1,
-        delta_bound=math.nan,
-        R_bound=np.full(M, np.nan),
-    )
+    base = dict(n=n, M=M, tau=float(tau), ubar=ubar, monotone=bool(is_monotone(ubar)),
+                ubar1=ubar1, A=A, eta=eta, R_real=R_real)
+    empty = dict(q=np.zeros(n, int), a=np.zeros((n, 0)), delta_k=nan_n, delta=math.nan,
+                 lam=nan_n, m0=-1, delta_bound=math.nan, R_bound=np.full(M, np.nan))
     try:
         p_val = estimate_p(ubar, p_method, ref_order) if p is None else float(p)
         if ubar1 <= 0:
@@ -256,22 +238,75 @@ def sparsity_bound(
         return SparsityBound(status="p_undefined", p=math.nan, **base, **empty)
     pf = max(int(math.floor(p_val)), 0)  # ⌊p⌋ (p < 0 only for non-monotone samples)
     sign = np.sign(A / ubar1)
+    q, a, delta_k = _decompose(A, ubar1, sign, n, p_val, pf, k1_trick)
+    if np.all(np.isnan(delta_k)):
+        return SparsityBound(status="delta_empty", p=p_val, **base, **{**empty, "q": q, "a": a})
+    delta = float(np.nanmax(delta_k))
+    lam = np.where(np.isnan(delta_k), 0.0, sign * float(n) ** (np.nan_to_num(delta_k) - delta))
+    best, m0_best, status = _delta_bound(lam, a, n, M, p_val, pf, invalid_m0)
+    partial = dict(q=q, a=a, delta_k=delta_k, delta=delta, lam=lam)
+    if status != "ok":
+        return SparsityBound(status=status, p=p_val, **base, **partial, m0=-1,
+                             delta_bound=math.nan, R_bound=np.full(M, np.nan))
+    d_used = best if use_delta_bound else delta
+    R_bound = _bound_by_order(lam, a, abs_sums, eta, n, M, p_val + d_used, pf, (ubar1, tau))
+    return SparsityBound(
+        status="ok", p=p_val, **base, **partial, m0=m0_best, delta_bound=best, R_bound=R_bound
+    )
+
+
+def _bound_by_order(lam: np.ndarray, a: np.ndarray, abs_sums: np.ndarray, eta: np.ndarray,
+                    n: int, M: int, exponent: float, pf: int,
+                    ubar1_tau: tuple[float, float]) -> np.ndarray:
+    """Theorem 3's ``R̂^(k) = ū^(1)/(τ|η^(k)|) |λ^(k) n^{p+δ'} + Σ_{i<⌊p⌋} a_i^(k) n^i|`` for
+    ``k = 1..M`` (``exponent = p + δ'``)."""
+    ubar1, tau = ubar1_tau
+    R_bound = np.zeros(M)
+    for k in range(1, M + 1):
+        inner = lam[k - 1] * float(n) ** exponent
+        inner += sum(a[k - 1, i] * float(n) ** i for i in range(pf))
+        if abs_sums[k - 1] == 0:
+            R_bound[k - 1] = 0.0  # no interaction of this order at all: R^(k) = 0
+        elif eta[k - 1] == 0:
+            R_bound[k - 1] = math.inf  # full cancellation: the bound is vacuous
+        else:
+            R_bound[k - 1] = ubar1 / (tau * abs(eta[k - 1])) * abs(inner)
+    return R_bound
+
+
+def _highest_order(M: int | str | None, I: np.ndarray, tau: float, n: int) -> int:
+    """``M``: ``n − 1`` by default, or the highest order with some ``|I(S)| ≥ τ`` (``"auto"``)."""
+    if M is None:
+        M = n - 1
+    elif M == "auto":
+        orders = [k for k, ix in enumerate(orders_index(n)) if k and np.any(np.abs(I[ix]) >= tau)]
+        M = max(orders)
+    if not 1 <= int(M) <= n:
+        raise TheoryInputError(f"M must be in 1..{n}; got {M}")
+    return int(M)
+
+
+def _decompose(A: np.ndarray, ubar1: float, sign: np.ndarray, n: int, p_val: float, pf: int,
+               k1_trick: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Theorem 2's base-``n`` digits of ``A^(k)/ū^(1)``: ``(q, a, δ^(k))`` (NaN outside G)."""
     q = np.zeros(n, dtype=int)
     a = np.zeros((n, pf))
     delta_k = np.full(n, np.nan)
     for k in range(1, n + 1):
-        ratio = n if (k == 1 and k1_trick) else abs(A[k - 1] / ubar1)
-        digits = base_n_digits(float(ratio), n)
+        x = n if (k == 1 and k1_trick) else abs(A[k - 1] / ubar1)
+        digits = base_n_digits(float(x), n)
         q[k - 1] = digits.size - 1
         low = digits[:pf]
         a[k - 1, : low.size] = sign[k - 1] * low
         high = sum(digits[i] * float(n) ** i for i in range(pf, digits.size))
         if digits.size - 1 >= pf and high > 0:  # G: orders with q^(k) >= ⌊p⌋
             delta_k[k - 1] = math.log(high, n) - p_val
-    if np.all(np.isnan(delta_k)):
-        return SparsityBound(status="delta_empty", p=p_val, **base, **{**empty, "q": q, "a": a})
-    delta = float(np.nanmax(delta_k))
-    lam = np.where(np.isnan(delta_k), 0.0, sign * float(n) ** (np.nan_to_num(delta_k) - delta))
+    return q, a, delta_k
+
+
+def _delta_bound(lam: np.ndarray, a: np.ndarray, n: int, M: int, p_val: float, pf: int,
+                 invalid_m0: str) -> tuple[float, int, str]:
+    """``δ_bound = min_{m0} log_n[...]`` (Eq. 4/5): ``(δ_bound, m0, status)``."""
     best, m0_best, status = math.inf, -1, "ok"
     for m0 in range(max(M, n - M), n + 1):
         w = np.array([math.comb(m0, k) / math.comb(n, k) for k in range(1, M + 1)])
@@ -282,36 +317,11 @@ def sparsity_bound(
         arg = (1.0 - s) / lam_m0 if lam_m0 > 0 else s / (-lam_m0)
         if arg <= 0:
             if invalid_m0 == "skip_sample":
-                status = "invalid_log"
-                break
+                return best, m0_best, "invalid_log"
             continue
         db = math.log(arg, n)
         if db < best:
             best, m0_best = db, m0
-    if status == "ok" and best == math.inf:
+    if best == math.inf:
         status = "lambda_zero"
-    partial = dict(q=q, a=a, delta_k=delta_k, delta=delta, lam=lam)
-    if status != "ok":
-        return SparsityBound(
-            status=status,
-            p=p_val,
-            **base,
-            **partial,
-            m0=-1,
-            delta_bound=math.nan,
-            R_bound=np.full(M, np.nan),
-        )
-    d_used = best if use_delta_bound else delta
-    R_bound = np.zeros(M)
-    for k in range(1, M + 1):
-        inner = lam[k - 1] * float(n) ** (p_val + d_used)
-        inner += sum(a[k - 1, i] * float(n) ** i for i in range(pf))
-        if abs_sums[k - 1] == 0:
-            R_bound[k - 1] = 0.0  # no interaction of this order at all: R^(k) = 0
-        elif eta[k - 1] == 0:
-            R_bound[k - 1] = math.inf  # full cancellation: the bound is vacuous
-        else:
-            R_bound[k - 1] = ubar1 / (tau * abs(eta[k - 1])) * abs(inner)
-    return SparsityBound(
-        status="ok", p=p_val, **base, **partial, m0=m0_best, delta_bound=best, R_bound=R_bound
-    )
+    return best, m0_best, status

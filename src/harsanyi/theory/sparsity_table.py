@@ -71,7 +71,7 @@ def sparsity_table(
     satisfy Assumption 2 (when ``require_monotone``); the bound is computed for those with
     ``u(N) = v(x_N) − v(x_∅) > vn_threshold`` (the code uses 1.0 / 2.0 / 3.0 for OPT / LLaMA /
     Aquila; ``None`` keeps all). ``bound_kwargs`` go to
-    :func:`~harsanyi.theory.sparsity.sparsity_bound` (``M``, ``tau_ratio``, ``k1_trick``...).
+    :func:`~harsanyi.theory.sparsity.sparsity_bound` (``M``, ``ratio``, ``k1_trick``...).
 
     >>> from harsanyi.core.transforms import zeta
     >>> I = np.zeros((3, 16)); I[:, [1, 2, 4, 8]] = 1.0; I[:, 3] = [0.5, 0.2, 0.1]

@@ -20,6 +20,7 @@ from harsanyi.zoo.datasets import (
 )
 from harsanyi.zoo.loaders import DataFormatError, load_adult, load_cifar10, load_mnist, read_idx
 from harsanyi.zoo.mlp import MLP
+from harsanyi.zoo.mnist5k import load_mnist5k
 from harsanyi.zoo.pointnet import PointNet
 from harsanyi.zoo.recipes import OverfittingRecipe, overfitting_recipe, run_recipe
 from harsanyi.zoo.registry import (
@@ -46,7 +47,8 @@ __all__ = [
     "OverfittingRecipe", "PointNet", "ResNet20", "TextCNN", "TrainConfig", "TrainRun", "VGG11",
     "Vocabulary", "add_label_noise", "evaluate", "get_dataset", "get_model", "list_datasets",
     "list_models", "load_adult", "load_breast_cancer", "load_checkpoint", "load_cifar10",
-    "load_digits", "load_mnist", "load_model", "load_sst2", "load_wine", "make_and_or_task",
+    "load_digits", "load_mnist", "load_mnist5k", "load_model", "load_sst2", "load_wine",
+    "make_and_or_task",
     "overfitting_recipe", "read_idx", "read_manifest", "run_recipe", "split_and_standardize",
     "tokenize", "train",
 ]

@@ -12,7 +12,17 @@ import torch
 from torch import nn
 
 from harsanyi.errors import StoreError
-from harsanyi.zoo import convnets, datasets, loaders, mlp, pointnet, sst2, synthetic, text
+from harsanyi.zoo import (
+    convnets,
+    datasets,
+    loaders,
+    mlp,
+    mnist5k,
+    pointnet,
+    sst2,
+    synthetic,
+    text,
+)
 from harsanyi.zoo.datasets import Dataset
 from harsanyi.zoo.training import load_checkpoint, read_manifest
 
@@ -35,6 +45,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "wine": datasets.load_wine,
     "and_or": synthetic.make_and_or_task,
     "mnist": loaders.load_mnist,
+    "mnist5k": mnist5k.load_mnist5k,
     "cifar10": loaders.load_cifar10,
     "adult": loaders.load_adult,
     "sst2": sst2.load_sst2,

@@ -30,7 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from harsanyi.errors import CheckpointError, StoreError
+from harsanyi.errors import StoreError
+from harsanyi.loading.checkpoints import load_into
 from harsanyi.zoo.datasets import Dataset
 
 __all__ = ["TrainConfig", "TrainRun", "train", "evaluate", "read_manifest", "load_checkpoint",
@@ -315,9 +316,5 @@ def load_checkpoint(model: nn.Module, path: str | Path, *, epoch: int | None = N
         path = path / chosen["path"]
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        raise CheckpointError(f"{path} does not fit {type(model).__name__}: {exc}") from exc
+    load_into(model, path)
     return model

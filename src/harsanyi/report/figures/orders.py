@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
+from harsanyi.metrics import mean_order
 from harsanyi.report.style import (
     PALETTE,
     SEQUENTIAL_CMAP,
@@ -111,7 +112,8 @@ def plot_distribution_over_checkpoints(
     (paper A §3.2). ``style="lines"`` draws one line per selected epoch (default: six spread
     over training), coloured from dark (early) to light (late); ``style="heatmap"`` draws all
     checkpoints as an epoch × order map with the mean order ``k̄(t) = Σ_k k I_real^(k)(t)``
-    overlaid as a line.
+    (:func:`harsanyi.metrics.mean_order`) overlaid as a line. A NaN row (nothing salient at
+    that checkpoint) is left blank.
 
     >>> d = np.array([[.5, .3, .2], [.8, .15, .05], [.6, .25, .15]])
     >>> ax = plot_distribution_over_checkpoints(d, [0, 5, 10])
@@ -142,8 +144,7 @@ def plot_distribution_over_checkpoints(
             edges = np.array([ep[0] - 0.5, ep[0] + 0.5])
         k_edges = np.concatenate([k - 0.5, [k[-1] + 0.5]])
         mesh = ax.pcolormesh(edges, k_edges, d.T, cmap=SEQUENTIAL_CMAP, shading="flat")
-        mean_order = d @ k / np.where(d.sum(axis=1) > 0, d.sum(axis=1), 1.0)
-        ax.plot(ep, mean_order, color="white", linewidth=1.5, label="mean order $\\bar k(t)$")
+        ax.plot(ep, mean_order(d), color="white", linewidth=1.5, label="mean order $\\bar k(t)$")
         ax.figure.colorbar(mesh, ax=ax, label="$I^{(k)}_{real}$", pad=0.01)
         ax.set_xlabel("epoch")
         ax.set_ylabel("interaction order k")

@@ -1,15 +1,14 @@
 """Feature components (paper C): hooks, PCA, the component game against a brute-force head,
-accuracy check, attribution, sparsity comparison, and component dynamics over checkpoints."""
+accuracy check, attribution, sparsity comparison."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from conftest import FACTORY
 
-from harsanyi.dynamics.component_dynamics import component_dynamics
-from harsanyi.dynamics.components import (
+from harsanyi.errors import PlayerError
+from harsanyi.games.components import (
     FeatureComponents,
     capture_features,
     component_accuracy,
@@ -18,12 +17,9 @@ from harsanyi.dynamics.components import (
     find_layer,
     fit_components,
     interaction_attribution,
-    sparsity_comparison,
 )
-from harsanyi.dynamics.sources import find_checkpoints, load_into
-from harsanyi.errors import PlayerError, StoreError
-from harsanyi.extract import mobius
 from harsanyi.games.rewards import reward_from_outputs
+from harsanyi.metrics import sparsity_comparison
 from harsanyi.zoo.mlp import MLP
 
 
@@ -132,40 +128,3 @@ def test_sparsity_comparison_prefers_sparse():
     res = sparsity_comparison((sparse, np.zeros_like(sparse)), (dense, np.zeros_like(dense)))
     assert res["component_fraction"] < res["raw_fraction"]
     assert res["component_curve"][0] == 1.0 and res["component_curve"].shape == (32,)
-
-
-def test_component_dynamics_over_checkpoints(trained_run, samples, tmp_path):
-    ds = trained_run["dataset"]
-    x, mean_x = samples["inputs"][:3], ds.X_train.mean(0)
-    kw = {"targets": samples["targets"][:3], "r": 4, "kind": "and", "q_bound": 0.0,
-          "batch_size": 64}
-    res = component_dynamics(trained_run["dir"], FACTORY, "feature", x, mean_x,
-                             out=tmp_path / "c", **kw)
-    assert res.arrays["and_values"].shape == (7, 3, 16)
-    assert res.store.players == ["c0", "c1", "c2", "c3"]
-    np.testing.assert_array_equal(res.store.read_array("directions"), res.components.directions)
-    # epoch 4 recomputed by hand with the same components
-    ck = find_checkpoints(trained_run["dir"])[4]
-    net = load_into(FACTORY.build(), ck.path).eval()
-    base = capture_features(net, "feature", mean_x[None].astype(np.float32))[0]
-    game = component_game(net, "feature", x, res.components, base, target=kw["targets"],
-                          batch_size=64)
-    np.testing.assert_allclose(res.arrays["values"][4], game.values, atol=1e-12)
-    np.testing.assert_allclose(res.arrays["and_values"][4], mobius(game).and_values,
-                               atol=1e-12)
-    # resume reads everything back; changed components are refused
-    again = component_dynamics(trained_run["dir"], FACTORY, "feature", x, mean_x,
-                               out=tmp_path / "c", resume=True, **kw)
-    np.testing.assert_array_equal(again.arrays["values"], res.arrays["values"])
-    per = component_dynamics(trained_run["dir"], FACTORY, "feature", x, mean_x,
-                             **{**kw, "r": 3}, mode="per_sample")
-    assert per.components.directions.shape == (3, 3, 16)
-    with pytest.raises(PlayerError, match="at least r\\+1 = 8 checkpoints"):
-        component_dynamics(trained_run["dir"], FACTORY, "feature", x, mean_x,
-                           **{**kw, "r": 7}, mode="per_sample")
-    res.store.write_array("mean2", np.zeros(1))
-    (tmp_path / "c" / "extra" / "directions").rename(tmp_path / "c" / "extra" / "old")
-    res.store.write_array("directions", np.ones_like(res.components.directions))
-    with pytest.raises(StoreError, match="components recomputed from the checkpoints differ"):
-        component_dynamics(trained_run["dir"], FACTORY, "feature", x, mean_x,
-                           out=tmp_path / "c", resume=True, **kw)

@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from harsanyi.dynamics.sources import (
+from harsanyi.errors import CheckpointError
+from harsanyi.loading import (
     Checkpoint,
     FactorySpec,
     epoch_from_name,
@@ -17,7 +18,6 @@ from harsanyi.dynamics.sources import (
     read_checkpoint,
     resolve_factory,
 )
-from harsanyi.errors import CheckpointError
 
 
 def _net(seed: int) -> nn.Module:

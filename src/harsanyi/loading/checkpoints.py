@@ -1,8 +1,11 @@
-"""Checkpoint sources: folders of checkpoints, how to load one into a model, model factories.
+"""Checkpoints: folders of checkpoints, reading one, and loading it into a model.
+
+The one home of checkpoint I/O: the monitor, the zoo's training runs and the CLI all read
+checkpoints through this module.
 
 A checkpoint folder is either
 
-* a training run written by :func:`harsanyi.zoo.train` (or anything alike): ``manifest.json``
+* a training run written by ``harsanyi.zoo.train`` (or anything alike): ``manifest.json``
   with a list ``epochs`` (or ``checkpoints``) of ``{"epoch", "path", "train_loss",
   "test_loss"}``, paths relative to the folder; or
 * a plain folder of ``*.pt`` / ``*.pth`` / ``*.ckpt`` files whose names carry the epoch
@@ -15,12 +18,10 @@ dict (``state_dict`` as in Lightning, ``model_state_dict``, ``model``).
 
 from __future__ import annotations
 
-import difflib
-import importlib
 import json
 import pickle
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,7 @@ from torch import nn
 
 from harsanyi.errors import CheckpointError
 
-__all__ = ["Checkpoint", "find_checkpoints", "read_checkpoint", "load_into", "resolve_factory",
-           "FactorySpec", "epoch_from_name"]
+__all__ = ["Checkpoint", "find_checkpoints", "read_checkpoint", "load_into", "epoch_from_name"]
 
 _EXTS = (".pt", ".pth", ".ckpt")
 _EPOCH_RE = re.compile(r"epoch[^0-9a-zA-Z]{0,2}(\d+)", re.IGNORECASE)
@@ -230,65 +230,3 @@ def _strip_prefix(state: dict[str, Any], expected: set[str]) -> dict[str, Any]:
         if set(stripped) == expected:
             return stripped
     return state
-
-
-@dataclass(frozen=True)
-class FactorySpec:
-    """How to build the (untrained) architecture: ``"module:function"`` with JSON kwargs, or
-    ``"zoo:NAME"`` (``harsanyi.zoo.get_model``). Picklable, so worker processes rebuild it.
-
-    >>> FactorySpec("harsanyi.zoo.mlp:MLP", {"in_features": 3, "n_classes": 2}).build().in_features
-    3
-    """
-
-    target: str
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-    def build(self) -> nn.Module:
-        """Call the factory; returns the model in eval mode."""
-        fn = resolve_factory(self.target)
-        model = fn(**self.kwargs)
-        if not isinstance(model, nn.Module):
-            raise TypeError(f"factory {self.target} returned {type(model).__name__}, "
-                            "not a torch.nn.Module")
-        return model.eval()
-
-    def describe(self) -> dict[str, Any]:
-        """JSON-safe description (for the run store's config)."""
-        return {"factory": self.target, "kwargs": dict(self.kwargs)}
-
-
-def resolve_factory(target: str) -> Callable[..., nn.Module]:
-    """``"package.module:function"`` -> the callable; ``"zoo:mlp5"`` -> a zoo model builder.
-
-    >>> resolve_factory("harsanyi.zoo.mlp:mlp5").__name__
-    'mlp5'
-    """
-    if target.startswith("zoo:"):
-        from harsanyi.zoo import get_model
-
-        name = target[4:]
-
-        def build(**kw: Any) -> nn.Module:
-            return get_model(name, **kw)
-
-        return build
-    module_name, sep, attr = target.partition(":")
-    if not sep or not module_name or not attr:
-        raise ValueError(f"a model factory is written 'module:function' or 'zoo:NAME'; got "
-                         f"{target!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"cannot import the factory module {module_name!r}: {exc}") from exc
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            names = [n for n in dir(obj) if not n.startswith("_")]
-            close = difflib.get_close_matches(part, names, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise ValueError(f"{module_name} has no attribute {attr!r}{hint}")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise ValueError(f"{target} is not callable")
-    return obj

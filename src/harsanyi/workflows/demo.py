@@ -12,7 +12,8 @@ decay/spindle parts, paper C's five groups, paper E's sparsity bound) and writes
   worst value): the **10 players are these 10 measurements, each owning its 3 columns**, so
   every feature belongs to a player. A masked player's columns take their training mean.
 * ``"digits"``: a tiny VGG-11 on scikit-learn's 8×8 digits with 10 patches of 2×2 pixels as
-  players, and paper C's feature components as a second view (:mod:`harsanyi.zoo.demo_digits`).
+  players, and paper C's feature components as a second view
+  (:mod:`harsanyi.workflows.demo_digits`).
 
 An interrupted demo resumes when rerun with the same settings: a complete training is reused
 (an incomplete one is redone from scratch; it is deterministic and takes seconds), finished
@@ -25,25 +26,38 @@ non-empty folder that is neither a demo nor a report (unless ``force``).
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
+from harsanyi.dynamics.monitor import Monitor
 from harsanyi.errors import ConfigMismatchError, StoreError
-from harsanyi.zoo.demo_analysis import analyse_run, findings_lines, sparsity_note, write_report
-from harsanyi.zoo.demo_tasks import (
+from harsanyi.report import MARKER, ReportFolderError
+from harsanyi.store import config_diff, jsonable
+from harsanyi.workflows.demo_analysis import (
+    analyse_run,
+    findings_lines,
+    sparsity_note,
+    write_report,
+)
+from harsanyi.workflows.demo_digits import digits_task
+from harsanyi.workflows.demo_tasks import (
     DemoConfig,
     DemoTask,
     demo_config,
     epoch_schedule,
-    get_task,
     measurement_groups,
+    monitored_checkpoints,
     tabular_task,
 )
+from harsanyi.zoo.training import read_manifest, train
 
 __all__ = ["DEMO_MARKER", "DemoConfig", "DemoResult", "DemoTask", "demo_config",
            "epoch_schedule", "check_out_dir", "run_demo", "get_task", "measurement_groups",
@@ -81,9 +95,6 @@ def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> N
     ...     print(type(exc).__name__, "--force" in str(exc))
     ReportFolderError True
     """
-    from harsanyi.report import MARKER, ReportFolderError
-    from harsanyi.store import config_diff, jsonable
-
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ReportFolderError(f"output path {str(out)!r} exists and is not a folder; choose "
@@ -131,9 +142,6 @@ def train_stage(folder: Path, dataset: Any, model: Any, train_config: Any,
     ...     train_stage(d, task.dataset, task.model, task.train_config, False)
     (False, True)
     """
-    from harsanyi.store import jsonable
-    from harsanyi.zoo.training import read_manifest, train
-
     try:
         man = read_manifest(folder)
         if man.get("complete") and man.get("config") == jsonable(asdict(train_config)):
@@ -172,22 +180,6 @@ def select_samples(dataset: Any, per_split: int, seed: int) -> dict[str, Any]:
     return {**out, "inputs": np.concatenate(out["inputs"]).astype(np.float32)}
 
 
-def monitored_checkpoints(ckpt_dir: Path, count: int) -> list[Any]:
-    """The checkpoints of a training folder at :func:`epoch_schedule` epochs.
-
-    >>> import tempfile, torch
-    >>> d = Path(tempfile.mkdtemp())
-    >>> for e in range(5): torch.save({"w": torch.zeros(1)}, d / f"epoch_{e}.pt")
-    >>> [c.epoch for c in monitored_checkpoints(d, 3)]
-    [0, 1, 4]
-    """
-    from harsanyi.dynamics.sources import find_checkpoints
-
-    ckpts = find_checkpoints(ckpt_dir)
-    wanted = set(epoch_schedule(ckpts[-1].epoch, count))
-    return [c for c in ckpts if c.epoch in wanted]
-
-
 def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str, Any],
                   players: Any, baseline_data: np.ndarray, config: DemoConfig,
                   workers: int, progress: bool) -> tuple[Any, dict[str, Any]]:
@@ -202,8 +194,6 @@ def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str
     ...                              task.dataset.X_train, demo_config(quick=True), 1,
     ...                              False)  # doctest: +SKIP
     """
-    from harsanyi.dynamics.monitor import Monitor
-
     keep = monitored_checkpoints(ckpt_dir, config.checkpoints)
     mon = Monitor(run_dir, samples["inputs"], targets=samples["targets"],
                   split=samples["split"], sample_ids=samples["index"],
@@ -220,17 +210,23 @@ def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str
 
 def _extra_view_job(out: Path, samples: dict[str, Any], config: dict[str, Any]) -> list[str]:
     """The task's second view, in a worker process (one torch thread)."""
-    import torch
-
     torch.set_num_threads(1)
     cfg = DemoConfig(**config)
     return get_task(cfg).extra_view(Path(out), samples, cfg, lambda _msg: None)
 
 
-def _background(fn: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+def get_task(cfg: DemoConfig) -> DemoTask:
+    """The :class:`DemoTask` of ``cfg.task``.
 
+    >>> get_task(demo_config("digits")).players.names[:2]
+    ['patch(0,1)', 'patch(0,2)']
+    """
+    if cfg.task == "digits":
+        return digits_task(cfg)
+    return tabular_task(cfg)
+
+
+def _background(fn: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
     pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
     return pool, pool.submit(fn, *args)
 
@@ -304,7 +300,7 @@ def run_demo(
     t3 = time.perf_counter()
     say("[4/4] report")
     index = write_report(out, out / "run", task.title, task.header(cfg), notes,
-                         *task.image(samples))
+                         *task.image(samples), analyses=ana)
     t4 = time.perf_counter()
     stats.update({"seconds_train": t1 - t0, "seconds_monitor": t2 - t1,
                   "seconds_analysis": t3 - t2, "seconds_report": t4 - t3,

@@ -13,7 +13,7 @@ import torch
 from harsanyi.errors import ConfigMismatchError
 from harsanyi.report import MARKER, ReportFolderError
 from harsanyi.store import RunStore
-from harsanyi.zoo.demo import (
+from harsanyi.workflows.demo import (
     DEMO_MARKER,
     check_out_dir,
     demo_config,
@@ -24,7 +24,7 @@ from harsanyi.zoo.demo import (
     tabular_task,
     train_stage,
 )
-from harsanyi.zoo.demo_digits import cell_boxes, variance_cells
+from harsanyi.workflows.demo_digits import cell_boxes, variance_cells
 
 QUICK = demo_config(quick=True)
 SCHEDULE = epoch_schedule(QUICK.epochs, QUICK.checkpoints)

@@ -1,4 +1,4 @@
-"""Principal feature components as players (paper C, THEORY.md §C.1).
+"""Principal feature components of a layer as players (paper C): the component game.
 
 Features ``f^(1..K)`` of an input at ``K`` checkpoints are read from a named layer with a
 forward hook. PCA gives directions ``q_1..q_r`` and the decomposition
@@ -11,6 +11,10 @@ layers ``g`` run unchanged: ``v(L) = reward(g(f_L))``.
 PCA is pooled over samples and checkpoints (``mode="pooled"``, shared directions; the
 recommended reading, [RECON]) or per sample over its ``K`` features (``mode="per_sample"``,
 the literal text; rank ≤ K − 1, so it needs ``K ≥ r + 1``).
+
+The game itself (:func:`component_game`) needs fitted components; across a training run they
+are fitted by the monitor's first pass over the checkpoints
+(:class:`harsanyi.games.component_factory.ComponentGame`).
 """
 
 from __future__ import annotations
@@ -26,10 +30,13 @@ import torch
 from torch import nn
 
 from harsanyi.errors import PlayerError, ShapeError
+from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
+from harsanyi.games.game import Game
+from harsanyi.games.rewards import resolve_target, reward_from_outputs
 
 __all__ = ["find_layer", "capture_features", "FeatureComponents", "fit_components",
            "component_game", "component_accuracy", "component_attribution",
-           "interaction_attribution", "sparsity_comparison"]
+           "interaction_attribution"]
 
 
 def find_layer(model: nn.Module, name: str) -> nn.Module:
@@ -121,6 +128,21 @@ class FeatureComponents:
 
     def _q(self) -> np.ndarray:
         return self.directions if self.directions.ndim == 3 else self.directions[None]
+
+    def subset(self, rows: Any) -> FeatureComponents:
+        """The components of the fitted samples ``rows`` only (same directions when pooled).
+
+        >>> comp = FeatureComponents(np.eye(2)[:1], np.arange(6.0).reshape(3, 2), np.ones(1),
+        ...                          np.ones(2), "pooled")
+        >>> comp.subset([2]).mean.tolist()
+        [[4.0, 5.0]]
+        """
+        idx = np.asarray(rows, dtype=np.int64).reshape(-1)
+        per_sample = self.directions.ndim == 3
+        return FeatureComponents(self.directions[idx] if per_sample else self.directions,
+                                 self.mean[idx],
+                                 self.eigenvalues[idx] if per_sample else self.eigenvalues,
+                                 self.spectrum[idx] if per_sample else self.spectrum, self.mode)
 
     def coefficients(self, features: np.ndarray) -> np.ndarray:
         """``q_iᵀ (f − f̄)`` for features ``(B, m)`` of the fitted samples: ``(B, r)``."""
@@ -214,11 +236,6 @@ def component_game(
     >>> g.values.shape, g.players
     ((2, 4), ['c0', 'c1'])
     """
-    from harsanyi.games.evaluate import evaluate_masked
-    from harsanyi.games.game import Game
-    from harsanyi.games.model_game import _unmasked_outputs
-    from harsanyi.games.rewards import resolve_target, reward_from_outputs
-
     module = find_layer(model, layer)
     x = _tensor(inputs, model)
     feats = capture_features(model, layer, x, batch_size=batch_size)
@@ -233,7 +250,7 @@ def component_game(
     model.eval()
     state: dict[str, torch.Tensor] = {}
     try:
-        full = _unmasked_outputs(lambda b, _rows: model(b), x, batch_size)
+        full = unmasked_outputs(lambda b, _rows: model(b), x, batch_size)
         targets = resolve_target(target, full, reward)
 
         def make_batch(idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -350,24 +367,3 @@ def interaction_attribution(maps: np.ndarray, mask: int) -> np.ndarray:
     if int(mask) >> maps.shape[1]:
         raise ValueError(f"mask {mask:#b} names components beyond r={maps.shape[1]}")
     return maps[:, idx].sum(axis=1)
-
-
-def sparsity_comparison(component: Any, raw: Any, *, threshold: float = 0.05) -> dict[str, Any]:
-    """Paper C's Fig. 3: the sparsity curves (``|I|`` normalised by the max, sorted, averaged
-    over samples) of component interactions and raw-input interactions, and the fraction of
-    interactions above ``threshold`` of the max in each (lower = sparser).
-
-    >>> a = np.array([[0.0, 1.0, 0.0, 0.0]]); b = np.array([[0.0, 1.0, 1.0, 1.0]])
-    >>> res = sparsity_comparison((a, np.zeros_like(a)), (b, np.zeros_like(b)))
-    >>> res["component_fraction"], res["raw_fraction"]
-    (0.125, 0.375)
-    """
-    from harsanyi.metrics import sparsity_curve
-
-    out: dict[str, Any] = {}
-    for name, obj in (("component", component), ("raw", raw)):
-        a, o = obj if isinstance(obj, tuple) else (obj.and_values, obj.or_values)
-        curve = sparsity_curve(a, o)
-        out[f"{name}_curve"] = curve
-        out[f"{name}_fraction"] = float((curve >= threshold).mean())
-    return out

@@ -1,17 +1,22 @@
-"""From a run store to the report: planted interactions, detection rules, analysis files, CLI."""
+"""From a run store to the report (the glue of ``harsanyi.workflows.demo_analysis``): planted
+interactions, detection rules, analysis files, the phase boundary computed once, the CLI."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
 
+from harsanyi.analysis import analyse_phases
 from harsanyi.cli.report import report
+from harsanyi.dynamics.phases import phase_boundary
 from harsanyi.errors import StoreError
-from harsanyi.report import is_report_folder, load_summary
-from harsanyi.report.run import MAX_CURVES
+from harsanyi.extract.matching import reconstruct
+from harsanyi.report import MAX_CURVES, is_report_folder
 from harsanyi.store import RunStore
+from harsanyi.workflows.demo_analysis import load_summary, report_from_run
 
 N = 3
 PLAYERS = ["eye", "nose", "mouth"]
@@ -211,3 +216,25 @@ def test_cli_writes_report_and_refuses_foreign_folder(store, cli, tmp_path):
     assert res.exit_code == 1 and "is not a harsanyi report" in res.output
     res = runner.invoke(cli, ["report", str(tmp_path / "missing"), "--out", str(out)])
     assert res.exit_code == 1 and "no run store" in res.output
+
+
+def test_phase_boundary_with_an_all_zero_checkpoint(tmp_path):
+    """Five checkpoints, the fourth without any interaction (nothing salient): mean orders
+    2, 1.5, 1.25, undefined, 1.5. The boundary is the lowest defined mean order (epoch 2); an
+    all-zero row once gave mean order 0 and moved the report's boundary to epoch 3."""
+    st = RunStore.create(tmp_path / "run", {}, players=PLAYERS)
+    for e, (x, y) in enumerate([(0, 1), (1, 1), (3, 1), (0, 0), (1, 1)]):
+        a, o = np.zeros((1, 2**N)), np.zeros((1, 2**N))
+        a[0, 0], a[0, 0b001], a[0, 0b011] = 0.5, x, y
+        st.write_checkpoint(e, {"values": reconstruct(a, o), "and_values": a, "or_values": o},
+                            {"train_loss": 1.0 / (1 + e), "test_loss": 1.0})
+    arr = st.arrays()
+    res = analyse_phases(arr)
+    s = load_summary(st.path)
+    assert res.boundary_epoch == 2 and s.phase_boundary == 2.0  # one value, shown by the report
+    dist = s.real_distribution()
+    assert np.isnan(dist[3]).all() and np.isnan(s.mean_order()[3])
+    np.testing.assert_allclose(s.mean_order()[[0, 1, 2, 4]], [2.0, 1.5, 1.25, 1.5])
+    assert phase_boundary(dist) == phase_boundary(np.nan_to_num(dist)) == 2
+    html = Path(report_from_run(st.path, tmp_path / "rep")).read_text()
+    assert "starts at epoch <strong>2</strong>" in html

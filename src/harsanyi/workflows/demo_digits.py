@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.zoo.demo_tasks import DemoConfig, DemoTask
+from harsanyi.dynamics.component_dynamics import component_dynamics
+from harsanyi.games.players import Patches
+from harsanyi.loading import FactorySpec
+from harsanyi.workflows.demo_analysis import analyse_run, findings_lines, write_report
+from harsanyi.workflows.demo_tasks import DemoConfig, DemoTask, monitored_checkpoints
+from harsanyi.zoo.registry import get_dataset, get_model
+from harsanyi.zoo.training import TrainConfig
 
 __all__ = ["GRID", "digits_task", "variance_cells", "cell_boxes", "component_view"]
 
@@ -57,11 +63,6 @@ def cell_boxes(cells: list[int], image_hw: tuple[int, int] = (8, 8),
 def digits_task(cfg: DemoConfig) -> DemoTask:
     """VGG-11 (width 1/8: 8-64 channels) on digits as images with 5% label noise, Adam
     (lr 3e-3, batch 128); ``cfg.players`` patches of a 4×4 grid as players."""
-    from harsanyi.dynamics.sources import FactorySpec
-    from harsanyi.games.players import Patches
-    from harsanyi.zoo.registry import get_dataset, get_model
-    from harsanyi.zoo.training import TrainConfig
-
     ds = get_dataset("digits", as_image=True, label_noise=0.05, noise_seed=cfg.seed, seed=0)
     model = get_model("vgg11", dataset=ds, width=0.125, seed=cfg.seed)
     tc = TrainConfig(epochs=cfg.epochs, lr=3e-3, optimizer="adam", batch_size=128,
@@ -101,10 +102,6 @@ def component_view(out: Path, samples: dict[str, Any], cfg: DemoConfig, factory:
     """Paper C's view: interactions between the top ``r = cfg.players`` feature components
     (layer ``feature``) at every monitored checkpoint, into ``out/components_run``, analysed
     and reported in ``out/components/``; returns notes for the main report."""
-    from harsanyi.dynamics.component_dynamics import component_dynamics
-    from harsanyi.zoo.demo import monitored_checkpoints
-    from harsanyi.zoo.demo_analysis import analyse_run, findings_lines, write_report
-
     run_dir = out / "components_run"
     ckpts = monitored_checkpoints(out / "train", cfg.checkpoints)
     component_dynamics(ckpts, factory, "feature", samples["inputs"], mean_input,
@@ -118,7 +115,7 @@ def component_view(out: Path, samples: dict[str, Any], cfg: DemoConfig, factory:
               "samples": f"{cfg.samples} train + {cfg.samples} test", "epochs": cfg.epochs}
     index = write_report(out / "components", run_dir,
                          "Demo: interactions between feature components (8×8 digits)", header,
-                         ana.notes)
+                         ana.notes, analyses=ana)
     lines = findings_lines(ana)
     return [f"Second view, feature components as players (paper C): report in "
             f"`{index.relative_to(out)}`. " + " ".join(lines)]

@@ -1,6 +1,6 @@
-"""Settings and tasks of the demo (:mod:`harsanyi.zoo.demo`): :class:`DemoConfig`, the
+"""Settings and tasks of the demo (:mod:`harsanyi.workflows.demo`): :class:`DemoConfig`, the
 checkpoint schedule, and the tabular task (the digits task is in
-:mod:`harsanyi.zoo.demo_digits`).
+:mod:`harsanyi.workflows.demo_digits`).
 
 The tabular task: MLP-5 on breast cancer (30 standardised features) with 5% of the training
 labels flipped (:func:`harsanyi.zoo.recipes.overfitting_recipe`). The 30 features are 10
@@ -13,12 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from harsanyi.games.players import Columns
+from harsanyi.loading import FactorySpec, find_checkpoints
+from harsanyi.zoo.recipes import overfitting_recipe
+from harsanyi.zoo.registry import get_dataset, get_model
+from harsanyi.zoo.training import TrainConfig
+
 __all__ = ["TASKS", "DemoConfig", "demo_config", "epoch_schedule", "DemoTask",
-           "measurement_groups", "tabular_task", "get_task"]
+           "measurement_groups", "tabular_task", "monitored_checkpoints"]
 
 TASKS = ("tabular", "digits")
 
@@ -160,12 +167,6 @@ def tabular_task(cfg: DemoConfig) -> DemoTask:
     >>> task.players.names[:3], task.players.groups[0], task.train_config.epochs
     (['radius', 'texture', 'perimeter'], (0, 10, 20), 60)
     """
-    from harsanyi.dynamics.sources import FactorySpec
-    from harsanyi.games.players import Columns
-    from harsanyi.zoo.recipes import overfitting_recipe
-    from harsanyi.zoo.registry import get_dataset, get_model
-    from harsanyi.zoo.training import TrainConfig
-
     r = overfitting_recipe(model_seed=cfg.seed, noise_seed=cfg.seed)
     ds = get_dataset(r.dataset, label_noise=r.label_noise, noise_seed=r.noise_seed,
                      **r.dataset_kwargs)
@@ -187,14 +188,15 @@ def tabular_task(cfg: DemoConfig) -> DemoTask:
                     "Demo: interactions of an over-fitting MLP-5 (breast cancer)", header)
 
 
-def get_task(cfg: DemoConfig) -> DemoTask:
-    """The :class:`DemoTask` of ``cfg.task``.
+def monitored_checkpoints(ckpt_dir: Path, count: int) -> list[Any]:
+    """The checkpoints of a training folder at :func:`epoch_schedule` epochs.
 
-    >>> get_task(demo_config("digits")).players.names[:2]
-    ['patch(0,1)', 'patch(0,2)']
+    >>> import tempfile, torch
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for e in range(5): torch.save({"w": torch.zeros(1)}, d / f"epoch_{e}.pt")
+    >>> [c.epoch for c in monitored_checkpoints(d, 3)]
+    [0, 1, 4]
     """
-    if cfg.task == "digits":
-        from harsanyi.zoo.demo_digits import digits_task
-
-        return digits_task(cfg)
-    return tabular_task(cfg)
+    ckpts = find_checkpoints(ckpt_dir)
+    wanted = set(epoch_schedule(ckpts[-1].epoch, count))
+    return [c for c in ckpts if c.epoch in wanted]

@@ -1,0 +1,253 @@
+"""The command line's one grammar for players, index lists and sample choices.
+
+Every command parses these the same way:
+
+* **index lists** ``"0,3+4,6-8"``: comma-separated items, ``a-b`` ranges (inclusive), ``+``
+  joins items into one group; column names from a CSV header work too;
+* **players** ``KIND:BODY``: ``columns:all``, ``columns:0-9``, ``columns:age+sex,income``,
+  ``patches:grid=8x8,n=10,region=6x6,seed=0``, ``patches:grid=8x8,cells=9,10,3:4``,
+  ``tokens:0-9``, ``groups:FILE.json`` or ``groups:0-99;100-199;axis=-1``;
+* **samples** (rows of a data set): ``all``, an index list ``0,3,5-7``, or ``random:N`` (N rows
+  drawn without replacement with the command's ``--seed``, sorted).
+
+Older spellings of ``harsanyi monitor`` (players ``all``, ``0-9``, ``patches:N:GRID:REGION:SEED``;
+samples ``N`` meaning N random rows, ``a:b`` ranges) keep working for this release and print a
+:class:`FutureWarning` with the new spelling.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harsanyi.games.players import Columns, Groups, Patches, Players, Tokens
+
+__all__ = ["CLIError", "PLAYERS_SYNTAX", "SAMPLES_SYNTAX", "parse_indices", "parse_players",
+           "parse_samples"]
+
+PLAYERS_SYNTAX = """Player specs:
+
+  columns:all | columns:0,3,5-7 | columns:age+sex,income
+    (a+b makes one player of columns a and b; CSV header names work)
+
+  patches:grid=8x8,n=10,seed=0,region=6x6
+    (n random cells of the central region of the grid)
+
+  patches:grid=8x8,cells=9,10,3:4   (flat index or row:col)
+
+  tokens:0-9   (positions; the model is called as model(inputs_embeds=...))
+
+  groups:FILE.json   (a list of index lists, or an object with
+    "groups", "axis" and "names")
+
+  groups:0-99;100-199;axis=-1   (index groups along an axis of a sample)"""
+
+SAMPLES_SYNTAX = "all | 0,3,5-7 (rows) | random:N (N rows drawn with --seed)"
+
+
+class CLIError(ValueError):
+    """A user error of the command line: printed as one line, exit code 2."""
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"{old!r} is an old spelling, accepted in this release only; write {new!r}",
+                  FutureWarning, stacklevel=3)
+
+
+def parse_indices(text: str, names: list[str] | None = None) -> list[list[int]]:
+    """``"0,3+4,6-8"`` → ``[[0], [3, 4], [6], [7], [8]]``: comma-separated items, ``a-b``
+    ranges (inclusive), ``+`` joins items into one group; ``names`` allows column names.
+
+    >>> parse_indices("0,3+4,6-8")
+    [[0], [3, 4], [6], [7], [8]]
+    >>> parse_indices("age+sex,2", names=["age", "sex", "income"])
+    [[0, 1], [2]]
+    """
+    groups: list[list[int]] = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            raise CLIError(f"empty item in index list {text!r}")
+        parts = [p.strip() for p in item.split("+")]
+        if len(parts) == 1 and _is_range(parts[0]):
+            groups.extend([[i] for i in _range(parts[0])])
+            continue
+        group: list[int] = []
+        for part in parts:
+            if _is_range(part):
+                group.extend(_range(part))
+            elif part.lstrip("-").isdigit():
+                group.append(int(part))
+            elif names is not None and part in names:
+                group.append(names.index(part))
+            else:
+                raise CLIError(f"{part!r} is not an index, a range a-b or a column name")
+        groups.append(group)
+    return groups
+
+
+def _is_range(text: str) -> bool:
+    a, sep, b = text.partition("-")
+    return bool(sep) and a.isdigit() and b.isdigit()
+
+
+def _range(text: str) -> range:
+    lo, hi = (int(v) for v in text.split("-"))
+    if hi < lo:
+        raise CLIError(f"range {text!r} is empty")
+    return range(lo, hi + 1)
+
+
+def _keyvals(body: str) -> dict[str, str]:
+    """``"grid=8x8,cells=1,2,n=3"`` → ``{"grid": "8x8", "cells": "1,2", "n": "3"}``: a token
+    without ``=`` continues the previous value."""
+    out: dict[str, str] = {}
+    last = None
+    for tok in (t.strip() for t in body.split(",")):
+        if "=" in tok:
+            key, _, value = tok.partition("=")
+            last = key.strip().lower()
+            out[last] = value.strip()
+        elif last is not None and tok:
+            out[last] += "," + tok
+        elif tok:
+            raise CLIError(f"expected key=value in {body!r}, got {tok!r}")
+    return out
+
+
+def _pair(text: str, what: str) -> tuple[int, int]:
+    parts = text.lower().split("x")
+    if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
+        raise CLIError(f"{what} must be R or RxC; got {text!r}")
+    return int(parts[0]), int(parts[-1])
+
+
+_OLD_COLUMNS = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+_OLD_PATCHES = re.compile(r"^patches:\d+(:\d+){0,3}$")
+
+
+def _modern(spec: str) -> str:
+    """The current spelling of an old ``monitor`` player spec (with a FutureWarning)."""
+    if spec == "all":
+        new = "columns:all"
+    elif _OLD_COLUMNS.match(spec):
+        new = f"columns:{spec}"
+    elif _OLD_PATCHES.match(spec):
+        parts = [int(p) for p in spec.split(":")[1:]]
+        n, grid, region, seed = (parts + [10, 8, 6, 0][len(parts):])[:4]
+        new = f"patches:grid={grid}x{grid},n={n},region={region}x{region},seed={seed}"
+    else:
+        return spec
+    _deprecated(spec, new)
+    return new
+
+
+def parse_players(spec: str, column_names: list[str] | None = None) -> Players:
+    """A player set from a spec string (syntax in the module docstring).
+
+    >>> parse_players("patches:grid=4x4,cells=0,3:3").names
+    ['patch(0,0)', 'patch(3,3)']
+    >>> parse_players("columns:0,2+3").names
+    ['x0', 'x2+x3']
+    """
+    spec = _modern(spec.strip())
+    kind, sep, body = spec.partition(":")
+    kind = kind.strip().lower()
+    if not sep:
+        raise CLIError(f"player spec {spec!r} must look like KIND:..., e.g. columns:all")
+    if kind == "columns":
+        if body.strip() == "all":
+            return Columns("all", column_names=column_names)
+        return Columns(parse_indices(body, column_names), column_names=column_names)
+    if kind == "tokens":
+        return Tokens(parse_indices(body))
+    if kind == "patches":
+        return _parse_patches(body, spec)
+    if kind == "groups":
+        return _parse_groups(body.strip())
+    raise CLIError(f"unknown player kind {kind!r}: use columns, patches, tokens or groups")
+
+
+def _parse_patches(body: str, spec: str) -> Patches:
+    kv = _keyvals(body)
+    unknown = set(kv) - {"grid", "n", "seed", "region", "cells"}
+    if unknown:
+        raise CLIError(f"unknown patches option(s) {sorted(unknown)} in {spec!r}")
+    grid = _pair(kv.get("grid", "8x8"), "grid")
+    if "cells" in kv:
+        cells: list[Any] = []
+        for c in kv["cells"].split(","):
+            r, colon, col = c.partition(":")
+            cells.append((int(r), int(col)) if colon else int(r))
+        return Patches(cells, grid=grid)
+    region = _pair(kv["region"], "region") if "region" in kv else None
+    return Patches.random(int(kv.get("n", 10)), grid=grid, region=region,
+                          seed=int(kv.get("seed", 0)))
+
+
+def _parse_groups(body: str) -> Groups:
+    if body.endswith(".json"):
+        path = Path(body)
+        if not path.is_file():
+            raise CLIError(f"groups file {path} does not exist")
+        spec = json.loads(path.read_text())
+        if isinstance(spec, dict):
+            return Groups(spec["groups"], axis=int(spec.get("axis", -1)), names=spec.get("names"))
+        return Groups(spec)
+    axis, groups = -1, []
+    for item in (t.strip() for t in body.split(";")):
+        if item.startswith("axis="):
+            axis = int(item[5:])
+        elif item:
+            groups.append([i for g in parse_indices(item) for i in g])
+    return Groups(groups, axis=axis)
+
+
+def parse_samples(spec: str, pool: int, *, seed: int = 0, taken: set[int] | None = None,
+                  bare_count_is_random: bool = False) -> list[int]:
+    """Rows of a data set of ``pool`` rows: ``all``, an index list, or ``random:N``; ``none``
+    (or an empty string) selects nothing. ``taken`` rows are never drawn at random.
+
+    ``bare_count_is_random`` keeps ``harsanyi monitor``'s old spelling (``"16"`` = 16 random
+    rows; ``"a:b"`` = rows a..b-1) for one release, with a FutureWarning.
+
+    >>> parse_samples("0,3,5-7", 10), parse_samples("random:3", 10, seed=0)
+    ([0, 3, 5, 6, 7], [2, 6, 8])
+    >>> parse_samples("all", 3), parse_samples("none", 3)
+    ([0, 1, 2], [])
+    """
+    spec = spec.strip()
+    if bare_count_is_random:
+        if spec.isdigit():
+            new = "none" if spec == "0" else f"random:{spec}"
+            _deprecated(spec, new)
+            spec = new
+        elif re.fullmatch(r"\d*:\d*", spec):
+            lo, hi = (int(v) if v else d for v, d in zip(spec.split(":"), (0, pool), strict=True))
+            new = f"{lo}-{hi - 1}" if hi > lo else "none"
+            _deprecated(spec, new)
+            spec = new
+    if spec.lower() in ("", "none"):
+        return []
+    if spec.lower() == "all":
+        return list(range(pool))
+    if spec.lower().startswith("random:"):
+        count = spec.split(":", 1)[1].strip()
+        if not count.isdigit():
+            raise CLIError(f"random:N needs a count N; got {spec!r}")
+        free = np.array(sorted(set(range(pool)) - (taken or set())), dtype=np.int64)
+        if int(count) > len(free):
+            raise CLIError(f"asked for {count} random samples but only {len(free)} rows are "
+                           "available")
+        drawn = np.random.default_rng(seed).choice(free, int(count), replace=False)
+        return sorted(int(i) for i in drawn)
+    rows = [i for g in parse_indices(spec) for i in g]
+    bad = [r for r in rows if not 0 <= r < pool]
+    if bad:
+        raise CLIError(f"sample {bad[0]} is out of range: the data has {pool} rows "
+                       f"(0..{pool - 1})")
+    return rows

@@ -1,0 +1,112 @@
+"""A run store's arrays over its finished checkpoints, read once: :class:`RunArrays`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from harsanyi.errors import StoreError
+from harsanyi.store.verify import readable_checkpoints
+
+if TYPE_CHECKING:
+    from harsanyi.store.runstore import RunStore
+
+__all__ = ["SPLITS", "Split", "RunArrays", "read_arrays", "is_run_store"]
+
+Split = Literal["all", "train", "test", "auto"]
+#: Sample selections: every sample, the train or the test ones, or ``"auto"`` (the test
+#: samples when the store has some, else all).
+SPLITS: tuple[str, ...] = ("all", "train", "test", "auto")
+
+
+@dataclass(frozen=True)
+class RunArrays:
+    """A run store's arrays over its ``K`` finished checkpoints, for a selection of samples.
+
+    ``and_values``, ``or_values``, ``values``: ``(K, B, 2**n)`` float64; ``epochs`` ``(K,)``
+    int; ``train_loss``, ``test_loss`` ``(K,)`` (NaN where not recorded); ``split`` ``(B,)``
+    labels of the kept samples (``"all"`` when the store has none); ``players``; ``path`` the
+    store folder; ``config`` the run's configuration.
+    """
+
+    epochs: np.ndarray
+    and_values: np.ndarray
+    or_values: np.ndarray
+    values: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    split: np.ndarray
+    players: list[str]
+    path: Path
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of players."""
+        return len(self.players)
+
+    def select(self, split: Split = "all") -> RunArrays:
+        """The same arrays for the ``"train"`` or ``"test"`` samples (``"all"``: unchanged;
+        ``"auto"``: the test samples when there are any, else all).
+
+        >>> arr = RunArrays(np.arange(1), np.zeros((1, 2, 4)), np.zeros((1, 2, 4)),
+        ...                 np.zeros((1, 2, 4)), np.ones(1), np.ones(1),
+        ...                 np.array(["train", "test"]), ["a", "b"], Path("run"))
+        >>> arr.select("auto").split.tolist(), arr.select("train").values.shape
+        (['test'], (1, 1, 4))
+        """
+        if split not in SPLITS:
+            raise ValueError(f"split must be 'all', 'train', 'test' or 'auto'; got {split!r}")
+        if split == "auto":
+            split = "test" if (self.split == "test").any() else "all"
+        if split == "all":
+            return self
+        keep = self.split == split
+        if not keep.any():
+            raise ValueError(f"the run store {self.path} has no {split!r} samples "
+                             f"(splits: {sorted(set(self.split.tolist()))})")
+        return replace(self, and_values=self.and_values[:, keep],
+                       or_values=self.or_values[:, keep], values=self.values[:, keep],
+                       split=self.split[keep])
+
+
+def read_arrays(store: RunStore, split: Split = "all") -> RunArrays:
+    """Stack ``store``'s finished checkpoints into a :class:`RunArrays` (see
+    :meth:`RunArrays.select` for ``split``). Raises :class:`StoreError` without any finished
+    checkpoint. A checkpoint that fails verification is skipped with a
+    :class:`~harsanyi.errors.DamagedCheckpointWarning` naming it and the repair."""
+    epochs = readable_checkpoints(store)
+    if not epochs:
+        raise StoreError(f"the run store {store.path} has no finished checkpoint yet; run "
+                         f"`harsanyi monitor` to fill it")
+    recs = [store.read(e).arrays for e in epochs]
+    a, o, v = (np.stack([r[k] for r in recs]).astype(np.float64)
+               for k in ("and_values", "or_values", "values"))
+    labels = np.asarray(store.samples.get("split") or ["all"] * a.shape[1])
+    if labels.shape != (a.shape[1],):
+        raise StoreError(f"the run store {store.path} lists {labels.size} splits for "
+                         f"{a.shape[1]} samples")
+    losses = store.losses(epochs)
+    arr = RunArrays(np.asarray(epochs), a, o, v, losses["train_loss"], losses["test_loss"],
+                    labels, list(store.players), Path(store.path), dict(store.config))
+    return arr.select(split)
+
+
+def is_run_store(path: str | Path) -> bool:
+    """Whether ``path`` is a folder holding a harsanyi run store (``zarr.json`` of its format).
+
+    >>> is_run_store("/nonexistent/run")
+    False
+    """
+    meta = Path(path) / "zarr.json"
+    if not meta.is_file():
+        return False
+    try:
+        return str(json.loads(meta.read_text())["attributes"]["format"]).startswith(
+            "harsanyi.run/")
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
