@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: demo test setup lint bench clean
+.PHONY: demo test setup lint typecheck contracts bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,14 +20,23 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/harsanyi demo --out report/
 
-test: $(STAMP)
+# The suite, the `>>>` examples of src/ (doctests, see pyproject.toml), the lint and the types.
+test: $(STAMP) lint typecheck contracts
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
+# mypy on the modules listed in [tool.mypy] of pyproject.toml (the public API's layers).
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The layer order as import contracts ([tool.importlinter] in pyproject.toml).
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
 bench: $(STAMP)
 	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) report/ .pytest_cache
+	rm -rf $(VENV) report/ .pytest_cache .mypy_cache .import_linter_cache

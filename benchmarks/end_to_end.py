@@ -25,11 +25,11 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time  # noqa: E402
+from _timing import best_time
 
-import harsanyi as hs  # noqa: E402
-from harsanyi.core.orders import masks_matrix  # noqa: E402
-from harsanyi.games import Patches, model_game, owner_map  # noqa: E402
+import harsanyi as hs
+from harsanyi.core.orders import masks_matrix
+from harsanyi.games import Patches, model_game, owner_map
 
 
 def small_cnn(name: str = "tiny") -> nn.Module:

@@ -85,7 +85,7 @@ def interleaved(values, bound, chunk: int):
         for solver in ("exact", "fast"):
             res, sec = timed(values[part], bound[part], solver)
             objs, infos, total = out[solver]
-            out[solver] = (objs + [res.objective], infos + [res.info],
+            out[solver] = ([*objs, res.objective], [*infos, res.info],
                            total + sec * len(res.objective))
     return {k: (np.concatenate(o), i, t / len(values)) for k, (o, i, t) in out.items()}
 

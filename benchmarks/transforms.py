@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time  # noqa: E402
+from _timing import best_time
 
-from harsanyi.core import flip_sets, mobius, or_mobius  # noqa: E402
+from harsanyi.core import flip_sets, mobius, or_mobius
 
 
 def dense_mobius_matrix(n: int) -> np.ndarray:

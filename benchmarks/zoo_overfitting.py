@@ -77,8 +77,8 @@ def main() -> None:
             bests.append(s["best_epoch"])
             rises.append(round(s["test_rise"], 2))
             ok += s["test_rise"] > 0.05 and s["train_drop_after_best"] > 0
-        print(f"{name:<30} {secs / args.seeds:>6.2f} {ok:>4}/{args.seeds:<3} {str(bests):>22} "
-              f"{str(rises):>30}")
+        print(f"{name:<30} {secs / args.seeds:>6.2f} {ok:>4}/{args.seeds:<3} {bests!s:>22} "
+              f"{rises!s:>30}")
     print("\nPart 3: the recipe's training time by torch thread count (no files written)")
     for threads in (1, 2):
         ds = zoo.get_dataset(recipe.dataset, label_noise=recipe.label_noise,

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 __all__ = [
-    "HarsanyiError",
-    "ShapeError",
-    "PlayerError",
-    "TooManyPlayersError",
-    "NonFiniteOutputError",
-    "TargetError",
-    "StoreError",
-    "ConfigMismatchError",
     "CheckpointError",
-    "TheoryInputError",
-    "DataFormatError",
-    "ReportFolderError",
-    "SchedulerUnreachableError",
-    "StoreLockedError",
-    "RunSetupError",
+    "ConfigMismatchError",
     "DamagedCheckpointWarning",
+    "DataFormatError",
+    "ExplainedInputWarning",
+    "HarsanyiError",
+    "NonFiniteOutputError",
+    "PlayerError",
+    "ReportFolderError",
+    "RunSetupError",
+    "SchedulerUnreachableError",
+    "ShapeError",
+    "StoreError",
+    "StoreLockedError",
+    "TargetError",
+    "TheoryInputError",
+    "TooManyPlayersError",
 ]
 
 
@@ -84,3 +85,7 @@ class RunSetupError(HarsanyiError, ValueError):
 
 class DamagedCheckpointWarning(UserWarning):
     """A stored checkpoint fails verification and is skipped by an analysis."""
+
+
+class ExplainedInputWarning(UserWarning):
+    """``v(N)``, the model on the explained input ``x_N``, differs from its output on ``x``."""

@@ -5,6 +5,7 @@ schema of ``harsanyi.analysis.folder``."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -99,9 +100,16 @@ def test_faithfulness_matches_brute_force(arr):
 
 
 def test_analyse_run_computes_each_analysis_once_and_saves(planted_store, tmp_path):
+    folder = planted_store.path / "analysis"  # other tests of this session may write here
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*"))
     res = an.analyse_run(planted_store.arrays(), top_k=4, save=False)
-    assert res.notes == [] and not (planted_store.path / "analysis").exists()
+    assert res.notes == [] and sorted((p.name, p.stat().st_mtime_ns)
+                                      for p in folder.glob("*")) == before
     assert res.fit.checkpoints[0] == f"epoch_{res.phases.boundary_epoch}"
     assert res.groups.labels.shape == (4, 4) and res.faithfulness is not None
+    an.save_analyses(an.Analyses(arrays=replace(res.arrays, path=tmp_path), phases=res.phases,
+                                 fit=res.fit))  # only what was computed is written
+    assert sorted(p.name for p in (tmp_path / "analysis").iterdir()) == [
+        "boundaries.json", "theory.npz"]
     bad = an.analyse_run(tmp_path / "missing")
     assert bad.arrays is None and "could not be read" in bad.notes[0]

@@ -106,5 +106,5 @@ def test_factories_from_files_and_modules_of_the_current_folder(tmp_path, monkey
         resolve_factory("arch.py:mak", base=tmp_path)
     with pytest.raises(ValueError, match="does not exist"):
         resolve_factory("nope.py:make", base=tmp_path)
-    with pytest.raises(ValueError, match="written 'file.py:function'"):
+    with pytest.raises(ValueError, match=r"written 'file.py:function'"):
         resolve_factory("arch")

@@ -4,38 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from harsanyi.games.players import Columns
-from harsanyi.loading import FactorySpec
-
-FACTORY = FactorySpec("zoo:mlp5", {"in_features": 10, "n_classes": 2, "width": 16})
-PLAYERS = Columns([0, 1, 2, 3, 4, 5])
+from monitor_setup import make_monitor
 
 
 @pytest.fixture(scope="session")
 def samples(trained_run):
     """6 train + 4 test samples: inputs, targets, split, ids and flipped flags."""
     ds = trained_run["dataset"]
-    tr = np.flatnonzero(ds.flipped)[:2].tolist() + [0, 1, 2, 3]
+    tr = [*np.flatnonzero(ds.flipped)[:2].tolist(), 0, 1, 2, 3]
     te = [0, 1, 2, 3]
     X = np.concatenate([ds.X_train[tr], ds.X_test[te]])
     y = np.concatenate([ds.y_train[tr], ds.y_test[te]])
     flipped = np.concatenate([ds.flipped[tr], np.zeros(len(te), bool)])
     return {"inputs": X, "targets": y, "split": ["train"] * len(tr) + ["test"] * len(te),
             "ids": tr + te, "flipped": flipped}
-
-
-OPTS = {"players": PLAYERS, "kind": "and", "q_bound": 0.0, "samples_per_task": 4,
-        "batch_size": 64}
-
-
-def make_monitor(out, samples, **kw):
-    """A Monitor of the shared samples with the test options (overridable)."""
-    from harsanyi.dynamics.monitor import Monitor
-
-    return Monitor(out, samples["inputs"], targets=samples["targets"], split=samples["split"],
-                   sample_ids=samples["ids"], groups={"flipped": samples["flipped"]},
-                   model=FACTORY, source="test", **{**OPTS, **kw})
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import FACTORY
+from monitor_setup import FACTORY
 
 from harsanyi.dynamics.component_dynamics import component_dynamics
 from harsanyi.dynamics.monitor import Monitor
@@ -67,7 +67,7 @@ def test_monitor_runs_a_component_game_on_a_pool(trained_run, samples, tmp_path)
 
     mon = monitor("pool")
     assert mon.players == ["c0", "c1", "c2"]
-    with pytest.raises(ValueError, match="use Monitor.run"):
+    with pytest.raises(ValueError, match=r"use Monitor.run"):
         mon.on_epoch_end(FACTORY.build(), 0)
     pool = mon.run(trained_run["dir"], executor="process", workers=2, progress=False)
     serial = monitor("serial").run(trained_run["dir"], executor="serial", progress=False)

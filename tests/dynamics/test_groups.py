@@ -1,4 +1,4 @@
-"""Five groups (paper C §C.3): synthetic curves of each kind with noise, selection, counts."""
+"""Five groups (paper C): synthetic curves of each kind with noise, selection, counts."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ pytest.importorskip("lightning")
 pytestmark = pytest.mark.filterwarnings("ignore:.*treespec")
 
 import lightning as L  # noqa: E402
-from conftest import PLAYERS  # noqa: E402
+from monitor_setup import PLAYERS  # noqa: E402
 
 from harsanyi.dynamics.lightning import InteractionCallback  # noqa: E402
 from harsanyi.dynamics.monitor import Monitor  # noqa: E402

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 import torch
-from conftest import FACTORY, OPTS, PLAYERS, make_monitor
+from monitor_setup import FACTORY, OPTS, PLAYERS, make_monitor
 
 from harsanyi.dynamics import engine
 from harsanyi.dynamics.engine import SchedulerUnreachableError, make_backend
@@ -138,7 +138,7 @@ def test_checkpoint_that_does_not_fit(trained_run, samples, tmp_path):
 
 
 def test_unreachable_scheduler_fails_fast():
-    with pytest.raises(SchedulerUnreachableError, match="cannot reach the Dask scheduler at "
+    with pytest.raises(SchedulerUnreachableError, match=r"cannot reach the Dask scheduler at "
                                                         "'tcp://127.0.0.1:9'"):
         make_backend("dask", scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)
 

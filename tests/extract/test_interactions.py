@@ -123,3 +123,25 @@ def test_game_rejects_nan_and_bad_length():
         hs.Game([0.0, 1.0, 2.0])
     with pytest.raises(ShapeError, match="player names"):
         hs.Game([0.0, 1.0], players=["a", "b"])
+
+
+def test_value_equality_short_repr_dict_and_named_top_k():
+    v = np.random.default_rng(1).normal(size=(3, 2**8))
+    I = hs.mobius(hs.Game(v, players=[f"p{i}" for i in range(8)]))
+    J = hs.mobius(hs.Game(v.copy(), players=[f"p{i}" for i in range(8)]))
+    assert I == J and (I != J) is False and I[:2] != I and (I == "x") is False
+    J.and_values[0, 5] += 1e-9
+    assert I != J
+    text = repr(I)
+    assert len(text) < 600 and text.count("\n") <= 3
+    assert "batch_shape=(3,)" in text and "n=8" in text and "residual=" in text
+    top = I.get_top_k(3, sample=0, names=True)
+    assert f"{top[0][0]}({', '.join(top[0][1])})" in text
+    assert [t[1] for t in I.get_top_k(3, sample=0)] == [
+        tuple(int(p[1:]) for p in names) for _, names, _ in top]
+    d = I[0].to_dict()
+    assert d[("and", ())] == v[0, 0] and len(d) == 2**8
+    g = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0], players=["a", "b"]), q_bound=0.0,
+                  solver="exact")
+    assert {k: round(x, 9) for k, x in g.to_dict().items() if abs(x) > 1e-12} == {
+        ("or", ("a", "b")): 1.0}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -99,7 +101,7 @@ def check_conventions(values, bound, r: SolverResult) -> None:
     assert np.all(r.info["residual"] <= 1e-9)
     assert np.all(matching_error(values, r.and_values, r.or_values, r.q) <= 1e-9)
     assert np.all(np.abs(r.q) <= bound[:, None] + 1e-15)
-    assert np.all(r.or_values[:, [0] + singles] == 0.0)
+    assert np.all(r.or_values[:, [0, *singles]] == 0.0)
     np.testing.assert_allclose(r.and_values[:, 0], values[:, 0] + r.q[:, 0], atol=1e-12)
     expected = np.abs(r.and_values[:, 1:]).sum(-1) + np.abs(r.or_values).sum(-1)
     np.testing.assert_allclose(r.objective, expected, rtol=1e-12)
@@ -307,7 +309,7 @@ def test_generation_adds_atoms_with_primal_and_rows_with_dual_simplex(monkeypatc
     monkeypatch.undo()
     np.testing.assert_allclose(fast.objective, solve(values, bound, solver="exact").objective,
                                rtol=1e-7)
-    pairs = [(a, b) for log in logs for a, b in zip(log[3:], log[4:], strict=False)
+    pairs = [(a, b) for log in logs for a, b in itertools.pairwise(log[3:])
              if b in ("primal", "dual")]  # after the candidates' add_rows, add_cols, solve
     assert {a for a, _ in pairs} == {"add_rows", "add_cols"}
     assert all((a == "add_cols") == (b == "primal") for a, b in pairs)

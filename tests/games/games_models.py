@@ -38,7 +38,7 @@ class TinyText(nn.Module):
     def get_input_embeddings(self) -> nn.Module:
         return self.emb
 
-    def forward(self, input_ids=None, inputs_embeds=None):  # noqa: ANN001
+    def forward(self, input_ids=None, inputs_embeds=None):
         if inputs_embeds is None:
             inputs_embeds = self.emb(input_ids)
         h = torch.tanh(self.mix(inputs_embeds))

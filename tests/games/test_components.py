@@ -30,7 +30,7 @@ def _net(seed: int = 0, width: int = 8) -> MLP:
 
 def test_layer_lookup_and_capture():
     net = _net()
-    with pytest.raises(PlayerError, match="no layer named 'featur'.*did you mean 'feature'"):
+    with pytest.raises(PlayerError, match=r"no layer named 'featur'.*did you mean 'feature'"):
         find_layer(net, "featur")
     x = np.random.default_rng(0).normal(size=(6, 5)).astype(np.float32)
     f = capture_features(net, "feature", x, batch_size=4)
@@ -62,7 +62,7 @@ def test_pca_recovers_planted_directions():
     assert per.directions.shape == (B, r, m) and per.eigenvalues.shape == (B, r)
     for b in range(B):
         np.testing.assert_allclose(np.linalg.svd(per.directions[b] @ q.T)[1], 1.0, atol=1e-4)
-    with pytest.raises(PlayerError, match="K=3 checkpoints has rank <= K-1 = 2; r=3 .* at least "
+    with pytest.raises(PlayerError, match=r"K=3 checkpoints has rank <= K-1 = 2; r=3 .* at least "
                                           "r\\+1 = 4 checkpoints"):
         fit_components(f[:3], r=3, mode="per_sample")
     with pytest.raises(PlayerError, match="need 1 <= r <= 12"):

@@ -73,7 +73,7 @@ def test_too_many_players_says_memory_and_largest_n():
 
 def test_nan_output_names_the_mask():
     class NaNWhenOnlyThird(torch.nn.Module):
-        def forward(self, x):  # noqa: ANN001
+        def forward(self, x):
             out = torch.stack([x.sum(1), -x.sum(1)], dim=1)
             bad = (x[:, 2] != 0) & (x[:, 0] == 0)
             return torch.where(bad[:, None], torch.full_like(out, float("nan")), out)
@@ -87,7 +87,7 @@ def test_nan_output_names_the_mask():
 
 def test_inf_output_and_nan_on_the_unmasked_input():
     class InfWhenEmpty(torch.nn.Module):
-        def forward(self, x):  # noqa: ANN001
+        def forward(self, x):
             z = x.sum(1, keepdim=True) - 1.0  # 0 for sample 1 with column 1 masked;
             # inf on class 0 while the reward reads class 1
             return torch.cat([torch.where(z == 0, torch.full_like(z, float("inf")), z), -z], 1)
@@ -98,7 +98,7 @@ def test_inf_output_and_nan_on_the_unmasked_input():
                    target=1, reward="logit", batch_size=3, outside="present")
 
     class AlwaysNaN(torch.nn.Module):
-        def forward(self, x):  # noqa: ANN001
+        def forward(self, x):
             return x * float("nan")
 
     with pytest.raises(NonFiniteOutputError, match=r"sample 0 \(the unmasked input\)"):
@@ -128,7 +128,7 @@ def test_bad_options(net, x):
 
 def test_token_ids_need_an_embedding():
     class NoEmbedding(torch.nn.Module):
-        def forward(self, inputs_embeds):  # noqa: ANN001
+        def forward(self, inputs_embeds):
             return inputs_embeds.sum(1)
 
     from harsanyi.games import Tokens

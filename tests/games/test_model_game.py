@@ -156,7 +156,7 @@ def test_device_option_and_metadata():
 
 def test_additional_forward_args_follow_their_sample():
     class Scaled(torch.nn.Module):
-        def forward(self, x, scale, shift):  # noqa: ANN001
+        def forward(self, x, scale, shift):
             return torch.stack([x.sum(1) * scale + shift, torch.zeros(len(x))], dim=1)
 
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]])

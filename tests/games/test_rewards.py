@@ -101,5 +101,5 @@ def test_resolve_target():
     with pytest.raises(TargetError, match=r"target 3 \(sample 1\) is out of range for a model "
                                           r"with 3 outputs \(valid: 0..2\)"):
         resolve_target([0, 3], z)
-    with pytest.raises(TargetError, match="1 targets for 2 samples|3 targets for 2 samples"):
+    with pytest.raises(TargetError, match=r"1 targets for 2 samples|3 targets for 2 samples"):
         resolve_target([0, 1, 2], z)

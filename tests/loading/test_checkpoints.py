@@ -56,7 +56,7 @@ def test_plain_folder_formats_and_losses(tmp_path):
 def test_bad_folders(tmp_path):
     with pytest.raises(CheckpointError, match="does not exist"):
         find_checkpoints(tmp_path / "nope")
-    with pytest.raises(CheckpointError, match="no checkpoints in .* 'epoch_12.pt'"):
+    with pytest.raises(CheckpointError, match=r"no checkpoints in .* 'epoch_12.pt'"):
         find_checkpoints(tmp_path)
     torch.save({"w": torch.zeros(1)}, tmp_path / "epoch_3.pt")
     (tmp_path / "sub").mkdir()
@@ -106,7 +106,7 @@ def test_epoch_names_and_factories():
         resolve_factory("harsanyi.zoo.mlp")
     with pytest.raises(ValueError, match="cannot import the factory module"):
         resolve_factory("no_such_module_xyz:f")
-    with pytest.raises(ValueError, match="no attribute .mlp6.; did you mean mlp8, mlp5"):
+    with pytest.raises(ValueError, match=r"no attribute .mlp6.; did you mean mlp8, mlp5"):
         resolve_factory("harsanyi.zoo.mlp:mlp6")
-    with pytest.raises(TypeError, match="not a torch.nn.Module"):
+    with pytest.raises(TypeError, match=r"not a torch.nn.Module"):
         FactorySpec("builtins:dict").build()

@@ -1,5 +1,7 @@
 """Shared fixtures: one small report built once per session."""
 
+import sys
+
 import pytest
 
 from harsanyi.report import example_summary, report_from_summary
@@ -15,3 +17,12 @@ def built_report(tmp_path_factory, small_summary):
     out = tmp_path_factory.mktemp("report") / "rep"
     index = report_from_summary(small_summary, out)
     return index
+
+
+@pytest.fixture(autouse=True)
+def close_pyplot_figures():
+    """Figure helpers draw through pyplot once another test imported it: close them after."""
+    yield
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")

@@ -42,7 +42,7 @@ def test_order_distribution_bars_above_and_below_zero():
 
 
 def test_order_distribution_draws_on_given_axes():
-    fig, axes = new_figure(2)
+    _fig, axes = new_figure(2)
     out = plot_order_distribution([1, 2], [-1, -1], ax=axes[0, 1], title="epoch 3")
     assert out is axes[0, 1] and out.get_title() == "epoch 3"
     assert len(axes[0, 0].patches) == 0

@@ -51,9 +51,8 @@ def test_stale_lock_file_of_a_dead_process_is_taken_over(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()
     lock_path(store).write_text(json.dumps({"pid": int(dead), "host": socket.gethostname()}))
-    with pytest.warns(UserWarning, match=f"left by process {dead}"):
-        with WriterLock(store) as lock:
-            assert read_holder(lock.path)["pid"] == os.getpid()
+    with pytest.warns(UserWarning, match=f"left by process {dead}"), WriterLock(store) as lock:
+        assert read_holder(lock.path)["pid"] == os.getpid()
     assert not lock_path(store).exists()
 
 

@@ -58,9 +58,9 @@ def test_round_trip_and_plain_zarr(tmp_path):
 def test_append_only_and_existing_folder(tmp_path):
     run = _store(tmp_path)
     run.write_interactions(3, _interactions(0))
-    with pytest.raises(StoreError, match="already stored.*append-only"):
+    with pytest.raises(StoreError, match=r"already stored.*append-only"):
         run.write_interactions(3, _interactions(1))
-    with pytest.raises(StoreError, match="already exists and is not empty.*--resume"):
+    with pytest.raises(StoreError, match=r"already exists and is not empty.*--resume"):
         _store(tmp_path)
     # resume=True opens the existing store instead
     again = RunStore.open_or_create(tmp_path / "run", CONFIG, resume=True, players=["a"])
@@ -162,5 +162,5 @@ def test_corrupted_store_raises_store_error(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
         RunStore.open(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(StoreError, match="zarr.json is missing"):
+    with pytest.raises(StoreError, match=r"zarr.json is missing"):
         RunStore.open(tmp_path / "empty")

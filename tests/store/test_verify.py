@@ -117,7 +117,7 @@ def test_root_metadata_is_restored_from_its_copy(tmp_path):
     run = _store(tmp_path / "run", [0])
     good = (run.path / "zarr.json").read_text()
     (run.path / "zarr.json").write_text(good[: len(good) // 2])
-    with pytest.raises(StoreError, match="store repair .* restores it"):
+    with pytest.raises(StoreError, match=r"store repair .* restores it"):
         RunStore.open(run.path)
     assert "zarr.json" in verify_store(run.path).other
     assert repair_store(run.path).restored == ["zarr.json"]

@@ -177,7 +177,7 @@ def test_files_written_by_interactions_save(tmp_path):
             residual=np.zeros(samples),
             objective=np.abs(I_and[:, 1:]).sum(-1),
         ).save(tmp_path / f"epoch_{t:03d}.npz")
-    labels, and_v, or_v, values = load_checkpoints(tmp_path)
+    labels, _and_v, or_v, _values = load_checkpoints(tmp_path)
     assert labels == ["epoch_000", "epoch_001", "epoch_002"] and or_v is not None
     res = invoke("fit", tmp_path, "--grid-points", 30)
     assert res.exit_code == 0, res.output

@@ -1,4 +1,4 @@
-"""I_real, I_theo and w* (paper A §A.5) against brute-force loops over subsets."""
+"""I_real, I_theo and w* (paper A) against brute-force loops over subsets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fitting σ² per checkpoint (paper A §A.5): planted recovery, constraints, errors."""
+"""Fitting σ² per checkpoint (paper A): planted recovery, constraints, errors."""
 
 from __future__ import annotations
 

@@ -167,7 +167,7 @@ def test_statuses_and_table():
     games = [planted_game(n, s) for s in range(5)]
     I = np.stack([g[0] for g in games])
     v = np.stack([g[1] for g in games])
-    I_bad, v_bad = planted_game(n, 9)
+    _I_bad, v_bad = planted_game(n, 9)
     v_bad = v_bad.copy()
     v_bad[order_of_masks(n) == 2] -= 50.0  # ū^(2) < ū^(1): Assumption 2 fails
     I_neg = -I[0]  # ū^(1) < 0: p undefined

@@ -20,7 +20,7 @@ from harsanyi.theory import (
     w_hat,
 )
 
-# THEORY.md §A.4, n = 10
+# docs/theory.md#two-phase-reference, n = 10
 R_TABLE = {
     1e-4: [1.035, 1.095, 1.223, 1.475, 1.727, 1.934, 2.098, 2.230, 2.337],
     1e-3: [1.118, 1.267, 1.558, 1.840, 2.057, 2.222, 2.351, 2.453, 2.537],

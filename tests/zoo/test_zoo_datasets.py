@@ -71,7 +71,7 @@ def test_label_noise_targets_are_spread_over_other_classes() -> None:
 def test_label_noise_errors() -> None:
     with pytest.raises(ValueError, match=r"fraction must be in \[0, 1\]"):
         zoo.add_label_noise(np.zeros(4, int), 1.5)
-    with pytest.raises(ValueError, match="labels must lie in 0..1"):
+    with pytest.raises(ValueError, match=r"labels must lie in 0..1"):
         zoo.add_label_noise(np.array([0, 2]), 0.5, n_classes=2)
     with pytest.raises(ShapeError, match="1-D"):
         zoo.add_label_noise(np.zeros((2, 2), int), 0.5)
@@ -170,7 +170,7 @@ def test_random_formula() -> None:
 
 
 def test_formula_errors() -> None:
-    with pytest.raises(ValueError, match="outside 0..2"):
+    with pytest.raises(ValueError, match=r"outside 0..2"):
         AndOrFormula(3, and_terms={(0, 3): 1.0})
     with pytest.raises(ValueError, match="distinct indices"):
         AndOrFormula(3, or_terms={(1, 1): 1.0})

@@ -64,7 +64,7 @@ def test_read_idx_dtypes(tmp_path: Path) -> None:
 
 
 def test_mnist_errors(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="MNIST train images.*train-images-idx3-ubyte"):
+    with pytest.raises(FileNotFoundError, match=r"MNIST train images.*train-images-idx3-ubyte"):
         zoo.load_mnist(tmp_path)
     _write_mnist(tmp_path, gz=False)
     bad = tmp_path / "train-images-idx3-ubyte"
@@ -73,7 +73,7 @@ def test_mnist_errors(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match="idx header says shape"):
         zoo.load_mnist(tmp_path)
     bad.write_bytes(b"\x12\x34\x08\x03" + raw[4:])  # wrong magic
-    with pytest.raises(DataFormatError, match="not an idx file .magic number 12340803"):
+    with pytest.raises(DataFormatError, match=r"not an idx file .magic number 12340803"):
         zoo.load_mnist(tmp_path)
     bad.write_bytes(raw[:-10])  # truncated
     with pytest.raises(DataFormatError, match="the file has 2342 bytes of data"):
@@ -103,9 +103,9 @@ def _cifar_batch(path: Path, n: int, seed: int, protocol: int = 2) -> tuple:
 def test_cifar10_pickles(tmp_path: Path, protocol: int) -> None:
     root = tmp_path / "cifar-10-batches-py"
     root.mkdir()
-    d1, l1 = _cifar_batch(root / "data_batch_1", 4, 0, protocol)
+    _d1, l1 = _cifar_batch(root / "data_batch_1", 4, 0, protocol)
     d2, l2 = _cifar_batch(root / "data_batch_2", 4, 1, protocol)
-    dt, lt = _cifar_batch(root / "test_batch", 4, 2, protocol)
+    dt, _lt = _cifar_batch(root / "test_batch", 4, 2, protocol)
     ds = zoo.load_cifar10(tmp_path, standardize=False)  # the parent folder works too
     assert ds.X_train.shape == (8, 3, 32, 32) and ds.X_test.shape == (4, 3, 32, 32)
     assert ds.class_names[0] == "airplane" and ds.n_classes == 10
@@ -118,7 +118,7 @@ def test_cifar10_pickles(tmp_path: Path, protocol: int) -> None:
 
 
 def test_cifar10_errors(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="data_batch_1..5 and test_batch"):
+    with pytest.raises(FileNotFoundError, match=r"data_batch_1..5 and test_batch"):
         zoo.load_cifar10(tmp_path)
     _cifar_batch(tmp_path / "data_batch_1", 2, 0)
     (tmp_path / "test_batch").write_bytes(b"garbage")

@@ -125,7 +125,7 @@ def test_training_errors(tmp_path: Path, task: zoo.Dataset) -> None:
 def test_recipe_runs_and_summary(tmp_path: Path) -> None:
     recipe = zoo.overfitting_recipe()
     assert recipe.to_dict()["train"]["epochs"] == 60
-    model, ds, run = zoo.run_recipe(recipe, tmp_path, epochs=3)
+    _model, ds, run = zoo.run_recipe(recipe, tmp_path, epochs=3)
     assert run.epochs == [0, 1, 2, 3] and int(ds.flipped.sum()) == 21
     summary = overfitting_summary(run)
     assert summary["best_epoch"] in run.epochs
@@ -138,7 +138,7 @@ def test_recipe_runs_and_summary(tmp_path: Path) -> None:
 def test_registry_names_and_errors() -> None:
     assert zoo.list_models() == ["lstm", "mlp5", "mlp8", "pointnet", "resnet20", "textcnn",
                                  "vgg11"]
-    assert {"digits", "breast_cancer", "wine", "and_or", "mnist", "cifar10", "adult",
+    assert {"digits", "breast_cancer", "wine", "and_or", "mnist", "mnist5k", "cifar10", "adult",
             "sst2"} == set(zoo.list_datasets())
     for alias in ("MLP-5", "mlp_5", "Mlp5"):
         assert zoo.get_model(alias, in_features=3, n_classes=2).n_layers == 5

@@ -17,8 +17,11 @@ __all__ = ["DecaySpindleRun", "analyse_decay_spindle", "decay_spindle_record"]
 
 @dataclass(frozen=True)
 class DecaySpindleRun:
-    """:func:`analyse_decay_spindle`'s result: per-checkpoint fits and the ``(K, n)``
-    magnitudes ``|part⁺| + |part⁻|`` of each part, and of the real strength."""
+    """Result of :func:`analyse_decay_spindle`.
+
+    :func:`analyse_decay_spindle`'s result: per-checkpoint fits and the ``(K, n)``
+    magnitudes ``|part⁺| + |part⁻|`` of each part, and of the real strength.
+    """
 
     epochs: np.ndarray
     fits: list[Disentangled]
@@ -54,5 +57,5 @@ def analyse_decay_spindle(arr: RunArrays, *, split: Split = "all", ratio: float 
 
 
 def decay_spindle_record(res: DecaySpindleRun) -> DecaySpindleRecord:
-    """What ``decay_spindle.npz`` stores."""
+    """Return what ``decay_spindle.npz`` stores."""
     return DecaySpindleRecord(res.decay, res.spindle, res.real, res.epochs)

@@ -15,7 +15,9 @@ __all__ = ["example_store"]
 
 
 def example_store(n: int = 4, checkpoints: int = 6) -> RunStore:
-    """A planted run store in a temporary folder: 2 train + 2 test samples whose interactions
+    """Build a planted run store in a temporary folder.
+
+    A planted run store in a temporary folder: 2 train + 2 test samples whose interactions
     move from noise to paper A's ``ŵ = M̂(σ²_t) w*`` with decreasing ``σ²_t``; the loss gap
     grows late.
 

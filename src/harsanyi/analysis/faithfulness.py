@@ -1,5 +1,8 @@
-"""Sparsity and faithfulness of a run (paper C): sparsity curves, matching error, ``α̂``, and
-the table of the strongest interactions."""
+"""Sparsity and faithfulness of a run (paper C).
+
+Sparsity and faithfulness of a run (paper C): sparsity curves, matching error, ``α̂``, and
+the table of the strongest interactions.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +35,9 @@ class Faithfulness:
 
 
 def analyse_faithfulness(arr: RunArrays, *, tol: float = 0.1, points: int = 25) -> Faithfulness:
-    """Paper C's sparsity curves and the matching error of the top-``α`` surrogate
+    """Compute paper C's sparsity curves and matching error of a run.
+
+    Paper C's sparsity curves and the matching error of the top-``α`` surrogate
     (:mod:`harsanyi.metrics`) of a run; ``points`` log-spaced ``α`` from 1 to ``2**(n+1)``.
 
     >>> from harsanyi.analysis.example import example_store
@@ -53,7 +58,9 @@ def analyse_faithfulness(arr: RunArrays, *, tol: float = 0.1, points: int = 25) 
 
 
 def top_interactions_table(arr: RunArrays, top_k: int = 10, samples: int = 3) -> pd.DataFrame:
-    """The ``top_k`` strongest interactions (pooled layout) of the first ``samples`` samples
+    """Return the table of the strongest interactions at the last checkpoint.
+
+    The ``top_k`` strongest interactions (pooled layout) of the first ``samples`` samples
     at the last checkpoint: columns ``sample, kind, players, order, value, mask``.
 
     >>> from harsanyi.analysis.example import example_store

@@ -75,6 +75,6 @@ def analyse_fit(
 
 
 def theory_record(fit: TwoPhaseFit) -> TheoryRecord:
-    """What ``theory.npz`` stores of a fit whose checkpoints are ``"epoch_<e>"`` labels."""
+    """Return what ``theory.npz`` stores of a fit whose checkpoints are ``"epoch_<e>"`` labels."""
     epochs = np.array([float(c.removeprefix("epoch_")) for c in fit.checkpoints])
     return TheoryRecord(epochs, fit.real, fit.theo, fit.sigma2, fit.error)

@@ -60,8 +60,11 @@ class TheoryRecord:
 
 @dataclass(frozen=True)
 class GroupsRecord:
-    """``groups.npz``: the group and curve of every tracked interaction (``per_sample``: how
-    many samples they come from, not stored)."""
+    """The ``groups.npz`` record.
+
+    ``groups.npz``: the group and curve of every tracked interaction (``per_sample``: how
+    many samples they come from, not stored).
+    """
 
     labels: np.ndarray
     curves: np.ndarray

@@ -15,7 +15,9 @@ __all__ = ["analyse_groups", "groups_record"]
 
 def analyse_groups(arr: RunArrays, *, k: int = 100, rule: GroupRule | None = None,
                    split: Split = "all") -> FiveGroups:
-    """Paper C's five groups of each sample's top ``k`` interactions over the checkpoints
+    """Classify each sample's top interactions of a run into paper C's five groups.
+
+    Paper C's five groups of each sample's top ``k`` interactions over the checkpoints
     (:func:`harsanyi.dynamics.groups.five_groups`, our decision rule).
 
     >>> from harsanyi.analysis.example import example_store
@@ -31,7 +33,9 @@ def analyse_groups(arr: RunArrays, *, k: int = 100, rule: GroupRule | None = Non
 
 
 def groups_record(res: FiveGroups, players: list[str]) -> GroupsRecord:
-    """What ``groups.npz`` stores: one curve per tracked interaction, named like
+    """Return what ``groups.npz`` stores.
+
+    What ``groups.npz`` stores: one curve per tracked interaction, named like
     ``"x0: AND a & b"``, and the mean count per sample of each group at orders ``1..n``.
 
     >>> from harsanyi.analysis.example import example_store

@@ -11,7 +11,9 @@ __all__ = ["analyse_phases", "boundaries_record"]
 
 def analyse_phases(arr: RunArrays, rule: PhaseRule | None = None, *,
                    boundary_split: str = "test") -> PhaseAnalysis:
-    """Distributions over orders per checkpoint, the phase boundary and the loss-gap onset of
+    """Compute the distributions over orders, phase boundary and gap onset of a run.
+
+    Distributions over orders per checkpoint, the phase boundary and the loss-gap onset of
     a run (:func:`harsanyi.dynamics.phases.two_phase` on its arrays; threshold
     ``τ_t = rule.ratio · E_x|v_t(N) − v_t(∅)|`` over all samples, ``reference="total"``).
 
@@ -26,5 +28,5 @@ def analyse_phases(arr: RunArrays, rule: PhaseRule | None = None, *,
 
 
 def boundaries_record(res: PhaseAnalysis) -> BoundariesRecord:
-    """What ``boundaries.json`` stores of a :class:`~harsanyi.dynamics.PhaseAnalysis`."""
+    """Return what ``boundaries.json`` stores of a :class:`~harsanyi.dynamics.PhaseAnalysis`."""
     return BoundariesRecord(res.boundary_epoch, res.onset_epoch, res.distance)

@@ -30,8 +30,11 @@ __all__ = ["Analyses", "analyse_run", "save_analyses"]
 
 @dataclass
 class Analyses:
-    """Results of :func:`analyse_run` on ``arrays`` (each ``None`` when it could not be
-    computed, with the reason in ``notes``)."""
+    """Results of :func:`analyse_run`.
+
+    Results of :func:`analyse_run` on ``arrays`` (each ``None`` when it could not be
+    computed, with the reason in ``notes``).
+    """
 
     arrays: RunArrays | None = None
     phases: PhaseAnalysis | None = None
@@ -43,9 +46,17 @@ class Analyses:
     notes: list[str] = field(default_factory=list)
 
 
+def _arrays_of(run: RunArrays | RunStore | str | Path) -> RunArrays:
+    if isinstance(run, RunArrays):
+        return run
+    return (run if isinstance(run, RunStore) else RunStore.open(run)).arrays()
+
+
 def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
                 fit_options: dict[str, Any] | None = None, save: bool = True) -> Analyses:
-    """Phase boundary and gap onset, the σ² fit (from that boundary), the five groups of each
+    """Run every analysis of a run on its arrays.
+
+    Phase boundary and gap onset, the σ² fit (from that boundary), the five groups of each
     sample's ``top_k`` interactions, the decay/spindle split, the sparsity bound and the
     faithfulness of a run, each computed once; ``save`` writes them to ``RUN/analysis/``
     (:func:`save_analyses`). ``fit_options`` go to :func:`~harsanyi.analysis.analyse_fit`.
@@ -57,8 +68,7 @@ def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
     """
     res = Analyses()
     try:
-        res.arrays = run if isinstance(run, RunArrays) else (
-            run if isinstance(run, RunStore) else RunStore.open(run)).arrays()
+        res.arrays = _arrays_of(run)
     except (HarsanyiError, ValueError) as exc:
         res.notes.append(f"The run store could not be read: {exc}")
         return res
@@ -83,8 +93,11 @@ def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
 
 
 def save_analyses(res: Analyses) -> AnalysisFolder:
-    """Write the stored parts of ``res`` (boundaries, σ² fit, groups, decay/spindle) to
-    ``RUN/analysis/`` of its run (see :mod:`harsanyi.analysis.folder` for the schema)."""
+    """Write the stored parts of an analysis to ``RUN/analysis/``.
+
+    Write the stored parts of ``res`` (boundaries, σ² fit, groups, decay/spindle) to
+    ``RUN/analysis/`` of its run (see :mod:`harsanyi.analysis.folder` for the schema).
+    """
     if res.arrays is None:
         raise ValueError("these analyses have no run arrays: nothing to save")
     folder = AnalysisFolder(res.arrays.path)

@@ -24,7 +24,9 @@ def analyse_sparsity(
     interactions: Literal["harsanyi", "and"] = "harsanyi",
     **options: Any,
 ) -> SparsityTable:
-    """Paper E's bound (:func:`harsanyi.theory.sparsity_table`) at checkpoint ``epoch``
+    """Compute paper E's sparsity bound of a run at one checkpoint.
+
+    Paper E's bound (:func:`harsanyi.theory.sparsity_table`) at checkpoint ``epoch``
     (default the last). ``interactions="harsanyi"`` uses ``I(S) = Σ_{T⊆S} (−1)^{|S|−|T|}
     v(x_T)`` of the stored values; ``"and"`` the stored AND part of the AND-OR split.
     ``options`` go to ``sparsity_table`` (``ratio``, ``M``, ``vn_threshold``...).

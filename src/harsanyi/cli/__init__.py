@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from harsanyi import __version__
+from harsanyi._version import __version__
 
 app = typer.Typer(
     name="harsanyi",

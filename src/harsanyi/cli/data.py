@@ -23,7 +23,7 @@ import torch
 from harsanyi.cli.grammar import CLIError
 from harsanyi.zoo import get_dataset
 
-__all__ = ["Table", "Splits", "read_table", "read_splits"]
+__all__ = ["Splits", "Table", "read_splits", "read_table"]
 
 _INPUT_KEYS = ("inputs", "x", "X", "data")
 _LABEL_KEYS = ("labels", "y")
@@ -31,8 +31,11 @@ _LABEL_KEYS = ("labels", "y")
 
 @dataclass(frozen=True)
 class Table:
-    """Rows of inputs ``X`` (numpy or a torch tensor, e.g. token ids), labels ``y`` (or
-    ``None``), column ``names`` (from a CSV header, or ``None``) and where they came from."""
+    """Rows of inputs and labels, with their column names and origin.
+
+    Rows of inputs ``X`` (numpy or a torch tensor, e.g. token ids), labels ``y`` (or
+    ``None``), column ``names`` (from a CSV header, or ``None``) and where they came from.
+    """
 
     X: Any
     y: np.ndarray | None
@@ -45,8 +48,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Splits:
-    """Named training and test data (``test`` is ``None`` when none was given) and, for zoo
-    data sets with label noise, which training labels were flipped."""
+    """Named training and test data.
+
+    Named training and test data (``test`` is ``None`` when none was given) and, for zoo
+    data sets with label noise, which training labels were flipped.
+    """
 
     train: Table
     test: Table | None
@@ -102,11 +108,11 @@ def _load(path: Path) -> Any:
 
 def read_table(path: str | Path, *, labels: str | Path | None = None,
                label_column: str | None = None) -> Table:
-    """Read one data file (module docstring); ``labels`` is a separate labels file.
+    r"""Read one data file (module docstring); ``labels`` is a separate labels file.
 
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "d.csv"
-    >>> _ = p.write_text("age,sex,label\\n30,1,0\\n40,0,1\\n")
+    >>> _ = p.write_text("age,sex,label\n30,1,0\n40,0,1\n")
     >>> t = read_table(p, label_column="label")
     >>> t.names, t.y.tolist(), t.X.shape
     (['age', 'sex'], [0, 1], (2, 2))
@@ -138,7 +144,7 @@ def read_table(path: str | Path, *, labels: str | Path | None = None,
 
 
 def _split_file(path: Path) -> Splits | None:
-    """A ``.npz``/``.pt`` with ``X_train``/``X_test`` as :class:`Splits`, else ``None``."""
+    """Read a ``.npz``/``.pt`` with ``X_train``/``X_test`` as :class:`Splits`, else ``None``."""
     if path.suffix.lower() not in (".npz", ".pt", ".pth") or not path.is_file():
         return None
     obj = _load(path)

@@ -1,4 +1,6 @@
-"""``harsanyi demo --out DIR``: train a network that over-fits, follow its interactions through
+"""The ``harsanyi demo`` command: the whole pipeline on a network that over-fits.
+
+``harsanyi demo --out DIR``: train a network that over-fits, follow its interactions through
 training, fit the theory and write the report ``DIR/index.html`` (``make demo``).
 
 Register with ``app.command("demo")(demo)``.
@@ -50,13 +52,14 @@ def demo(
                                         "is not a harsanyi report or demo.")] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """Run the demo: train, monitor every checkpoint, analyse (phases, σ² fit, decay/spindle,
+    """Train, monitor and analyse a network that over-fits; write OUT/index.html.
+
+    Run the demo: train, monitor every checkpoint, analyse (phases, σ² fit, decay/spindle,
     five groups, sparsity bound) and write OUT/index.html.
 
     Rerunning with the same settings resumes an interrupted demo: finished checkpoints are
     kept, analyses and the report are recomputed.
     """
-
     console = Console(highlight=False)
     err = Console(stderr=True)
     try:

@@ -38,9 +38,12 @@ PLAYERS_HELP = "Player spec, e.g. columns:all, patches:grid=8x8,n=10 (syntax abo
 
 
 def load_model(model: Path | None, factory: str | None, state_dict: Path | None) -> nn.Module:
-    """A TorchScript file (``torch.jit.save``; ``.pt2``: ``torch.export.save``), or the model
+    """Load a model from TorchScript, ``torch.export`` or a factory with a state dict.
+
+    A TorchScript file (``torch.jit.save``; ``.pt2``: ``torch.export.save``), or the model
     built by ``factory`` (``file.py:fn``, ``module:fn`` or ``zoo:NAME``, see
-    :mod:`harsanyi.loading.factories`) with an optional checkpoint loaded into it."""
+    :mod:`harsanyi.loading.factories`) with an optional checkpoint loaded into it.
+    """
     if (model is None) == (factory is None):
         raise CLIError("give either --model FILE (TorchScript) or --factory file.py:function")
     if model is not None:
@@ -79,7 +82,7 @@ def _targets(target: str | None, rows: list[int]) -> Any:
 
 
 def _baseline(text: str, data: Any) -> tuple[Any, Any]:
-    """The baseline argument of model_game (and data for 'mean')."""
+    """Return the baseline argument of model_game (and data for 'mean')."""
     t = text.strip()
     if t.lower() == "mean":
         return "mean", np.asarray(data, dtype=np.float64)
@@ -202,8 +205,8 @@ def explain(
     inputs, splits the game into sparse AND and OR interactions and prints
     the strongest ones with the universal-matching residual.
 
-    Examples:
-
+    Examples
+    --------
       harsanyi explain --data X.csv --factory model.py:build --state-dict w.pt
 
       harsanyi explain --data X.npy --model net.ts --samples random:4 --players columns:0-9

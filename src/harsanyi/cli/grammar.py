@@ -27,8 +27,14 @@ import numpy as np
 
 from harsanyi.games.players import Columns, Groups, Patches, Players, Tokens
 
-__all__ = ["CLIError", "PLAYERS_SYNTAX", "SAMPLES_SYNTAX", "parse_indices", "parse_players",
-           "parse_samples"]
+__all__ = [
+    "PLAYERS_SYNTAX",
+    "SAMPLES_SYNTAX",
+    "CLIError",
+    "parse_indices",
+    "parse_players",
+    "parse_samples",
+]
 
 PLAYERS_SYNTAX = """Player specs:
 
@@ -60,7 +66,9 @@ def _deprecated(old: str, new: str) -> None:
 
 
 def parse_indices(text: str, names: list[str] | None = None) -> list[list[int]]:
-    """``"0,3+4,6-8"`` → ``[[0], [3, 4], [6], [7], [8]]``: comma-separated items, ``a-b``
+    """Parse player indices like ``"0,3+4,6-8"`` into groups of columns.
+
+    ``"0,3+4,6-8"`` → ``[[0], [3, 4], [6], [7], [8]]``: comma-separated items, ``a-b``
     ranges (inclusive), ``+`` joins items into one group; ``names`` allows column names.
 
     >>> parse_indices("0,3+4,6-8")
@@ -103,8 +111,11 @@ def _range(text: str) -> range:
 
 
 def _keyvals(body: str) -> dict[str, str]:
-    """``"grid=8x8,cells=1,2,n=3"`` → ``{"grid": "8x8", "cells": "1,2", "n": "3"}``: a token
-    without ``=`` continues the previous value."""
+    """Parse comma-separated ``key=value`` pairs.
+
+    ``"grid=8x8,cells=1,2,n=3"`` → ``{"grid": "8x8", "cells": "1,2", "n": "3"}``: a token
+    without ``=`` continues the previous value.
+    """
     out: dict[str, str] = {}
     last = None
     for tok in (t.strip() for t in body.split(",")):
@@ -131,7 +142,7 @@ _OLD_PATCHES = re.compile(r"^patches:\d+(:\d+){0,3}$")
 
 
 def _modern(spec: str) -> str:
-    """The current spelling of an old ``monitor`` player spec (with a FutureWarning)."""
+    """Return the current spelling of an old ``monitor`` player spec (with a FutureWarning)."""
     if spec == "all":
         new = "columns:all"
     elif _OLD_COLUMNS.match(spec):
@@ -147,7 +158,7 @@ def _modern(spec: str) -> str:
 
 
 def parse_players(spec: str, column_names: list[str] | None = None) -> Players:
-    """A player set from a spec string (syntax in the module docstring).
+    """Build a player set from a spec string (syntax in the module docstring).
 
     >>> parse_players("patches:grid=4x4,cells=0,3:3").names
     ['patch(0,0)', 'patch(3,3)']
@@ -209,14 +220,16 @@ def _parse_groups(body: str) -> Groups:
 
 def parse_samples(spec: str, pool: int, *, seed: int = 0, taken: set[int] | None = None,
                   bare_count_is_random: bool = False) -> list[int]:
-    """Rows of a data set of ``pool`` rows: ``all``, an index list, or ``random:N``; ``none``
+    """Select rows of a data set: all, a list of indices, or a random sample.
+
+    Rows of a data set of ``pool`` rows: ``all``, an index list, or ``random:N``; ``none``
     (or an empty string) selects nothing. ``taken`` rows are never drawn at random.
 
     ``bare_count_is_random`` keeps ``harsanyi monitor``'s old spelling (``"16"`` = 16 random
     rows; ``"a:b"`` = rows a..b-1) for one release, with a FutureWarning.
 
     >>> parse_samples("0,3,5-7", 10), parse_samples("random:3", 10, seed=0)
-    ([0, 3, 5, 6, 7], [2, 6, 8])
+    ([0, 3, 5, 6, 7], [5, 6, 9])
     >>> parse_samples("all", 3), parse_samples("none", 3)
     ([0, 1, 2], [])
     """

@@ -1,9 +1,9 @@
-"""``harsanyi monitor``: interactions of fixed samples at every checkpoint of a training run.
+r"""``harsanyi monitor``: interactions of fixed samples at every checkpoint of a training run.
 
 Registered by the main app as ``app.command("monitor")(monitor)``. Example::
 
-    harsanyi monitor runs/mlp5 --out runs/mlp5-interactions --data zoo:breast_cancer \\
-        --label-noise 0.05 --players columns:0-9 --train-samples random:16 \\
+    harsanyi monitor runs/mlp5 --out runs/mlp5-interactions --data zoo:breast_cancer \
+        --label-noise 0.05 --players columns:0-9 --train-samples random:16 \
         --test-samples random:16 --workers 2
 
 Work runs as (checkpoint × sample batch) tasks on a local process pool by default, on a new
@@ -162,8 +162,8 @@ def monitor(
 ) -> None:
     """Compute the interactions of fixed train/test samples at every checkpoint of a run.
 
-    Examples:
-
+    Examples
+    --------
       harsanyi monitor runs/mlp5 --out runs/mlp5-int --data zoo:breast_cancer --players
       columns:0-9 --train-samples random:16 --test-samples random:16
 

@@ -21,7 +21,9 @@ def report(
     force: Annotated[bool, typer.Option("--force", help="Write into OUT even if it exists and "
                                         "is not a harsanyi report.")] = False,
 ) -> None:
-    """Write DIR/index.html (one self-contained page: figures embedded, no network needed),
+    """Write the HTML report of a monitored run.
+
+    Write DIR/index.html (one self-contained page: figures embedded, no network needed),
     every figure as PNG and PDF in DIR/figures/ and every table as CSV in DIR/tables/.
 
     Parts the run does not have yet (theory fit, groups, decay/spindle) are named in the page

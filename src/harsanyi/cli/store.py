@@ -23,7 +23,7 @@ from harsanyi.store.lock import WriterLock
 from harsanyi.store.runstore import RunStore
 from harsanyi.store.verify import repair_store, verify_store
 
-__all__ = ["app", "register", "verify", "repair", "interrupted_message"]
+__all__ = ["app", "interrupted_message", "register", "repair", "verify"]
 
 app = typer.Typer(help="Verify the checksums of a run store; repair a damaged one.",
                   no_args_is_help=True)
@@ -64,8 +64,11 @@ def verify(run: RunArg) -> None:
 
 @app.command("repair")
 def repair(run: RunArg) -> None:
-    """Move damaged checkpoints to RUN/quarantine/, restore damaged root metadata from its
-    copy, remove leftovers of interrupted writes."""
+    """Repair a run store.
+
+    Move damaged checkpoints to RUN/quarantine/, restore damaged root metadata from its
+    copy, remove leftovers of interrupted writes.
+    """
     _require_store(run)
     try:
         with WriterLock(run):
@@ -89,7 +92,7 @@ def repair(run: RunArg) -> None:
 
 
 def interrupted_message(out: Path) -> str:
-    """What ``harsanyi monitor`` says when Ctrl-C stopped it."""
+    """Return what ``harsanyi monitor`` says when Ctrl-C stopped it."""
     try:
         kept = len(RunStore.open(out).completed())
     except StoreError:

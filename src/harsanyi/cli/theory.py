@@ -19,6 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from harsanyi.errors import HarsanyiError, TheoryInputError
+from harsanyi.extract import Interactions
+from harsanyi.theory import fit_two_phase, log_grid, r_ratios, row_norms_by_order, sparsity_table
 
 app = typer.Typer(
     help="Theory of interaction dynamics: r^(k) table, two-phase sigma^2 fit, sparsity bound.",
@@ -52,13 +54,6 @@ def load_arrays(path: Path) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
             if "and_values" in data.files and "values" in data.files:
                 or_values = data["or_values"] if "or_values" in data.files else None
                 return data["and_values"], or_values, data["values"]
-    try:
-        from harsanyi.extract import Interactions  # type: ignore[attr-defined]
-    except ImportError as exc:  # pragma: no cover - depends on the extract package
-        raise TheoryInputError(
-            f"{path} is not an .npz with and_values/values arrays, and harsanyi.extract."
-            "Interactions is not available to read it"
-        ) from exc
     inter: Any = Interactions.load(path)
     return (
         np.asarray(inter.and_values),
@@ -122,8 +117,6 @@ def r_table(
     ] = False,
 ) -> None:
     """Print paper A's r^(k) = ‖m̂_(k)‖/‖m̂_(k+1)‖ for k = 1..n-1 (Fig. 3, Proposition 1)."""
-    from harsanyi.theory import r_ratios, row_norms_by_order
-
     grid = list(sigma2) if sigma2 else _DEFAULT_SIGMA2
     try:
         ratios = r_ratios(n, np.asarray(grid, dtype=np.float64))
@@ -167,9 +160,10 @@ def fit(
         Path | None, typer.Option("--json", help="Also write the fit as JSON here.")
     ] = None,
 ) -> None:
-    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t) (THEORY.md §A.5)."""
-    from harsanyi.theory import fit_two_phase, log_grid
+    """Fit paper A's σ² per checkpoint: match I_theo(σ²) to I_real(t).
 
+    The rule is ours (docs/theory.md#sigma2-fit).
+    """
     try:
         labels, and_v, or_v, values = load_checkpoints(path, pattern)
         k = len(labels)
@@ -242,8 +236,6 @@ def sparsity(
     per_sample: Annotated[bool, typer.Option(help="Also print one row per sample.")] = False,
 ) -> None:
     """Paper E's bound on the number of salient interactions beside the real count (Table 2)."""
-    from harsanyi.theory import sparsity_table
-
     try:
         and_v, _, values = load_arrays(path)
         big_m: int | str | None = None if m == "n-1" else ("auto" if m == "auto" else int(m))
@@ -264,8 +256,11 @@ def sparsity(
 
 
 def print_sparsity(result: Any, per_sample: bool) -> None:
-    """Print a :func:`harsanyi.theory.sparsity_table` result (and its rows if ``per_sample``);
-    shared by ``theory sparsity`` on files and on run stores."""
+    """Print a sparsity-bound table.
+
+    Print a :func:`harsanyi.theory.sparsity_table` result (and its rows if ``per_sample``);
+    shared by ``theory sparsity`` on files and on run stores.
+    """
     s = result.summary
     table = Table(title="sparsity bound (paper E, Theorem 3)")
     table.add_column("quantity")

@@ -11,6 +11,7 @@ also writes the result to ``RUN/analysis/`` for ``harsanyi report``. ``groups`` 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,7 +25,7 @@ from harsanyi.errors import HarsanyiError, TheoryInputError
 from harsanyi.store import RunStore, is_run_store
 from harsanyi.theory import log_grid
 
-__all__ = ["register", "fit", "sparsity", "groups", "disentangle"]
+__all__ = ["disentangle", "fit", "groups", "register", "sparsity"]
 
 _SPLIT_HELP = "Samples of a run store: all | train | test | auto (test when there are any)."
 
@@ -107,8 +108,6 @@ def fit(
     if saved is not None:
         base._OUT.print(f"saved to {saved}")
     if json_out is not None:
-        import json
-
         Path(json_out).write_text(json.dumps({
             "checkpoints": result.checkpoints, "sigma2": result.sigma2.tolist(),
             "sigma2_raw": result.sigma2_raw.tolist(), "error": result.error.tolist(),
@@ -172,8 +171,11 @@ def groups(
     split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/groups.npz.")] = True,
 ) -> None:
-    """Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
-    sample's strongest interactions over the checkpoints (our thresholds)."""
+    """Classify each sample's strongest interactions into paper C's five groups.
+
+    Paper C's five groups (reliable, withdrawn, forgotten, betraying, fluctuating) of each
+    sample's strongest interactions over the checkpoints (our thresholds).
+    """
     try:
         _need_store(path)
         arr = RunStore.open(path).arrays()
@@ -201,8 +203,11 @@ def disentangle(
     split: Annotated[str, typer.Option(help=_SPLIT_HELP)] = "all",
     save: Annotated[bool, typer.Option(help="Write RUN/analysis/decay_spindle.npz.")] = True,
 ) -> None:
-    """Paper D's split of the strength by order into decay (generalisable) and spindle
-    (non-generalisable) parts, at every checkpoint (our reconstruction)."""
+    """Split the strength by order into decay and spindle parts (paper D).
+
+    Paper D's split of the strength by order into decay (generalisable) and spindle
+    (non-generalisable) parts, at every checkpoint (our reconstruction).
+    """
     try:
         _need_store(path)
         res = an.analyse_decay_spindle(RunStore.open(path).arrays(),

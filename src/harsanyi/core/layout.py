@@ -18,14 +18,14 @@ from harsanyi.core.orders import members, orders_index
 from harsanyi.core.transforms import n_players
 
 __all__ = [
-    "msb_permutation",
-    "to_msb_first",
-    "from_msb_first",
     "by_order_permutation",
-    "to_by_order",
     "from_by_order",
-    "to_dict",
     "from_dict",
+    "from_msb_first",
+    "msb_permutation",
+    "to_by_order",
+    "to_dict",
+    "to_msb_first",
 ]
 
 

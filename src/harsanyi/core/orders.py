@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["order_of_masks", "members", "mask_of", "orders_index", "masks_matrix"]
+__all__ = ["mask_of", "masks_matrix", "members", "order_of_masks", "orders_index"]
 
 
 @lru_cache(maxsize=32)

@@ -1,4 +1,4 @@
-"""Fast transforms of set functions stored as arrays of shape ``(..., 2**n)``.
+r"""Fast transforms of set functions stored as arrays of shape ``(..., 2**n)``.
 
 Subset ``S`` of ``N = {0, ..., n-1}`` is the integer whose bit ``i`` is set when player ``i``
 is in ``S`` (least significant bit first): index 0 is the empty set, ``2**n - 1`` is ``N``.
@@ -16,7 +16,7 @@ The transforms:
 * :func:`mobius`  (AND / Harsanyi):  ``I(S) = sum_{T subset S} (-1)^{|S|-|T|} v(T)``,
   block ``[[1, 0], [-1, 1]]``.
 * :func:`zeta`    (its inverse):     ``v(S) = sum_{T subset S} I(T)``, block ``[[1, 0], [1, 1]]``.
-* :func:`or_mobius` (OR):  ``I_or(S) = -sum_{T subset S} (-1)^{|S|-|T|} v_or(N \\ T)``.
+* :func:`or_mobius` (OR):  ``I_or(S) = -sum_{T subset S} (-1)^{|S|-|T|} v_or(N \ T)``.
 * :func:`or_zeta` (its inverse).
 * :func:`superset_sum` (the transpose of zeta): ``w(T) = sum_{S superset T} x(S)``.
 * :func:`kron_apply`: any 2x2 block, the common engine; :func:`kron_blocked` its blocked form.
@@ -30,22 +30,24 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
+from harsanyi.core.orders import order_of_masks
 from harsanyi.errors import ShapeError
 
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 __all__ = [
-    "n_players",
-    "mobius",
-    "zeta",
-    "or_mobius",
-    "or_zeta",
-    "superset_sum",
-    "subset_difference",
+    "BLOCKED_MAX_N",
+    "flip_sets",
     "kron_apply",
     "kron_blocked",
-    "flip_sets",
-    "BLOCKED_MAX_N",
+    "mobius",
+    "n_players",
+    "or_as_moebius",
+    "or_mobius",
+    "or_zeta",
+    "subset_difference",
+    "superset_sum",
+    "zeta",
 ]
 
 #: Largest ``n`` that :func:`kron_apply` handles with :func:`kron_blocked` (dense products);
@@ -87,16 +89,16 @@ def _prepare(x: Array, inplace: bool) -> Array:
 
 
 def _bit_views(x: Array, n: int, i: int) -> tuple[Array, Array]:
-    """Views of ``x`` on the entries with bit ``i`` clear (``lo``) and set (``hi``)."""
-    lead = tuple(x.shape[:-1])
-    shaped = x.reshape(lead + (1 << (n - i - 1), 2, 1 << i))
+    """Return views of ``x`` on the entries with bit ``i`` clear (``lo``) and set (``hi``)."""
+    lead: tuple[int, ...] = tuple(x.shape[:-1])
+    shaped = x.reshape((*lead, 1 << n - i - 1, 2, 1 << i))
     return shaped[..., 0, :], shaped[..., 1, :]
 
 
 @lru_cache(maxsize=16)
 def _kron_power(block: tuple, g: int) -> np.ndarray:
     b = np.asarray(block, dtype=np.float64)
-    out = np.ones((1, 1))
+    out: np.ndarray = np.ones((1, 1))
     for _ in range(g):
         out = np.kron(b, out)
     out.setflags(write=False)
@@ -105,12 +107,14 @@ def _kron_power(block: tuple, g: int) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _kron_power_t(block: tuple, g: int, dtype: torch.dtype, device: str) -> torch.Tensor:
-    """The transposed Kronecker power as a torch tensor (cached per dtype and device)."""
+    """Return the transposed Kronecker power as a torch tensor (cached per dtype and device)."""
     return torch.tensor(_kron_power(block, g).T.copy(), dtype=dtype, device=device)
 
 
 def kron_blocked(x: Any, block: tuple, group: int = 6) -> Any:
-    """``(B ⊗ ... ⊗ B) x`` along the last axis (the same 2x2 ``block`` on every bit), bits in
+    """Apply ``B ⊗ ... ⊗ B`` along the last axis, in blocks of at most ``group`` bits.
+
+    ``(B ⊗ ... ⊗ B) x`` along the last axis (the same 2x2 ``block`` on every bit), bits in
     groups of at most ``group``: each step multiplies the lowest ``g`` bits by the
     ``2**g``-square Kronecker power (one matrix product) and rotates them to the top (one
     transpose), so after ``⌈n/group⌉`` steps every bit is done and back in place. Cost
@@ -138,7 +142,7 @@ def kron_blocked(x: Any, block: tuple, group: int = 6) -> Any:
         flat = y.swapaxes(-1, -2).reshape(rows, size)  # the done bits become the top bits
     if n == 0:
         flat = flat * 1.0
-    return flat.reshape(lead + (size,))
+    return flat.reshape((*lead, size))
 
 
 def kron_apply(x: Array, block: Any, *, inplace: bool = False) -> Array:
@@ -220,7 +224,9 @@ def superset_sum(x: Array, *, inplace: bool = False) -> Array:
 
 
 def subset_difference(x: Array, *, inplace: bool = False) -> Array:
-    """Transpose of :func:`mobius` (inverse of :func:`superset_sum`):
+    """Apply the transpose of :func:`mobius` (the inverse of :func:`superset_sum`).
+
+    Transpose of :func:`mobius` (inverse of :func:`superset_sum`):
     ``w(T) = sum_{S ⊇ T} (-1)^{|S|-|T|} x(S)``.
 
     >>> subset_difference(np.array([4.0, 2.0, 2.0, 1.0]))
@@ -230,7 +236,7 @@ def subset_difference(x: Array, *, inplace: bool = False) -> Array:
 
 
 def flip_sets(x: Array) -> Array:
-    """Re-index a set function by complements: ``y(S) = x(N \\ S)`` (a reversal of the last axis).
+    r"""Re-index a set function by complements: ``y(S) = x(N \ S)`` (a reversal of the last axis).
 
     >>> flip_sets(np.arange(4.0))
     array([3., 2., 1., 0.])
@@ -242,8 +248,10 @@ def flip_sets(x: Array) -> Array:
 
 
 def or_mobius(v_or: Array) -> Array:
-    """OR interactions of the OR part of a game:
-    ``I_or(S) = -sum_{T ⊆ S} (-1)^{|S|-|T|} v_or(N \\ T)``.
+    r"""Compute OR interactions from the OR part of a game.
+
+    OR interactions of the OR part of a game:
+    ``I_or(S) = -sum_{T ⊆ S} (-1)^{|S|-|T|} v_or(N \ T)``.
 
     When ``v_or(∅) = 0`` they satisfy ``v_or(S) = sum_{T ∩ S ≠ ∅} I_or(T)`` and
     ``I_or(∅) = -sum_{T ≠ ∅} I_or(T)``.
@@ -258,7 +266,7 @@ def or_mobius(v_or: Array) -> Array:
 
 
 def or_zeta(or_values: Array) -> Array:
-    """Inverse of :func:`or_mobius`: ``v_or(S) = -sum_{T ⊆ N \\ S} I_or(T)``.
+    r"""Inverse of :func:`or_mobius`: ``v_or(S) = -sum_{T ⊆ N \ S} I_or(T)``.
 
     This equals ``sum_{T ∩ S ≠ ∅} I_or(T)`` whenever ``sum_T I_or(T) = 0`` (i.e. ``v_or(∅) = 0``).
 
@@ -269,3 +277,20 @@ def or_zeta(or_values: Array) -> Array:
     y *= -1
     y += 0.0  # no negative zeros
     return flip_sets(y) if isinstance(y, torch.Tensor) else np.ascontiguousarray(flip_sets(y))
+
+
+def or_as_moebius(or_values: np.ndarray) -> np.ndarray:
+    """OR interactions written as AND (Möbius) ones: ``m(R) = (−1)^{|R|+1} Σ_{T⊇R} I_or(T)``
+    for ``R ≠ ∅``, ``m(∅) = 0``.
+
+    The OR game ``[T∩S≠∅]`` has Möbius interactions ``(−1)^{|R|+1}`` on every ``∅≠R⊆T``
+    (``x0 OR x1 = x0 + x1 − x0·x1``), so ``Σ_{∅≠R⊆S} m(R) = Σ_{T∩S≠∅} I_or(T)`` for every ``S``.
+
+    >>> or_as_moebius(np.array([0.0, 0.0, 0.0, 1.0])).tolist()
+    [0.0, 1.0, 1.0, -1.0]
+    """
+    or_values = np.asarray(or_values, dtype=np.float64)
+    sign = np.where(order_of_masks(n_players(or_values)) % 2 == 1, 1.0, -1.0)
+    out = sign * superset_sum(or_values)
+    out[..., 0] = 0.0
+    return out

@@ -1,4 +1,6 @@
-"""Training dynamics: the monitor (offline and as callbacks) over checkpoints, component
+"""Training dynamics of interactions.
+
+Training dynamics: the monitor (offline and as callbacks) over checkpoints, component
 dynamics (paper C) as a monitor configuration, the five groups of interaction dynamics, and the
 two-phase analysis.
 

@@ -30,8 +30,11 @@ __all__ = ["ComponentRun", "component_dynamics"]
 
 @dataclass
 class ComponentRun:
-    """Result of :func:`component_dynamics`: ``epochs`` ``(K,)``, the fitted ``components``,
-    ``arrays`` (name -> ``(K, B, 2**r)`` / ``(K, B)``) and the ``store`` (or ``None``)."""
+    """Result of :func:`component_dynamics`.
+
+    Result of :func:`component_dynamics`: ``epochs`` ``(K,)``, the fitted ``components``,
+    ``arrays`` (name -> ``(K, B, 2**r)`` / ``(K, B)``) and the ``store`` (or ``None``).
+    """
 
     epochs: np.ndarray
     components: FeatureComponents

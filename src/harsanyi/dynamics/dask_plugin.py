@@ -13,7 +13,9 @@ __all__ = ["LifelinePlugin"]
 
 
 class LifelinePlugin(WorkerPlugin):
-    """Each worker of a local cluster, restarted ones included, uses ``threads`` torch threads
+    """Make local Dask workers die with the monitor.
+
+    Each worker of a local cluster, restarted ones included, uses ``threads`` torch threads
     and dies with the process that started the cluster (``parent``, see
     :mod:`harsanyi.dynamics.lifeline`). Register with
     ``client.register_plugin(LifelinePlugin(os.getpid(), 1))``.
@@ -28,7 +30,7 @@ class LifelinePlugin(WorkerPlugin):
         self.parent, self.threads = parent, threads
 
     def setup(self, worker: object) -> None:
-        """Called by Dask in each worker when it starts."""
+        """Set the worker up (Dask calls it in each worker when it starts)."""
         if self.threads:
             torch.set_num_threads(self.threads)
         os.environ.setdefault("HARSANYI_WORKER", "1")

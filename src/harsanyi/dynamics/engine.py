@@ -28,8 +28,18 @@ from harsanyi.extract import Interactions, and_or, mobius
 from harsanyi.games.factories import GameFactory, ModelGame
 from harsanyi.loading import FactorySpec, load_into
 
-__all__ = ["GameSpec", "Task", "BatchResult", "compute_batch", "run_task", "Backend",
-           "make_backend", "resolve_device", "SchedulerUnreachableError", "ARRAYS"]
+__all__ = [
+    "ARRAYS",
+    "Backend",
+    "BatchResult",
+    "GameSpec",
+    "SchedulerUnreachableError",
+    "Task",
+    "compute_batch",
+    "make_backend",
+    "resolve_device",
+    "run_task",
+]
 
 ARRAYS = ("values", "and_values", "or_values", "gamma", "q", "bound", "residual", "objective")
 
@@ -90,7 +100,9 @@ def compute_batch(
     warm: dict[str, np.ndarray] | None = None,
     rows: np.ndarray | None = None,
 ) -> BatchResult:
-    """Values and interactions of one batch of samples (``rows`` of the monitored samples)
+    """Compute the values and interactions of one batch of samples under one model state.
+
+    Values and interactions of one batch of samples (``rows`` of the monitored samples)
     under one model state.
 
     >>> net = torch.nn.Linear(3, 2)
@@ -114,14 +126,14 @@ def compute_batch(
     t1 = time.perf_counter()
     if spec.kind == "and":
         result = mobius(game, q_bound=spec.q_bound or None, solver=spec.solver,
-                           **spec.solver_options)
+                           progress=False, **spec.solver_options)
     else:
         warm_i = None
         if warm is not None:
             warm_i = Interactions(**{k: warm[k] for k in ARRAYS},
                                      players=list(game.players))
         result = and_or(game, q_bound=spec.q_bound, solver=spec.solver, warm_start=warm_i,
-                           **spec.solver_options)
+                           progress=False, **spec.solver_options)
     t2 = time.perf_counter()
     arrays = {k: np.asarray(getattr(result, k), dtype=np.float64) for k in ARRAYS}
     return BatchResult(arrays=arrays, metadata=dict(result.metadata),
@@ -155,9 +167,8 @@ def run_task(task: Task) -> tuple[int, int, BatchResult]:
     executor threads, and the torch/OpenMP thread count (which changes float reductions in
     the solver) must not depend on where a task runs.
     """
-    if task.threads:
-        if torch.get_num_threads() != task.threads:
-            torch.set_num_threads(task.threads)
+    if task.threads and torch.get_num_threads() != task.threads:
+        torch.set_num_threads(task.threads)
     key = repr(task.factory)
     model = _MODEL_CACHE.get(key)
     if model is None:
@@ -171,8 +182,11 @@ def run_task(task: Task) -> tuple[int, int, BatchResult]:
 
 
 def _init_worker(threads: int | None, parent: int | None = None) -> None:
-    """Worker set-up: torch threads; with ``parent`` (a pool worker), die with that process
-    and leave Ctrl-C to it (:mod:`harsanyi.dynamics.lifeline`)."""
+    """Set up a worker process.
+
+    Worker set-up: torch threads; with ``parent`` (a pool worker), die with that process
+    and leave Ctrl-C to it (:mod:`harsanyi.dynamics.lifeline`).
+    """
     if threads:
         torch.set_num_threads(threads)
     os.environ.setdefault("HARSANYI_WORKER", "1")
@@ -197,19 +211,25 @@ class _Done:
 
 
 class Backend:
-    """Where tasks run: ``submit(fn, arg) -> future`` and ``wait(futures) -> done`` (at least
-    one). ``name`` and ``workers`` describe it; ``close()`` releases it."""
+    """Where tasks run.
+
+    Where tasks run: ``submit(fn, arg) -> future`` and ``wait(futures) -> done`` (at least
+    one). ``name`` and ``workers`` describe it; ``close()`` releases it.
+    """
 
     name = "serial"
     workers = 1
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        """Run ``fn(arg)`` now; the returned handle holds its result."""
         return _Done(fn, arg)
 
     def wait(self, futures: list[Any]) -> list[Any]:
+        """Return the results of ``futures``, in order."""
         return list(futures)
 
     def close(self) -> None:
+        """Nothing to release."""
         return None
 
     def abort(self) -> None:
@@ -284,11 +304,14 @@ class _DaskBackend(Backend):
 
 
 def _local_cluster_config() -> dict[str, Any]:
-    """Dask settings for the local cluster we start: its workers skip Dask's statistical
+    """Return the Dask settings of the local cluster we start.
+
+    Dask settings for the local cluster we start: its workers skip Dask's statistical
     profiler (it wakes every 10 ms) and the ``MALLOC_TRIM_THRESHOLD_`` that nannies set by
     default (the rest of ``pre-spawn-environ`` is kept). With them a worker took ~13x the minor
     page faults of a pool process on the same tasks (2.4 M vs 0.18 M; 5.2 s vs 0.8 s of system
-    time for 8 checkpoints of ``benchmarks/monitor.py``)."""
+    time for 8 checkpoints of ``benchmarks/monitor.py``).
+    """
     import dask.config  # heavy: Dask loads only when a Dask backend is used
 
     environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
@@ -305,7 +328,9 @@ def make_backend(
     threads: int | None = 1,
     connect_timeout: float = 5.0,
 ) -> Backend:
-    """A backend: ``"serial"``, ``"process"`` (local spawn pool of ``workers``, default the
+    """Create a task backend: serial, a local process pool or Dask.
+
+    A backend: ``"serial"``, ``"process"`` (local spawn pool of ``workers``, default the
     CPU count) or ``"dask"`` (a new ``distributed.LocalCluster`` of ``workers`` processes, or
     the existing scheduler at ``scheduler``; an unreachable one raises
     :class:`SchedulerUnreachableError` after ``connect_timeout`` seconds).

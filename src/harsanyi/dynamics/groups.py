@@ -1,5 +1,6 @@
-"""The five groups of interaction dynamics of paper C (§C.3): reliable, withdrawn, forgotten,
-betraying and fluctuating interactions.
+"""The five groups of interaction dynamics of paper C.
+
+Reliable, withdrawn, forgotten, betraying and fluctuating interactions.
 
 Paper C (Table 2) defines the groups through ``I_t = I(S | x, θ_t)`` and its slope ``∇_t I``:
 
@@ -11,7 +12,7 @@ Paper C (Table 2) defines the groups through ``I_t = I(S | x, θ_t)`` and its sl
 * fluctuating: ``I_t`` and ``∇_t I_t`` oscillate around zero.
 
 The paper's thresholds are not public: :class:`GroupRule` is **our reconstruction** ([RECON],
-THEORY.md §C.3), with every tolerance a parameter:
+docs/theory.md#five-groups), with every tolerance a parameter:
 
 1. optionally smooth the curve with a centred moving average (``smooth`` points);
 2. ``s = max_t |I_t|``; values with ``|I_t| < value_band·s`` count as zero;
@@ -35,8 +36,15 @@ from harsanyi.core.orders import members, order_of_masks
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError
 
-__all__ = ["GROUPS", "GroupRule", "FiveGroups", "classify_curve", "classify_curves",
-           "top_interactions", "five_groups"]
+__all__ = [
+    "GROUPS",
+    "FiveGroups",
+    "GroupRule",
+    "classify_curve",
+    "classify_curves",
+    "five_groups",
+    "top_interactions",
+]
 
 GROUPS = ("reliable", "withdrawn", "forgotten", "betraying", "fluctuating")
 
@@ -83,7 +91,7 @@ def _allowed(count: int, rule: GroupRule) -> int:
 
 
 def classify_curve(curve: np.ndarray, rule: GroupRule | None = None) -> str:
-    """The group of one interaction's curve ``I_1, ..., I_K`` over checkpoints.
+    """Return the group of one interaction's curve ``I_1, ..., I_K`` over checkpoints.
 
     >>> t = np.linspace(0, 1, 20)
     >>> classify_curve(1 - np.exp(-5 * t)), classify_curve(np.exp(-5 * t))
@@ -131,7 +139,7 @@ def classify_curve(curve: np.ndarray, rule: GroupRule | None = None) -> str:
 
 
 def classify_curves(curves: np.ndarray, rule: GroupRule | None = None) -> np.ndarray:
-    """Groups of many curves: ``curves`` ``(..., K)`` -> array of group names ``(...)``.
+    """Classify many curves: ``curves`` ``(..., K)`` -> array of group names ``(...)``.
 
     >>> classify_curves(np.array([[0.0, 0.5, 1.0, 1.0], [1.0, 0.5, 0.1, 0.0]])).tolist()
     ['reliable', 'forgotten']
@@ -145,7 +153,9 @@ def classify_curves(curves: np.ndarray, rule: GroupRule | None = None) -> np.nda
 def top_interactions(
     and_values: np.ndarray, or_values: np.ndarray, k: int = 100
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` interactions of each sample with the largest ``max_t |I(S | x, θ_t)|``, AND and
+    """Select the ``k`` interactions of each sample with the largest ``max_t |I|``.
+
+    The ``k`` interactions of each sample with the largest ``max_t |I(S | x, θ_t)|``, AND and
     OR pooled (paper C). ``and_values``/``or_values``: ``(K, B, 2**n)`` (checkpoints, samples,
     subsets). Returns ``(kinds, masks)``, each ``(B, k')`` with ``k' = min(k, #candidates)``;
     ``kinds`` is 0 for AND, 1 for OR. ``I_and(∅)`` (= ``v(∅)``) and OR at ``|S| ≤ 1`` (reported
@@ -196,9 +206,12 @@ class FiveGroups:
         return {g: float((self.labels == g).sum()) / B for g in GROUPS}
 
     def counts_by_order(self) -> np.ndarray:
-        """``(5, n)``: mean count per sample of each group (rows in :data:`GROUPS` order)
+        """Count each group's interactions per order (paper C, Fig. 7).
+
+        ``(5, n)``: mean count per sample of each group (rows in :data:`GROUPS` order)
         at each order ``k = 1..n`` (paper C, Fig. 7; ``n`` is the highest tracked order when
-        the number of players is unknown)."""
+        the number of players is unknown).
+        """
         n = self.n if self.n is not None else max(int(self.orders.max(initial=1)), 1)
         out = np.zeros((len(GROUPS), n))
         for gi, g in enumerate(GROUPS):
@@ -217,7 +230,7 @@ class FiveGroups:
 
     def to_frame(self, players: list[str] | None = None) -> Any:
         """Tidy :class:`pandas.DataFrame`: sample, rank, kind, mask, players, order, group."""
-        import pandas as pd
+        import pandas as pd  # heavy: pandas loads only for tables
 
         rows = []
         for b, r in np.ndindex(*self.labels.shape):
@@ -238,7 +251,9 @@ def five_groups(
     rule: GroupRule | None = None,
     epochs: np.ndarray | None = None,
 ) -> FiveGroups:
-    """Classify each sample's top ``k`` interactions (by ``max_t |I|``, AND and OR pooled) into
+    """Classify each sample's top interactions into the five groups.
+
+    Classify each sample's top ``k`` interactions (by ``max_t |I|``, AND and OR pooled) into
     the five groups. Inputs ``(K, B, 2**n)``: checkpoints, samples, subsets.
 
     >>> t = np.linspace(0, 1, 12)[:, None, None]

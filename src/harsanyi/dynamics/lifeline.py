@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["watch_parent", "ignore_interrupts", "interrupts_held", "WATCH_INTERVAL"]
+__all__ = ["WATCH_INTERVAL", "ignore_interrupts", "interrupts_held", "watch_parent"]
 
 WATCH_INTERVAL = 0.25
 
@@ -39,7 +39,9 @@ def _watch(parent: int, interval: float) -> None:
 
 
 def watch_parent(parent: int | None = None, interval: float = WATCH_INTERVAL) -> None:
-    """Kill this process as soon as its parent is no longer ``parent`` (default: the current
+    """Kill this process once its parent is gone.
+
+    Kill this process as soon as its parent is no longer ``parent`` (default: the current
     parent), i.e. once the process that started it has died. Starts one daemon thread; calling
     it again in the same process does nothing.
 
@@ -61,7 +63,9 @@ def ignore_interrupts() -> None:
 
 @contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Hold SIGINT (Ctrl-C) in the main thread while the block runs; a Ctrl-C pressed
+    """Hold Ctrl-C while the block runs.
+
+    Hold SIGINT (Ctrl-C) in the main thread while the block runs; a Ctrl-C pressed
     meanwhile is delivered when it ends. Used around a pool's shutdown: a KeyboardInterrupt
     raised inside ``Thread.join`` can leave the joined thread's lock taken, and the join at
     interpreter exit then waits forever. Elsewhere (other threads, no ``pthread_sigmask``) a

@@ -167,7 +167,7 @@ class Monitor:
         return np.arange(len(self.inputs))[self._batch(b)]
 
     def config(self) -> dict[str, Any]:
-        """What determines the stored numbers (hashed into the store; compared on resume)."""
+        """Return what determines the stored numbers (hashed into the store; compared on resume)."""
         s = self.spec
         return {
             "format": 1, "source": self.source,
@@ -182,8 +182,11 @@ class Monitor:
 
     @property
     def store(self) -> RunStore:
-        """The run store (created, or reopened and repaired when resuming, on first use,
-        under the store's writer lock: a store another live process writes is refused)."""
+        """Return the run store, opened under the writer lock.
+
+        The run store (created, or reopened and repaired when resuming, on first use,
+        under the store's writer lock: a store another live process writes is refused).
+        """
         if self._store is None:
             samples = {"index": self.sample_ids, "split": self.split,
                        "target": None if self.targets is None else self.targets.tolist(),
@@ -220,6 +223,9 @@ class Monitor:
                   for k in ARRAYS}
         meta = {k: v for k, v in parts[0].metadata.items() if k not in ("target", "solver_info")}
         meta["solver_info"] = [p.metadata.get("solver_info") for p in parts.values()]
+        for key in ("v_full", "f_x"):  # per sample: v(x_N) beside the model's f(x)
+            meta[key] = [x for b in range(self.n_batches)
+                         for x in parts[b].metadata.get(key) or []]
         self.store.write_checkpoint(epoch, arrays, {
             "train_loss": train_loss, "test_loss": test_loss, "metadata": meta,
             "seconds_forward": sum(p.seconds_forward for p in parts.values()),
@@ -239,9 +245,12 @@ class Monitor:
         self, model: Any, epoch: int, *, train_loss: float | None = None,
         test_loss: float | None = None,
     ) -> Any:
-        """Compute and store the interactions of the samples under ``model`` now (call after
-        each epoch of a training loop). Returns them as :class:`harsanyi.Interactions`;
-        an epoch already stored (when resuming) is read back instead of recomputed."""
+        """Compute and store the interactions of the samples under ``model`` now.
+
+        Call it after each epoch of a training loop. Returns the interactions as
+        :class:`harsanyi.Interactions`; an epoch already stored (when resuming) is read back
+        instead of recomputed.
+        """
         if _needs_fit(self.spec.game):
             raise ValueError(f"{type(self.spec.game).__name__} is fitted over all checkpoints "
                              "first: use Monitor.run(checkpoints), not on_epoch_end")
@@ -292,8 +301,10 @@ class Monitor:
         progress: bool = True,
         connect_timeout: float = 5.0,
     ) -> RunStore:
-        """Compute every checkpoint not yet stored, with tasks on ``executor`` (``"serial"``,
-        ``"process"``, ``"dask"``, or a :class:`Backend`); returns the store.
+        """Compute every checkpoint not yet stored.
+
+        Tasks run on ``executor`` (``"serial"``, ``"process"``, ``"dask"``, or a
+        :class:`Backend`); returns the store.
 
         ``threads``: torch threads per worker, and in this process during a serial run
         (restored afterwards); 1 avoids over-subscribing the cores. ``None`` leaves them.
@@ -354,8 +365,11 @@ class Monitor:
         return store
 
     def _fit_game(self, ckpts: list[Checkpoint]) -> None:
-        """The first pass of a game fitted over the run (feature components): every
-        checkpoint's model, in order; the fitted state is stored, or checked on resume."""
+        """Run the first pass of a game fitted over the run (feature components).
+
+        The first pass of a game fitted over the run (feature components): every
+        checkpoint's model, in order; the fitted state is stored, or checked on resume.
+        """
         assert self.model is not None
         net = self.model.build()
 

@@ -1,7 +1,9 @@
-"""Two-phase dynamics (papers A, B, D): distributions over orders per checkpoint, the phase
+"""Two-phase dynamics over checkpoints (papers A, B, D).
+
+Two-phase dynamics (papers A, B, D): distributions over orders per checkpoint, the phase
 boundary, the loss-gap onset, train-vs-test similarity by order, and groups of samples.
 
-Per checkpoint ``t`` and order ``k = 1..n`` (docs/theory.md, "Two phases"), all computed by
+Per checkpoint ``t`` and order ``k = 1..n`` (docs/theory.md#orders), all computed by
 :mod:`harsanyi.metrics`:
 
 * ``A^(k)±(t) = E_x Σ_type Σ_{|S|=k, |I| ≥ τ} max/min(I_type(S|x), 0)`` (``J_pos`` / ``J_neg``
@@ -12,7 +14,7 @@ Per checkpoint ``t`` and order ``k = 1..n`` (docs/theory.md, "Two phases"), all 
 * the mean order ``k̄(t) = Σ_k k I_real^(k)(t)`` (NaN where ``I_real`` is NaN or 0).
 
 The rules for the phase boundary and the gap onset are **our reconstruction** ([RECON],
-THEORY.md §B.3, parameters in :class:`PhaseRule`):
+docs/theory.md#phases, parameters in :class:`PhaseRule`):
 
 1. phase-2 start ``t* = argmin_{t ≥ t_0} k̄(t)`` (``method="mean_order"``), or the first
    ``t ≥ t_0`` after which the high-order mass ``H(t) = Σ_{k ≥ high_order} I_real^(k)``
@@ -40,8 +42,17 @@ from harsanyi.metrics import (
     signed_strength_by_order,
 )
 
-__all__ = ["PhaseRule", "OrderProfile", "PhaseAnalysis", "order_profile", "phase_boundary",
-           "gap_onset", "two_phase", "train_test_similarity", "distribution_by_group"]
+__all__ = [
+    "OrderProfile",
+    "PhaseAnalysis",
+    "PhaseRule",
+    "distribution_by_group",
+    "gap_onset",
+    "order_profile",
+    "phase_boundary",
+    "train_test_similarity",
+    "two_phase",
+]
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,9 @@ def _check(and_values: Any, or_values: Any) -> tuple[np.ndarray, np.ndarray]:
 def order_profile(
     and_values: Any, or_values: Any, tau: Any,
 ) -> OrderProfile:
-    """:class:`OrderProfile` of ``(K, B, 2**n)`` interactions, with one salient threshold per
+    """Compute the :class:`OrderProfile` of interactions over checkpoints.
+
+    :class:`OrderProfile` of ``(K, B, 2**n)`` interactions, with one salient threshold per
     checkpoint (``tau`` scalar or ``(K,)``).
 
     >>> a = np.zeros((2, 1, 4)); a[0, 0, 1] = 1.0; a[1, 0, 3] = 1.0
@@ -152,7 +165,9 @@ def phase_boundary(real: np.ndarray, rule: PhaseRule | None = None) -> int | Non
 
 
 def gap_onset(train_loss: Any, test_loss: Any, rule: PhaseRule | None = None) -> int | None:
-    """Index where the loss gap ``test − train`` starts to grow (see the module docstring);
+    """Return the index where the loss gap starts to grow.
+
+    Index where the loss gap ``test − train`` starts to grow (see the module docstring);
     ``None`` if it never rises by more than ``ε``.
 
     >>> train, test = [1, .8, .6, .5, .4, .3], [1.2, .9, .65, .55, .6, .8]  # gap min at t=2
@@ -179,8 +194,11 @@ def gap_onset(train_loss: Any, test_loss: Any, rule: PhaseRule | None = None) ->
 
 @dataclass
 class PhaseAnalysis:
-    """Result of :func:`two_phase`: per-split :class:`OrderProfile` s, the losses, the phase
-    boundary and the gap onset (indices and epochs) and their distance in epochs."""
+    """Result of :func:`two_phase`.
+
+    Result of :func:`two_phase`: per-split :class:`OrderProfile` s, the losses, the phase
+    boundary and the gap onset (indices and epochs) and their distance in epochs.
+    """
 
     epochs: np.ndarray
     profiles: dict[str, OrderProfile]
@@ -275,7 +293,9 @@ def _nonneg(a: np.ndarray, o: np.ndarray, k: int) -> np.ndarray:
 def train_test_similarity(
     and_values: Any, or_values: Any, split: Any, classes: Any,
 ) -> np.ndarray:
-    """Paper B's generalisation of interactions by order: ``E_c[Sim(Ī_c,train^(k),
+    """Compare the interactions of training and test samples by order (paper B).
+
+    Paper B's generalisation of interactions by order: ``E_c[Sim(Ī_c,train^(k),
     Ī_c,test^(k))]`` for ``k = 1..n``, per checkpoint.
 
     ``Ī = E_{x∈c}[max(I,0); −min(I,0)]`` over all order-``k`` subsets (AND and OR concatenated;
@@ -322,7 +342,9 @@ def train_test_similarity(
 def distribution_by_group(
     and_values: Any, or_values: Any, labels: Any, tau: Any,
 ) -> dict[Any, OrderProfile]:
-    """:class:`OrderProfile` of each group of samples side by side (e.g. samples with flipped
+    """Compute an :class:`OrderProfile` per group of samples.
+
+    :class:`OrderProfile` of each group of samples side by side (e.g. samples with flipped
     labels vs clean ones: papers A/B find the former rely on higher orders). Inputs
     ``(K, B, 2**n)``, ``labels`` ``(B,)``, ``tau`` scalar or ``(K,)`` (use one threshold for
     all groups so that they compare).

@@ -40,7 +40,9 @@ def check_run(
     *,
     game: bool = True,
 ) -> None:
-    """Raise before the run starts if it cannot run: every checkpoint has an existing file,
+    """Check that a run can start, before anything is written.
+
+    Raise before the run starts if it cannot run: every checkpoint has an existing file,
     ``factory`` builds a model, the first and the last checkpoint load into it strictly, and
     (with ``game``; off for a game fitted during the run) the game ``v(x_S)`` of the first
     sample, all ``2**n`` masks of it, can be built by ``spec.game``.

@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harsanyi._version import __version__
 from harsanyi.core.orders import members, order_of_masks, orders_index
-from harsanyi.core.transforms import n_players
+from harsanyi.core.transforms import mobius, n_players, or_as_moebius, zeta
 from harsanyi.errors import ShapeError, StoreError
 from harsanyi.extract.matching import matching_residual, reconstruct
+from harsanyi.extract.shapiq_bridge import moebius_from_shapiq, moebius_to_shapiq
+from harsanyi.games.game import select_players
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Interactions"]
 
@@ -20,7 +26,7 @@ _ARRAYS = ("and_values", "or_values", "gamma", "q", "values", "bound", "residual
 _FORMAT = "harsanyi.interactions/1"
 
 
-@dataclass
+@dataclass(eq=False)
 class Interactions:
     """AND-OR interactions of one game or a batch of games (leading dims ``batch_shape``).
 
@@ -84,13 +90,55 @@ class Interactions:
             index = (index,)
         if len(index) > len(self.batch_shape):
             raise IndexError("too many indices: the last axis (subsets) cannot be indexed")
-        full = index + (Ellipsis,)
+        full = (*index, Ellipsis)
         kw = {k: np.asarray(getattr(self, k))[full] for k in ("and_values", "or_values", "gamma",
                                                               "q", "values")}
         small = {k: np.asarray(getattr(self, k))[index] for k in ("bound", "residual",
                                                                    "objective")}
-        return Interactions(**kw, **small, players=list(self.players),
-                            metadata=dict(self.metadata))
+        players, metadata = select_players(self.players, self.metadata, index)
+        return Interactions(**kw, **small, players=players, metadata=metadata)
+
+    def __eq__(self, other: object) -> bool:
+        """Value equality: the same players and the same arrays (``metadata`` is not compared).
+
+        >>> import harsanyi as hs
+        >>> hs.mobius([0.0, 1.0]) == hs.mobius([0.0, 1.0]), hs.mobius([0.0, 1.0]) == 3
+        (True, False)
+        """
+        if not isinstance(other, Interactions):
+            return NotImplemented
+        return list(self.players) == list(other.players) and all(
+            np.array_equal(np.asarray(getattr(self, k)), np.asarray(getattr(other, k)))
+            for k in _ARRAYS
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays: not hashable
+
+    def __repr__(self) -> str:
+        """A few lines: batch shape, n, solver, residual and the top terms of the first sample.
+
+        >>> import harsanyi as hs
+        >>> print(repr(hs.mobius(hs.Game([0.0, 0.0, 0.0, 2.0], players=["a", "b"]))))
+        Interactions(batch_shape=(), n=2, kind='and', solver='none', q_bound=0.0,
+          players=['a', 'b'], residual=0 (max),
+          top: and(a, b)=+2)
+        """
+        meta = self.metadata
+        names = self.players if self.n <= 8 else [*self.players[:4], "...", *self.players[-2:]]
+        first = None if 0 in self.batch_shape else (
+            self[(0,) * len(self.batch_shape)] if self.batch_shape else self)
+        top = "" if first is None else ", ".join(
+            f"{kind}({', '.join(who)})={val:+.4g}"
+            for kind, who, val in first.get_top_k(3, names=True)
+        )
+        where = "top of sample 0" if self.batch_shape else "top"
+        residual = float(np.max(self.residual)) if np.size(self.residual) else 0.0
+        return (
+            f"Interactions(batch_shape={self.batch_shape}, n={self.n}, "
+            f"kind={meta.get('kind', '?')!r}, solver={meta.get('solver', '?')!r}, "
+            f"q_bound={meta.get('q_bound', '?')},\n  players={names}, "
+            f"residual={residual:.3g} (max),\n  {where}: {top or 'none'})"
+        )
 
     # -- views -------------------------------------------------------------------------------
     @property
@@ -99,8 +147,11 @@ class Interactions:
         return order_of_masks(self.n)
 
     def of_order(self, k: int, kind: str = "and") -> np.ndarray:
-        """Interactions of order ``k`` of one kind (``"and"`` or ``"or"``), shape
-        ``(..., C(n, k))``, subsets in ascending mask order (see ``core.orders_index``)."""
+        """Return the interactions of order ``k`` of one kind.
+
+        Interactions of order ``k`` of one kind (``"and"`` or ``"or"``), shape
+        ``(..., C(n, k))``, subsets in ascending mask order (see ``core.orders_index``).
+        """
         if not 0 <= k <= self.n:
             raise ValueError(f"order k={k} is outside 0..{self.n}")
         return self._kind(kind)[..., orders_index(self.n)[k]]
@@ -113,20 +164,57 @@ class Interactions:
         raise ValueError(f"kind must be 'and' or 'or'; got {kind!r}")
 
     def get_top_k(
-        self, k: int = 10, sample: int | tuple[int, ...] | None = None
-    ) -> list[tuple[str, tuple[int, ...], float]]:
-        """The ``k`` strongest interactions (AND and OR pooled, ``S ≠ ∅``) of one sample, as
-        ``(kind, players, value)`` sorted by ``|value|`` descending; exact zeros are skipped."""
+        self, k: int = 10, sample: int | tuple[int, ...] | None = None, *, names: bool = False
+    ) -> list[tuple[str, tuple[Any, ...], float]]:
+        """Return the ``k`` strongest interactions of one sample.
+
+        The ``k`` strongest interactions (AND and OR pooled, ``S ≠ ∅``) of one sample, as
+        ``(kind, players, value)`` sorted by ``|value|`` descending; exact zeros are skipped.
+        ``players`` are indices, or the players' names with ``names=True``.
+
+        >>> import harsanyi as hs
+        >>> I = hs.mobius(hs.Game([0.0, 0.0, 0.0, 1.0], players=["rain", "wind"]))
+        >>> I.get_top_k(1, names=True)
+        [('and', ('rain', 'wind'), 1.0)]
+        """
         sel = self._single(sample)
         pooled = np.concatenate([sel.and_values, sel.or_values])
         size = 2**self.n
         pooled[0] = 0.0  # ∅ carries v(∅), not an interaction
         top = np.argsort(-np.abs(pooled), kind="stable")[:k]
-        return [
-            ("and" if j < size else "or", members(j % size, self.n), float(pooled[j]))
-            for j in top
-            if pooled[j] != 0.0
-        ]
+        out = []
+        for j in top:
+            if pooled[j] == 0.0:
+                continue
+            who: tuple[Any, ...] = members(j % size, self.n)
+            if names:
+                who = tuple(self.players[i] for i in who)
+            out.append(("and" if j < size else "or", who, float(pooled[j])))
+        return out
+
+    def to_dict(
+        self, sample: int | tuple[int, ...] | None = None, *, skip_zeros: bool = True
+    ) -> dict[tuple[str, tuple[str, ...]], float]:
+        """The AND-OR split of one sample as ``{(kind, tuple of player names): value}``.
+
+        ``("and", ())`` holds ``I_and(∅) = v(∅) + q_∅``; exact zeros are left out unless
+        ``skip_zeros=False``. Universal matching reads, for every ``S``:
+        ``v(S) + q_S = Σ_{("and", T), T⊆S} value + Σ_{("or", T), T∩S≠∅} value``.
+
+        >>> import harsanyi as hs
+        >>> I = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0], players=["a", "b"]), q_bound=0.0,
+        ...               solver="exact")
+        >>> {key: round(val, 9) for key, val in I.to_dict().items()}
+        {('or', ('a', 'b')): 1.0}
+        """
+        sel = self._single(sample)
+        out: dict[tuple[str, tuple[str, ...]], float] = {}
+        for kind, arr in (("and", sel.and_values), ("or", sel.or_values)):
+            for m in range(2**self.n):
+                if (skip_zeros and arr[m] == 0.0) or (kind == "or" and self.orders[m] < 2):
+                    continue
+                out[(kind, tuple(self.players[i] for i in members(m, self.n)))] = float(arr[m])
+        return out
 
     def _single(self, sample: int | tuple[int, ...] | None) -> Interactions:
         if sample is None:
@@ -140,7 +228,9 @@ class Interactions:
     def surrogate(
         self, masks: np.ndarray | None = None, *, top_k: int | None = None
     ) -> np.ndarray:
-        """The AND-OR surrogate ``h(x_S) = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``.
+        """Evaluate the AND-OR surrogate on every mask.
+
+        The AND-OR surrogate ``h(x_S) = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``.
 
         ``masks``: integer masks or a boolean ``(m, n)`` matrix (default: all ``2**n``).
         ``top_k``: keep only the ``top_k`` largest ``|I|`` (pooled, ``S ≠ ∅``) per sample, the
@@ -162,8 +252,11 @@ class Interactions:
         return full[..., masks]
 
     def keep_top_k(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """AND and OR arrays with all but the ``k`` largest ``|I(S)|`` (``S ≠ ∅``, pooled over
-        AND and OR, per sample) set to zero; ``I_and(∅)`` is kept."""
+        """Zero all but the ``k`` largest interactions of each sample.
+
+        AND and OR arrays with all but the ``k`` largest ``|I(S)|`` (``S ≠ ∅``, pooled over
+        AND and OR, per sample) set to zero; ``I_and(∅)`` is kept.
+        """
         size = 2**self.n
         pooled = np.concatenate([self.and_values, self.or_values], axis=-1)
         strength = np.abs(pooled)
@@ -174,21 +267,24 @@ class Interactions:
         np.put_along_axis(kept, cut, np.take_along_axis(pooled, cut, axis=-1), axis=-1)
         return kept[..., :size], kept[..., size:]
 
-    def to_frame(self, *, skip_zeros: bool = True) -> Any:
-        """A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
-        ``sample, kind, mask, players, order, value``."""
-        import pandas as pd
+    def to_frame(self, *, skip_zeros: bool = True) -> pd.DataFrame:
+        """Return the interactions as a tidy :class:`pandas.DataFrame`.
+
+        A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
+        ``sample, kind, mask, players, order, value``.
+        """
+        import pandas as pd  # pandas is slow to import; only this method needs it
 
         n, size = self.n, 2**self.n
-        names = [
-            "∅" if m == 0 else " & ".join(self.players[i] for i in members(m, n))
-            for m in range(size)
-        ]
         rows = []
         flat_and = self.and_values.reshape(-1, size)
         flat_or = self.or_values.reshape(-1, size)
-        index = list(np.ndindex(*self.batch_shape)) if self.batch_shape else [()]
+        index: list[tuple[int, ...]] = (list(np.ndindex(*self.batch_shape)) if self.batch_shape
+                                        else [()])
         for b, idx in enumerate(index):
+            players, _ = select_players(self.players, self.metadata, idx)  # per-sample names
+            names = ["∅" if m == 0 else " & ".join(players[i] for i in members(m, n))
+                     for m in range(size)]
             for kind, arr in (("and", flat_and[b]), ("or", flat_or[b])):
                 for m in range(size):
                     if skip_zeros and arr[m] == 0.0:
@@ -198,16 +294,59 @@ class Interactions:
                                  int(self.orders[m]), float(arr[m])))
         return pd.DataFrame(rows, columns=["sample", "kind", "mask", "players", "order", "value"])
 
+    def to_shapiq(
+        self, sample: int | tuple[int, ...] | None = None, *, include_q: bool = False
+    ) -> Any:
+        """One sample as a ``shapiq.InteractionValues`` of index ``"Moebius"`` (needs the
+        optional extra ``shapiq``).
+
+        It holds the Möbius interactions ``m`` of ``v`` (``include_q=False``: ``mobius(v)``,
+        exact) or of ``v + q``, the game the split explains (``include_q=True``:
+        ``I_and + core.or_as_moebius(I_or)``, every OR term counted); shapiq's
+        ``MoebiusConverter`` turns them into any index and its plots draw them (pass
+        ``feature_names=I.players``). See ``docs/indices.md``.
+
+        >>> import harsanyi as hs
+        >>> I = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0]), q_bound=0.0, solver="exact")
+        >>> iv = I.to_shapiq(include_q=True)          # x0 OR x1 = x0 + x1 − x0·x1
+        >>> iv.index, round(float(iv[(0, 1)]), 9)
+        ('Moebius', -1.0)
+        """
+        sel = self._single(sample)
+        m = (sel.and_values + or_as_moebius(sel.or_values)) if include_q else mobius(sel.values)
+        return moebius_to_shapiq(m)
+
+    @classmethod
+    def from_shapiq(cls, iv: Any, players: list[str] | None = None) -> Interactions:
+        """An AND-only result (``q = 0``, the exact Möbius interactions) from a shapiq
+        ``InteractionValues`` of index ``"Moebius"``; the game is ``v = zeta(m)``.
+
+        >>> import harsanyi as hs
+        >>> I = hs.mobius(hs.Game([0.0, 1.0, 2.0, 5.0], players=["a", "b"]))
+        >>> Interactions.from_shapiq(I.to_shapiq(), players=I.players) == I
+        True
+        """
+        m = moebius_from_shapiq(iv)
+        values = zeta(m)
+        zeros = np.zeros_like(m)
+        return cls(
+            and_values=m, or_values=zeros, gamma=0.5 * values, q=zeros.copy(), values=values,
+            bound=np.zeros(()), residual=matching_residual(values, m, zeros, zeros),
+            objective=np.abs(m[1:]).sum(), players=list(players or []),
+            metadata={"source": "shapiq", "kind": "and", "solver": "none", "q_bound": 0.0},
+        )
+
     def recompute_residual(self) -> np.ndarray:
         """Recompute the matching residual from the stored arrays (see :attr:`residual`)."""
         return matching_residual(self.values, self.and_values, self.or_values, self.q)
 
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write a compressed ``.npz`` with every array and a JSON header (players, metadata,
-        package version). Returns the path written."""
-        from harsanyi import __version__
+        """Write a compressed ``.npz`` with every array and a JSON header.
 
+        The header holds the players, the metadata and the package version. Returns the path
+        written.
+        """
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_suffix(".npz")
@@ -218,10 +357,8 @@ class Interactions:
             "metadata": self.metadata,
         }
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(
-            tmp, header=np.array(json.dumps(header, default=str)),
-            **{k: np.asarray(getattr(self, k)) for k in _ARRAYS},
-        )
+        arrays: dict[str, Any] = {k: np.asarray(getattr(self, k)) for k in _ARRAYS}
+        np.savez_compressed(tmp, header=np.array(json.dumps(header, default=str)), **arrays)
         tmp.replace(path)
         return path
 

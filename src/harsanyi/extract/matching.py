@@ -9,11 +9,11 @@ import numpy as np
 
 from harsanyi.core.transforms import or_zeta, zeta
 
-__all__ = ["reconstruct", "matching_residual"]
+__all__ = ["matching_residual", "reconstruct"]
 
 
 def reconstruct(and_values: np.ndarray, or_values: np.ndarray | None = None) -> np.ndarray:
-    """The surrogate ``h(S)`` on all ``2**n`` masks, shape ``(..., 2**n)``.
+    """Rebuild ``h(S)`` from the interactions on all ``2**n`` masks, shape ``(..., 2**n)``.
 
     ``and_values[..., 0]`` is ``I_and(∅)`` (= ``v(∅)+q(∅)``); ``or_values[..., 0]`` is ignored
     (the empty OR atom ``1(T∩S≠∅)`` is identically zero).

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harsanyi._version import __version__
 from harsanyi.core.memory import check_players_fit
 from harsanyi.core.transforms import mobius as mobius_transform
 from harsanyi.core.transforms import zeta
@@ -13,6 +14,9 @@ from harsanyi.errors import ShapeError
 from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual
 from harsanyi.games.game import Game
+
+if TYPE_CHECKING:
+    from harsanyi.extract.solvers import SolverResult
 
 __all__ = ["and_or", "mobius"]
 
@@ -31,8 +35,6 @@ def _package(game: Game, and_v, or_v, q, bound, info: dict, **meta: Any) -> Inte
     values = game.values
     gamma = zeta(and_v) - 0.5 * (values + q)  # v_and = 0.5 (v + q) + γ
     objective = np.abs(and_v[..., 1:]).sum(-1) + np.abs(or_v[..., 1:]).sum(-1)
-    from harsanyi import __version__
-
     metadata = {**game.metadata, **meta, "package_version": __version__, "solver_info": info}
     return Interactions(
         and_values=and_v, or_values=or_v, gamma=gamma, q=q, values=values, bound=bound,
@@ -47,15 +49,16 @@ def and_or(
     solver: str = "fast",
     *,
     warm_start: Interactions | None = None,
+    progress: bool | None = None,
     **options: Any,
 ) -> Interactions:
     """Sparse AND-OR interactions of a game (or a batch of games).
 
     Solves, per sample, ``min_{γ, q} Σ_{S≠∅} |I_and(S)| + |I_or(S)|`` subject to
     ``|q_S| ≤ ζ = q_bound · |v(N) − v(∅)|``, where ``I_and = Möbius(0.5 (v+q) + γ)`` and
-    ``I_or = OR-Möbius(0.5 (v+q) − γ)`` (THEORY.md §0.3; papers A, C, E). Universal matching
-    ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)`` holds for every ``S``;
-    ``result.residual`` reports how well.
+    ``I_or = OR-Möbius(0.5 (v+q) − γ)`` (docs/theory.md#and-or-split; papers A, C, E).
+    Universal matching ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``
+    holds for every ``S``; ``result.residual`` reports how well.
 
     Parameters
     ----------
@@ -66,6 +69,8 @@ def and_or(
         ``"exact"`` (the linear program through HiGHS, n ≤ 10) or ``"sgd"`` (the original
         research recipe: SGD + momentum, 10× log-decayed learning rate).
     warm_start : a previous result of the same shape (e.g. the previous checkpoint).
+    progress : a tqdm bar over the samples (iterations for ``"sgd"``): ``None`` (default)
+        shows it once the work has run 2 s, ``True`` at once, ``False`` never.
     **options : passed to the solver: "fast" takes ``admm_iters``, ``rho``, ``max_rounds``,
         ``max_pivots``, ``tol``, ``warm_tol``, ``device``, ``threads``; "sgd" takes ``lr``,
         ``niter``, ``momentum``, ``backend``, ``device``; "exact" takes ``method``, ``threads``.
@@ -92,7 +97,7 @@ def and_or(
             )
         warm = warm_start
     result = solve(flat, bound.reshape(-1), solver=solver, kind="and_or",
-                   warm_start=_flat_result(warm), **options)
+                   warm_start=_flat_result(warm), progress=progress, **options)
     shape = game.values.shape
     return _package(
         game, result.and_values.reshape(shape), result.or_values.reshape(shape),
@@ -101,7 +106,7 @@ def and_or(
     )
 
 
-def _flat_result(warm: Interactions | None) -> Any:
+def _flat_result(warm: Interactions | None) -> SolverResult | None:
     if warm is None:
         return None
     from harsanyi.extract.solvers import SolverResult
@@ -114,12 +119,14 @@ def _flat_result(warm: Interactions | None) -> Any:
 
 
 def mobius(
-    game: Game | Any, q_bound: float | None = None, solver: str = "fast", **options: Any
+    game: Game | Any, q_bound: float | None = None, solver: str = "fast", *,
+    progress: bool | None = None, **options: Any
 ) -> Interactions:
     """AND-only (Harsanyi) interactions ``I(S) = Σ_{T⊆S} (−1)^{|S|−|T|} v(x_T)``.
 
     With ``q_bound`` (paper E uses 0.04), the noise term ``q`` (``|q_S| ≤ q_bound·|v(N)−v(∅)|``)
     is chosen to minimise ``Σ_{S≠∅} |I(S)|`` of ``v + q``. ``or_values`` are all zero.
+    ``progress``: as in :func:`and_or` (only the solver with ``q_bound`` takes time).
 
     >>> import harsanyi as hs
     >>> hs.mobius([0.0, 1.0, 2.0, 5.0]).and_values.tolist()
@@ -135,6 +142,6 @@ def mobius(
 
     bound = _noise_bound(game.values, q_bound)
     result = solve(game.values.reshape(-1, 2**game.n), bound.reshape(-1), solver=solver,
-                   kind="and", **options)
+                   kind="and", progress=progress, **options)
     return _package(game, result.and_values.reshape(shape), zeros, result.q.reshape(shape),
                     bound, result.info, solver=solver, q_bound=q_bound, kind="and")

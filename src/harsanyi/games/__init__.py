@@ -1,5 +1,8 @@
-"""Games: the values v(x_S) of a model on all 2**n masked versions of its input, or on the
-subsets of a layer's principal feature components; game factories for the monitor."""
+"""Games: the values v(x_S) of a model on all 2**n masked versions of its input.
+
+Games: the values v(x_S) of a model on all 2**n masked versions of its input, or on the
+subsets of a layer's principal feature components; game factories for the monitor.
+"""
 
 from harsanyi.games.baselines import (
     Baseline,
@@ -22,7 +25,7 @@ from harsanyi.games.components import (
 )
 from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
 from harsanyi.games.factories import ComponentGame, GameFactory, ModelGame
-from harsanyi.games.game import Game
+from harsanyi.games.game import Game, select_players
 from harsanyi.games.model_game import model_game
 from harsanyi.games.players import (
     Columns,
@@ -33,8 +36,11 @@ from harsanyi.games.players import (
     Tokens,
     as_players,
     owner_map,
+    owner_maps,
 )
 from harsanyi.games.rewards import REWARDS, resolve_target, reward_from_outputs
+from harsanyi.games.superpixels import Superpixels
+from harsanyi.games.text import SampleGroups, Words, text_inputs
 
 __all__ = [
     "REWARDS",
@@ -52,9 +58,12 @@ __all__ = [
     "Patches",
     "PerPlayer",
     "Players",
+    "SampleGroups",
+    "Superpixels",
     "TauShrink",
     "TokenBaseline",
     "Tokens",
+    "Words",
     "as_players",
     "capture_features",
     "component_accuracy",
@@ -66,8 +75,11 @@ __all__ = [
     "interaction_attribution",
     "model_game",
     "owner_map",
+    "owner_maps",
     "resolve_baseline",
     "resolve_target",
     "reward_from_outputs",
+    "select_players",
+    "text_inputs",
     "unmasked_outputs",
 ]

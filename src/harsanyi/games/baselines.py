@@ -29,10 +29,10 @@ from harsanyi.games.players import Groups, Players
 
 __all__ = [
     "Baseline",
+    "GroupCenter",
     "Mean",
     "PerPlayer",
     "TauShrink",
-    "GroupCenter",
     "TokenBaseline",
     "resolve_baseline",
 ]
@@ -46,8 +46,11 @@ def _tensor_like(value: Any, like: torch.Tensor) -> torch.Tensor:
 
 
 def _broadcast(b: torch.Tensor, x: torch.Tensor, what: str) -> torch.Tensor:
-    """Broadcast ``b`` to ``x.shape`` (``(B, *element_shape)``); a sample-shaped ``b`` gets a
-    leading batch axis."""
+    """Broadcast ``b`` to ``x.shape``.
+
+    Broadcast ``b`` to ``x.shape`` (``(B, *element_shape)``); a sample-shaped ``b`` gets a
+    leading batch axis.
+    """
     given = tuple(b.shape)
     if b.dim() == x.dim() - 1:
         b = b.unsqueeze(0)
@@ -84,6 +87,7 @@ class Mean(Baseline):
     data: Any
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         data = self.data
         if isinstance(data, torch.Tensor):
             data = data.detach().to("cpu", torch.float64).numpy()
@@ -96,12 +100,15 @@ class Mean(Baseline):
         return _broadcast(_tensor_like(data.mean(axis=0), x), x, "the mean baseline")
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return "mean"
 
 
 @dataclass
 class PerPlayer(Baseline):
-    """One baseline per player: ``b_e = values[i]`` (scalar) or ``values[i][e]`` (an array of
+    """One baseline per player.
+
+    One baseline per player: ``b_e = values[i]`` (scalar) or ``values[i][e]`` (an array of
     the sample's shape) for the elements ``e`` of player ``i``; ``outside_value`` elsewhere.
 
     >>> from harsanyi.games.players import Columns, owner_map
@@ -114,6 +121,7 @@ class PerPlayer(Baseline):
     outside_value: float = 0.0
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         vals = np.asarray(self.values, dtype=np.float64)
         n, elem = players.n, tuple(x.shape[1:])
         if vals.shape == (n,):
@@ -129,12 +137,15 @@ class PerPlayer(Baseline):
         return _broadcast(_tensor_like(full, x), x, "the per-player baseline")
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return "per_player"
 
 
 @dataclass
 class TauShrink(Baseline):
-    """The τ baseline of the lab's code (``sjtu-xai-lab/Learn``, ``compute_IS_image.py`` and
+    """The τ baseline of the lab's code: every element moved by τ towards a centre.
+
+    The τ baseline of the lab's code (``sjtu-xai-lab/Learn``, ``compute_IS_image.py`` and
     ``compute_IS_tabular.py``, ``--tau``, default 2 for images and 1 for tabular data):
 
     ``b_e = c + sign(x_e − c) · max(|x_e − c| − τ, 0)``,
@@ -155,16 +166,20 @@ class TauShrink(Baseline):
             raise ValueError(f"tau must be a finite number >= 0; got {self.tau}")
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         c = _broadcast(_tensor_like(self.center, x), x, "the centre of the tau baseline")
         d = x - c
         return c + torch.sign(d) * torch.clamp(d.abs() - self.tau, min=0.0)
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"tau={self.tau:g}"
 
 
 class GroupCenter(Baseline):
-    """Each group replaced by its own mean along the group axis (paper A on point clouds:
+    """Each group replaced by its own mean along the group axis.
+
+    Each group replaced by its own mean along the group axis (paper A on point clouds:
     "each cluster's mean coordinate"): for :class:`Groups` on axis ``a``, every element of
     group ``i`` takes ``mean_{j ∈ group i} x[..., j, ...]`` (per position of the other axes).
     Elements of no player keep their own value.
@@ -176,6 +191,7 @@ class GroupCenter(Baseline):
     """
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         if not isinstance(players, Groups):
             raise ValueError("the 'center' baseline needs Groups players (index groups)")
         axis = players.axis % (x.dim() - 1) + 1
@@ -187,12 +203,15 @@ class GroupCenter(Baseline):
         return out
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return "center"
 
 
 @dataclass
 class TokenBaseline(Baseline):
-    """The embedding of ``token_id`` (e.g. ``[MASK]`` = 103 for BERT, paper A) at every
+    """The embedding of one token at every position.
+
+    The embedding of ``token_id`` (e.g. ``[MASK]`` = 103 for BERT, paper A) at every
     position: ``b[l] = embed(token_id)``. ``embed`` defaults to the model's embedding
     (``"token=<id>"`` as a string).
 
@@ -206,6 +225,7 @@ class TokenBaseline(Baseline):
     embed: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def resolve(self, x: torch.Tensor, players: Players, owner: np.ndarray) -> torch.Tensor:
+        """Baseline tensor ``b`` of the shape of ``x`` (see :meth:`Baseline.resolve`)."""
         if self.embed is None:
             raise ValueError("TokenBaseline needs an embedding function (embed=...)")
         ids = torch.tensor([[int(self.token_id)]], device=x.device)
@@ -217,6 +237,7 @@ class TokenBaseline(Baseline):
         return vec.expand(x.shape).clone()
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"token={self.token_id}"
 
 
@@ -229,7 +250,9 @@ def resolve_baseline(
     data: Any = None,
     embed: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, str]:
-    """The baseline tensor ``(B, *element_shape)`` (dtype and device of ``x``) and a short
+    """Resolve any accepted form of baseline into a tensor and a description.
+
+    The baseline tensor ``(B, *element_shape)`` (dtype and device of ``x``) and a short
     description of it, from any accepted form (see the module docstring).
 
     >>> b, what = resolve_baseline("tau=1", torch.tensor([[3.0, -0.2]]), None, None)
@@ -253,9 +276,9 @@ def resolve_baseline(
                 raise ValueError(f"the token baseline is written 'token=<id>'; got {baselines!r}")\
                     from None
         elif key.startswith("tau"):
-            _, _, value = key.partition("=")
+            _, _, tau = key.partition("=")
             try:
-                rule = TauShrink(float(value))
+                rule = TauShrink(float(tau))
             except ValueError:
                 raise ValueError(f"the tau baseline is written 'tau=<number>'; got {baselines!r}")\
                     from None

@@ -34,13 +34,22 @@ from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
 from harsanyi.games.game import Game
 from harsanyi.games.rewards import resolve_target, reward_from_outputs
 
-__all__ = ["find_layer", "capture_features", "FeatureComponents", "fit_components",
-           "component_game", "component_accuracy", "component_attribution",
-           "interaction_attribution"]
+__all__ = [
+    "FeatureComponents",
+    "capture_features",
+    "component_accuracy",
+    "component_attribution",
+    "component_game",
+    "find_layer",
+    "fit_components",
+    "interaction_attribution",
+]
 
 
 def find_layer(model: nn.Module, name: str) -> nn.Module:
-    """The sub-module called ``name`` (as in ``model.named_modules()``); an unknown name raises
+    """Return the sub-module called ``name``.
+
+    The sub-module called ``name`` (as in ``model.named_modules()``); an unknown name raises
     :class:`~harsanyi.errors.PlayerError` listing close matches.
 
     >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
@@ -82,7 +91,7 @@ def _hook(layer: nn.Module, fn: Callable[[nn.Module, Any, Any], Any]) -> Any:
 
 def capture_features(model: nn.Module, layer: str, inputs: Any, *,
                      batch_size: int = 256) -> np.ndarray:
-    """The flattened outputs of ``layer`` for ``inputs``: float64 ``(B, m)`` (eval mode).
+    """Return the flattened outputs of ``layer`` for ``inputs``: float64 ``(B, m)`` (eval mode).
 
     >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     >>> capture_features(net, "1", np.ones((4, 2), np.float32)).shape
@@ -130,7 +139,7 @@ class FeatureComponents:
         return self.directions if self.directions.ndim == 3 else self.directions[None]
 
     def subset(self, rows: Any) -> FeatureComponents:
-        """The components of the fitted samples ``rows`` only (same directions when pooled).
+        """Return the components of the fitted samples ``rows`` only (same directions when pooled).
 
         >>> comp = FeatureComponents(np.eye(2)[:1], np.arange(6.0).reshape(3, 2), np.ones(1),
         ...                          np.ones(2), "pooled")
@@ -149,7 +158,7 @@ class FeatureComponents:
         f = np.asarray(features, dtype=np.float64)
         if f.shape != self.mean.shape:
             raise ShapeError(f"features have shape {f.shape}; expected {self.mean.shape}")
-        return np.einsum("brm,bm->br", np.broadcast_to(self._q(), (len(f),) + self._q().shape[1:]),
+        return np.einsum("brm,bm->br", np.broadcast_to(self._q(), (len(f), *self._q().shape[1:])),
                          f - self.mean)
 
     def masked(self, coef: np.ndarray, base: np.ndarray, masks: np.ndarray,
@@ -160,11 +169,13 @@ class FeatureComponents:
         q = self._q()
         q_rows = q[0][None] if q.shape[0] == 1 else q[rows]
         return self.mean[rows] + np.einsum("kr,krm->km", c,
-                                           np.broadcast_to(q_rows, (len(rows),) + q.shape[1:]))
+                                           np.broadcast_to(q_rows, (len(rows), *q.shape[1:])))
 
 
 def fit_components(features: Any, r: int = 10, mode: str = "pooled") -> FeatureComponents:
-    """PCA of features ``(K, B, m)`` (checkpoints, samples, feature size), centred per sample
+    """Fit the principal components of features over checkpoints (PCA).
+
+    PCA of features ``(K, B, m)`` (checkpoints, samples, feature size), centred per sample
     over checkpoints (``f − f̄``). Each direction's largest entry is made positive.
 
     >>> rng = np.random.default_rng(0)
@@ -185,7 +196,7 @@ def fit_components(features: Any, r: int = 10, mode: str = "pooled") -> FeatureC
     mean = f.mean(axis=0)
     centred = f - mean
     if mode == "per_sample":
-        if K < r + 1:
+        if r + 1 > K:
             raise PlayerError(
                 f"per-sample PCA of K={K} checkpoints has rank <= K-1 = {K - 1}; r={r} "
                 f"components need at least r+1 = {r + 1} checkpoints (use mode='pooled' or a "
@@ -220,7 +231,7 @@ def component_game(
     baseline_feature: Any, *, target: Any = None, reward: Any = "log_odds",
     batch_size: int = 256,
 ) -> Any:
-    """The game ``v(L) = reward(g(f_L))`` on the ``2**r`` subsets of components, per sample.
+    """Build the game ``v(L) = reward(g(f_L))`` on the ``2**r`` subsets of components.
 
     ``inputs`` are the fitted samples (same order as ``components.mean``);
     ``baseline_feature`` ``(m,)`` is ``f|_{E[x]}`` (the feature of the mean training input,
@@ -279,7 +290,9 @@ def component_accuracy(
     model: nn.Module, layer: str, inputs: Any, labels: Any, components: FeatureComponents,
     *, batch_size: int = 256,
 ) -> tuple[float, float]:
-    """Paper C's Table 1: accuracy with the raw feature ``f`` and with the top-``r``
+    """Compare accuracy with the raw feature and with its top components (paper C, Table 1).
+
+    Paper C's Table 1: accuracy with the raw feature ``f`` and with the top-``r``
     components ``f' = f̄ + Σ_{i≤r} f_i`` written back into the layer.
 
     >>> torch.manual_seed(0) and None
@@ -319,7 +332,9 @@ def component_attribution(
     model: nn.Module, layer: str, inputs: Any, components: FeatureComponents,
     *, reference: Any = 0.0,
 ) -> np.ndarray:
-    """Gradient × input attribution of each component on the input: for component ``i``,
+    """Attribute each component to the input (gradient × input).
+
+    Gradient × input attribution of each component on the input: for component ``i``,
     ``(x − x_ref) ⊙ ∇_x [q_iᵀ (f(x) − f̄)]``. Returns ``(B, r, *input_shape)``.
 
     >>> net = nn.Sequential(nn.Linear(3, 3))
@@ -356,7 +371,9 @@ def component_attribution(
 
 
 def interaction_attribution(maps: np.ndarray, mask: int) -> np.ndarray:
-    """Attribution map of an interaction ``S`` (bitmask): the sum of its components' maps
+    """Sum the attribution maps of an interaction's components (paper C, Fig. 8).
+
+    Attribution map of an interaction ``S`` (bitmask): the sum of its components' maps
     (paper C, Fig. 8). ``maps`` ``(B, r, ...)`` -> ``(B, ...)``.
 
     >>> interaction_attribution(np.arange(6.0).reshape(1, 3, 2), 0b101).tolist()

@@ -4,7 +4,7 @@ Every forward batch has exactly ``batch_size`` rows: the last one is padded by r
 last item, and the padding is dropped, so the kernels never see a ragged last batch and a run
 is reproducible. Float64 models agree to ~1e-15 across batch sizes; float32 CPU kernels may
 round a row differently (~1e-7 relative) with another batch size or another position in the
-batch. Möbius sums amplify last-digit noise (DESIGN.md, Numerics).
+batch. Möbius sums amplify last-digit noise (docs/theory.md#reward).
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from typing import Any
 import numpy as np
 import torch
 
+from harsanyi.core.progress import progress_bar
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 
 __all__ = ["evaluate_masked", "padded_chunks", "unmasked_outputs"]
 
-#: Number of forward batches above which ``progress=None`` shows a progress bar.
-AUTO_PROGRESS_BATCHES = 200
-
 
 def padded_chunks(n_items: int, batch_size: int) -> list[tuple[np.ndarray, int]]:
-    """Index chunks of exactly ``batch_size`` items covering ``0..n_items−1``; the last chunk
+    """Split ``0..n_items−1`` into chunks of exactly ``batch_size`` indices.
+
+    Index chunks of exactly ``batch_size`` items covering ``0..n_items−1``; the last chunk
     is padded by repeating its last index. Returns ``(indices, n_real)`` pairs.
 
     >>> [(idx.tolist(), real) for idx, real in padded_chunks(5, 2)]
@@ -59,20 +59,15 @@ def evaluate_masked(
     Returns float64 ``(n_masks,)`` (or ``(n_masks, k)``) on the CPU. A NaN or inf value raises
     :class:`~harsanyi.errors.NonFiniteOutputError` naming the item (``describe(i)``).
 
-    ``progress``: ``True`` shows a tqdm bar, ``None`` shows one when there are more than
-    ``AUTO_PROGRESS_BATCHES`` batches.
+    ``progress``: ``None`` shows a tqdm bar once the work has run 2 s
+    (``core.progress.DELAY_S``), ``True`` at once, ``False`` never.
 
     >>> x = torch.arange(5.0)
     >>> evaluate_masked(lambda b: b * 2, lambda idx: x[idx], 5, batch_size=2).tolist()
     [0.0, 2.0, 4.0, 6.0, 8.0]
     """
     chunks = padded_chunks(n_masks, batch_size)
-    show = len(chunks) > AUTO_PROGRESS_BATCHES if progress is None else bool(progress)
-    iterator: Any = chunks
-    if show:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(chunks, desc=desc, unit="batch")
+    iterator = progress_bar(chunks, progress, desc=desc, unit="batch")
     pieces = []
     with torch.inference_mode():
         for idx, real in iterator:
@@ -100,8 +95,11 @@ def evaluate_masked(
 def unmasked_outputs(
     call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int
 ) -> torch.Tensor:
-    """Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
-    used, so batches are not padded beyond the number of samples."""
+    """Return the logits of the unmasked inputs, checked for shape and NaN.
+
+    Logits of the unmasked inputs, checked for shape and NaN. Only their argmax and size are
+    used, so batches are not padded beyond the number of samples.
+    """
     outs = []
     with torch.inference_mode():
         for idx, real in padded_chunks(int(x.shape[0]), min(batch_size, int(x.shape[0]))):

@@ -34,11 +34,13 @@ from harsanyi.games.game import Game
 from harsanyi.games.model_game import model_game
 from harsanyi.games.players import as_players, owner_map
 
-__all__ = ["GameFactory", "ModelGame", "ComponentGame", "describe_option", "digest"]
+__all__ = ["ComponentGame", "GameFactory", "ModelGame", "describe_option", "digest"]
 
 
 def digest(arr: Any) -> str | None:
-    """A short SHA-256 of an array's bytes, dtype and shape (``None`` for ``None``): how stored
+    """Return a short SHA-256 of an array's bytes, dtype and shape.
+
+    A short SHA-256 of an array's bytes, dtype and shape (``None`` for ``None``): how stored
     configurations name large arrays.
 
     >>> digest(np.zeros(2)) == digest(np.zeros(2)) != digest(np.zeros(3))
@@ -51,7 +53,7 @@ def digest(arr: Any) -> str | None:
 
 
 def describe_option(obj: Any) -> Any:
-    """A JSON-safe description of an option (player set, baseline, reward, array, callable).
+    """Describe an option (player set, baseline, reward, array, callable) in JSON-safe form.
 
     >>> describe_option("zero"), describe_option(np.zeros(2))["array_sha256"] == digest(np.zeros(2))
     ('zero', True)
@@ -75,11 +77,11 @@ class GameFactory(Protocol):
     """What the monitor needs of a game: player names, a build step and a JSON description."""
 
     def player_names(self, sample_shape: tuple[int, ...]) -> list[str]:
-        """The names of the ``n`` players (samples of ``sample_shape``)."""
+        """Return the names of the ``n`` players (samples of ``sample_shape``)."""
         ...
 
     def build(self, model: nn.Module, inputs: Any, targets: Any, rows: Any) -> Game:
-        """The game ``(B, 2**n)`` of ``inputs`` under ``model``."""
+        """Build the game ``(B, 2**n)`` of ``inputs`` under ``model``."""
         ...
 
     def describe(self) -> dict[str, Any]:
@@ -89,7 +91,9 @@ class GameFactory(Protocol):
 
 @dataclass
 class ModelGame:
-    """:func:`model_game` with fixed options: ``players``, ``baselines``, ``reward``,
+    """:func:`model_game` with fixed options.
+
+    :func:`model_game` with fixed options: ``players``, ``baselines``, ``reward``,
     ``batch_size``, ``outside``, ``device`` and ``data`` (for data-dependent baselines).
 
     >>> import torch
@@ -114,13 +118,14 @@ class ModelGame:
         return list(self.players.names)
 
     def build(self, model: nn.Module, inputs: Any, targets: Any, rows: Any = None) -> Game:
-        """The masked-input game of ``inputs``."""
+        """Build the masked-input game of ``inputs``."""
         return model_game(model, inputs, players=self.players, baselines=self.baselines,
                           reward=self.reward, target=targets, batch_size=self.batch_size,
-                          device=self.device, outside=self.outside, data=self.data)
+                          device=self.device, outside=self.outside, data=self.data,
+                          progress=False)  # the monitor shows its own bar
 
     def describe(self) -> dict[str, Any]:
-        """The options (the data as a digest)."""
+        """Describe the options (the data as a digest)."""
         return {"players": describe_option(self.players),
                 "baselines": describe_option(self.baselines),
                 "reward": describe_option(self.reward),
@@ -165,8 +170,11 @@ class ComponentGame:
         return capture_features(model, self.layer, xm, batch_size=self.batch_size)[0]
 
     def fit(self, models: Iterable[nn.Module], inputs: Any) -> ComponentGame:
-        """The first pass: the layer's features of ``inputs`` under every model (checkpoint),
-        and their top-``r`` principal components. Returns a fitted copy."""
+        """Run the first pass: fit the top-``r`` principal components over every checkpoint.
+
+        The first pass: the layer's features of ``inputs`` under every model (checkpoint),
+        and their top-``r`` principal components. Returns a fitted copy.
+        """
         feats = [capture_features(m, self.layer, inputs, batch_size=self.batch_size)
                  for m in models]
         if not feats:
@@ -175,7 +183,7 @@ class ComponentGame:
                                                        mode=self.mode))
 
     def build(self, model: nn.Module, inputs: Any, targets: Any, rows: Any) -> Game:
-        """The component game of ``inputs`` (the fitted samples ``rows``) under ``model``."""
+        """Build the component game of ``inputs`` (the fitted samples ``rows``) under ``model``."""
         if self.components is None:
             raise PlayerError("the component game is not fitted: call fit() on the models of "
                               "every checkpoint first (the monitor's first pass does)")
@@ -184,7 +192,7 @@ class ComponentGame:
                               target=targets, reward=self.reward, batch_size=self.batch_size)
 
     def describe(self) -> dict[str, Any]:
-        """The options (the mean input as a digest; the components are stored separately)."""
+        """Describe the options (the mean input as a digest; the components are stored apart)."""
         return {"game": "components", "layer": self.layer, "r": self.r, "mode": self.mode,
                 "mean_input_sha256": digest(self.mean_input),
                 "reward": describe_option(self.reward), "batch_size": self.batch_size}

@@ -13,7 +13,31 @@ from harsanyi.core.orders import masks_matrix
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 
-__all__ = ["Game"]
+__all__ = ["Game", "select_players"]
+
+
+def select_players(players: Sequence[str], metadata: dict[str, Any], index: tuple[Any, ...]
+                   ) -> tuple[list[str], dict[str, Any]]:
+    """Player names and metadata of ``result[index]``. When the players differ between samples
+    (``metadata["sample_players"]``, one list of names per sample along the first axis), one
+    sample gets its own names and a slice keeps its samples' lists.
+
+    >>> meta = {"sample_players": [["a", "good"], ["so", "bad"]]}
+    >>> select_players(["p0", "p1"], meta, (1,))
+    (['so', 'bad'], {})
+    """
+    rows = metadata.get("sample_players")
+    if not rows or not index:
+        return list(players), dict(metadata)
+    meta = dict(metadata)
+    first = index[0]
+    if isinstance(first, (int, np.integer)):
+        del meta["sample_players"]
+        return list(rows[int(first)]), meta
+    picked = np.empty(len(rows), dtype=object)
+    picked[:] = [list(r) for r in rows]
+    meta["sample_players"] = [list(r) for r in np.atleast_1d(picked[first])]
+    return list(players), meta
 
 
 @dataclass
@@ -88,7 +112,9 @@ class Game:
             index = (index,)
         if len(index) > len(self.batch_shape):
             raise IndexError("too many indices: the last axis (subsets) cannot be indexed")
-        return Game(self.values[index + (Ellipsis,)], list(self.players), dict(self.metadata))
+        players, metadata = select_players(self.players, self.metadata, index)
+        key = (*index, Ellipsis)
+        return Game(self.values[key], players, metadata)
 
     def __len__(self) -> int:
         if not self.batch_shape:

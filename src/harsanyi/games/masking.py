@@ -1,7 +1,9 @@
 """Building batches of masked inputs ``x_S`` fast and exactly.
 
 ``(x_S)_e = x_e`` if the owner of element ``e`` is in ``S`` (or ``e`` has no owner and outside
-elements are present), else ``b_e``. Two exact ways to build a batch of rows ``(sample, S)``:
+elements are present), else ``b_e``. The owner map is shared by all samples (shape
+``element_shape``) or given per sample (shape ``(B, *element_shape)``: superpixels of each
+image, words of each sentence). Two exact ways to build a batch of rows ``(sample, S)``:
 
 * ``"select"``: gather a boolean "present" map per row and ``torch.where`` (any dtype).
 * ``"matmul"``: one matrix product per sample, ``x_S = [1_S, 1 − 1_S] @ [X; B]`` where row
@@ -22,7 +24,9 @@ __all__ = ["MaskBuilder"]
 
 
 class MaskBuilder:
-    """Callable ``idx -> (masked inputs (k, *elem), sample rows (k,))`` for item indices
+    """Builder of batches of masked inputs.
+
+    Callable ``idx -> (masked inputs (k, *elem), sample rows (k,))`` for item indices
     ``idx = sample · 2**n + S`` (sorted within a batch, as :func:`padded_chunks` gives them).
 
     >>> x = torch.tensor([[1.0, 2.0, 3.0]]); b = torch.zeros(1, 3)
@@ -37,8 +41,9 @@ class MaskBuilder:
         self.elem = tuple(x.shape[1:])
         self.size = 2**n
         self.outside_present = outside_present
-        owner_ext = np.where(owner < 0, n, owner).reshape(-1)
-        self.owner_ext = torch.as_tensor(owner_ext, device=x.device)
+        per_sample = np.ndim(owner) == x.dim()
+        owner_ext = np.where(owner < 0, n, owner).reshape(x.shape[0] if per_sample else 1, -1)
+        self.owner_ext = torch.as_tensor(owner_ext, device=x.device)  # (B or 1, elements)
         self.shifts = np.arange(n, dtype=np.int64)
         if method == "auto":
             method = "matmul" if self._matmul_ok() else "select"
@@ -47,10 +52,16 @@ class MaskBuilder:
         self.method = method
         self._checked = method == "select"
         self._cache: tuple[int, torch.Tensor] | None = None
-        if method == "matmul":
-            onehot = torch.zeros(n + 1, owner_ext.size, dtype=x.dtype, device=x.device)
-            onehot[self.owner_ext, torch.arange(owner_ext.size, device=x.device)] = 1.0
-            self.onehot = onehot
+
+    def _owner(self, b: int) -> torch.Tensor:
+        return self.owner_ext[b if self.owner_ext.shape[0] > 1 else 0]
+
+    def _onehot(self, b: int) -> torch.Tensor:
+        """``(n+1, elements)``: row ``i`` marks the elements of player ``i`` (last: outside)."""
+        owner = self._owner(b)
+        onehot = torch.zeros(self.n + 1, owner.numel(), dtype=self.x.dtype, device=self.x.device)
+        onehot[owner, torch.arange(owner.numel(), device=self.x.device)] = 1.0
+        return onehot
 
     def _matmul_ok(self) -> bool:
         if self.x.dtype not in (torch.float32, torch.float64):
@@ -75,16 +86,17 @@ class MaskBuilder:
         return [(int(sample[s]), int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
     def _select(self, bits: torch.Tensor, runs: list[tuple[int, int, int]]) -> torch.Tensor:
-        present = bits.index_select(1, self.owner_ext).reshape(-1, *self.elem)
         out = torch.empty((bits.shape[0], *self.elem), dtype=self.x.dtype, device=self.x.device)
         for b, r0, r1 in runs:
-            torch.where(present[r0:r1], self.x[b], self.base[b], out=out[r0:r1])
+            present = bits[r0:r1].index_select(1, self._owner(b)).reshape(-1, *self.elem)
+            torch.where(present, self.x[b], self.base[b], out=out[r0:r1])
         return out
 
     def _stack(self, b: int) -> torch.Tensor:
         if self._cache is None or self._cache[0] != b:
-            xb = self.x[b].reshape(1, -1) * self.onehot
-            bb = self.base[b].reshape(1, -1) * self.onehot
+            onehot = self._onehot(b)
+            xb = self.x[b].reshape(1, -1) * onehot
+            bb = self.base[b].reshape(1, -1) * onehot
             self._cache = (b, torch.cat([xb, bb]))
         return self._cache[1]
 
@@ -97,6 +109,7 @@ class MaskBuilder:
         return out.reshape(-1, *self.elem)
 
     def __call__(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked inputs ``x_S`` and their sample rows for items ``idx = sample · 2**n + S``."""
         sample, masks = np.divmod(np.asarray(idx, dtype=np.int64), self.size)
         bits = self.bits(masks)
         runs = self._runs(sample)

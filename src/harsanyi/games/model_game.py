@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,10 +13,12 @@ from harsanyi.core.memory import check_players_fit
 from harsanyi.errors import ShapeError
 from harsanyi.games.baselines import resolve_baseline
 from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
+from harsanyi.games.explained import RTOL, warn_if_not_x
 from harsanyi.games.game import Game
 from harsanyi.games.masking import MaskBuilder
-from harsanyi.games.players import Players, Tokens, as_players, owner_map
+from harsanyi.games.players import Players, Tokens, as_players, owner_maps
 from harsanyi.games.rewards import as_logits, resolve_target, reward_from_outputs
+from harsanyi.games.text import text_inputs
 
 __all__ = ["model_game"]
 
@@ -50,7 +52,7 @@ def _embedding_fn(model: Any, embed: Callable | None) -> Callable[[torch.Tensor]
 
 
 def _row_gather(arg: Any, n_samples: int, rows: torch.Tensor) -> Any:
-    """captum's rule: a tensor whose first axis has one entry per sample follows the rows."""
+    """Captum's rule: a tensor whose first axis has one entry per sample follows the rows."""
     if isinstance(arg, torch.Tensor) and arg.dim() > 0 and arg.shape[0] == n_samples:
         return arg.index_select(0, rows.to(arg.device))
     return arg
@@ -60,7 +62,7 @@ def model_game(
     model: Callable[..., Any],
     inputs: Any,
     players: Players | Sequence[Any] | str = "all",
-    baselines: Any = "zero",
+    baselines: Any = None,
     reward: str | Callable[..., Any] = "log_odds",
     target: Any = None,
     *,
@@ -73,14 +75,15 @@ def model_game(
     input_name: str | None = None,
     additional_forward_args: tuple[Any, ...] | Any = None,
     forward_kwargs: dict[str, Any] | None = None,
-    progress: bool | None = False,
+    progress: bool | None = None,
     memory_bound: int | None = None,
+    tokenizer: Any = None,
 ) -> Game:
-    """The game ``v(x_S)`` of a model on every subset ``S`` of the players, per sample.
+    """Compute the game ``v(x_S)`` of a model on every subset ``S`` of the players.
 
     ``(x_S)_e = x_e`` if element ``e`` belongs to a player of ``S``, else ``b_e`` (the
     baseline); ``v(x_S)`` is the reward of the model's output on ``x_S`` for the target class,
-    by default the log-odds ``log p_y/(1 − p_y)`` (THEORY.md §0.1). With
+    by default the log-odds ``log p_y/(1 − p_y)`` (docs/theory.md#reward). With
     ``subtract_empty=True`` the game is ``u(S) = v(x_S) − v(x_∅)``.
 
     Parameters
@@ -88,11 +91,16 @@ def model_game(
     model : a torch module or any callable returning logits ``(B, C)`` (or ``(B,)``, a tuple
         whose first item is the logits, or an object with ``.logits``).
     inputs : ``(B, *sample_shape)``, always with a batch axis (one sample: ``x[None]``); token
-        ids ``(B, L)`` for :class:`Tokens` players are embedded first.
+        ids ``(B, L)`` for :class:`Tokens` players are embedded first; or a tokenizer's
+        output (a mapping with ``input_ids``, ``attention_mask``, ...): see
+        :mod:`harsanyi.games.text` (players ``"words"``, ``"tokens"``, ``Words``, ``Tokens``;
+        special tokens and padding stay present unless they are players).
     players : :class:`Columns`, :class:`Patches`, :class:`Tokens`, :class:`Groups`,
         :class:`ElementMasks`, or ``"all"`` / a list of columns (tabular shorthands).
-    baselines : ``"zero"``, ``"mean"`` (with ``data=``), ``"center"``, ``"tau=<τ>"``, a number,
-        an array broadcastable to the inputs, or a Baseline object (see ``games.baselines``).
+    baselines : ``None`` (``"zero"``; for a tokenizer's output the mask token, see
+        :mod:`harsanyi.games.text`), ``"zero"``, ``"mean"`` (with ``data=``), ``"center"``,
+        ``"tau=<τ>"``, a number, an array broadcastable to the inputs, or a Baseline object
+        (see ``games.baselines``).
     reward : ``"log_odds"``, ``"log_odds_original"``, ``"logit"``, ``"prob"``, ``"output"`` or
         a callable ``(logits, target) -> (B,)`` (see ``games.rewards``).
     target : class per sample: an int, a ``(B,)`` array, or ``None`` for the model's
@@ -109,11 +117,18 @@ def model_game(
         ``"inputs_embeds"`` for :class:`Tokens` players.
     additional_forward_args, forward_kwargs : extra arguments of every call (captum's rule:
         a tensor with one entry per sample along its first axis follows its sample).
-    progress : tqdm bar: ``False``, ``True`` or ``None`` (automatic for long work).
+    progress : a tqdm bar over the forward batches: ``None`` (default) shows it once the
+        work has run 2 s, ``True`` at once, ``False`` never.
     memory_bound : bytes allowed for the ``2**n`` values (default ``HARSANYI_MEMORY``).
+    tokenizer : the tokenizer of a mapping ``inputs``: token names, special tokens, mask token.
 
     Returns a :class:`Game` with ``values`` ``(B, 2**n)`` float64 and the players' names;
-    ``metadata`` records the reward, baseline, targets, players and options. The model is
+    ``metadata`` records the reward, baseline, targets, players and options, and per sample
+    ``v_full`` = ``v(x_N)`` (before ``subtract_empty``) beside ``f_x``, the same reward of the
+    model on the unmasked ``x``; they differ when something that is no player is masked
+    (``outside="masked"`` with uncovered elements), and then one
+    :class:`~harsanyi.errors.ExplainedInputWarning` per call says so (a gap above 1e-6 of
+    ``max(|v(N)|, |f(x)|, 1)``; ``64·eps`` for float32 models). The model is
     evaluated in ``eval()`` mode under ``torch.inference_mode()``; a model in training mode is
     switched (with a warning) and switched back afterwards.
 
@@ -126,6 +141,13 @@ def model_game(
     >>> game.values.shape, game.players
     ((4, 4), ['x0', 'x2'])
     """
+    text = None
+    if isinstance(inputs, Mapping):  # a tokenizer's output
+        text = text_inputs(model, inputs, players, baselines, tokenizer=tokenizer, embed=embed,
+                           device=device)
+        model, inputs, players, baselines = text.model, text.embeds, text.players, text.baseline
+        forward_kwargs = {**text.forward_kwargs, **(forward_kwargs or {})}
+        input_name = input_name or "inputs_embeds"
     players = as_players(players)
     if outside not in ("present", "masked"):
         raise ValueError(f"outside must be 'present' or 'masked'; got {outside!r}")
@@ -152,6 +174,7 @@ def model_game(
             if not x.is_floating_point():
                 raise
     if tokens and not x.is_floating_point():
+        assert emb_fn is not None  # found above, or its error re-raised for integer ids
         with torch.no_grad():
             x = emb_fn(x).detach()
     if x.is_floating_point() and ref is not None and x.dtype != ref.dtype:
@@ -159,11 +182,12 @@ def model_game(
     if input_name is None and tokens:
         input_name = "inputs_embeds"
     n_samples, elem = int(x.shape[0]), tuple(int(s) for s in x.shape[1:])
-    owner = owner_map(players, elem)
+    owner = owner_maps(players, n_samples, elem)
     n, size = players.n, 2**players.n
     check_players_fit(n, 16.0 * max(n_samples, 1), memory_bound,
                       what=f"the float64 values of {n_samples} sample(s) on 2**n masks")
-    base, base_desc = resolve_baseline(baselines, x, players, owner, data=data, embed=emb_fn)
+    base, base_desc = resolve_baseline("zero" if baselines is None else baselines, x, players,
+                                       owner, data=data, embed=emb_fn)
 
     extra_args = additional_forward_args
     if extra_args is None:
@@ -179,15 +203,15 @@ def model_game(
             return as_logits(model(batch, *args, **kwargs))
         return as_logits(model(*args, **{input_name: batch}, **kwargs))
 
-    was_training = isinstance(model, torch.nn.Module) and model.training
-    if was_training:
+    training = model if isinstance(model, torch.nn.Module) and model.training else None
+    if training is not None:
         warnings.warn(
             f"{type(model).__name__} is in training mode: switched to eval() for the masked "
             "forward passes (dropout and batch-norm statistics would make v(x_S) random); "
             "its training mode is restored afterwards",
             UserWarning, stacklevel=2,
         )
-        model.eval()
+        training.eval()
     try:
         full = unmasked_outputs(call, x, batch_size)
         targets = resolve_target(target, full, reward) if reward != "output" else (
@@ -204,16 +228,21 @@ def model_game(
 
         def describe(item: int) -> str:
             b, m = divmod(item, size)
-            present = [players.names[i] for i in range(n) if (m >> i) & 1]
+            names = players.sample_names[b] if players.sample_names else players.names
+            present = [names[i] for i in range(n) if (m >> i) & 1]
             return (f"sample {b}, mask {m} (players present: "
                     f"{', '.join(present) if present else 'none, all masked'})")
 
         values = evaluate_masked(forward, make_batch, n_samples * size, batch_size,
                                  describe=describe, progress=progress)
     finally:
-        if was_training:
-            model.train(True)
+        if training is not None:
+            training.train(True)
     values = values.reshape(n_samples, size)
+    f_x = reward_from_outputs(full, targets, reward).cpu().numpy()
+    rtol = max(RTOL, 64 * torch.finfo(full.dtype).eps) if full.is_floating_point() else RTOL
+    warn_if_not_x(values[:, -1], f_x, _why_not_x(outside, owner), rtol=rtol)
+    v_full = values[:, -1].tolist()
     if subtract_empty:
         values = values - values[:, :1]
     metadata = {
@@ -227,5 +256,20 @@ def model_game(
         "subtract_empty": bool(subtract_empty),
         "batch_size": int(batch_size),
         "model_dtype": str(x.dtype).replace("torch.", ""),
+        "v_full": v_full,
+        "f_x": f_x.tolist(),
+        **(text.metadata if text is not None else {}),
     }
+    if players.sample_names:
+        metadata["sample_players"] = [list(row) for row in players.sample_names]
     return Game(values, players=list(players.names), metadata=metadata)
+
+
+def _why_not_x(outside: str, owner: np.ndarray) -> str:
+    unowned = int((owner < 0).sum())
+    if outside == "masked" and unowned:
+        return (f"{unowned} of {owner.size} input elements belong to no player and sit at the "
+                "baseline (outside='masked', the papers' convention for image patches); pass "
+                "outside='present' to explain x itself.")
+    return ("The input with every player present differs from x (a baseline replaces "
+            "something that is not a player, or the model is not deterministic).")

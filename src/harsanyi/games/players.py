@@ -3,7 +3,7 @@
 Every player set answers one question, :meth:`Players.element_masks`: given the shape of one
 sample (``inputs.shape[1:]``), return a boolean array ``(n, *element_shape)`` whose row ``i``
 marks the elements of player ``i``. The masked sample ``x_S`` keeps the elements of the
-players in ``S`` and replaces the others by the baseline ``b`` (THEORY.md §0.1):
+players in ``S`` and replaces the others by the baseline ``b`` (docs/theory.md#masked-samples):
 ``(x_S)_e = x_e`` if ``e`` belongs to a player of ``S``, else ``b_e``. Elements that belong to
 no player are always present or always masked (``outside=`` of :func:`~harsanyi.model_game`).
 
@@ -17,6 +17,12 @@ Kinds of players:
   ``(L, E)`` (``model(inputs_embeds=...)``), positions are rows.
 * :class:`Groups`: arbitrary index groups along one axis (point-cloud parts: point indices).
 * :class:`ElementMasks`: any boolean masks ``(n, *element_shape)`` given directly.
+* :class:`~harsanyi.games.superpixels.Superpixels`: the segments of an integer
+  ``feature_mask`` (captum's convention, e.g. SLIC superpixels).
+
+Players may differ between samples (the superpixels of each image, the words of each
+sentence): such a player set answers :meth:`Players.sample_element_masks` with
+``(B, n, *element_shape)`` masks and names each sample's players in ``sample_names``.
 """
 
 from __future__ import annotations
@@ -29,20 +35,21 @@ import numpy as np
 from harsanyi.errors import PlayerError, ShapeError
 
 __all__ = [
-    "Players",
-    "Groups",
     "Columns",
-    "Tokens",
-    "Patches",
     "ElementMasks",
+    "Groups",
+    "Patches",
+    "Players",
+    "Tokens",
     "as_players",
     "owner_map",
+    "owner_maps",
 ]
 
 
 def _as_groups(items: Iterable[Any], what: str) -> list[tuple[int, ...]]:
     """Normalise ``[0, [1, 2], 3]`` into ``[(0,), (1, 2), (3,)]``."""
-    groups = []
+    groups: list[tuple[int, ...]] = []
     for item in items:
         if isinstance(item, (int, np.integer)):
             groups.append((int(item),))
@@ -69,6 +76,8 @@ class Players:
     """
 
     names: list[str]
+    #: names of every sample's players (``B`` lists) when they differ between samples, else None
+    sample_names: list[list[str]] | None = None
 
     @property
     def n(self) -> int:
@@ -80,11 +89,18 @@ class Players:
         raise NotImplementedError
 
     def describe(self) -> str:
-        """A short description for metadata and reports."""
+        """Return a short description for metadata and reports."""
         return f"{type(self).__name__}(n={self.n})"
 
     def __len__(self) -> int:
         return self.n
+
+    def sample_element_masks(self, n_samples: int,
+                             element_shape: tuple[int, ...]) -> np.ndarray | None:
+        """Masks ``(B, n, *element_shape)`` of players that differ between samples, or None
+        (the default) when every sample has the players of :meth:`element_masks`.
+        """
+        return None
 
 
 class Groups(Players):
@@ -118,6 +134,7 @@ class Groups(Players):
         return names
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         element_shape = tuple(int(s) for s in element_shape)
         if not element_shape:
             raise ShapeError("each sample is a scalar: there is no axis to put players on")
@@ -142,6 +159,7 @@ class Groups(Players):
         return np.broadcast_to(line, (len(self.groups), *element_shape)).copy()
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"{type(self).__name__}(groups={self.groups}, axis={self.axis})"
 
 
@@ -193,6 +211,7 @@ class Columns(Groups):
         return out
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if self.all_columns and not self.groups:
             if not element_shape:
                 raise ShapeError("tabular inputs must have shape (batch, columns)")
@@ -202,6 +221,7 @@ class Columns(Groups):
 
     @property
     def n(self) -> int:
+        """Number of players."""
         if self.all_columns and not self.groups:
             raise PlayerError("columns='all' has no size until it sees the data")
         return len(self.names)
@@ -212,40 +232,62 @@ class Tokens(Groups):
 
     A sample is ``(L, E)`` (``L`` positions, embedding size ``E``); player ``i`` owns the rows of
     ``positions[i]`` (a position or a list of positions, e.g. a multi-token word). Names are the
-    token texts when ``tokens=`` (the text of every position) is given, else ``tok{p}``. Other
-    positions follow ``outside=`` of ``model_game`` ("masked" by default, or "present").
+    token texts when ``tokens=`` (the text of every position: one list for all samples, or one
+    list per sample) is given, else ``tok{p}``. Other positions follow ``outside=`` of
+    ``model_game`` ("masked" by default, or "present"). For a tokenizer's output, pass the
+    mapping itself to ``model_game`` (see :mod:`harsanyi.games.text`).
 
     >>> t = Tokens([0, 2], tokens=["a", "good", "movie"])
     >>> t.names, t.element_masks((3, 2)).astype(int).tolist()
     (['a', 'movie'], [[[1, 1], [0, 0], [0, 0]], [[0, 0], [0, 0], [1, 1]]])
+    >>> Tokens([1], tokens=[["a", "good", "movie"], ["a", "bad", "one"]]).sample_names
+    [['good'], ['bad']]
     """
 
     def __init__(
         self,
         positions: Iterable[Any],
         names: Sequence[str] | None = None,
-        tokens: Sequence[str] | None = None,
+        tokens: Sequence[str] | Sequence[Sequence[str]] | None = None,
     ) -> None:
-        self.tokens = None if tokens is None else [str(t) for t in tokens]
+        per_sample = tokens is not None and len(tokens) > 0 and not isinstance(tokens[0], str)
+        self.sample_tokens = [[str(t) for t in row] for row in tokens] if per_sample else None
+        self.tokens = None if tokens is None or per_sample else [str(t) for t in tokens]
         super().__init__(positions, axis=0, names=names)
+        if self.sample_tokens is not None and names is None:
+            self.sample_names = [self._token_names(row) for row in self.sample_tokens]
+            same = all(row == self.sample_names[0] for row in self.sample_names)
+            self.names = list(self.sample_names[0]) if same else self._token_names(None)
+            self.sample_names = None if same else self.sample_names
 
     def _names(self, names: Sequence[str] | None) -> list[str]:
         if names is not None:
             return super()._names(names)
-        if self.tokens is None:
+        return self._token_names(self.tokens)
+
+    def _token_names(self, tokens: list[str] | None) -> list[str]:
+        if tokens is None:
             return ["+".join(f"tok{p}" for p in g) for g in self.groups]
         out = []
         for g in self.groups:
-            bad = [p for p in g if not 0 <= p < len(self.tokens)]
+            bad = [p for p in g if not 0 <= p < len(tokens)]
             if bad:
-                raise PlayerError(f"position {bad[0]} is outside the {len(self.tokens)} tokens")
-            out.append(" ".join(self.tokens[p] for p in g))
+                raise PlayerError(f"position {bad[0]} is outside the {len(tokens)} tokens")
+            out.append(" ".join(tokens[p] for p in g))
         return out
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if len(element_shape) < 1:
             raise ShapeError("token players need samples of shape (length, embedding)")
         return super().element_masks(element_shape)
+
+    def sample_element_masks(self, n_samples: int,
+                             element_shape: tuple[int, ...]) -> np.ndarray | None:
+        if self.sample_tokens is not None and len(self.sample_tokens) != n_samples:
+            raise PlayerError(f"tokens= has {len(self.sample_tokens)} token lists for "
+                              f"{n_samples} samples: give one list per sample (or one for all)")
+        return None
 
 
 class Patches(Players):
@@ -323,6 +365,7 @@ class Patches(Players):
         return cls(sorted(int(c) for c in chosen), grid=(rows, cols))
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if len(element_shape) < 2:
             raise ShapeError(
                 f"patch players need images of shape (..., H, W); got a sample of shape "
@@ -342,6 +385,7 @@ class Patches(Players):
         return np.broadcast_to(masks, (len(self.cells), *lead, h, w)).copy()
 
     def describe(self) -> str:
+        """Short text for a run's configuration (e.g. ``"mean"``)."""
         return f"Patches(cells={self.cells}, grid={self.grid})"
 
 
@@ -363,6 +407,7 @@ class ElementMasks(Players):
             raise PlayerError(f"{len(self.names)} names for {n} players")
 
     def element_masks(self, element_shape: tuple[int, ...]) -> np.ndarray:
+        """Boolean masks ``(n, *element_shape)``: row ``i`` marks player ``i``'s elements."""
         if tuple(self.masks.shape[1:]) != tuple(element_shape):
             raise ShapeError(
                 f"player masks have element shape {tuple(self.masks.shape[1:])}, the samples "
@@ -372,7 +417,9 @@ class ElementMasks(Players):
 
 
 def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
-    """Owner of every element: an int array of ``element_shape`` with values in ``0..n−1``, or
+    """Map every element to the player that owns it.
+
+    Owner of every element: an int array of ``element_shape`` with values in ``0..n−1``, or
     ``−1`` for elements of no player. Raises :class:`PlayerError` when players overlap or a
     player owns no element.
 
@@ -380,6 +427,32 @@ def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
     [1, -1, 0, -1]
     """
     masks = np.asarray(players.element_masks(tuple(element_shape)), dtype=bool)
+    return _owner_of(masks, players, tuple(element_shape), players.names)
+
+
+def owner_maps(players: Players, n_samples: int, element_shape: tuple[int, ...]) -> np.ndarray:
+    """:func:`owner_map` of every sample: shape ``element_shape`` when all samples share their
+    players, ``(B, *element_shape)`` when the players differ between samples
+    (:meth:`Players.sample_element_masks`).
+
+    >>> owner_maps(Columns([2, 0]), 5, (4,)).tolist()
+    [1, -1, 0, -1]
+    """
+    element_shape = tuple(int(s) for s in element_shape)
+    masks = players.sample_element_masks(int(n_samples), element_shape)
+    if masks is None:
+        return owner_map(players, element_shape)
+    masks = np.asarray(masks, dtype=bool)
+    if masks.shape[0] != n_samples:
+        raise ShapeError(f"{type(players).__name__} has players for {masks.shape[0]} samples, "
+                         f"the inputs have {n_samples}")
+    names = players.sample_names or [players.names] * n_samples
+    return np.stack([_owner_of(masks[b], players, element_shape, names[b])
+                     for b in range(n_samples)])
+
+
+def _owner_of(masks: np.ndarray, players: Players, element_shape: tuple[int, ...],
+              names: Sequence[str]) -> np.ndarray:
     n = players.n
     if masks.shape != (n, *element_shape):
         raise ShapeError(
@@ -389,13 +462,14 @@ def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
     counts = masks.sum(axis=0)
     if (counts > 1).any():
         where = np.argwhere(counts > 1)[0]
-        both = [players.names[i] for i in np.flatnonzero(masks[(slice(None), *where)])]
+        column = (slice(None), *where)
+        both = [names[i] for i in np.flatnonzero(masks[column])]
         raise PlayerError(
             f"players overlap: {' and '.join(both)} both own element {tuple(int(w) for w in where)}"
         )
     empty = np.flatnonzero(~masks.reshape(n, -1).any(axis=1))
     if empty.size:
-        raise PlayerError(f"player {int(empty[0])} ({players.names[empty[0]]}) owns no element")
+        raise PlayerError(f"player {int(empty[0])} ({names[empty[0]]}) owns no element")
     owner = np.full(tuple(element_shape), -1, dtype=np.int64)
     for i in range(n):
         owner[masks[i]] = i
@@ -403,7 +477,9 @@ def owner_map(players: Players, element_shape: tuple[int, ...]) -> np.ndarray:
 
 
 def as_players(players: Any) -> Players:
-    """``players`` as a :class:`Players`: a Players object as is, ``"all"`` or a list of
+    """Return ``players`` as a :class:`Players`.
+
+    ``players`` as a :class:`Players`: a Players object as is, ``"all"`` or a list of
     columns as :class:`Columns`.
 
     >>> as_players([0, 2]).names
@@ -413,7 +489,7 @@ def as_players(players: Any) -> Players:
         return players
     if isinstance(players, str):
         return Columns(players)
-    if isinstance(players, Sequence) or isinstance(players, np.ndarray):
+    if isinstance(players, (Sequence, np.ndarray)):
         return Columns(list(players))
     raise PlayerError(
         f"players must be a Players object (Columns, Patches, Tokens, Groups, ElementMasks), "

@@ -6,7 +6,7 @@ Rewards (``outputs`` are logits ``(B, C)``; ``y`` the target class of each row):
   stably from the logits ``z`` (no softmax, no ε). A 1-logit binary model
   (``p = σ(z)``) gives ``v = z`` for ``y = 1`` and ``−z`` for ``y = 0``.
 * ``"log_odds_original"``: the original research code's ``log(p/(1 − p + ε) + ε)``,
-  ``ε = 1e−7``, ``p = softmax(z)_y`` (THEORY.md §0.1); it saturates near ``log(1e7) ≈ 16``.
+  ``ε = 1e−7``, ``p = softmax(z)_y`` (docs/theory.md#reward); it saturates near ``log(1e7) ≈ 16``.
 * ``"logit"``: ``z_y`` (``±z`` for a 1-logit model).
 * ``"prob"``: ``p_y = softmax(z)_y`` (``σ(±z)`` for a 1-logit model).
 * ``"output"``: the single output of a regression model, ``z_0`` (``C = 1``; no target).
@@ -25,7 +25,7 @@ import torch
 
 from harsanyi.errors import ShapeError, TargetError
 
-__all__ = ["REWARDS", "reward_from_outputs", "resolve_target", "as_logits"]
+__all__ = ["REWARDS", "as_logits", "resolve_target", "reward_from_outputs"]
 
 #: Names of the built-in rewards.
 REWARDS = ("log_odds", "log_odds_original", "logit", "prob", "output")
@@ -34,7 +34,9 @@ _EPS_ORIGINAL = 1e-7
 
 
 def as_logits(outputs: Any) -> torch.Tensor:
-    """Model outputs as a ``(B, C)`` tensor: takes ``.logits`` of output objects (Hugging Face),
+    """Return model outputs as a ``(B, C)`` tensor.
+
+    Model outputs as a ``(B, C)`` tensor: takes ``.logits`` of output objects (Hugging Face),
     the first item of tuples, and makes ``(B,)`` outputs ``(B, 1)``.
 
     >>> as_logits(torch.zeros(4)).shape
@@ -136,9 +138,9 @@ def resolve_target(
         t = target.detach().to("cpu")
     else:
         t = torch.as_tensor(np.asarray(target))
-    if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
-        if not (t.is_floating_point() and torch.equal(t, t.round())):
-            raise TargetError(f"targets must be integer class indices; got dtype {t.dtype}")
+    if (t.is_floating_point() or t.is_complex() or t.dtype == torch.bool) and not (
+            t.is_floating_point() and torch.equal(t, t.round())):
+        raise TargetError(f"targets must be integer class indices; got dtype {t.dtype}")
     t = t.long().reshape(-1)
     if t.numel() == 1:
         t = t.expand(b)

@@ -31,7 +31,7 @@ from torch import nn
 
 from harsanyi.errors import CheckpointError
 
-__all__ = ["Checkpoint", "find_checkpoints", "read_checkpoint", "load_into", "epoch_from_name"]
+__all__ = ["Checkpoint", "epoch_from_name", "find_checkpoints", "load_into", "read_checkpoint"]
 
 _EXTS = (".pt", ".pth", ".ckpt")
 _EPOCH_RE = re.compile(r"epoch[^0-9a-zA-Z]{0,2}(\d+)", re.IGNORECASE)
@@ -53,7 +53,7 @@ class Checkpoint:
 
 
 def epoch_from_name(name: str) -> int | None:
-    """The epoch written in a checkpoint file name, or ``None``.
+    """Return the epoch written in a checkpoint file name, or ``None``.
 
     >>> epoch_from_name("model_epoch_0012.pt"), epoch_from_name("epoch=3-step=9.ckpt")
     (12, 3)
@@ -72,7 +72,7 @@ def _loss(value: Any) -> float | None:
 
 
 def find_checkpoints(folder: str | Path) -> list[Checkpoint]:
-    """The checkpoints of a folder, ascending by epoch (see the module docstring).
+    """List the checkpoints of a folder, ascending by epoch (see the module docstring).
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
@@ -141,7 +141,7 @@ def _from_manifest(folder: Path, manifest: Path) -> list[Checkpoint]:
 
 
 def read_checkpoint(path: str | Path, *, allow_pickle: bool = True) -> dict[str, torch.Tensor]:
-    """The state dict stored in a checkpoint file (state dict, wrapped dict or whole model).
+    """Read the state dict stored in a checkpoint file (state dict, wrapped dict or model).
 
     Whole pickled models need ``allow_pickle=True`` (``torch.load(weights_only=False)``: only
     for files you trust).

@@ -29,7 +29,7 @@ from typing import Any
 
 from torch import nn
 
-__all__ = ["FactorySpec", "NAMESPACES", "register_namespace", "resolve_factory"]
+__all__ = ["NAMESPACES", "FactorySpec", "register_namespace", "resolve_factory"]
 
 #: Namespaces of named builders: ``"zoo:mlp5"`` calls ``harsanyi.zoo.get_model("mlp5", ...)``.
 #: Values are ``"module:function"`` strings, imported on first use (so this layer does not
@@ -118,7 +118,7 @@ def _named_builder(prefix: str, name: str) -> Callable[..., nn.Module]:
 
 
 def resolve_factory(target: str, base: str | Path | None = None) -> Callable[..., Any]:
-    """The callable named by ``target`` (see the module docstring for the syntax).
+    """Return the callable named by ``target`` (see the module docstring for the syntax).
 
     ``base`` is the folder relative paths and modules are resolved from (default: the current
     folder).
@@ -146,7 +146,9 @@ def resolve_factory(target: str, base: str | Path | None = None) -> Callable[...
 
 @dataclass(frozen=True)
 class FactorySpec:
-    """How to build the (untrained) architecture: a factory spec (module docstring) with JSON
+    """How to build the (untrained) architecture.
+
+    How to build the (untrained) architecture: a factory spec (module docstring) with JSON
     keyword arguments. Picklable, so worker processes rebuild the same model; ``base`` is the
     folder the spec is resolved from (default: the current folder when the spec was made).
 
@@ -168,8 +170,11 @@ class FactorySpec:
         return model.eval()
 
     def check(self) -> None:
-        """Resolve the factory now (raises ``ValueError`` naming what is wrong), without
-        building the model."""
+        """Resolve the factory now, without building the model.
+
+        Resolve the factory now (raises ``ValueError`` naming what is wrong), without
+        building the model.
+        """
         resolve_factory(self.target, self.base)
 
     def describe(self) -> dict[str, Any]:

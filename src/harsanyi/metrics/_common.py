@@ -13,8 +13,11 @@ from harsanyi.errors import ShapeError
 
 
 def split(and_values: Any, or_values: Any = None) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(and_values, or_values)`` as float64 arrays; an :class:`Interactions` (or anything with
-    ``and_values`` / ``or_values``) may be passed as the first argument."""
+    """Return ``(and_values, or_values)`` as float64 arrays.
+
+    ``(and_values, or_values)`` as float64 arrays; an :class:`Interactions` (or anything with
+    ``and_values`` / ``or_values``) may be passed as the first argument.
+    """
     if hasattr(and_values, "and_values"):
         if or_values is not None:
             raise ValueError("pass either an Interactions object or the two arrays, not both")
@@ -31,9 +34,12 @@ def split(and_values: Any, or_values: Any = None) -> tuple[np.ndarray, np.ndarra
 
 
 def pooled(and_values: np.ndarray, or_values: np.ndarray | None) -> np.ndarray:
-    """The one pooled layout: AND and OR concatenated along the last axis, ``I_and(∅)`` (which
+    """Return the one pooled layout of AND and OR interactions.
+
+    The one pooled layout: AND and OR concatenated along the last axis, ``I_and(∅)`` (which
     carries ``v(∅)``, not an interaction) set to 0: ``(..., 2**(n+1))`` (``(..., 2**n)``
-    without OR values)."""
+    without OR values).
+    """
     a = and_values.copy()
     a[..., 0] = 0.0
     if or_values is None:
@@ -44,8 +50,11 @@ def pooled(and_values: np.ndarray, or_values: np.ndarray | None) -> np.ndarray:
 
 
 def order_onehot(n: int) -> np.ndarray:
-    """``(2**n, n)`` matrix with a 1 at ``(S, |S| − 1)`` for ``S ≠ ∅``: ``x @ order_onehot(n)``
-    sums over the subsets of each order ``k = 1..n`` (``∅`` is left out)."""
+    """Return the ``(2**n, n)`` one-hot matrix of the orders of the subsets.
+
+    ``(2**n, n)`` matrix with a 1 at ``(S, |S| − 1)`` for ``S ≠ ∅``: ``x @ order_onehot(n)``
+    sums over the subsets of each order ``k = 1..n`` (``∅`` is left out).
+    """
     out = np.zeros((2**n, n + 1))
     out[np.arange(2**n), order_of_masks(n)] = 1.0
     return out[:, 1:]
@@ -62,8 +71,11 @@ def binomials(n: int) -> np.ndarray:
 
 
 def per_sample_tau(tau: Any, batch_shape: tuple[int, ...]) -> np.ndarray:
-    """``tau`` (a scalar, or one value per sample broadcastable to ``batch_shape``) as an array
-    ``(..., 1)`` that broadcasts against ``(*batch_shape, 2**n)``."""
+    """Return ``tau`` as an array that broadcasts against ``(*batch_shape, 2**n)``.
+
+    ``tau`` (a scalar, or one value per sample broadcastable to ``batch_shape``) as an array
+    ``(..., 1)`` that broadcasts against ``(*batch_shape, 2**n)``.
+    """
     t = np.asarray(tau, dtype=np.float64)
     try:
         np.broadcast_shapes(t.shape, batch_shape)

@@ -1,6 +1,7 @@
 """Faithfulness of a few interactions: matching error of the top-α surrogate and ``α̂``.
 
-Paper C §C.2: ``Ω_α`` = the ``α`` interactions with the largest ``|I|`` (AND and OR pooled),
+Paper C (docs/theory.md#matching-error): ``Ω_α`` = the ``α`` interactions with the largest
+``|I|`` (AND and OR pooled),
 ``ĝ_α(x_S) = I_and(∅) + Σ_{L∈Ω_α, ∅≠L⊆S} I_and(L) + Σ_{L∈Ω_α, L∩S≠∅} I_or(L)``.
 The paper writes ``g(x_∅)`` for the constant; we use ``I_and(∅) = v(∅) + q_∅`` (the original
 code's sum of the stored AND and OR ``∅`` terms); the two differ by ``|q_∅| ≤`` the q bound.
@@ -16,7 +17,7 @@ from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual
 from harsanyi.metrics._common import pooled, split
 
-__all__ = ["matching_residual", "matching_error", "top_alpha_errors", "alpha_hat"]
+__all__ = ["alpha_hat", "matching_error", "matching_residual", "top_alpha_errors"]
 
 
 def matching_error(

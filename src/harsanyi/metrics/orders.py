@@ -9,14 +9,20 @@ salient gives NaN, not 0. ``tau`` is a scalar or one threshold per sample, from
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from harsanyi.metrics._common import binomials, by_order, per_sample_tau, split
 
-__all__ = ["signed_strength_by_order", "strength_by_order", "mean_abs_by_order",
-           "real_distribution", "distribution_from_strength", "mean_order"]
+__all__ = [
+    "distribution_from_strength",
+    "mean_abs_by_order",
+    "mean_order",
+    "real_distribution",
+    "signed_strength_by_order",
+    "strength_by_order",
+]
 
 Normalize = Literal["sum", "mean", "none"]
 
@@ -39,7 +45,7 @@ def signed_strength_by_order(
     """
     a, o = split(and_values, or_values)
     t = per_sample_tau(tau, a.shape[:-1])
-    pos = np.zeros(a.shape[:-1] + (a.shape[-1].bit_length() - 1,))
+    pos = np.zeros((*a.shape[:-1], a.shape[-1].bit_length() - 1))
     neg = np.zeros_like(pos)
     for arr in (a,) if o is None else (a, o):
         x = np.where(np.abs(arr) >= t, arr, 0.0)
@@ -49,7 +55,9 @@ def signed_strength_by_order(
 
 
 def strength_by_order(and_values: Any, or_values: Any = None, tau: Any = 0.0) -> np.ndarray:
-    """Salient strength per order ``Σ_type Σ_{|S|=k, |I_type(S)| ≥ τ} |I_type(S)|`` per sample,
+    """Return the salient strength per order, per sample.
+
+    Salient strength per order ``Σ_type Σ_{|S|=k, |I_type(S)| ≥ τ} |I_type(S)|`` per sample,
     ``(..., n)`` (``pos − neg`` of :func:`signed_strength_by_order`, summed per type).
 
     >>> strength_by_order(np.array([0.0, 1.0, -2.0, 0.5])).tolist()
@@ -57,8 +65,9 @@ def strength_by_order(and_values: Any, or_values: Any = None, tau: Any = 0.0) ->
     """
     a, o = split(and_values, or_values)
     t = per_sample_tau(tau, a.shape[:-1])
-    return sum(by_order(np.where(np.abs(arr) >= t, np.abs(arr), 0.0))
-               for arr in ((a,) if o is None else (a, o)))
+    total = sum(by_order(np.where(np.abs(arr) >= t, np.abs(arr), 0.0))
+                for arr in ((a,) if o is None else (a, o)))
+    return cast(np.ndarray, total)  # a sum of one or two arrays, never the start value 0
 
 
 def mean_abs_by_order(and_values: Any, or_values: Any = None) -> np.ndarray:
@@ -76,7 +85,9 @@ def mean_abs_by_order(and_values: Any, or_values: Any = None) -> np.ndarray:
 
 
 def distribution_from_strength(strength: Any, normalize: Normalize = "sum") -> np.ndarray:
-    """Normalise strengths by order ``(..., n)`` to a distribution over orders: divided by
+    """Normalise strengths by order to a distribution over orders.
+
+    Normalise strengths by order ``(..., n)`` to a distribution over orders: divided by
     their sum (``"sum"``, ``Σ_k = 1``), by their mean (``"mean"``, paper A's printed
     ``Z = E_{k'}[...]``, ``Σ_k = n``) or left as they are (``"none"``). Rows that sum to 0
     (nothing salient) are NaN.
@@ -117,7 +128,9 @@ def real_distribution(
 
 
 def mean_order(distribution: Any) -> np.ndarray:
-    """Mean order ``k̄ = Σ_k k · I^(k) / Σ_k I^(k)`` of distributions over orders ``(..., n)``;
+    """Return the mean order of distributions over orders.
+
+    Mean order ``k̄ = Σ_k k · I^(k) / Σ_k I^(k)`` of distributions over orders ``(..., n)``;
     NaN where a row is NaN or sums to 0 (nothing salient).
 
     >>> mean_order(np.array([[0.5, 0.5], [0.0, 0.0]])).tolist()

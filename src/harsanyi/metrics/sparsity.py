@@ -1,8 +1,8 @@
 """Salience and sparsity: the salient threshold, salient counts and sparsity curves.
 
 The salient threshold ``τ = ratio · reference`` has one parameter name, ``ratio``, and an
-explicit ``reference`` (each analysis keeps its paper's definition, docs/theory.md, "Salient
-interactions"):
+explicit ``reference`` (each analysis keeps its paper's definition,
+docs/theory.md#salient):
 
 * ``reference="total"``: ``τ = ratio · E_x |v(x_N) − v(x_∅)|``, one value per checkpoint, the
   mean over its samples (papers A and B, ``ratio = 0.03``);
@@ -22,8 +22,14 @@ import numpy as np
 from harsanyi.core.transforms import n_players
 from harsanyi.metrics._common import by_order, pooled, split
 
-__all__ = ["REFERENCES", "Reference", "salient_threshold", "salient_count", "sparsity_curve",
-           "sparsity_comparison"]
+__all__ = [
+    "REFERENCES",
+    "Reference",
+    "salient_count",
+    "salient_threshold",
+    "sparsity_comparison",
+    "sparsity_curve",
+]
 
 Reference = Literal["total", "max"]
 #: The two references of the salient threshold ``τ = ratio · reference``.
@@ -72,7 +78,7 @@ def salient_threshold(
 def salient_count(
     and_values: Any, or_values: Any = None, *, tau: Any, by_order: bool = False
 ) -> np.ndarray:
-    """Number of salient interactions per sample, AND and OR pooled, ``S ≠ ∅``.
+    """Count the salient interactions per sample, AND and OR pooled, ``S ≠ ∅``.
 
     Salient means ``I(S) ≠ 0`` and ``|I(S)| ≥ τ`` with ``tau`` a scalar or one value per sample
     (:func:`salient_threshold`). ``by_order=True`` gives paper E's ``R^(k)`` for ``k = 1..n``,
@@ -92,7 +98,7 @@ def salient_count(
     hit = ((strength >= thr) & (strength > 0)).astype(np.float64)
     if not by_order:
         return hit.sum(axis=-1).astype(np.int64)
-    per_kind = hit.reshape(hit.shape[:-1] + (-1, size)).sum(axis=-2)
+    per_kind = hit.reshape((*hit.shape[:-1], -1, size)).sum(axis=-2)
     return _by_order(per_kind).round().astype(np.int64)
 
 
@@ -100,7 +106,9 @@ _by_order = by_order
 
 
 def sparsity_curve(and_values: Any, or_values: Any = None, *, average: bool = True) -> np.ndarray:
-    """Paper C's sparsity curve: ``|I|`` of all AND and OR interactions in the pooled layout
+    """Compute paper C's sparsity curve.
+
+    Paper C's sparsity curve: ``|I|`` of all AND and OR interactions in the pooled layout
     (``2**(n+1)`` values, ``2**n`` without ``or_values``; ``∅`` counts as 0), divided by
     their max per sample, sorted in descending order, and averaged over all leading dims
     (``average=False`` keeps them).
@@ -119,7 +127,9 @@ def sparsity_curve(and_values: Any, or_values: Any = None, *, average: bool = Tr
 
 
 def sparsity_comparison(component: Any, raw: Any, *, threshold: float = 0.05) -> dict[str, Any]:
-    """Paper C's Fig. 3: the sparsity curves (``|I|`` normalised by the max, sorted, averaged
+    """Compare the sparsity of component and raw-input interactions (paper C, Fig. 3).
+
+    Paper C's Fig. 3: the sparsity curves (``|I|`` normalised by the max, sorted, averaged
     over samples) of component interactions and raw-input interactions, and the fraction of
     interactions above ``threshold`` of the max in each (lower = sparser).
 

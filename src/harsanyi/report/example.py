@@ -8,6 +8,8 @@ and inspected without training anything.
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 import pandas as pd
 
@@ -18,8 +20,6 @@ __all__ = ["example_summary"]
 
 
 def _binom_row(n: int) -> np.ndarray:
-    from math import comb
-
     return np.array([comb(n, k) for k in range(1, n + 1)], dtype=np.float64)
 
 
@@ -44,9 +44,39 @@ def _group_curve(group: str, t: np.ndarray, rng: np.random.Generator) -> np.ndar
     return y + rng.normal(0, 0.03 * abs(s), t.size)
 
 
+def _top_table(names: list[str], rng: np.random.Generator) -> pd.DataFrame:
+    """Ten planted top interactions of the players ``names``, strongest first."""
+    n = len(names)
+    rows = []
+    for j in range(10):
+        order = int(rng.integers(1, 4)) + (j % 2)
+        members = sorted(rng.choice(n, size=min(order, n), replace=False).tolist())
+        kind = "and" if j % 3 else "or"
+        sep = " & " if kind == "and" else " | "
+        rows.append({"kind": kind, "players": sep.join(names[i] for i in members),
+                     "order": len(members), "value": float(rng.normal(0, 1.5)),
+                     "mask": int(sum(1 << i for i in members))})
+    return pd.DataFrame(rows).sort_values("value", key=np.abs, ascending=False,
+                                          ignore_index=True)
+
+
+def _image(names: list[str]) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """A 64×64 RGB picture and the 8×8 box of each player ``"patch i (row,col)"``."""
+    yy, xx = np.mgrid[0:64, 0:64] / 63.0
+    img = np.stack([0.3 + 0.5 * yy, 0.4 + 0.3 * xx, 0.6 - 0.3 * yy], axis=-1)
+    img[((yy - 0.5) ** 2 + (xx - 0.45) ** 2) < 0.06] = [0.85, 0.55, 0.2]
+    boxes = []
+    for name in names:
+        r, c = (int(v) for v in name.split("(")[1].rstrip(")").split(","))
+        boxes.append((r * 8, c * 8, r * 8 + 8, c * 8 + 8))
+    return img, boxes
+
+
 def example_summary(n: int = 10, checkpoints: int = 41, seed: int = 0,
                     image: bool = True, tracked: int = 60) -> RunSummary:
-    """A planted run summary: ``checkpoints`` epochs (0, 2, 4, ...), ``n`` players, and
+    """Build a planted run summary.
+
+    A planted run summary: ``checkpoints`` epochs (0, 2, 4, ...), ``n`` players, and
     ``tracked`` interaction curves sorted into the five groups.
 
     The phase boundary is planted at 40% of training minus one checkpoint, the gap onset
@@ -107,27 +137,8 @@ def example_summary(n: int = 10, checkpoints: int = 41, seed: int = 0,
 
     cells = rng.permutation(36)[:n] if n <= 36 else rng.integers(0, 36, n)
     names = [f"patch {i} ({1 + c // 6},{1 + c % 6})" for i, c in enumerate(cells)]
-    rows = []
-    for j in range(10):
-        order = int(rng.integers(1, 4)) + (j % 2)
-        members = sorted(rng.choice(n, size=min(order, n), replace=False).tolist())
-        kind = "and" if j % 3 else "or"
-        sep = " & " if kind == "and" else " | "
-        rows.append({"kind": kind, "players": sep.join(names[i] for i in members),
-                     "order": len(members), "value": float(rng.normal(0, 1.5)),
-                     "mask": int(sum(1 << i for i in members))})
-    top = pd.DataFrame(rows).sort_values("value", key=np.abs, ascending=False,
-                                         ignore_index=True)
-
-    img = boxes = None
-    if image:
-        yy, xx = np.mgrid[0:64, 0:64] / 63.0
-        img = np.stack([0.3 + 0.5 * yy, 0.4 + 0.3 * xx, 0.6 - 0.3 * yy], axis=-1)
-        img[((yy - 0.5) ** 2 + (xx - 0.45) ** 2) < 0.06] = [0.85, 0.55, 0.2]
-        boxes = []
-        for name in names:
-            r, c = (int(v) for v in name.split("(")[1].rstrip(")").split(","))
-            boxes.append((r * 8, c * 8, r * 8 + 8, c * 8 + 8))
+    top = _top_table(names, rng)
+    img, boxes = _image(names) if image else (None, None)
 
     return RunSummary(
         epochs=epochs, players=names, name="example",

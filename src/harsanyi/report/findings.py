@@ -21,7 +21,7 @@ HOW_TO: dict[str, str] = {
 
 
 def how_to(key: str, run: str) -> str:
-    """The command that computes the missing part ``key`` of the run at ``run``.
+    """Return the command that computes the missing part ``key`` of the run at ``run``.
 
     >>> how_to("theory", "runs/a")
     'harsanyi theory fit runs/a'
@@ -30,7 +30,9 @@ def how_to(key: str, run: str) -> str:
 
 
 def header_config(s: RunSummary, limit: int = 18) -> dict[str, str]:
-    """Key facts for the page header: the run's config (flattened, at most ``limit`` keys)
+    """Return the key facts for the page header.
+
+    Key facts for the page header: the run's config (flattened, at most ``limit`` keys)
     followed by what the summary itself knows (players, checkpoints, epochs).
 
     >>> header_config(RunSummary(epochs=[0, 4], players=["a", "b"], config={"m": {"d": 3}}))

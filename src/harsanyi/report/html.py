@@ -19,18 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import numpy as np
+import pandas as pd
+from markupsafe import escape
 from matplotlib.figure import Figure
 
 from harsanyi._version import __version__
 from harsanyi.errors import ReportFolderError
+from harsanyi.report.style import close_pyplot_figure
 
 __all__ = [
     "MARKER",
     "ReportFigure",
+    "ReportFolderError",
     "ReportTable",
     "Section",
-    "ReportFolderError",
     "build_report",
     "is_report_folder",
     "render_text",
@@ -51,8 +55,11 @@ class ReportFigure:
 
 @dataclass
 class ReportTable:
-    """A pandas DataFrame (written whole to CSV), its caption and file name stem. The page
-    shows ``display`` when given (e.g. selected rows), else the first ``max_rows`` rows."""
+    """A table of the report.
+
+    A pandas DataFrame (written whole to CSV), its caption and file name stem. The page
+    shows ``display`` when given (e.g. selected rows), else the first ``max_rows`` rows.
+    """
 
     frame: Any
     caption: str = ""
@@ -64,7 +71,9 @@ class ReportTable:
 
 @dataclass
 class Section:
-    """One section of the report: ``id`` (the HTML anchor, ``[a-z][a-z0-9-]*``), a title,
+    """One section of the report.
+
+    One section of the report: ``id`` (the HTML anchor, ``[a-z][a-z0-9-]*``), a title,
     short prose ``text`` (blank-line paragraphs, ``- `` bullets, ```code``` and ``**bold**``),
     figures, tables, and ``missing`` notes saying what could not be shown and how to get it.
     """
@@ -78,7 +87,9 @@ class Section:
 
 
 def render_text(text: str) -> str:
-    """Tiny markup to safe HTML: blank lines split paragraphs, ``- `` lines make a list,
+    r"""Render a tiny markup as safe HTML.
+
+    Tiny markup to safe HTML: blank lines split paragraphs, ``- `` lines make a list,
     ```x``` is code, ``**x**`` bold, ``^{x}`` superscript and ``_{x}`` subscript; everything
     else is escaped.
 
@@ -86,10 +97,9 @@ def render_text(text: str) -> str:
     '<p>Run <code>harsanyi theory fit RUN</code> &lt;now&gt;.</p>'
     >>> render_text("I^{(k)}_{real}")
     '<p>I<sup>(k)</sup><sub>real</sub></p>'
-    >>> render_text("- a\\n- **b**")
+    >>> render_text("- a\n- **b**")
     '<ul><li>a</li><li><strong>b</strong></li></ul>'
     """
-    from markupsafe import escape
 
     def inline(s: str) -> str:
         out = str(escape(s))
@@ -112,7 +122,7 @@ def render_text(text: str) -> str:
 
 
 def is_report_folder(path: str | Path) -> bool:
-    """True when ``path`` is a folder holding a harsanyi report marker file.
+    """Tell whether ``path`` is a folder holding a harsanyi report marker file.
 
     >>> is_report_folder("/nonexistent/folder")
     False
@@ -161,7 +171,6 @@ def _unique(stem: str, used: set[str]) -> str:
 
 
 def _cell(x: Any) -> str:
-    from markupsafe import escape
 
     if isinstance(x, float | np.floating):
         return "–" if np.isnan(x) else f"{x:.4g}"
@@ -169,10 +178,7 @@ def _cell(x: Any) -> str:
 
 
 def _table_html(t: ReportTable) -> str:
-    """The shown rows as an HTML table; numeric columns right-aligned, text left-aligned."""
-    import pandas as pd
-    from markupsafe import escape
-
+    """Render the shown rows as an HTML table; numeric columns right-aligned, text left-aligned."""
     shown = t.display if t.display is not None else (
         t.frame.head(t.max_rows) if t.max_rows else t.frame)
     if t.index:
@@ -200,6 +206,53 @@ def _check_sections(sections: Sequence[Section]) -> None:
         seen.add(s.id)
 
 
+def _write_figures(sec: Section, out: Path, used: set[str], start: int, dpi: int,
+                   written: list[str]) -> list[dict[str, Any]]:
+    """Save the figures of ``sec`` as PNG and PDF (numbered from ``start + 1``); returns their
+    entries for the page and appends the written files to ``written``.
+    """
+    figs: list[dict[str, Any]] = []
+    for i, f in enumerate(sec.figures, start=1):
+        item = f if isinstance(f, ReportFigure) else ReportFigure(f)
+        stem = _unique(f"{sec.id}-{_slug(item.name or f'figure-{i}')}", used)
+        buf = io.BytesIO()
+        item.figure.savefig(buf, format="png", dpi=dpi,
+                            metadata={"Software": f"harsanyi {__version__}"})
+        (out / "figures" / f"{stem}.png").write_bytes(buf.getvalue())
+        item.figure.savefig(out / "figures" / f"{stem}.pdf", format="pdf")
+        written += [f"figures/{stem}.png", f"figures/{stem}.pdf"]
+        w_in, h_in = item.figure.get_size_inches()
+        close_pyplot_figure(item.figure)
+        figs.append({"number": start + len(figs) + 1, "stem": stem,
+                     "caption": render_text(item.caption),
+                     "width": round(w_in * 100), "height": round(h_in * 100),
+                     "alt": item.caption.split(".")[0] or stem,
+                     "data": base64.b64encode(buf.getvalue()).decode("ascii")})
+    return figs
+
+
+def _write_tables(sec: Section, out: Path, used: set[str], start: int,
+                  written: list[str]) -> list[dict[str, Any]]:
+    """Save the tables of ``sec`` as CSV (numbered from ``start + 1``); returns their entries
+    for the page and appends the written files to ``written``.
+    """
+    tabs: list[dict[str, Any]] = []
+    for i, t in enumerate(sec.tables, start=1):
+        item = t if isinstance(t, ReportTable) else ReportTable(t)
+        if not isinstance(item.frame, pd.DataFrame):
+            raise TypeError(f"section {sec.id!r}: tables must be pandas DataFrames, got "
+                            f"{type(item.frame).__name__}")
+        stem = _unique(f"{sec.id}-{_slug(item.name or f'table-{i}')}", used)
+        item.frame.to_csv(out / "tables" / f"{stem}.csv", index=item.index)
+        written.append(f"tables/{stem}.csv")
+        tabs.append({"number": start + len(tabs) + 1, "stem": stem,
+                     "caption": render_text(item.caption),
+                     "html": _table_html(item), "rows": len(item.frame),
+                     "shown": len(item.display) if item.display is not None
+                     else min(len(item.frame), item.max_rows or len(item.frame))})
+    return tabs
+
+
 def build_report(sections: Sequence[Section], out_dir: str | Path, title: str,
                  force: bool = False, *, subtitle: str | None = None,
                  config: Mapping[str, Any] | None = None, findings: Sequence[str] = (),
@@ -222,9 +275,6 @@ def build_report(sections: Sequence[Section], out_dir: str | Path, title: str,
     >>> sorted(p.name for p in (out.parent / "figures").iterdir())
     ['losses-losses.pdf', 'losses-losses.png']
     """
-    import jinja2
-    import pandas as pd
-
     _check_sections(sections)
     out = Path(out_dir)
     _check_out_dir(out, force)
@@ -239,35 +289,9 @@ def build_report(sections: Sequence[Section], out_dir: str | Path, title: str,
     n_fig = n_tab = 0
     rendered = []
     for sec in sections:
-        figs, tabs = [], []
-        for i, f in enumerate(sec.figures, start=1):
-            item = f if isinstance(f, ReportFigure) else ReportFigure(f)
-            stem = _unique(f"{sec.id}-{_slug(item.name or f'figure-{i}')}", used)
-            buf = io.BytesIO()
-            item.figure.savefig(buf, format="png", dpi=dpi,
-                                metadata={"Software": f"harsanyi {__version__}"})
-            (out / "figures" / f"{stem}.png").write_bytes(buf.getvalue())
-            item.figure.savefig(out / "figures" / f"{stem}.pdf", format="pdf")
-            written += [f"figures/{stem}.png", f"figures/{stem}.pdf"]
-            n_fig += 1
-            w_in, h_in = item.figure.get_size_inches()
-            figs.append({"number": n_fig, "stem": stem, "caption": render_text(item.caption),
-                         "width": round(w_in * 100), "height": round(h_in * 100),
-                         "alt": item.caption.split(".")[0] or stem,
-                         "data": base64.b64encode(buf.getvalue()).decode("ascii")})
-        for i, t in enumerate(sec.tables, start=1):
-            item = t if isinstance(t, ReportTable) else ReportTable(t)
-            if not isinstance(item.frame, pd.DataFrame):
-                raise TypeError(f"section {sec.id!r}: tables must be pandas DataFrames, got "
-                                f"{type(item.frame).__name__}")
-            stem = _unique(f"{sec.id}-{_slug(item.name or f'table-{i}')}", used_tables)
-            item.frame.to_csv(out / "tables" / f"{stem}.csv", index=item.index)
-            written.append(f"tables/{stem}.csv")
-            n_tab += 1
-            tabs.append({"number": n_tab, "stem": stem, "caption": render_text(item.caption),
-                         "html": _table_html(item), "rows": len(item.frame),
-                         "shown": len(item.display) if item.display is not None
-                         else min(len(item.frame), item.max_rows or len(item.frame))})
+        figs = _write_figures(sec, out, used, n_fig, dpi, written)
+        tabs = _write_tables(sec, out, used_tables, n_tab, written)
+        n_fig, n_tab = n_fig + len(figs), n_tab + len(tabs)
         rendered.append({"id": sec.id, "title": sec.title, "text": render_text(sec.text),
                          "figures": figs, "tables": tabs,
                          "missing": [render_text(m) for m in sec.missing]})

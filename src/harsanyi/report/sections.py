@@ -21,11 +21,11 @@ from harsanyi.report.html import ReportFigure, ReportTable, Section, build_repor
 from harsanyi.report.style import GROUP_NAMES, new_figure
 from harsanyi.report.summary import RunSummary
 
-__all__ = ["sections_from_summary", "report_from_summary"]
+__all__ = ["report_from_summary", "sections_from_summary"]
 
 
 def _at_marks(frame: pd.DataFrame, s: RunSummary) -> pd.DataFrame:
-    """The rows of a per-checkpoint ``frame`` at the selected epochs and the boundaries."""
+    """Return the rows of a per-checkpoint ``frame`` at the selected epochs and boundaries."""
     marks = list(s.selection()) + [e for e in (s.phase_boundary, s.gap_onset) if e is not None]
     return frame[[bool(np.isclose(e, marks).any()) for e in frame["epoch"]]]
 
@@ -281,7 +281,7 @@ def _top(s: RunSummary, run: str, maps: int = 6) -> Section:
 
 
 def sections_from_summary(s: RunSummary, run: str = "RUN") -> list[Section]:
-    """The six report sections for ``s``; ``run`` is the run path shown in missing notes.
+    """Build the six report sections for ``s``; ``run`` is the run path in missing notes.
 
     >>> from harsanyi.report.example import example_summary
     >>> [x.id for x in sections_from_summary(example_summary(n=4, checkpoints=6))]

@@ -15,9 +15,11 @@ True
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -25,16 +27,17 @@ from matplotlib.figure import Figure
 from harsanyi.errors import ShapeError
 
 __all__ = [
-    "PALETTE",
-    "GROUP_NAMES",
     "GROUP_COLORS",
-    "SEQUENTIAL_CMAP",
+    "GROUP_NAMES",
+    "PALETTE",
     "RC",
-    "new_axes",
-    "new_figure",
+    "SEQUENTIAL_CMAP",
     "as_1d",
     "as_2d",
     "checkpoint_colors",
+    "close_pyplot_figure",
+    "new_axes",
+    "new_figure",
     "styled",
 ]
 
@@ -86,7 +89,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def styled(func: F) -> F:
-    """Decorator: run ``func`` inside ``matplotlib.rc_context(RC)`` so that every artist it
+    """Decorate a figure function so that it draws in the report style.
+
+    Decorator: run ``func`` inside ``matplotlib.rc_context(RC)`` so that every artist it
     creates (ticks, legends, texts) gets the report style, even on axes the caller made.
 
     >>> @styled
@@ -99,7 +104,6 @@ def styled(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import matplotlib as mpl
 
         with mpl.rc_context(RC):
             return func(*args, **kwargs)
@@ -109,7 +113,7 @@ def styled(func: F) -> F:
 
 def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: float = 3.6,
                **subplot_kw: Any) -> tuple[Figure, np.ndarray]:
-    """A pyplot-free :class:`~matplotlib.figure.Figure` with an ``nrows × ncols`` grid of axes.
+    """Create a pyplot-free :class:`~matplotlib.figure.Figure` with a grid of axes.
 
     No global pyplot state is touched, so figures are garbage-collected like any object and the
     Agg renderer is used when saving.
@@ -118,8 +122,6 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: fl
     >>> axes.shape
     (1, 3)
     """
-    import matplotlib as mpl
-
     with mpl.rc_context(RC):
         fig = Figure(figsize=(width, height), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw)
@@ -129,14 +131,37 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = 6.4, height: fl
 def new_axes(ax: Axes | None, *, width: float = 6.4, height: float = 3.6) -> Axes:
     """Return ``ax``, or the single axes of a new styled figure when ``ax`` is None.
 
+    When the caller uses pyplot (``matplotlib.pyplot`` is imported), the new figure is made
+    through pyplot and becomes its current figure, so ``plt.savefig`` and ``plt.show`` see it;
+    otherwise it is pyplot-free (see :func:`new_figure`).
+
     >>> ax = new_axes(None)
     >>> ax.figure is not None
     True
     """
     if ax is not None:
         return ax
-    _, axes = new_figure(width=width, height=height)
-    return axes[0, 0]
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        _, axes = new_figure(width=width, height=height)
+        return axes[0, 0]
+    import matplotlib as mpl  # heavy: matplotlib loads only when a figure is drawn
+
+    with mpl.rc_context(RC):
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+        return fig.add_subplot()
+
+
+def close_pyplot_figure(fig: Figure) -> None:
+    """Forget ``fig`` in pyplot's list of open figures, if pyplot made it (:func:`new_axes`);
+    the figure itself stays usable. Nothing happens for a pyplot-free figure.
+
+    >>> fig, _ = new_figure()
+    >>> close_pyplot_figure(fig)
+    """
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None and getattr(fig.canvas, "manager", None) is not None:
+        plt.close(fig)
 
 
 def as_1d(x: Any, name: str, length: int | None = None) -> np.ndarray:
@@ -175,8 +200,6 @@ def checkpoint_colors(count: int) -> list[tuple[float, float, float, float]]:
     >>> len(checkpoint_colors(4))
     4
     """
-    import matplotlib as mpl
-
     cmap = mpl.colormaps[SEQUENTIAL_CMAP]
     if count <= 1:
         return [cmap(0.15)]

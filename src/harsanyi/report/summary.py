@@ -20,7 +20,7 @@ from harsanyi.metrics import distribution_from_strength, mean_order
 from harsanyi.report.figures import default_selection
 from harsanyi.report.style import GROUP_NAMES, as_1d, as_2d
 
-__all__ = ["MAX_CURVES", "TheoryFit", "GroupSummary", "DecaySpindle", "RunSummary"]
+__all__ = ["MAX_CURVES", "DecaySpindle", "GroupSummary", "RunSummary", "TheoryFit"]
 
 #: At most this many tracked curves per group are kept for the figure (all are counted).
 MAX_CURVES = 30
@@ -81,7 +81,9 @@ class GroupSummary:
                              f"{len(self.labels)} curves")
 
     def counts(self) -> dict[str, int]:
-        """Number of tracked interactions in each group (``totals`` when given), in
+        """Return the number of tracked interactions in each group.
+
+        Number of tracked interactions in each group (``totals`` when given), in
         ``GROUP_NAMES`` order.
 
         >>> GroupSummary(["reliable", "betraying", "reliable"], np.zeros((3, 2))).counts()
@@ -94,7 +96,9 @@ class GroupSummary:
     @classmethod
     def thinned(cls, labels: Any, curves: Any, counts_by_order: Any = None,
                 names: Any = None, per_sample: int | None = None) -> GroupSummary:
-        """All curves are counted (``totals``); at most :data:`MAX_CURVES` per group are kept
+        """Return the summary with at most :data:`MAX_CURVES` curves per group.
+
+        All curves are counted (``totals``); at most :data:`MAX_CURVES` per group are kept
         for drawing.
 
         >>> g = GroupSummary.thinned(["reliable"] * 40, np.zeros((40, 2)))
@@ -226,9 +230,12 @@ class RunSummary:
                 and bool(np.isfinite(self.test_loss).any()))
 
     def real_distribution(self) -> np.ndarray | None:
-        """``I_real^(k)(t)`` (K, n): ``distribution`` if given, else ``(A+ − A−)`` normalised
+        """Return ``I_real^(k)(t)`` per checkpoint, ``(K, n)``.
+
+        ``I_real^(k)(t)`` (K, n): ``distribution`` if given, else ``(A+ − A−)`` normalised
         to sum 1 per checkpoint (:func:`harsanyi.metrics.distribution_from_strength`: NaN
-        rows where no interaction is salient)."""
+        rows where no interaction is salient).
+        """
         if self.distribution is not None:
             return self.distribution
         if self.strength_pos is None:
@@ -236,14 +243,20 @@ class RunSummary:
         return distribution_from_strength(np.abs(self.strength_pos) + np.abs(self.strength_neg))
 
     def mean_order(self) -> np.ndarray | None:
-        """``k̄(t) = Σ_k k · I_real^(k)(t)`` (K,), or None without distributions; NaN at a
-        checkpoint without any salient interaction."""
+        """Return the mean order ``k̄(t)`` per checkpoint.
+
+        ``k̄(t) = Σ_k k · I_real^(k)(t)`` (K,), or None without distributions; NaN at a
+        checkpoint without any salient interaction.
+        """
         d = self.real_distribution()
         return None if d is None else mean_order(d)
 
     def selection(self, count: int = 6) -> list[float]:
-        """The epochs drawn in detail: ``selected_epochs`` or ``count`` spread over training,
-        always including the phase boundary when it is a checkpoint."""
+        """Return the epochs drawn in detail.
+
+        The epochs drawn in detail: ``selected_epochs`` or ``count`` spread over training,
+        always including the phase boundary when it is a checkpoint.
+        """
         if self.selected_epochs is not None:
             return [float(e) for e in self.selected_epochs]
         chosen = default_selection(self.epochs, count)

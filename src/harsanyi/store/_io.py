@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 from pathlib import Path
@@ -20,14 +21,12 @@ def checksum(arr: np.ndarray) -> str:
 
 def remove_if_empty(path: Path) -> None:
     """Remove a folder if it exists and is empty."""
-    try:
+    with contextlib.suppress(OSError):
         path.rmdir()
-    except OSError:
-        pass
 
 
 def os_error(exc: OSError, what: str, kept: int | None = None) -> StoreError:
-    """A :class:`StoreError` (same errno) saying what failed; disk full is named as such."""
+    """Return a :class:`StoreError` (same errno) saying what failed; disk full is named."""
     keep = (f"; the {kept} checkpoints already stored are intact" if kept is not None else "")
     if exc.errno == errno.ENOSPC:
         return StoreError(errno.ENOSPC,

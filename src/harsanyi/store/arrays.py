@@ -15,7 +15,7 @@ from harsanyi.store.verify import readable_checkpoints
 if TYPE_CHECKING:
     from harsanyi.store.runstore import RunStore
 
-__all__ = ["SPLITS", "Split", "RunArrays", "read_arrays", "is_run_store"]
+__all__ = ["SPLITS", "RunArrays", "Split", "is_run_store", "read_arrays"]
 
 Split = Literal["all", "train", "test", "auto"]
 #: Sample selections: every sample, the train or the test ones, or ``"auto"`` (the test
@@ -50,7 +50,9 @@ class RunArrays:
         return len(self.players)
 
     def select(self, split: Split = "all") -> RunArrays:
-        """The same arrays for the ``"train"`` or ``"test"`` samples (``"all"``: unchanged;
+        """Return the same arrays for the ``"train"`` or ``"test"`` samples.
+
+        The same arrays for the ``"train"`` or ``"test"`` samples (``"all"``: unchanged;
         ``"auto"``: the test samples when there are any, else all).
 
         >>> arr = RunArrays(np.arange(1), np.zeros((1, 2, 4)), np.zeros((1, 2, 4)),
@@ -75,10 +77,13 @@ class RunArrays:
 
 
 def read_arrays(store: RunStore, split: Split = "all") -> RunArrays:
-    """Stack ``store``'s finished checkpoints into a :class:`RunArrays` (see
+    """Stack a store's finished checkpoints into a :class:`RunArrays`.
+
+    Stack ``store``'s finished checkpoints into a :class:`RunArrays` (see
     :meth:`RunArrays.select` for ``split``). Raises :class:`StoreError` without any finished
     checkpoint. A checkpoint that fails verification is skipped with a
-    :class:`~harsanyi.errors.DamagedCheckpointWarning` naming it and the repair."""
+    :class:`~harsanyi.errors.DamagedCheckpointWarning` naming it and the repair.
+    """
     epochs = readable_checkpoints(store)
     if not epochs:
         raise StoreError(f"the run store {store.path} has no finished checkpoint yet; run "

@@ -10,11 +10,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["jsonable", "config_hash", "config_diff", "get_dotted"]
+__all__ = ["config_diff", "config_hash", "get_dotted", "jsonable"]
 
 
 def jsonable(obj: Any) -> Any:
-    """A JSON-safe copy of ``obj`` (numpy scalars and arrays to Python, NaN to ``None``,
+    """Return a JSON-safe copy of ``obj``.
+
+    A JSON-safe copy of ``obj`` (numpy scalars and arrays to Python, NaN to ``None``,
     unknown objects to ``str``).
 
     >>> jsonable({"a": np.float64(1.5), "b": np.arange(2), "c": float("nan")})
@@ -68,6 +70,7 @@ def config_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 
 def get_dotted(d: Mapping[str, Any], dotted: str) -> Any:
+    """Value at a dotted path of nested mappings: ``get_dotted(d, "a.b") == d["a"]["b"]``."""
     cur: Any = d
     for part in dotted.split("."):
         if not isinstance(cur, Mapping) or part not in cur:

@@ -31,14 +31,14 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["WriterLock", "lock_path", "read_holder", "pid_alive"]
+__all__ = ["WriterLock", "lock_path", "pid_alive", "read_holder"]
 
 _HELD: dict[str, tuple[int | None, int]] = {}  # lock file -> (fd, users) in this process
 _GUARD = threading.Lock()
 
 
 def lock_path(store: str | Path) -> Path:
-    """The lock file of the store folder ``store``.
+    """Return the lock file of the store folder ``store``.
 
     >>> lock_path("/data/runs/mlp5").as_posix()
     '/data/runs/.mlp5.lock'

@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckpointRecord", "ARRAYS_2D", "ARRAYS_1D"]
+from harsanyi.extract.interactions import Interactions
+
+__all__ = ["ARRAYS_1D", "ARRAYS_2D", "CheckpointRecord"]
 
 ARRAYS_2D = ("values", "and_values", "or_values", "gamma", "q")
 ARRAYS_1D = ("bound", "residual", "objective")
@@ -36,10 +38,8 @@ class CheckpointRecord:
         """Testing loss recorded with the checkpoint (``None`` if unknown)."""
         return self.attrs.get("test_loss")
 
-    def interactions(self, players: list[str] | None = None) -> Any:
-        """The stored arrays as a :class:`harsanyi.Interactions` (samples as batch dim)."""
-        from harsanyi.extract.interactions import Interactions
-
+    def interactions(self, players: list[str] | None = None) -> Interactions:
+        """Return the stored arrays as a :class:`harsanyi.Interactions` (samples as batch dim)."""
         meta = dict(self.attrs.get("metadata", {}))
         meta["epoch"] = self.epoch
         return Interactions(**{k: self.arrays[k] for k in ARRAYS_2D + ARRAYS_1D},

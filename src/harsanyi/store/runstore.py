@@ -53,6 +53,7 @@ from typing import Any
 
 import numpy as np
 
+from harsanyi._version import __version__
 from harsanyi.errors import ConfigMismatchError, StoreError
 from harsanyi.store._io import checksum, os_error, remove_if_empty
 from harsanyi.store.arrays import RunArrays, Split, read_arrays
@@ -69,7 +70,7 @@ from harsanyi.store.verify import (
     write_root_manifest,
 )
 
-__all__ = ["RunStore", "CheckpointRecord", "config_hash", "config_diff", "FORMAT"]
+__all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash"]
 
 FORMAT = "harsanyi.run/1"
 _PARTIAL = ".partial"
@@ -77,7 +78,7 @@ _PARTIAL = ".partial"
 
 def _write_array(group: Any, name: str, data: np.ndarray) -> None:
     """Write one array into a zarr group (the single place that writes array bytes)."""
-    import zarr
+    import zarr  # heavy: zarr loads only when a store is read or written
 
     data = np.ascontiguousarray(data, dtype=np.float64)
     arr = group.create_array(name, shape=data.shape, dtype="float64",
@@ -120,15 +121,15 @@ class RunStore:
         samples: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> RunStore:
-        """Create an empty store at ``path`` (which must not exist or be an empty folder; a
+        """Create an empty run store.
+
+        Create an empty store at ``path`` (which must not exist or be an empty folder; a
         store that holds no results, the leftover of a failed start, is replaced).
 
         The root is written under a temporary name and renamed, so a half-created store
         never exists.
         """
-        import zarr
-
-        from harsanyi import __version__
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         path = Path(path)
         if holds_no_results(path):
@@ -206,11 +207,14 @@ class RunStore:
         samples: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> RunStore:
-        """``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
+        """Open a run store, or create it.
+
+        ``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
         create (an existing non-empty folder is refused). Resuming repairs the store
         (:func:`~harsanyi.store.verify.repair_store`: damaged checkpoints are moved to
         ``quarantine/`` and will be redone; see ``store.repaired``). A store holding no
-        results (a failed start) is replaced in both cases, whatever its configuration."""
+        results (a failed start) is replaced in both cases, whatever its configuration.
+        """
         path = Path(path)
         found = (path / "zarr.json").exists() or (path / MANIFEST).exists()
         if resume and found and not holds_no_results(path):
@@ -311,7 +315,7 @@ class RunStore:
         (``ENOSPC``) or any other OS error leaves the finished checkpoints untouched and raises
         :class:`StoreError` (with the original ``errno``).
         """
-        import zarr
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         epoch = int(epoch)
         final = self._dir(epoch)
@@ -358,7 +362,9 @@ class RunStore:
         return self.write_checkpoint(epoch, arrays, meta)
 
     def write_array(self, name: str, data: np.ndarray) -> Path:
-        """Atomically store a run-level array at ``RUN_DIR/extra/<name>`` (e.g. the principal
+        """Store a run-level array atomically at ``RUN_DIR/extra/<name>``.
+
+        Atomically store a run-level array at ``RUN_DIR/extra/<name>`` (e.g. the principal
         directions of feature components); refuses to overwrite.
 
         >>> import tempfile
@@ -367,7 +373,7 @@ class RunStore:
         >>> run.read_array("directions").tolist()
         [[1.0, 0.0], [0.0, 1.0]]
         """
-        import zarr
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         if not name.isidentifier():
             raise ValueError(f"array names are identifiers; got {name!r}")
@@ -393,8 +399,8 @@ class RunStore:
         return final
 
     def read_array(self, name: str) -> np.ndarray | None:
-        """A run-level array written by :meth:`write_array` (``None`` if absent)."""
-        import zarr
+        """Read a run-level array written by :meth:`write_array` (``None`` if absent)."""
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         d = self.path / "extra" / name
         if not d.is_dir():
@@ -408,7 +414,7 @@ class RunStore:
     # -- reading -----------------------------------------------------------------------------
     def read(self, epoch: int, *, verify: bool = False) -> CheckpointRecord:
         """Read checkpoint ``epoch``; ``verify=True`` also checks the sha256 checksums."""
-        import zarr
+        import zarr  # heavy: zarr loads only when a store is read or written
 
         d = self._dir(epoch)
         if not self.has(epoch):
@@ -442,13 +448,19 @@ class RunStore:
         return np.stack([self.read(e).arrays[name] for e in epochs])
 
     def arrays(self, split: Split = "all") -> RunArrays:
-        """Every finished checkpoint stacked once, as typed arrays (:class:`RunArrays`);
-        ``split``: ``"all"``, ``"train"``, ``"test"`` or ``"auto"`` (test when there are any)."""
+        """Return every finished checkpoint stacked once, as typed arrays.
+
+        Every finished checkpoint stacked once, as typed arrays (:class:`RunArrays`);
+        ``split``: ``"all"``, ``"train"``, ``"test"`` or ``"auto"`` (test when there are any).
+        """
         return read_arrays(self, split)
 
     def losses(self, epochs: list[int] | None = None) -> dict[str, np.ndarray]:
-        """``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (or over
-        ``epochs``), NaN when a loss was not recorded."""
+        """Return the losses over finished checkpoints.
+
+        ``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (or over
+        ``epochs``), NaN when a loss was not recorded.
+        """
         epochs = self.completed() if epochs is None else list(epochs)
         out: dict[str, list[float]] = {"train_loss": [], "test_loss": []}
         for e in epochs:

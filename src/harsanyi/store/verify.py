@@ -30,15 +30,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import zarr
 
 from harsanyi.errors import DamagedCheckpointWarning, StoreError
 from harsanyi.store._io import checksum, remove_if_empty
 
-__all__ = ["MANIFEST", "QUARANTINE", "SCHEMA_VERSION", "VerifyReport", "RepairReport",
-           "write_manifest", "write_root_manifest", "check_folder", "verify_store",
-           "repair_store", "restore_root", "readable_checkpoints", "holds_no_results",
-           "schema_version", "damage_message"]
+__all__ = [
+    "MANIFEST",
+    "QUARANTINE",
+    "SCHEMA_VERSION",
+    "RepairReport",
+    "VerifyReport",
+    "check_folder",
+    "damage_message",
+    "holds_no_results",
+    "readable_checkpoints",
+    "repair_store",
+    "restore_root",
+    "schema_version",
+    "verify_store",
+    "write_manifest",
+    "write_root_manifest",
+]
 
 MANIFEST = "manifest.json"
 QUARANTINE = "quarantine"
@@ -69,7 +81,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def schema_version(attrs: dict[str, Any]) -> int:
-    """The schema version of a store from its root attributes (1 when not recorded).
+    """Return the schema version in root attributes (1 when not recorded).
 
     >>> schema_version({"format": "harsanyi.run/1"}), schema_version({"schema_version": 2})
     (1, 2)
@@ -113,7 +125,7 @@ def write_root_manifest(root: str | Path) -> None:
 
 
 def _read_manifest(folder: Path) -> dict[str, Any] | None:
-    """The manifest of ``folder``; ``None`` when absent; raises ValueError when unreadable."""
+    """Read the manifest of ``folder`` (``None`` when absent; ValueError when unreadable)."""
     path = folder / MANIFEST
     if not path.exists():
         return None
@@ -138,7 +150,9 @@ def _check_files(folder: Path, files: dict[str, Any]) -> str | None:
 
 
 def _check_legacy(folder: Path) -> str | None:
-    """A checkpoint without manifest: read every array and compare its stored checksum."""
+    """Check a checkpoint without manifest: read every array, compare its checksum."""
+    import zarr  # heavy: zarr loads only when a store is read or written
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -153,8 +167,11 @@ def _check_legacy(folder: Path) -> str | None:
 
 
 def check_folder(folder: str | Path) -> str | None:
-    """Why a finished checkpoint (or run-level array) folder is damaged, or ``None`` if it
-    verifies: against its manifest, else (schema 1) by reading its arrays back."""
+    """Say why a checkpoint folder is damaged.
+
+    Why a finished checkpoint (or run-level array) folder is damaged, or ``None`` if it
+    verifies: against its manifest, else (schema 1) by reading its arrays back.
+    """
     folder = Path(folder)
     try:
         marker = json.loads((folder / "zarr.json").read_text())["attributes"]["complete"]
@@ -173,8 +190,11 @@ def check_folder(folder: str | Path) -> str | None:
 
 @dataclass
 class VerifyReport:
-    """What :func:`verify_store` found: ``good`` epochs, ``bad`` epochs with the reason,
-    damaged root files / run-level arrays (``other``) and leftovers of interrupted writes."""
+    """Report of a store's verification.
+
+    What :func:`verify_store` found: ``good`` epochs, ``bad`` epochs with the reason,
+    damaged root files / run-level arrays (``other``) and leftovers of interrupted writes.
+    """
 
     path: Path
     good: list[int] = field(default_factory=list)
@@ -240,8 +260,11 @@ def verify_store(path: str | Path) -> VerifyReport:
 
 @dataclass
 class RepairReport:
-    """What :func:`repair_store` did: ``moved`` (epoch or ``extra/NAME`` -> quarantine
-    folder), root files ``restored`` from their copies, ``removed`` leftovers."""
+    """Report of a repair.
+
+    What :func:`repair_store` did: ``moved`` (epoch or ``extra/NAME`` -> quarantine
+    folder), root files ``restored`` from their copies, ``removed`` leftovers.
+    """
 
     moved: dict[Any, Path] = field(default_factory=dict)
     restored: list[str] = field(default_factory=list)
@@ -260,9 +283,12 @@ def _quarantine(root: Path, folder: Path, label: str) -> Path:
 
 
 def restore_root(path: str | Path) -> list[str]:
-    """Rewrite damaged root metadata files from the copies in ``RUN/manifest.json``; returns
+    """Restore damaged root metadata from its copies.
+
+    Rewrite damaged root metadata files from the copies in ``RUN/manifest.json``; returns
     the files restored. Raises :class:`StoreError` when a file is damaged and no good copy
-    exists."""
+    exists.
+    """
     root = Path(path)
     bad = _check_root(root)
     if not bad:
@@ -284,7 +310,9 @@ def restore_root(path: str | Path) -> list[str]:
 
 
 def repair_store(path: str | Path) -> RepairReport:
-    """Move every checkpoint (and run-level array) that fails verification into
+    """Repair a run store.
+
+    Move every checkpoint (and run-level array) that fails verification into
     ``RUN/quarantine/``, restore damaged root metadata from its copy, remove ``.partial/``
     leftovers. Finished, verified checkpoints are not touched. Take the writer lock first
     (:class:`harsanyi.store.lock.WriterLock`) when a monitor could be writing.
@@ -316,7 +344,9 @@ def repair_store(path: str | Path) -> RepairReport:
 
 
 def holds_no_results(path: str | Path) -> bool:
-    """Whether ``path`` is a run store with nothing in it but its empty skeleton (no
+    """Tell whether a store holds no result yet.
+
+    Whether ``path`` is a run store with nothing in it but its empty skeleton (no
     checkpoint, run-level array or quarantined folder): a failed start that a corrected
     rerun may replace.
 
@@ -346,7 +376,9 @@ def holds_no_results(path: str | Path) -> bool:
 
 
 def readable_checkpoints(store: Any) -> list[int]:
-    """Epochs of the checkpoints of ``store`` (a :class:`~harsanyi.store.RunStore`) that
+    """Return the epochs of the checkpoints that verify.
+
+    Epochs of the checkpoints of ``store`` (a :class:`~harsanyi.store.RunStore`) that
     verify, ascending; each damaged one is skipped with a
     :class:`~harsanyi.errors.DamagedCheckpointWarning` naming it and the repair.
 
@@ -368,7 +400,7 @@ def readable_checkpoints(store: Any) -> list[int]:
 
 
 def damage_message(path: str | Path, epoch: int, why: str) -> str:
-    """The warning of a damaged checkpoint: what is wrong and the commands that repair it."""
+    """Return the warning of a damaged checkpoint: what is wrong, what repairs it."""
     return (f"checkpoint {epoch} of the run store {path} is damaged ({why}) and is skipped. "
             f"`harsanyi store repair {path}` moves it aside; rerun the `harsanyi monitor` "
             "command of this run with --resume to recompute it (resuming also repairs)")

@@ -17,9 +17,9 @@ from harsanyi.metrics import real_distribution, salient_threshold
 from harsanyi.theory._checks import check_same_shape, check_sets
 
 __all__ = [
+    "build_w_star",
     "check_defined",
     "real_distribution_of",
-    "build_w_star",
     "theoretical_distribution",
 ]
 
@@ -27,8 +27,11 @@ Normalize = Literal["sum", "mean", "none"]
 
 
 def check_defined(dist: np.ndarray, what: str) -> np.ndarray:
-    """Raise :class:`TheoryInputError` if a distribution over orders has a NaN row (no salient
-    interaction at any order, :func:`~harsanyi.metrics.real_distribution`); else return it."""
+    """Check that a distribution over orders is defined, and return it.
+
+    Raise :class:`TheoryInputError` if a distribution over orders has a NaN row (no salient
+    interaction at any order, :func:`~harsanyi.metrics.real_distribution`); else return it.
+    """
     if np.isnan(dist).any():
         raise TheoryInputError(
             f"{what}: no salient interaction at any order 1..n (the strengths sum to 0), "

@@ -30,12 +30,12 @@ from harsanyi.theory.distributions import (
 from harsanyi.theory.two_phase import TwoPhaseModel
 
 __all__ = [
-    "log_grid",
-    "theoretical_curves",
-    "isotonic_nonincreasing",
     "TwoPhaseFit",
     "fit_sigma2",
     "fit_two_phase",
+    "isotonic_nonincreasing",
+    "log_grid",
+    "theoretical_curves",
 ]
 
 Monotone = Literal["none", "isotonic", "dp"]

@@ -1,6 +1,7 @@
 """Generalizable (decay-shaped) vs non-generalizable (spindle-shaped) interactions (paper D).
 
-Paper D's full text is not public; everything here is our reconstruction (THEORY.md §D, [RECON]):
+Paper D's full text is not public; everything here is our reconstruction ([RECON],
+docs/theory.md#decay-spindle):
 
 * ``A^(m),+ = E_x Σ_type Σ_{|S|=m} max(I_type(S|x), 0)`` and ``A^(m),−`` with ``min``
   (optionally only salient ``|I| ≥ τ``): the sample mean of
@@ -28,11 +29,11 @@ from harsanyi.theory.spindle import spindle_family
 from harsanyi.theory.two_phase import TwoPhaseModel
 
 __all__ = [
-    "strength_change",
-    "decay_family",
-    "SignFit",
     "Disentangled",
+    "SignFit",
+    "decay_family",
     "disentangle",
+    "strength_change",
 ]
 
 DecayKind = Literal["rownorm", "exp", "target"]
@@ -53,7 +54,9 @@ def strength_change(
 
 
 def decay_family(n: int, kind: Literal["rownorm", "exp"], param: float) -> np.ndarray:
-    """Decay shape for ``m = 1..n``: ``‖m̂_(m)(σ_g²)‖`` (``"rownorm"``, ``param = σ_g²``) or
+    """Return the decay shape for ``m = 1..n`` (paper D's candidates, [RECON]).
+
+    Decay shape for ``m = 1..n``: ``‖m̂_(m)(σ_g²)‖`` (``"rownorm"``, ``param = σ_g²``) or
     ``e^{−λm}`` (``"exp"``, ``param = λ``) — paper D's decay candidates (b) and (c), [RECON].
 
     >>> decay_family(3, "exp", 0.0)

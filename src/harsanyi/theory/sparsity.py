@@ -32,11 +32,11 @@ from harsanyi.metrics import salient_count, salient_threshold
 from harsanyi.theory._checks import check_sets
 
 __all__ = [
-    "mean_u_by_order",
-    "is_monotone",
-    "estimate_p",
-    "base_n_digits",
     "SparsityBound",
+    "base_n_digits",
+    "estimate_p",
+    "is_monotone",
+    "mean_u_by_order",
     "sparsity_bound",
 ]
 
@@ -168,9 +168,12 @@ class SparsityBound:
 
 
 def _order_stats(I: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``A^(k) = Σ_{|S|=k} I(S)`` and ``Σ_{|S|=k} |I(S)|`` for ``k = 1..n``, summed in mask
+    """Return ``A^(k)`` and the absolute strength by order, summed in mask order.
+
+    ``A^(k) = Σ_{|S|=k} I(S)`` and ``Σ_{|S|=k} |I(S)|`` for ``k = 1..n``, summed in mask
     order: the base-``n`` digits of ``A^(k)/ū^(1)`` are exact at integer boundaries of planted
-    games, so the summation order is kept (not the metrics' matrix product)."""
+    games, so the summation order is kept (not the metrics' matrix product).
+    """
     sums = np.array([I[ix].sum() for ix in orders_index(n)[1:]])
     abs_sums = np.array([np.abs(I[ix]).sum() for ix in orders_index(n)[1:]])
     return sums, abs_sums
@@ -190,7 +193,9 @@ def sparsity_bound(
     use_delta_bound: bool = True,
     invalid_m0: Literal["skip_sample", "skip_m0"] = "skip_sample",
 ) -> SparsityBound:
-    """Paper E's bound ``R̂^(k)`` beside the real ``R^(k)`` for one sample (§E.3).
+    """Compute paper E's bound ``R̂^(k)`` beside the real ``R^(k)`` for one sample.
+
+    The estimation follows docs/theory.md#sparsity-bound.
 
     ``interactions``: AND interactions ``I(S)`` of one sample, ``(2**n,)`` (``I(∅)`` is ignored
     and taken as 0); ``values``: ``v(x_S)``, ``(2**n,)``, from which ``u = v − v(∅)``.
@@ -236,7 +241,7 @@ def sparsity_bound(
             raise TheoryInputError("ū^(1) <= 0")
     except TheoryInputError:
         return SparsityBound(status="p_undefined", p=math.nan, **base, **empty)
-    pf = max(int(math.floor(p_val)), 0)  # ⌊p⌋ (p < 0 only for non-monotone samples)
+    pf = max(math.floor(p_val), 0)  # ⌊p⌋ (p < 0 only for non-monotone samples)
     sign = np.sign(A / ubar1)
     q, a, delta_k = _decompose(A, ubar1, sign, n, p_val, pf, k1_trick)
     if np.all(np.isnan(delta_k)):
@@ -258,8 +263,11 @@ def sparsity_bound(
 def _bound_by_order(lam: np.ndarray, a: np.ndarray, abs_sums: np.ndarray, eta: np.ndarray,
                     n: int, M: int, exponent: float, pf: int,
                     ubar1_tau: tuple[float, float]) -> np.ndarray:
-    """Theorem 3's ``R̂^(k) = ū^(1)/(τ|η^(k)|) |λ^(k) n^{p+δ'} + Σ_{i<⌊p⌋} a_i^(k) n^i|`` for
-    ``k = 1..M`` (``exponent = p + δ'``)."""
+    """Compute Theorem 3's bound ``R̂^(k)`` for ``k = 1..M``.
+
+    Theorem 3's ``R̂^(k) = ū^(1)/(τ|η^(k)|) |λ^(k) n^{p+δ'} + Σ_{i<⌊p⌋} a_i^(k) n^i|`` for
+    ``k = 1..M`` (``exponent = p + δ'``).
+    """
     ubar1, tau = ubar1_tau
     R_bound = np.zeros(M)
     for k in range(1, M + 1):

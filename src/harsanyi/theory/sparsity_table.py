@@ -17,7 +17,7 @@ from harsanyi.theory.sparsity import (
     sparsity_bound,
 )
 
-__all__ = ["SparsityTable", "sparsity_table", "check_monotone_share"]
+__all__ = ["SparsityTable", "check_monotone_share", "sparsity_table"]
 
 
 def _mean_std(x: list[float]) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""The spindle-shaped distribution of random interactions (paper B; our derivation, §B.2).
+"""The spindle-shaped distribution of random interactions (paper B; docs/theory.md#spindle).
 
 If the outputs on the ``2**n`` masked samples are i.i.d. noise ``v(x_S) ~ N(0, σ²)``, each
 Harsanyi interaction ``I(S) = Σ_{T⊆S} (-1)^{|S|-|T|} v(x_T)`` is a sum of ``2^{|S|}`` independent
@@ -19,7 +19,7 @@ import numpy as np
 from harsanyi.errors import TheoryInputError
 from harsanyi.theory._checks import check_n, check_sigma2
 
-__all__ = ["spindle_profile", "spindle_family"]
+__all__ = ["spindle_family", "spindle_profile"]
 
 
 def _comb_row(n: int) -> np.ndarray:
@@ -29,7 +29,7 @@ def _comb_row(n: int) -> np.ndarray:
 def spindle_profile(
     n: int, sigma: float = 1.0, *, tau: float = 0.0, normalize: bool = False
 ) -> np.ndarray:
-    """Expected positive strength per order ``k = 1..n`` of i.i.d. output noise (paper B).
+    """Compute the expected positive strength per order of i.i.d. output noise (paper B).
 
     ``E Σ_{|S|=k, |I(S)|≥τ} max(I(S), 0) = C(n,k) s_k φ(τ/s_k)``, ``s_k = σ 2^{k/2}``
     (``= C(n,k) 2^{k/2} σ/√(2π)`` at ``τ = 0``); the negative strength is its opposite.
@@ -62,7 +62,7 @@ def spindle_family(n: int, base: float = np.sqrt(2.0)) -> np.ndarray:
     """Shape ``C(n,m) β^m`` for ``m = 1..n`` (paper D's spindle family, [RECON]).
 
     ``β = √2`` is the i.i.d.-noise spindle: ``A^(m),± = ±κ C(n,m) 2^{m/2}`` with
-    ``κ = σ/√(2π)``. A free base ``β`` is the relaxation suggested in THEORY.md §D.
+    ``κ = σ/√(2π)``. A free base ``β`` is a relaxation of ours (docs/theory.md#decay-spindle).
 
     >>> spindle_family(3, base=2.0)
     array([ 6., 12.,  8.])

@@ -38,14 +38,14 @@ from harsanyi.core.transforms import kron_apply, superset_sum, zeta
 from harsanyi.theory._checks import check_n, check_sets, check_sigma2
 
 __all__ = [
-    "gram_matvec",
-    "gram_matrix",
-    "penalty_diag",
     "M_hat",
     "TwoPhaseModel",
-    "w_hat",
-    "row_norms_by_order",
+    "gram_matrix",
+    "gram_matvec",
+    "penalty_diag",
     "r_ratios",
+    "row_norms_by_order",
+    "w_hat",
 ]
 
 _A = np.array([[2.0, 1.0], [1.0, 1.0]])  # one player's block of JᵀJ

@@ -59,18 +59,34 @@ from harsanyi.workflows.demo_tasks import (
 )
 from harsanyi.zoo.training import read_manifest, train
 
-__all__ = ["DEMO_MARKER", "DemoConfig", "DemoResult", "DemoTask", "demo_config",
-           "epoch_schedule", "check_out_dir", "run_demo", "get_task", "measurement_groups",
-           "tabular_task", "train_stage", "select_samples", "monitored_checkpoints",
-           "monitor_stage"]
+__all__ = [
+    "DEMO_MARKER",
+    "DemoConfig",
+    "DemoResult",
+    "DemoTask",
+    "check_out_dir",
+    "demo_config",
+    "epoch_schedule",
+    "get_task",
+    "measurement_groups",
+    "monitor_stage",
+    "monitored_checkpoints",
+    "run_demo",
+    "select_samples",
+    "tabular_task",
+    "train_stage",
+]
 
 DEMO_MARKER = ".harsanyi-demo.json"
 
 
 @dataclass
 class DemoResult:
-    """What :func:`run_demo` did: the report path, the three findings lines, the analyses and
-    ``stats`` (checkpoints written/skipped, whether training was reused, seconds per stage)."""
+    """What :func:`run_demo` did.
+
+    What :func:`run_demo` did: the report path, the three findings lines, the analyses and
+    ``stats`` (checkpoints written/skipped, whether training was reused, seconds per stage).
+    """
 
     out: Path
     index: Path
@@ -83,7 +99,9 @@ class DemoResult:
 
 
 def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> None:
-    """Accept ``out`` if it is missing, empty, a previous demo with the same settings, or a
+    """Check the output folder of the demo, and mark it.
+
+    Accept ``out`` if it is missing, empty, a previous demo with the same settings, or a
     harsanyi report; refuse anything else unless ``force``
     (:class:`~harsanyi.report.ReportFolderError`). Writes the demo marker.
 
@@ -131,14 +149,16 @@ def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> N
 # -- stages ----------------------------------------------------------------------------------
 def train_stage(folder: Path, dataset: Any, model: Any, train_config: Any,
                 progress: bool) -> bool:
-    """Train into ``folder`` unless a complete run with the same settings is there; returns
+    r"""Train the demo's network into ``folder``, or reuse a finished run.
+
+    Train into ``folder`` unless a complete run with the same settings is there; returns
     whether the stored training was reused (an incomplete one is redone from scratch: the zoo's
     training is deterministic, so its checkpoints come out identical).
 
     >>> import tempfile
     >>> task = tabular_task(demo_config(quick=True))
     >>> d = Path(tempfile.mkdtemp())
-    >>> train_stage(d, task.dataset, task.model, task.train_config, False), \\
+    >>> train_stage(d, task.dataset, task.model, task.train_config, False), \
     ...     train_stage(d, task.dataset, task.model, task.train_config, False)
     (False, True)
     """
@@ -153,7 +173,9 @@ def train_stage(folder: Path, dataset: Any, model: Any, train_config: Any,
 
 
 def select_samples(dataset: Any, per_split: int, seed: int) -> dict[str, Any]:
-    """``per_split`` random training and test samples (seeded): inputs, targets (the label
+    """Draw the demo's training and test samples.
+
+    ``per_split`` random training and test samples (seeded): inputs, targets (the label
     the network was trained on for training samples, the true label for test samples), split,
     index in its split and whether the training label was flipped.
 
@@ -183,7 +205,9 @@ def select_samples(dataset: Any, per_split: int, seed: int) -> dict[str, Any]:
 def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str, Any],
                   players: Any, baseline_data: np.ndarray, config: DemoConfig,
                   workers: int, progress: bool) -> tuple[Any, dict[str, Any]]:
-    """Interactions of the samples at the ``config.checkpoints`` scheduled checkpoints,
+    """Compute the interactions of the samples at the scheduled checkpoints.
+
+    Interactions of the samples at the ``config.checkpoints`` scheduled checkpoints,
     into the resumable run store ``run_dir`` (:class:`harsanyi.dynamics.monitor.Monitor`,
     baseline = training mean, no warm start by default); returns the store and the monitor's
     stats (``checkpoints_written``, ``checkpoints_skipped``, seconds...).
@@ -209,14 +233,14 @@ def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str
 
 
 def _extra_view_job(out: Path, samples: dict[str, Any], config: dict[str, Any]) -> list[str]:
-    """The task's second view, in a worker process (one torch thread)."""
+    """Run the task's second view in a worker process (one torch thread)."""
     torch.set_num_threads(1)
     cfg = DemoConfig(**config)
     return get_task(cfg).extra_view(Path(out), samples, cfg, lambda _msg: None)
 
 
 def get_task(cfg: DemoConfig) -> DemoTask:
-    """The :class:`DemoTask` of ``cfg.task``.
+    """Return the :class:`DemoTask` of ``cfg.task``.
 
     >>> get_task(demo_config("digits")).players.names[:2]
     ['patch(0,1)', 'patch(0,2)']
@@ -232,8 +256,11 @@ def _background(fn: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
 
 
 def _stop(pool: Any, kill: bool = False) -> None:
-    """Shut a background pool down; with ``kill`` (after an error) its running job is
-    terminated instead of awaited."""
+    """Shut a background pool down.
+
+    Shut a background pool down; with ``kill`` (after an error) its running job is
+    terminated instead of awaited.
+    """
     if kill:
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             if proc.is_alive():
@@ -250,13 +277,13 @@ def run_demo(
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Run the demo into ``out`` (see the module docstring); returns a :class:`DemoResult`.
+    r"""Run the demo into ``out`` (see the module docstring); returns a :class:`DemoResult`.
 
     ``workers``: processes computing the interactions (1 = in this process). ``echo``
     prints stage messages (default: nothing).
 
     >>> res = run_demo("report", demo_config(quick=True), workers=1)  # doctest: +SKIP
-    >>> print(res.index, *res.findings, sep="\\n")                    # doctest: +SKIP
+    >>> print(res.index, *res.findings, sep="\n")                    # doctest: +SKIP
     """
     cfg = config or demo_config()
     say = echo or (lambda _msg: None)

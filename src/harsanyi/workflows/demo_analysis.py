@@ -1,4 +1,6 @@
-"""The analyses of a demo run store and its report (used by :mod:`harsanyi.workflows.demo`), and the
+"""The analyses of a demo run store and its report.
+
+The analyses of a demo run store and its report (used by :mod:`harsanyi.workflows.demo`), and the
 glue from analysis results to the report (:func:`run_summary`, :func:`report_from_run`).
 
 Every number is computed once by :mod:`harsanyi.analysis` on the run store's arrays; the
@@ -17,6 +19,7 @@ import numpy as np
 from harsanyi import analysis as an
 from harsanyi.dynamics.groups import GROUPS
 from harsanyi.dynamics.phases import PhaseRule
+from harsanyi.games.explained import explained_note
 from harsanyi.report import (
     DecaySpindle,
     GroupSummary,
@@ -28,15 +31,24 @@ from harsanyi.store import RunStore
 from harsanyi.theory.fit import log_grid
 from harsanyi.theory.sparsity_table import SparsityTable
 
-__all__ = ["analyse_run", "findings_lines", "sparsity_note", "run_summary", "load_summary",
-           "report_from_run", "write_report"]
+__all__ = [
+    "analyse_run",
+    "findings_lines",
+    "load_summary",
+    "report_from_run",
+    "run_summary",
+    "sparsity_note",
+    "write_report",
+]
 
 
 def analyse_run(run_dir: Path, top_k: int = 100) -> an.Analyses:
-    """Every analysis of a demo run (:func:`harsanyi.analysis.analyse_run`), written to
+    """Run every analysis of a demo run and write it to ``run_dir/analysis/``.
+
+    Every analysis of a demo run (:func:`harsanyi.analysis.analyse_run`), written to
     ``run_dir/analysis/``.
 
-    The σ² grid goes down to 1e-9 (docs/theory.md suggests 1e-6): at n = 10 a σ² of 1e-6
+    The σ² grid goes down to 1e-9 (docs/theory.md#sigma2-fit stops at 1e-6): at n = 10 a σ² of 1e-6
     still damps orders ≥ 8 visibly, so the last checkpoints (where ``ŵ → w*``) need smaller
     values.
 
@@ -49,7 +61,9 @@ def analyse_run(run_dir: Path, top_k: int = 100) -> an.Analyses:
 
 
 def findings_lines(a: an.Analyses) -> list[str]:
-    """The three findings printed at the end of the demo: phase boundary vs gap onset, the
+    """Return the three findings printed at the end of the demo.
+
+    The three findings printed at the end of the demo: phase boundary vs gap onset, the
     fitted σ² range, the group counts.
 
     >>> findings_lines(an.Analyses())[0]
@@ -99,8 +113,11 @@ def sparsity_note(table: SparsityTable) -> str:
 
 def _stored_parts(folder: an.AnalysisFolder, k: int, n: int,
                   notes: list[str]) -> dict[str, Any]:
-    """The results stored in ``RUN/analysis/`` that fit a run of ``k`` checkpoints and ``n``
-    players, as report parts; a stored result that does not fit becomes a note."""
+    """Return the results stored in ``RUN/analysis/`` that fit a run, as report parts.
+
+    The results stored in ``RUN/analysis/`` that fit a run of ``k`` checkpoints and ``n``
+    players, as report parts; a stored result that does not fit becomes a note.
+    """
     out: dict[str, Any] = {}
     th = folder.read_theory()
     if th is not None and th.real.shape[-1] != n:
@@ -125,7 +142,7 @@ def _stored_parts(folder: an.AnalysisFolder, k: int, n: int,
 
 
 def _computed_parts(res: an.Analyses) -> dict[str, Any]:
-    """The report parts of the analyses in ``res`` (those that were computed)."""
+    """Return the report parts of the analyses in ``res`` (those that were computed)."""
     out: dict[str, Any] = {}
     if res.fit is not None:
         th = an.theory_record(res.fit)
@@ -146,7 +163,9 @@ def _epoch(e: Any) -> float | None:
 
 def run_summary(res: an.Analyses, *, folder: an.AnalysisFolder | None = None,
                 top_k: int = 10, top_samples: int = 3, group_top: int = 100) -> RunSummary:
-    """The :class:`~harsanyi.report.RunSummary` of analyses ``res`` (which must have the run's
+    """Build the :class:`~harsanyi.report.RunSummary` of analyses ``res``.
+
+    The :class:`~harsanyi.report.RunSummary` of analyses ``res`` (which must have the run's
     ``arrays`` and ``phases``): parts ``res`` lacks are read from ``folder``
     (``RUN/analysis/``) when given; the five groups (``group_top`` per sample) and the
     faithfulness are computed when neither has them. The phase boundary and gap onset are
@@ -160,7 +179,9 @@ def run_summary(res: an.Analyses, *, folder: an.AnalysisFolder | None = None,
     arr, ph = res.arrays, res.phases
     if arr is None or ph is None:
         raise ValueError("a run summary needs the run's arrays and its phases")
-    notes: list[str] = []
+    last = RunStore.open(arr.path).read(int(arr.epochs[-1])).attrs.get("metadata", {})
+    explained = explained_note(last.get("v_full"), last.get("f_x"))  # v(N) beside f(x)
+    notes: list[str] = [] if explained is None else [explained]
     parts = {} if folder is None else _stored_parts(folder, arr.epochs.size, arr.n, notes)
     parts |= _computed_parts(res)
     if "groups" not in parts:
@@ -184,7 +205,7 @@ def run_summary(res: an.Analyses, *, folder: an.AnalysisFolder | None = None,
 
 def load_summary(run_dir: str | Path, *, ratio: float = 0.03, top_k: int = 10,
                  top_samples: int = 3, group_top: int = 100) -> RunSummary:
-    """The summary of a run store and of the results stored in its ``analysis/`` folder.
+    """Load the summary of a run store and of the results stored in its ``analysis/`` folder.
 
     ``ratio``: salient threshold ``τ_t = ratio·E_x|v_t(N) − v_t(∅)|`` of the phases;
     ``top_k`` interactions of the first ``top_samples`` samples go to the table; ``group_top``
@@ -215,7 +236,9 @@ def report_from_run(run_dir: str | Path, out_dir: str | Path, force: bool = Fals
 def write_report(out: Path, run_dir: Path, title: str, header: dict[str, Any],
                  notes: list[str], image: Any = None, boxes: Any = None, *,
                  analyses: an.Analyses | None = None) -> Path:
-    """The report of ``run_dir`` into ``out``: the summary of ``analyses`` (computed once by
+    """Write the report of ``run_dir`` into ``out``.
+
+    The report of ``run_dir`` into ``out``: the summary of ``analyses`` (computed once by
     :func:`analyse_run`; else :func:`load_summary` of the store) with ``header`` shown as the
     configuration, ``notes`` added to the findings and, for images, the patch maps of
     ``image`` with ``boxes`` ``(y0, x0, y1, x1)`` per player.

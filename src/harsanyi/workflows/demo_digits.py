@@ -24,13 +24,15 @@ from harsanyi.workflows.demo_tasks import DemoConfig, DemoTask, monitored_checkp
 from harsanyi.zoo.registry import get_dataset, get_model
 from harsanyi.zoo.training import TrainConfig
 
-__all__ = ["GRID", "digits_task", "variance_cells", "cell_boxes", "component_view"]
+__all__ = ["GRID", "cell_boxes", "component_view", "digits_task", "variance_cells"]
 
 GRID = (4, 4)
 
 
 def variance_cells(images: np.ndarray, n: int, grid: tuple[int, int] = GRID) -> list[int]:
-    """The ``n`` grid cells (flat indices ``r·cols + c``, ascending) whose pixels have the
+    """Return the ``n`` grid cells of largest pixel variance.
+
+    The ``n`` grid cells (flat indices ``r·cols + c``, ascending) whose pixels have the
     largest summed variance over ``images`` ``(N, C, H, W)``.
 
     >>> x = np.zeros((2, 1, 4, 4)); x[1, 0, 2:, :2] = 1.0      # only cell (1, 0) varies
@@ -61,8 +63,11 @@ def cell_boxes(cells: list[int], image_hw: tuple[int, int] = (8, 8),
 
 
 def digits_task(cfg: DemoConfig) -> DemoTask:
-    """VGG-11 (width 1/8: 8-64 channels) on digits as images with 5% label noise, Adam
-    (lr 3e-3, batch 128); ``cfg.players`` patches of a 4×4 grid as players."""
+    """Build the digits task of the demo.
+
+    VGG-11 (width 1/8: 8-64 channels) on digits as images with 5% label noise, Adam
+    (lr 3e-3, batch 128); ``cfg.players`` patches of a 4×4 grid as players.
+    """
     ds = get_dataset("digits", as_image=True, label_noise=0.05, noise_seed=cfg.seed, seed=0)
     model = get_model("vgg11", dataset=ds, width=0.125, seed=cfg.seed)
     tc = TrainConfig(epochs=cfg.epochs, lr=3e-3, optimizer="adam", batch_size=128,
@@ -99,9 +104,12 @@ def digits_task(cfg: DemoConfig) -> DemoTask:
 
 def component_view(out: Path, samples: dict[str, Any], cfg: DemoConfig, factory: Any,
                    mean_input: np.ndarray, echo: Callable[[str], None]) -> list[str]:
-    """Paper C's view: interactions between the top ``r = cfg.players`` feature components
+    """Run paper C's view on feature components and report it.
+
+    Paper C's view: interactions between the top ``r = cfg.players`` feature components
     (layer ``feature``) at every monitored checkpoint, into ``out/components_run``, analysed
-    and reported in ``out/components/``; returns notes for the main report."""
+    and reported in ``out/components/``; returns notes for the main report.
+    """
     run_dir = out / "components_run"
     ckpts = monitored_checkpoints(out / "train", cfg.checkpoints)
     component_dynamics(ckpts, factory, "feature", samples["inputs"], mean_input,

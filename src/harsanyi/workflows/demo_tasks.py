@@ -1,4 +1,6 @@
-"""Settings and tasks of the demo (:mod:`harsanyi.workflows.demo`): :class:`DemoConfig`, the
+"""Settings and tasks of the demo.
+
+Settings and tasks of the demo (:mod:`harsanyi.workflows.demo`): :class:`DemoConfig`, the
 checkpoint schedule, and the tabular task (the digits task is in
 :mod:`harsanyi.workflows.demo_digits`).
 
@@ -24,8 +26,16 @@ from harsanyi.zoo.recipes import overfitting_recipe
 from harsanyi.zoo.registry import get_dataset, get_model
 from harsanyi.zoo.training import TrainConfig
 
-__all__ = ["TASKS", "DemoConfig", "demo_config", "epoch_schedule", "DemoTask",
-           "measurement_groups", "tabular_task", "monitored_checkpoints"]
+__all__ = [
+    "TASKS",
+    "DemoConfig",
+    "DemoTask",
+    "demo_config",
+    "epoch_schedule",
+    "measurement_groups",
+    "monitored_checkpoints",
+    "tabular_task",
+]
 
 TASKS = ("tabular", "digits")
 
@@ -79,7 +89,9 @@ class DemoConfig:
 
 
 def demo_config(task: str = "tabular", *, quick: bool = False, **changes: Any) -> DemoConfig:
-    """The default settings of ``task`` (``quick``: tiny settings for tests), with
+    """Return the default settings of ``task``, with ``changes``.
+
+    The default settings of ``task`` (``quick``: tiny settings for tests), with
     ``changes`` (``None`` values are ignored).
 
     Defaults: 16 training + 16 test samples, ``n = 10``, 16 monitored checkpoints of 60 epochs
@@ -103,7 +115,9 @@ def demo_config(task: str = "tabular", *, quick: bool = False, **changes: Any) -
 
 
 def epoch_schedule(epochs: int, count: int) -> list[int]:
-    """``count`` distinct epochs of ``0..epochs`` spread quadratically, ``round(epochs·u²)``
+    """Return ``count`` epochs of ``0..epochs``, dense early.
+
+    ``count`` distinct epochs of ``0..epochs`` spread quadratically, ``round(epochs·u²)``
     for ``u`` uniform in ``[0, 1]``: dense early (the first phase is short), first and last
     always included; ``count = 0`` or ``count > epochs`` gives every epoch.
 
@@ -125,12 +139,15 @@ def epoch_schedule(epochs: int, count: int) -> list[int]:
 # -- tasks -----------------------------------------------------------------------------------
 @dataclass
 class DemoTask:
-    """What a demo task provides: the dataset, the model (before training), its training
+    """What a demo task provides.
+
+    What a demo task provides: the dataset, the model (before training), its training
     settings and its factory (to rebuild it per checkpoint), the players, texts for the report,
     ``image(samples) -> (image, patch boxes)`` (``(None, None)`` without images) and
     ``extra_view(out, samples, config, echo) -> notes``: a second view (``extra`` names it;
     ``None``: no second view), run beside the monitor in its own process when there are
-    ``workers >= 2``."""
+    ``workers >= 2``.
+    """
 
     dataset: Any
     model: Any
@@ -146,7 +163,9 @@ class DemoTask:
 
 
 def measurement_groups(feature_names: list[str]) -> tuple[list[list[int]], list[str]]:
-    """Columns of breast cancer grouped by measurement: ``"mean radius"``, ``"radius error"``
+    """Group the breast-cancer columns by measurement.
+
+    Columns of breast cancer grouped by measurement: ``"mean radius"``, ``"radius error"``
     and ``"worst radius"`` form the player ``"radius"`` (in order of first appearance).
 
     >>> measurement_groups(["mean radius", "mean area", "radius error", "worst area"])
@@ -160,7 +179,9 @@ def measurement_groups(feature_names: list[str]) -> tuple[list[list[int]], list[
 
 
 def tabular_task(cfg: DemoConfig) -> DemoTask:
-    """MLP-5 on breast cancer with 5% label noise (the zoo's over-fitting recipe); the first
+    """Build the tabular task of the demo.
+
+    MLP-5 on breast cancer with 5% label noise (the zoo's over-fitting recipe); the first
     ``cfg.players`` measurements (3 columns each) are the players.
 
     >>> task = tabular_task(demo_config())
@@ -189,7 +210,7 @@ def tabular_task(cfg: DemoConfig) -> DemoTask:
 
 
 def monitored_checkpoints(ckpt_dir: Path, count: int) -> list[Any]:
-    """The checkpoints of a training folder at :func:`epoch_schedule` epochs.
+    """Return the checkpoints of a training folder at :func:`epoch_schedule` epochs.
 
     >>> import tempfile, torch
     >>> d = Path(tempfile.mkdtemp())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["ResNet20", "VGG11", "resnet20", "vgg11"]
+__all__ = ["VGG11", "ResNet20", "resnet20", "vgg11"]
 
 #: VGG-11 ("configuration A"): conv widths, "M" = 2×2 max-pool.
 VGG11_CONFIG: tuple[int | str, ...] = (
@@ -20,7 +20,7 @@ VGG11_CONFIG: tuple[int | str, ...] = (
 
 
 def _scaled(channels: int, width: float) -> int:
-    return max(1, int(round(channels * width)))
+    return max(1, round(channels * width))
 
 
 def _check_image_args(in_channels: int, image_size: int, n_classes: int, width: float) -> None:
@@ -55,7 +55,9 @@ class _BasicBlock(nn.Module):
 
 
 class ResNet20(nn.Module):
-    """ResNet-20 for small images: a 3×3 stem, three stages of three basic blocks with
+    """ResNet-20 for small images.
+
+    ResNet-20 for small images: a 3×3 stem, three stages of three basic blocks with
     ``16·w, 32·w, 64·w`` channels (strides 1, 2, 2), global average pooling, a linear layer.
 
     That is ``1 + 3·3·2 + 1 = 20`` weight layers. ``feature`` is the output of stage 2.
@@ -104,7 +106,9 @@ class ResNet20(nn.Module):
 
 
 class VGG11(nn.Module):
-    """VGG-11 (configuration A): 8 conv layers (3×3, ReLU, optional batch norm) with 5 max-pools,
+    """VGG-11 (configuration A) for small images.
+
+    VGG-11 (configuration A): 8 conv layers (3×3, ReLU, optional batch norm) with 5 max-pools,
     then 3 linear layers (``hidden`` units, ReLU), i.e. 11 weight layers.
 
     Channel counts are ``64·w, 128·w, 256·w, 512·w``; ``hidden`` defaults to ``512·w``. A

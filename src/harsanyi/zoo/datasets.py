@@ -1,5 +1,8 @@
-"""The :class:`Dataset` container, splits, standardisation, label noise, and the small datasets
-that ship with scikit-learn (digits, breast cancer, wine): no downloads."""
+"""Datasets of the zoo: the container, splits, standardisation and label noise.
+
+Also the small datasets that ship with scikit-learn (digits, breast cancer, wine): no
+downloads.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,10 @@ from harsanyi.errors import ShapeError
 __all__ = [
     "Dataset",
     "add_label_noise",
-    "split_and_standardize",
-    "load_digits",
     "load_breast_cancer",
+    "load_digits",
     "load_wine",
+    "split_and_standardize",
 ]
 
 
@@ -82,7 +85,9 @@ class Dataset:
         return tuple(int(s) for s in self.X_train.shape[1:])
 
     def with_label_noise(self, fraction: float, seed: int = 0) -> Dataset:
-        """A copy whose training labels have ``fraction`` of them flipped to another class
+        """Return a copy with label noise in the training labels.
+
+        A copy whose training labels have ``fraction`` of them flipped to another class
         (see :func:`add_label_noise`); ``flipped`` and ``y_train_clean`` record the change.
 
         >>> noisy = load_wine(seed=0).with_label_noise(0.1, seed=1)
@@ -101,7 +106,9 @@ class Dataset:
 def add_label_noise(
     y: np.ndarray, fraction: float, n_classes: int | None = None, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Flip ``round(fraction · N)`` labels, chosen at random, each to a different class drawn
+    """Flip a fraction of the labels, each to another class.
+
+    Flip ``round(fraction · N)`` labels, chosen at random, each to a different class drawn
     uniformly from the other ``n_classes - 1`` classes.
 
     Returns ``(y_noisy, flipped)`` where ``flipped`` is a bool mask of the changed labels; the
@@ -120,7 +127,7 @@ def add_label_noise(
     k = int(y.max(initial=0)) + 1 if n_classes is None else int(n_classes)
     if y.size and (y.min() < 0 or y.max() >= k):
         raise ValueError(f"labels must lie in 0..{k - 1}, got values in {y.min()}..{y.max()}")
-    n_flip = int(round(fraction * y.size))
+    n_flip = round(fraction * y.size)
     if n_flip and k < 2:
         raise ValueError("label noise needs at least 2 classes")
     rng = np.random.default_rng(seed)
@@ -141,7 +148,9 @@ def split_and_standardize(
     standardize: bool = True,
     stratify: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-    """Random (stratified) train/test split; features standardised with the training mean and
+    """Split into train and test sets, standardised with the training statistics.
+
+    Random (stratified) train/test split; features standardised with the training mean and
     std: ``x' = (x - μ_train) / σ_train`` (σ = 1 for constant columns).
 
     Returns ``X_train, X_test, y_train, y_test, stats`` with ``stats = {"mean", "std"}`` (empty
@@ -153,6 +162,7 @@ def split_and_standardize(
     >>> Xtr.shape, Xte.shape, bool(np.allclose(Xtr.mean(0), 0, atol=1e-6))
     ((8, 2), (2, 2), True)
     """
+    # heavy: scikit-learn loads only when a data set needs it
     from sklearn.model_selection import train_test_split
 
     if not 0.0 < test_fraction < 1.0:
@@ -203,7 +213,7 @@ def load_breast_cancer(
     >>> ds.X_train.shape, ds.class_names
     ((426, 30), ['malignant', 'benign'])
     """
-    from sklearn import datasets
+    from sklearn import datasets  # heavy: scikit-learn loads only when a data set needs it
 
     bunch = datasets.load_breast_cancer()
     return _from_sklearn(bunch, "breast_cancer", test_fraction, seed, standardize)
@@ -215,7 +225,7 @@ def load_wine(test_fraction: float = 0.25, seed: int = 0, standardize: bool = Tr
     >>> load_wine(seed=0).X_test.shape
     (45, 13)
     """
-    from sklearn import datasets
+    from sklearn import datasets  # heavy: scikit-learn loads only when a data set needs it
 
     return _from_sklearn(datasets.load_wine(), "wine", test_fraction, seed, standardize)
 
@@ -223,7 +233,9 @@ def load_wine(test_fraction: float = 0.25, seed: int = 0, standardize: bool = Tr
 def load_digits(
     test_fraction: float = 0.25, seed: int = 0, standardize: bool = True, as_image: bool = False
 ) -> Dataset:
-    """Handwritten digits (1797 samples of 8×8 pixels, values 0..16, 10 classes) from
+    """Load scikit-learn's handwritten digits.
+
+    Handwritten digits (1797 samples of 8×8 pixels, values 0..16, 10 classes) from
     scikit-learn.
 
     Tabular by default (64 standardised pixel features). With ``as_image=True`` the inputs are
@@ -233,7 +245,7 @@ def load_digits(
     >>> load_digits(as_image=True).X_train.shape
     (1347, 1, 8, 8)
     """
-    from sklearn import datasets
+    from sklearn import datasets  # heavy: scikit-learn loads only when a data set needs it
 
     bunch = datasets.load_digits()
     if not as_image:

@@ -1,4 +1,6 @@
-"""Loaders for datasets kept on local disk: MNIST (idx files), CIFAR-10 (python pickle
+"""Loaders for datasets kept on local disk; nothing is downloaded.
+
+Loaders for datasets kept on local disk: MNIST (idx files), CIFAR-10 (python pickle
 batches) and UCI census income / adult (CSV). Nothing is downloaded.
 
 Every loader raises :class:`FileNotFoundError` naming the files it looked for when they are
@@ -13,15 +15,22 @@ import io
 import pickle
 import struct
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from harsanyi.errors import DataFormatError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["DataFormatError", "read_idx", "load_mnist", "load_cifar10", "load_adult",
-           "ADULT_COLUMNS", "ADULT_NUMERIC"]
+__all__ = [
+    "ADULT_COLUMNS",
+    "ADULT_NUMERIC",
+    "DataFormatError",
+    "load_adult",
+    "load_cifar10",
+    "load_mnist",
+    "read_idx",
+]
 
 
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -93,7 +102,9 @@ def _standardize_images(X_train: np.ndarray, X_test: np.ndarray) -> tuple[Any, A
 
 
 def load_mnist(root: str | Path, standardize: bool = True, limit: int | None = None) -> Dataset:
-    """MNIST from the four idx files in ``root`` (``train-images-idx3-ubyte``,
+    """Load MNIST from its four idx files in ``root``.
+
+    MNIST from the four idx files in ``root`` (``train-images-idx3-ubyte``,
     ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``; each
     may be gzipped with a ``.gz`` suffix, the ``.idx3-ubyte`` dot variants are accepted too).
 
@@ -132,7 +143,7 @@ CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """Refuses every global except the few numpy ones a CIFAR batch needs."""
 
-    _ALLOWED = {
+    _ALLOWED: ClassVar[set[tuple[str, str]]] = {
         ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
         ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
         ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
@@ -166,7 +177,9 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_cifar10(root: str | Path, standardize: bool = True, limit: int | None = None) -> Dataset:
-    """CIFAR-10 from the python version's folder (``cifar-10-batches-py``): every
+    """Load CIFAR-10 from the folder of its python version.
+
+    CIFAR-10 from the python version's folder (``cifar-10-batches-py``): every
     ``data_batch_*`` file for training, ``test_batch`` for testing.
 
     Each batch is a pickled dict with ``data`` (uint8 ``(N, 3072)``, channel-major 32×32) and
@@ -206,7 +219,7 @@ ADULT_NUMERIC = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss
 
 
 def _read_adult_csv(path: Path) -> Any:
-    import pandas as pd
+    import pandas as pd  # heavy: pandas loads only for tables
 
     if not path.is_file():
         raise FileNotFoundError(f"adult CSV not found: {path}")
@@ -246,7 +259,9 @@ def load_adult(
     drop_missing: bool = True,
     standardize: str = "numeric",
 ) -> Dataset:
-    """UCI census income (adult): predict ``income > 50K`` from 6 numeric and 8 categorical
+    """Load UCI census income (adult).
+
+    UCI census income (adult): predict ``income > 50K`` from 6 numeric and 8 categorical
     columns.
 
     Reads ``adult.data`` / ``adult.test`` style CSVs (no header, ``", "`` separated, ``?`` for
@@ -259,13 +274,13 @@ def load_adult(
     the numeric columns with training mean/std, ``"all"`` scales every column, ``"none"``.
     Rows with ``?`` are dropped when ``drop_missing``, otherwise ``?`` is a category.
     """
-
     if standardize not in ("numeric", "all", "none"):
         raise ValueError(f"standardize must be 'numeric', 'all' or 'none', got {standardize!r}")
     train = _read_adult_csv(Path(train_path))
     if test_path is not None:
         test = _read_adult_csv(Path(test_path))
     else:
+        # heavy: scikit-learn loads only when a data set needs it
         from sklearn.model_selection import train_test_split
 
         y_all = train["income"].str.rstrip(".").str.contains(">")

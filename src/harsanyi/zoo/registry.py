@@ -26,8 +26,15 @@ from harsanyi.zoo import (
 from harsanyi.zoo.datasets import Dataset
 from harsanyi.zoo.training import load_checkpoint, read_manifest
 
-__all__ = ["MODELS", "DATASETS", "get_model", "get_dataset", "list_models", "list_datasets",
-           "load_model"]
+__all__ = [
+    "DATASETS",
+    "MODELS",
+    "get_dataset",
+    "get_model",
+    "list_datasets",
+    "list_models",
+    "load_model",
+]
 
 MODELS: dict[str, Callable[..., nn.Module]] = {
     "mlp5": mlp.mlp5,
@@ -149,8 +156,10 @@ def get_model(name: str, *, dataset: Dataset | None = None, seed: int | None = N
 
 def get_dataset(name: str, *, label_noise: float = 0.0, noise_seed: int = 0,
                 **kw: Any) -> Dataset:
-    """Load a zoo dataset by name (``list_datasets()``); on-disk ones need their path
-    (``root=`` for mnist/cifar10, ``train_path=`` for adult/sst2).
+    """Load a zoo dataset by name.
+
+    Names: ``list_datasets()``. On-disk ones need their path (``root=`` for mnist/cifar10,
+    ``train_path=`` for adult/sst2).
 
     ``label_noise`` flips that fraction of the training labels to another class (seeded by
     ``noise_seed``; see :func:`harsanyi.zoo.datasets.add_label_noise`).
@@ -173,7 +182,9 @@ def get_dataset(name: str, *, label_noise: float = 0.0, noise_seed: int = 0,
 
 
 def load_model(run_dir: str | Path, epoch: int | None = None) -> nn.Module:
-    """Rebuild the zoo model of a training run (from the manifest's ``model`` entry) and load
+    """Rebuild the zoo model of a training run and load a checkpoint.
+
+    Rebuild the zoo model of a training run (from the manifest's ``model`` entry) and load
     the checkpoint of ``epoch`` (the last one when omitted); returned in eval mode.
 
     Works for models made with :func:`get_model`; for other models, build the model yourself

@@ -11,23 +11,27 @@ import numpy as np
 from harsanyi.zoo.datasets import Dataset
 from harsanyi.zoo.loaders import DataFormatError
 
-__all__ = ["Vocabulary", "tokenize", "load_sst2", "read_sst2_tsv"]
+__all__ = ["Vocabulary", "load_sst2", "read_sst2_tsv", "tokenize"]
 
 PAD, UNK = "<pad>", "<unk>"
 
 
 def tokenize(text: str, lowercase: bool = True) -> list[str]:
-    """Split on whitespace (after lower-casing): ``tokenize("A fine film .")`` →
+    r"""Split lower-cased text on whitespace.
+
+    Split on whitespace (after lower-casing): ``tokenize("A fine film .")`` →
     ``['a', 'fine', 'film', '.']``.
 
-    >>> tokenize("A  fine\\tfilm .")
+    >>> tokenize("A  fine\tfilm .")
     ['a', 'fine', 'film', '.']
     """
     return (text.lower() if lowercase else text).split()
 
 
 class Vocabulary:
-    """Token ↔ id map with ``<pad>`` = 0 and ``<unk>`` = 1, then tokens by decreasing
+    """Token to id map.
+
+    Token ↔ id map with ``<pad>`` = 0 and ``<unk>`` = 1, then tokens by decreasing
     frequency (ties alphabetical).
 
     Example
@@ -57,8 +61,11 @@ class Vocabulary:
     def build(
         cls, sentences: Iterable[Sequence[str]], min_freq: int = 1, max_size: int | None = None
     ) -> Vocabulary:
-        """Vocabulary of the tokens seen at least ``min_freq`` times (at most ``max_size``
-        tokens besides ``<pad>`` and ``<unk>``)."""
+        """Build the vocabulary of the frequent tokens.
+
+        Vocabulary of the tokens seen at least ``min_freq`` times (at most ``max_size``
+        tokens besides ``<pad>`` and ``<unk>``).
+        """
         counts = Counter(t for s in sentences for t in s)
         for special in (PAD, UNK):
             counts.pop(special, None)
@@ -80,7 +87,9 @@ class Vocabulary:
         return [self.tokens[int(i)] for i in ids]
 
     def pad(self, ids: Sequence[Sequence[int]], max_len: int, side: str = "left") -> np.ndarray:
-        """Int64 array ``(N, max_len)``: each row truncated to its first ``max_len`` ids and
+        """Truncate and pad id sequences into an int64 array.
+
+        Int64 array ``(N, max_len)``: each row truncated to its first ``max_len`` ids and
         padded with ``pad_id`` on ``side`` (``"left"`` or ``"right"``).
 
         >>> Vocabulary([PAD, UNK, "a"]).pad([[2], [2, 2, 2]], 2).tolist()
@@ -100,8 +109,10 @@ class Vocabulary:
 
 
 def read_sst2_tsv(path: str | Path) -> tuple[list[str], list[int]]:
-    """Read ``sentence<TAB>label`` lines (an optional header naming ``sentence`` and ``label``
-    columns, in any order, is used and skipped). Returns sentences and integer labels.
+    """Read ``sentence<TAB>label`` lines.
+
+    An optional header naming ``sentence`` and ``label`` columns, in any order, is used and
+    skipped. Returns sentences and integer labels.
     """
     path = Path(path)
     if not path.is_file():
@@ -145,7 +156,7 @@ def load_sst2(
     seed: int = 0,
     vocab: Vocabulary | None = None,
 ) -> Dataset:
-    """SST-2 sentiment (0 = negative, 1 = positive) from TSV files (see :func:`read_sst2_tsv`).
+    r"""SST-2 sentiment (0 = negative, 1 = positive) from TSV files (see :func:`read_sst2_tsv`).
 
     Sentences are whitespace-tokenised, encoded with a vocabulary built on the training split
     (tokens seen ``min_freq`` times; or ``vocab``), truncated to ``max_len`` (default: the
@@ -156,8 +167,8 @@ def load_sst2(
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "train.tsv")
-    >>> rows = ["sentence\\tlabel", "good film\\t1", "bad\\t0", "awful film\\t0", "fine\\t1"]
-    >>> _ = open(p, "w").write("\\n".join(rows) + "\\n")
+    >>> rows = ["sentence\tlabel", "good film\t1", "bad\t0", "awful film\t0", "fine\t1"]
+    >>> _ = open(p, "w").write("\n".join(rows) + "\n")
     >>> ds = load_sst2(p, p)
     >>> ds.X_train.shape, ds.X_train[0].tolist(), ds.metadata["vocab"].decode(ds.X_train[0])
     ((4, 2), [6, 2], ['good', 'film'])
@@ -168,7 +179,7 @@ def load_sst2(
     else:
         rng = np.random.default_rng(seed)
         perm = rng.permutation(len(sentences_tr))
-        n_test = max(1, int(round(test_fraction * len(perm))))
+        n_test = max(1, round(test_fraction * len(perm)))
         if n_test >= len(perm):
             raise DataFormatError(f"{train_path}: too few rows ({len(perm)}) to split")
         te, tr = perm[:n_test], perm[n_test:]

@@ -17,7 +17,7 @@ import numpy as np
 from harsanyi.errors import ShapeError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["AndOrFormula", "DEFAULT_FORMULA", "make_and_or_task"]
+__all__ = ["DEFAULT_FORMULA", "AndOrFormula", "make_and_or_task"]
 
 Terms = dict[tuple[int, ...], float]
 
@@ -75,7 +75,9 @@ class AndOrFormula:
         return (self.score(X) > 0).astype(np.int64)
 
     def planted_interactions(self, x: np.ndarray) -> tuple[Terms, Terms]:
-        """Exact AND and OR interactions of ``v(S) = s(x_S)`` for a binary sample ``x``, where
+        """Return the exact AND and OR interactions of the formula on one binary sample.
+
+        Exact AND and OR interactions of ``v(S) = s(x_S)`` for a binary sample ``x``, where
         ``x_S`` keeps the features in ``S`` and sets the others to the baseline 0.
 
         An AND term ``T`` contributes ``a_T`` to ``I_and(T)`` when all its features are 1 in
@@ -126,7 +128,9 @@ class AndOrFormula:
         orders: tuple[int, int] = (2, 3),
         seed: int = 0,
     ) -> AndOrFormula:
-        """A random formula with disjoint terms of ``orders[0]..orders[1]`` features, weights
+        """Draw a random formula.
+
+        A random formula with disjoint terms of ``orders[0]..orders[1]`` features, weights
         ``±U(1, 3)`` and a bias halfway between two score levels that balances the classes
         best on random binary inputs (so no input scores exactly 0).
 
@@ -206,7 +210,7 @@ def make_and_or_task(
     else:
         prob = 1.0 / (1.0 + np.exp(-f.score(X) / temperature))
         y = (rng.random(n_samples) < prob).astype(np.int64)
-    n_test = max(1, int(round(test_fraction * n_samples)))
+    n_test = max(1, round(test_fraction * n_samples))
     return Dataset(
         X[n_test:], y[n_test:], X[:n_test], y[:n_test],
         feature_names=[f"x{i}" for i in range(f.n_features)],

@@ -17,7 +17,7 @@ from torch import nn
 
 from harsanyi.errors import ShapeError
 
-__all__ = ["TextCNN", "LSTMClassifier", "textcnn", "lstm"]
+__all__ = ["LSTMClassifier", "TextCNN", "lstm", "textcnn"]
 
 
 class _TextModel(nn.Module):
@@ -67,7 +67,9 @@ class _TextModel(nn.Module):
 
 
 class TextCNN(_TextModel):
-    """Kim-style CNN: embeddings, parallel 1-D convs (``kernel_sizes``, ``channels`` each, ReLU),
+    """Kim-style CNN for text classification.
+
+    Kim-style CNN: embeddings, parallel 1-D convs (``kernel_sizes``, ``channels`` each, ReLU),
     max over time, a hidden linear layer with ReLU, a linear output layer.
 
     The convs are "full" (``k - 1`` zero embeddings on both ends), so every window that
@@ -110,9 +112,12 @@ class TextCNN(_TextModel):
         inputs_embeds: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits ``(B, n_classes)``. Masked-out positions (``attention_mask == 0``) read as
+        """Return the logits ``(B, n_classes)``.
+
+        Logits ``(B, n_classes)``. Masked-out positions (``attention_mask == 0``) read as
         zero embeddings and windows made only of them are left out of the max over time, so
-        the output does not depend on how much padding follows or precedes the sentence."""
+        the output does not depend on how much padding follows or precedes the sentence.
+        """
         x, mask = self._inputs(input_ids, inputs_embeds, attention_mask)
         if mask is not None:  # masked positions read as padding (zero embeddings)
             x = x * mask.to(x.dtype).unsqueeze(-1)
@@ -133,7 +138,9 @@ class TextCNN(_TextModel):
 
 
 class LSTMClassifier(_TextModel):
-    """Unidirectional ``n_layers``-layer LSTM (default 3) over embeddings; the last layer's
+    """Unidirectional multi-layer LSTM classifier.
+
+    Unidirectional ``n_layers``-layer LSTM (default 3) over embeddings; the last layer's
     hidden state at the last real position goes through a linear layer.
 
     The layers are separate ``nn.LSTM`` modules so that ``feature`` (an ``nn.Identity``) can
@@ -174,10 +181,13 @@ class LSTMClassifier(_TextModel):
         inputs_embeds: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits ``(B, n_classes)`` from the top hidden state at the last position with
+        """Return the logits ``(B, n_classes)``.
+
+        Logits ``(B, n_classes)`` from the top hidden state at the last position with
         ``attention_mask == 1`` (the last position when no mask is given). Masked positions
         read as zero embeddings (like padding); those after the last real token do not matter
-        (the LSTM is causal), those before it do, as left padding does."""
+        (the LSTM is causal), those before it do, as left padding does.
+        """
         x, mask = self._inputs(input_ids, inputs_embeds, attention_mask)
         if mask is not None:
             x = x * mask.to(x.dtype).unsqueeze(-1)

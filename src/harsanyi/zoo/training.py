@@ -34,8 +34,15 @@ from harsanyi.errors import StoreError
 from harsanyi.loading.checkpoints import load_into
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["TrainConfig", "TrainRun", "train", "evaluate", "read_manifest", "load_checkpoint",
-           "MANIFEST"]
+__all__ = [
+    "MANIFEST",
+    "TrainConfig",
+    "TrainRun",
+    "evaluate",
+    "load_checkpoint",
+    "read_manifest",
+    "train",
+]
 
 MANIFEST = "manifest.json"
 Callback = Callable[..., Any]
@@ -119,7 +126,9 @@ def _tensor(x: np.ndarray, device: torch.device) -> torch.Tensor:
 def evaluate(
     model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 1024
 ) -> tuple[float, float]:
-    """Mean cross-entropy ``-(1/N) Σ log softmax(f(x_i))_{y_i}`` and accuracy of ``model`` on
+    """Return the mean cross-entropy and the accuracy of ``model`` on ``(X, y)``.
+
+    Mean cross-entropy ``-(1/N) Σ log softmax(f(x_i))_{y_i}`` and accuracy of ``model`` on
     ``(X, y)``, in eval mode (the previous mode is restored).
 
     >>> net = nn.Linear(2, 2)
@@ -214,7 +223,7 @@ def train(
     bs = cfg.batch_size or len(ytr)
     iterator = range(1, cfg.epochs + 1)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # progress bars load only when shown
 
         iterator = tqdm(iterator, desc="epochs")
 
@@ -259,7 +268,7 @@ def train(
 def _loop(model: nn.Module, opt: torch.optim.Optimizer, cfg: TrainConfig, device: torch.device,
           iterator: Any, gen: torch.Generator, bs: int, Xtr: torch.Tensor, ytr: torch.Tensor,
           record: Callable[[int, float | None, float], None]) -> None:
-    """The epochs of :func:`train` (seeded RNG, one optimiser pass per epoch, then record)."""
+    """Run the epochs of :func:`train` (seeded RNG, one optimiser pass per epoch, then record)."""
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(cfg.seed)
         model.train()
@@ -282,8 +291,11 @@ def _loop(model: nn.Module, opt: torch.optim.Optimizer, cfg: TrainConfig, device
 
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:
-    """The manifest of a run folder written by :func:`train` (raises :class:`StoreError` when
-    it is missing or unreadable)."""
+    """Read the manifest of a run folder written by :func:`train`.
+
+    The manifest of a run folder written by :func:`train` (raises :class:`StoreError` when
+    it is missing or unreadable).
+    """
     path = Path(run_dir) / MANIFEST
     if not path.is_file():
         raise StoreError(f"no training manifest at {path}")

@@ -24,7 +24,7 @@ from harsanyi.extract.solvers.exact import solve_exact
 from harsanyi.extract.solvers.fast import solve_fast
 from harsanyi.extract.solvers.sgd import solve_sgd
 
-__all__ = ["SOLVERS", "SolverResult", "solve", "objective_of"]
+__all__ = ["SOLVERS", "SolverResult", "objective_of", "solve"]
 
 #: Name -> solver function ``(values, bound, kind, warm_start, **options) -> SolverResult``.
 SOLVERS: dict[str, Callable[..., SolverResult]] = {

@@ -83,8 +83,8 @@ def run_admm(
     """Run ``iters`` ADMM iterations on a batch of (normalised) games.
 
     ``values`` ``(B, 2**n)``, ``bound`` ``(B,)`` (absolute ζ). ``threads``: torch CPU threads
-    for the run (restored afterwards; ``None`` keeps torch's setting). One is the default: on a
-    loaded machine torch's default pool made the same run ~6× slower. Returns the coefficient
+    for the run (restored afterwards; ``None`` keeps torch's setting); one by default, which is
+    faster on a loaded machine (``benchmarks/README.md``). Returns the coefficient
     estimate ``x = (I_and, I_or)`` (``(B, 2·2**n)``, or ``(B, 2**n)`` for ``kind="and"``), the
     dual estimate ``λ`` ``(B, 2**n)`` (numpy float64) and the state.
 

@@ -1,6 +1,7 @@
 """Result type, input checks and the shared finishing steps of the AND-OR solvers.
 
-The problem every solver answers, per sample (THEORY.md §0.3, written as a linear program):
+The problem every solver answers, per sample, written as a linear program
+(docs/theory.md#and-or-split):
 
 ``min Σ_{S≠∅} |I_and(S)| + Σ_{|S|≥2} |I_or(S)|``  subject to  ``v + q = A (I_and, I_or)``,
 ``|q_S| ≤ ζ``, where ``A`` is the AND-OR dictionary of :mod:`.operators`. Its LP dual is
@@ -26,13 +27,13 @@ from harsanyi.extract.solvers.operators import (
 
 __all__ = [
     "SolverResult",
-    "check_inputs",
-    "normalise",
-    "finish",
-    "polish",
     "certify",
-    "objective_of",
+    "check_inputs",
+    "finish",
     "matching_error",
+    "normalise",
+    "objective_of",
+    "polish",
 ]
 
 
@@ -59,7 +60,9 @@ class SolverResult:
 
 
 def check_inputs(values: Any, bound: Any, kind: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """Validate and convert ``values`` (``(B, 2**n)`` or ``(2**n,)``) and ``bound`` (scalar or
+    """Validate and convert the inputs of a solver.
+
+    Validate and convert ``values`` (``(B, 2**n)`` or ``(2**n,)``) and ``bound`` (scalar or
     ``(B,)``, absolute ``ζ ≥ 0``); return float64 ``(B, 2**n)``, ``(B,)`` and ``n``.
 
     >>> v, z, n = check_inputs([0.0, 1.0], 0.5, "and_or")
@@ -153,8 +156,11 @@ def certify(values, bound, x, lam, kind: str = "and_or") -> tuple[np.ndarray, np
 
 
 def _atom_columns(atoms: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
-    """Dense ``A[rows][:, atoms]`` (atom ``j < size``: AND ``1(j ⊆ S)``; else OR
-    ``1((j − size) ∩ S ≠ ∅)``)."""
+    """Return the dense columns ``A[rows][:, atoms]`` of the dictionary.
+
+    Dense ``A[rows][:, atoms]`` (atom ``j < size``: AND ``1(j ⊆ S)``; else OR
+    ``1((j − size) ∩ S ≠ ∅)``).
+    """
     r = rows[:, None]
     is_and = atoms[None, :] < size
     t = np.where(is_and, atoms[None, :], atoms[None, :] - size)
@@ -163,7 +169,9 @@ def _atom_columns(atoms: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
 
 def polish(values: np.ndarray, bound: float, x: np.ndarray, kind: str,
            tol: float = 1e-12) -> np.ndarray:
-    """Move an LP solution ``x`` of one game back into the box if a solver tolerance left it
+    """Move an LP solution back into the box ``|A x − v| ≤ ζ``.
+
+    Move an LP solution ``x`` of one game back into the box if a solver tolerance left it
     (``|A x − v| > ζ`` by more than ``tol·max(1, max|v|)``): the rows past the bound are put
     on it by the least-norm change of the nonzero atoms (repeated, keeping those rows, if
     others got pushed out). Returns ``x`` unchanged when it is inside, or when this fails.

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from harsanyi.core.progress import progress_bar
 from harsanyi.core.transforms import mobius
 from harsanyi.extract.solvers.base import SolverResult, certify, finish, normalise
 from harsanyi.extract.solvers.lp import solve_full_lp
@@ -32,20 +33,24 @@ def solve_exact(
     method: str = "highs-ipm",
     max_players: int = MAX_EXACT_PLAYERS,
     threads: int | None = 1,
+    progress: bool | None = False,
 ) -> SolverResult:
-    """Solve ``min Σ_{S≠∅}|I_and(S)| + Σ_{|S|≥2}|I_or(S)|`` s.t. ``v + q = A(I_and, I_or)``,
+    """Solve the AND-OR linear program of every game exactly with HiGHS.
+
+    Solve ``min Σ_{S≠∅}|I_and(S)| + Σ_{|S|≥2}|I_or(S)|`` s.t. ``v + q = A(I_and, I_or)``,
     ``|q_S| ≤ ζ`` exactly (HiGHS; ``method`` is a ``scipy.optimize.linprog`` HiGHS method).
 
     ``warm_start`` is accepted for interface compatibility and ignored. ``info["gap"]`` is the
     certified relative optimality gap from the LP duals. ``threads`` bounds numpy's BLAS
-    threads in the finishing steps (see :func:`.operators.limited_threads`).
+    threads in the finishing steps (see :func:`.operators.limited_threads`). ``progress``: a
+    bar over the samples (``None``: once they have run 2 s).
 
     >>> r = solve_exact(np.array([[0.0, 0.0, 0.0, 1.0]]), np.zeros(1))
     >>> r.and_values.round(9).tolist(), r.objective.round(9).tolist()
     ([[0.0, 0.0, 0.0, 1.0]], [1.0])
     """
     del warm_start
-    batch, size = values.shape
+    _batch, size = values.shape
     n = size.bit_length() - 1
     if n > max_players:
         raise ValueError(
@@ -53,10 +58,11 @@ def solve_exact(
             f"players (got n={n}); use solver='fast', which reaches the same optimum"
         )
     with limited_threads(threads):
-        return _solve(values, bound, kind, method)
+        return _solve(values, bound, kind, method, progress)
 
 
-def _solve(values: np.ndarray, bound: np.ndarray, kind: str, method: str) -> SolverResult:
+def _solve(values: np.ndarray, bound: np.ndarray, kind: str, method: str,
+           progress: bool | None) -> SolverResult:
     batch, size = values.shape
     start = time.perf_counter()
     vn, zn, scale = normalise(values, bound)
@@ -65,13 +71,13 @@ def _solve(values: np.ndarray, bound: np.ndarray, kind: str, method: str) -> Sol
     lams = np.zeros((batch, size))
     iters = np.zeros(batch, np.int64)
     status = np.zeros(batch, np.int64)
-    for b in range(batch):
+    for b in progress_bar(range(batch), progress, desc="AND-OR split (LP)", unit="sample"):
         if kind == "and" and zn[b] == 0:
             xs[b] = mobius(vn[b])
             continue
-        xs[b], lams[b], info = solve_full_lp(vn[b], zn[b], kind, method=method)
-        iters[b] = info["iterations"]
-        status[b] = info["status"]
+        xs[b], lams[b], lp = solve_full_lp(vn[b], zn[b], kind, method=method)
+        iters[b] = lp["iterations"]
+        status[b] = lp["status"]
     _, gap = certify(vn, zn, xs, lams, kind)
     if kind == "and":
         gap = np.where(zn == 0, 0.0, gap)

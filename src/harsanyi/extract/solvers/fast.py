@@ -1,43 +1,15 @@
 """The default solver: batched ADMM to find the support, then an exact restricted LP.
 
-1. **ADMM** (:mod:`.admm`), batched over all samples (torch, any device), gives coefficient and
-   dual estimates ``x̂``, ``λ̂``. With a warm start (a previous result, e.g. the previous
-   checkpoint) this step is skipped for the samples whose previous solution still nearly
-   fits: its support and its rows at the bound are the guess.
-2. **Active set.** Candidate atoms: the largest prices ``|Aᵀλ̂|`` and coefficients ``|x̂|``;
-   candidate rows: the largest ``|λ̂_S|`` (rows where ``|q_S| = ζ``). A basis is guessed from
-   their signs.
-3. **Row and column generation** (per sample, HiGHS simplex, warm): solve the LP restricted to
-   the candidates, then check the whole problem with two fast transforms: atoms with price
-   ``|Aᵀλ| > 1`` are added (primal simplex), or if there are none, rows where ``|A x − v| > ζ``
-   (dual simplex); repeat. When nothing is violated, ``x`` is feasible and ``λ`` (zero off the
-   restriction) is dual feasible with the same objective: a certificate that ``x`` is a global
-   optimum of the full LP.
-
-So "fast" returns the exact LP optimum (to HiGHS's 1e-9 tolerances, then polished into the box;
-the certified gap is ``info["gap"]``). A sample goes to the full LP instead
-(``info["fallback"]``) when ``ζ = 0`` or its candidates already cover 95% of the rows, or after
-``max_rounds`` rounds, past ``max_fraction`` of the rows, or past ``max_pivots``. Of the last
-three only the pivot budget was ever reached in our benchmarks (by 1 of the 640 games of
-``benchmarks/monitor.py``), but on one dense game of the demo HiGHS's simplex crawled (~5 ms a
-pivot) from the guessed basis, which the dense test and the pivot limit now bound. The limits
-count rounds and pivots, never seconds: the result is the same on a loaded machine (LP optima
-are often not unique, and another path may end at another optimal vertex).
-
-Measured (n = 10, 64 games per family, one thread, ``benchmarks/extraction.py``, idle machine):
-22× faster than the full LP on sparse planted games (0.074 s a game), 5.2× on MLP games (0.33 s;
-0.46 s before atoms and rows were added in separate rounds); the LP (simplex) part dominates.
-The guessed basis saves ~40% of the pivots on MLP games. What did not help: the same guess on
-the full LP (HiGHS re-pivots from scratch: ~7,000 pivots on a dense game, guess or not),
-shifting costs to make the guess dual feasible (more pivots), interior point for the first
-restricted solve, more ADMM iterations (1,000 instead of 300), ADMM warm-started from the
-previous checkpoint, HiGHS's other simplex strategies and edge weights, and ADMM alone to a
-certified 1% gap (its dual bound is within 1% after ~700 iterations, but its primal iterate
-stays ~ζ outside the box for thousands). Nor, on the MLP checkpoints of
-``benchmarks/monitor.py``: 50 to 400 atoms or rows added a round (``max_add``; no change), wider
-candidate sets (more fallbacks), candidate rows where ADMM's fit is near the bound (more
-pivots), the AND atom of every restricted row instead of elastic slacks (26% more pivots), and
-150 or 450 ADMM iterations instead of 300 (both slower).
+ADMM (:mod:`.admm`; batched, any device; skipped for samples where a warm start still nearly
+fits) estimates the coefficients ``x̂`` and the duals ``λ̂``; the largest prices ``|Aᵀλ̂|``,
+coefficients ``|x̂|`` and duals ``|λ̂_S|`` give candidate atoms, candidate rows and a guessed
+basis. Then, per sample, the LP restricted to the candidates is solved with HiGHS's simplex and
+grown by column generation (atoms with ``|Aᵀλ| > 1``, primal simplex) or row generation (rows
+with ``|A x − v| > ζ``, dual simplex) until nothing is violated, which certifies ``x`` as a
+global optimum of the full LP (``info["gap"]``). A sample goes to the full LP instead
+(``info["fallback"]``) when ``ζ = 0``, when its candidates cover 95% of the rows, or past
+``max_rounds``, ``max_fraction`` or ``max_pivots`` (counts, never seconds, so that the result
+does not depend on the machine's load). Measurements: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -48,6 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from harsanyi.core.progress import progress_bar
 from harsanyi.core.transforms import mobius
 from harsanyi.extract.solvers.admm import run_admm
 from harsanyi.extract.solvers.base import SolverResult, certify, finish, normalise
@@ -59,7 +32,7 @@ from harsanyi.extract.solvers.operators import (
     weights,
 )
 
-__all__ = ["solve_fast", "candidates_from_admm", "candidates_from_result", "generate"]
+__all__ = ["candidates_from_admm", "candidates_from_result", "generate", "solve_fast"]
 
 
 def _signs(idx: np.ndarray, sign: np.ndarray) -> dict[int, int]:
@@ -103,7 +76,9 @@ def candidates_from_admm(x: np.ndarray, lam: np.ndarray, kind: str, *, delta: fl
 
 def candidates_from_result(x: np.ndarray, q: np.ndarray, kind: str,
                            rtol: float = 1e-7) -> dict[str, Any]:
-    """Candidates from a previous solution: its support and the rows where ``|q|`` is at its
+    """Return candidates from a previous solution.
+
+    Candidates from a previous solution: its support and the rows where ``|q|`` is at its
     bound (taken as ``max |q|``; every row when ``q = 0``). Scale-free.
 
     >>> c = candidates_from_result(np.array([2.0, 0.0, 0.0, 1.0]), np.array([0.1, 0, 0, -0.1]),
@@ -155,8 +130,7 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     there are none, the rows with ``|A x − v| > ζ`` and re-solve with the dual simplex (the old
     basis stays dual feasible); stop when there are neither (then ``x`` is optimal for the full
     LP, certified by ``λ``). Adding one kind at a time, each with the simplex that keeps its
-    basis feasible, took a third fewer pivots than adding both and always using the dual simplex
-    (1.3× faster on the MLP checkpoints of ``benchmarks/monitor.py``). Returns ``x``, ``λ`` and
+    basis feasible, takes fewer pivots (``benchmarks/README.md``). Returns ``x``, ``λ`` and
     an info dict (``rounds``, ``iterations``, ``fallback``). Solves the full LP
     (:func:`.lp.solve_full_lp`) instead when the candidate rows are more than ``dense_fraction``
     of all rows (a dense game, e.g. ``ζ`` tiny because ``v(N) ≈ v(∅)``), and falls back to it
@@ -235,6 +209,7 @@ def solve_fast(
     warm_tol: float = 1.0,
     threads: int | None = 1,
     max_pivots: int | None = None,
+    progress: bool | None = False,
 ) -> SolverResult:
     """Exact sparse AND-OR split: ADMM support guess + certified row/column generation.
 
@@ -245,15 +220,15 @@ def solve_fast(
     ``warm_start``: a :class:`SolverResult` of the same shape (e.g. the previous checkpoint).
     Where the previous solution still nearly fits the new game (``|A x_prev − v| ≤ ζ`` up to
     ``warm_tol·ζ``), its support and the rows where its ``|q| = ζ`` are the starting guess and
-    ADMM is skipped (``info["warm_used"]``); elsewhere the cold path runs. Measured on MLP
-    checkpoints at n = 10: one epoch apart (values move ~0.7%) the warm start is ~1.7× faster;
-    ten epochs apart (~6%) the old support is a worse guess than ADMM, hence the test.
+    ADMM is skipped (``info["warm_used"]``); elsewhere the cold path runs (an old support far
+    from the new game is a worse guess than ADMM's; ``benchmarks/README.md``).
 
     ``max_pivots``: simplex pivots the row and column generation of one sample may take
-    before it falls back to the full LP (``None``: ``10 · 2**n``; the hardest MLP games we met
-    took ~5,000 to 10,000, and 1 of the 640 of ``benchmarks/monitor.py`` went past). A guard:
-    on one dense game HiGHS's simplex crawled (~5 ms a pivot) from the guessed basis. Pivots,
-    not seconds, so that the result never depends on the machine's load.
+    before it falls back to the full LP (``None``: ``10 · 2**n``). A guard against a simplex
+    that crawls from the guessed basis; pivots, not seconds, so that the result never depends on
+    the machine's load.
+
+    ``progress``: a bar over the per-sample LPs (``None``: once they have run 2 s).
 
     >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])  # OR of two players
     >>> r = solve_fast(v, np.zeros(1))
@@ -262,11 +237,13 @@ def solve_fast(
     """
     with limited_threads(threads, device):
         return _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma,
-                           device, max_rounds, max_add, tol, warm_tol, threads, max_pivots)
+                           device, max_rounds, max_add, tol, warm_tol, threads, max_pivots,
+                           progress)
 
 
 def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, device,
-                max_rounds, max_add, tol, warm_tol, threads, max_pivots) -> SolverResult:
+                max_rounds, max_add, tol, warm_tol, threads, max_pivots,
+                progress) -> SolverResult:
     start = time.perf_counter()
     batch, size = values.shape
     if max_pivots is None:
@@ -289,7 +266,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     lams = np.zeros((batch, size))
     rounds = np.zeros(batch, np.int64)
     fallback = np.zeros(batch, bool)
-    for b in range(batch):
+    for b in progress_bar(range(batch), progress, desc="AND-OR split", unit="sample"):
         if kind == "and" and zn[b] == 0:
             xs[b] = mobius(vn[b])  # unique solution
             continue
@@ -298,7 +275,9 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
             iters[b] += full["iterations"]
             fallback[b] = True
             continue
-        xs[b], lams[b], gen = generate(vn[b], zn[b], kind, cands[b], core,
+        cand = cands[b]
+        assert cand is not None  # a warm start's or ADMM's for every sample with ζ > 0
+        xs[b], lams[b], gen = generate(vn[b], zn[b], kind, cand, core,
                                        max_rounds=max_rounds, max_add=max_add, tol=tol,
                                        max_pivots=max_pivots)
         iters[b] += gen["iterations"]

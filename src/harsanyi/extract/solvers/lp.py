@@ -1,14 +1,12 @@
-"""The AND-OR split as a linear program, through HiGHS: the full LP and a restricted one.
+r"""The AND-OR split as a linear program, through HiGHS: the full LP and a restricted one.
 
-Formulation (ours): the OR atom ``1(T ∩ S ≠ ∅)`` is written ``1 − 1(T ⊆ N \\ S)``, so that with
+Formulation (ours): the OR atom ``1(T ∩ S ≠ ∅)`` is written ``1 − 1(T ⊆ N \ S)``, so that with
 one extra free variable ``s = Σ_T I_or(T)`` every row reads
 
 ``Σ_{T ⊆ S} I_and(T) + s − Σ_{T ∩ S = ∅} I_or(T) = v(S) + q(S)``,   ``|q(S)| ≤ ζ``.
 
-This has ``~2·3^n`` nonzeros instead of the ``~4^n`` of the dense OR matrix. Measured at
-n = 10 (HiGHS interior point, one core): ~1.7 s per game, against ~13 s for the dense matrix
-and ~1.8 s for a butterfly formulation with ``n`` sparse stages (``2 n 2^{n-1}`` extra
-variables); we keep this one. ``|x|`` is split as ``x⁺ − x⁻``.
+This has ``~2·3^n`` nonzeros instead of the ``~4^n`` of the dense OR matrix (timings of the
+formulations we compared: ``benchmarks/README.md``). ``|x|`` is split as ``x⁺ − x⁻``.
 
 :class:`RestrictedLP` holds the same LP restricted to a set of rows and atoms, grows it in
 place and re-solves warm (HiGHS simplex); :mod:`.fast` drives it by row and column generation.
@@ -24,26 +22,26 @@ from scipy.optimize import linprog
 
 from harsanyi.core.orders import order_of_masks
 
-__all__ = ["highs_core", "solve_full_lp", "RestrictedLP"]
+__all__ = ["RestrictedLP", "highs_core", "solve_full_lp"]
 
 
 _SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
 
 
 def highs_core() -> Any:
-    """The HiGHS python binding (``highspy``, or the copy bundled in scipy), or ``None``.
+    """Return the HiGHS python binding (``highspy``, or scipy's bundled copy), or ``None``.
 
     >>> highs_core() is None or hasattr(highs_core(), "_Highs")
     True
     """
     try:
-        from highspy import _core  # type: ignore[import-not-found]
+        from highspy import _core  # optional: HiGHS bindings, used when installed
 
         return _core
     except ImportError:
         pass
     try:
-        from scipy.optimize._highspy import _core  # type: ignore[import-not-found]
+        from scipy.optimize._highspy import _core  # fallback: SciPy's bundled HiGHS bindings
 
         return _core if hasattr(_core, "_Highs") else None
     except ImportError:  # pragma: no cover - depends on the scipy build
@@ -233,9 +231,12 @@ class RestrictedLP:
             self.or_col[t] = start + 2 * k
 
     def set_guess(self, and_sign: dict, or_sign: dict, row_sign: dict) -> bool:
-        """Start the next solve from a guessed basis: atoms with a sign are basic (``x⁺`` for
+        """Start the next solve from a guessed basis.
+
+        Atoms with a sign are basic (``x⁺`` for
         ``+``, ``x⁻`` for ``−``), rows with a sign sit at their upper (``+``) or lower bound.
-        HiGHS repairs a guess that is not a valid basis; returns ``False`` if it refuses."""
+        HiGHS repairs a guess that is not a valid basis; returns ``False`` if it refuses.
+        """
         status = self.core.HighsBasisStatus
         cols = [status.kLower] * self.ncol
         row_st = [status.kBasic] * (self.offset + len(self.rows))
@@ -259,14 +260,17 @@ class RestrictedLP:
 
     def solve(self, method: str = "simplex", max_pivots: int | None = None,
               simplex: str = "dual") -> dict[str, Any]:
-        """Re-solve (``method``: ``"simplex"``, warm, or ``"ipm"`` + crossover) in at most
+        """Re-solve the restricted LP within a pivot budget.
+
+        Re-solve (``method``: ``"simplex"``, warm, or ``"ipm"`` + crossover) in at most
         ``max_pivots`` simplex pivots, with HiGHS's ``simplex`` method (``"dual"`` after rows were
         added, when the old basis stays dual feasible; ``"primal"`` after columns were added, when
         it stays primal feasible); return atoms (``"and"``, ``"or"``: full-length arrays), row duals
         ``"dual"`` (zero off the restriction), ``"objective"``, ``"slack"`` (largest elastic slack
         used), ``"iterations"`` (simplex pivots of this solve) and ``"status"`` (``"Iteration limit
         reached"`` past the limit). A pivot limit, not a time limit, so that results do not depend
-        on the machine's load."""
+        on the machine's load.
+        """
         if simplex not in _SIMPLEX:
             raise ValueError(f"simplex must be one of {sorted(_SIMPLEX)}; got {simplex!r}")
         model = self.core.HighsModelStatus

@@ -1,4 +1,4 @@
-"""The AND-OR dictionary ``A`` of the split and its transpose, on the fast transforms.
+r"""The AND-OR dictionary ``A`` of the split and its transpose, on the fast transforms.
 
 Columns of ``A`` (the "atoms"), over rows ``S ⊆ N``:
 
@@ -10,9 +10,9 @@ A coefficient vector is stored as ``x = (I_and, I_or)`` of length ``2 · 2**n`` 
 zero at ∅ and singletons), so that universal matching reads ``v + q = A x`` with
 
 ``A x = zeta(I_and) + Σ_T I_or(T) − flip(zeta(I_or))``, because
-``1(T ∩ S ≠ ∅) = 1 − 1(T ⊆ N \\ S)``. Its transpose, the "prices" of a row vector ``λ``:
+``1(T ∩ S ≠ ∅) = 1 − 1(T ⊆ N \ S)``. Its transpose, the "prices" of a row vector ``λ``:
 
-``(Aᵀλ)_and(T) = Σ_{S ⊇ T} λ_S`` and ``(Aᵀλ)_or(T) = Σ_S λ_S − Σ_{S ⊆ N \\ T} λ_S``.
+``(Aᵀλ)_and(T) = Σ_{S ⊇ T} λ_S`` and ``(Aᵀλ)_or(T) = Σ_S λ_S − Σ_{S ⊆ N \ T} λ_S``.
 
 Everything here is a Kronecker product of 2x2 blocks; ``kron_blocked`` (from
 :mod:`harsanyi.core.transforms`) applies one with a few small dense matrix products (bits in
@@ -35,12 +35,12 @@ from harsanyi.core.transforms import kron_blocked, superset_sum, zeta
 
 __all__ = [
     "KINDS",
-    "or_mask",
     "dictionary_apply",
-    "dictionary_transpose",
     "dictionary_gram",
-    "weights",
+    "dictionary_transpose",
     "limited_threads",
+    "or_mask",
+    "weights",
 ]
 
 #: The two dictionaries: AND and OR atoms (``"and_or"``) or AND atoms only (``"and"``).
@@ -60,7 +60,9 @@ def or_mask(n: int) -> np.ndarray:
 
 
 def weights(n: int, kind: str = "and_or") -> np.ndarray:
-    """L1 weights of the coefficients ``x``: 0 at ``I_and(∅)`` (free), 1 at every other atom
+    """Return the L1 weights of the coefficients ``x``.
+
+    L1 weights of the coefficients ``x``: 0 at ``I_and(∅)`` (free), 1 at every other atom
     that exists, 0 at the OR slots that do not (∅, singletons). Length ``2**n`` for
     ``kind="and"``, ``2 · 2**n`` for ``"and_or"``.
 
@@ -74,11 +76,11 @@ def weights(n: int, kind: str = "and_or") -> np.ndarray:
 
 @contextmanager
 def limited_threads(threads: int | None, device: Any = "cpu") -> Iterator[None]:
-    """Run a block with ``threads`` CPU threads for torch and for numpy's BLAS (through
-    ``threadpoolctl`` when it is installed), restoring both after.
+    """Run a block with ``threads`` CPU threads for torch and numpy.
 
-    ``None`` (or a non-CPU device for torch) changes nothing. The solvers default to one
-    thread: on a loaded machine the default pools made them 2–6× slower (measured).
+    Numpy's BLAS threads are set through ``threadpoolctl`` when it is installed; both are
+    restored after. ``None`` (or a non-CPU device for torch) changes nothing. The solvers
+    default to one thread, which is faster on a loaded machine (``benchmarks/README.md``).
 
     >>> before = torch.get_num_threads()
     >>> with limited_threads(1):
@@ -91,6 +93,7 @@ def limited_threads(threads: int | None, device: Any = "cpu") -> Iterator[None]:
     blas: Any = nullcontext()
     if threads is not None:
         try:
+            # optional: BLAS thread control, used when installed
             from threadpoolctl import threadpool_limits
 
             blas = threadpool_limits(limits=int(threads))
@@ -112,12 +115,12 @@ def _flip(x: Any) -> Any:
 
 
 def dictionary_apply(x: Any, kind: str = "and_or", *, fast: bool = False) -> Any:
-    """``A x``: the game fitted by coefficients ``x = (I_and, I_or)``.
+    """Return ``A x``, the game fitted by coefficients ``x = (I_and, I_or)``.
 
     ``(A x)(S) = Σ_{T ⊆ S} I_and(T) + Σ_{T ∩ S ≠ ∅, |T| ≥ 2} I_or(T)`` (the OR half is masked to
     ``|T| ≥ 2``). ``fast=True`` calls :func:`~harsanyi.core.transforms.kron_blocked` directly
-    (no float64 promotion, no checks: the iterative solver's hot loop, where going through
-    :func:`~harsanyi.core.transforms.zeta` made 300 ADMM iterations ~1.6× slower); the default
+    (no float64 promotion, no checks: the iterative solver's hot loop; see
+    ``benchmarks/README.md``); the default
     uses :mod:`harsanyi.core.transforms` (the same dense products up to n = 14, a butterfly
     above).
 
@@ -166,7 +169,7 @@ def dictionary_transpose(lam: Any, kind: str = "and_or", *, fast: bool = False) 
 
 @lru_cache(maxsize=8)
 def dictionary_gram(n: int, kind: str = "and_or") -> np.ndarray:
-    """The dense Gram matrix ``A Aᵀ`` (``2**n`` square, read-only, cached).
+    """Return the dense Gram matrix ``A Aᵀ`` (``2**n`` square, read-only, cached).
 
     Closed forms: ``(Z Zᵀ)_{S,S'} = 2^{|S∩S'|}``; the OR part adds
     ``Σ_{|T|≥2} 1(T∩S≠∅) 1(T∩S'≠∅)``.

@@ -1,4 +1,4 @@
-"""The ``"sgd"`` solver: the original research recipe, reproduced (THEORY.md §0.3, [CODE]).
+"""The ``"sgd"`` solver: the original research recipe, reproduced (docs/theory.md#and-or-split).
 
 From ``sjtu-xai-lab/generalizable-interaction`` (``harsanyi/and_or_harsanyi_utils.py``,
 ``_train_p_q``, commit e954ff2), facts only:
@@ -17,12 +17,11 @@ From ``sjtu-xai-lab/generalizable-interaction`` (``harsanyi/and_or_harsanyi_util
 
 Our choices: float64 throughout (the original is float32), all samples of a batch in one
 tensor (their gradients are independent, so every sample follows its own original trajectory),
-default ``niter = 10,000`` and ``lr = 1e-5`` (on n = 10 games it ends nearest the optimum
-among 1e-4 ... 1e-7: ~3.7× the LP optimum on planted games, against ~5.5× for 1e-7).
-``backend="dense"`` (default) uses the dense ``2**n``-square
+default ``niter = 10,000`` and ``lr = 1e-5`` (the learning rate that ends nearest the optimum
+in ``benchmarks/README.md``). ``backend="dense"`` (default) uses the dense ``2**n``-square
 matrices and autograd as the original; ``backend="transform"`` uses the analytic subgradient
-(``Mᵀ sign(M u)``, torch's ``sign(0) = 0``) with the fast transforms: same iterates up to
-round-off, 4–10× faster. The result is post-processed to our conventions: OR singletons and the
+(``Mᵀ sign(M u)``, torch's ``sign(0) = 0``) with the fast transforms: the same iterates up to
+round-off, faster. The result is post-processed to our conventions: OR singletons and the
 ∅ terms are merged into the AND side.
 """
 
@@ -35,6 +34,7 @@ import numpy as np
 import torch
 
 from harsanyi.core.memory import check_players_fit
+from harsanyi.core.progress import progress_bar
 from harsanyi.core.transforms import kron_blocked
 from harsanyi.extract.solvers.base import SolverResult, finish
 from harsanyi.extract.solvers.operators import limited_threads
@@ -68,8 +68,10 @@ def reward_to_and(n: int) -> torch.Tensor:
 
 
 def reward_to_or(n: int) -> torch.Tensor:
-    """Dense ``reward2Ior``: row ∅ is ``e_∅``; for ``S ≠ ∅``
-    ``I_or(S) = −Σ_{T ⊆ S} (−1)^{|S|−|T|} v(N \\ T)``.
+    r"""Build the dense ``reward2Ior`` matrix of the original code.
+
+    Dense ``reward2Ior``: row ∅ is ``e_∅``; for ``S ≠ ∅``
+    ``I_or(S) = −Σ_{T ⊆ S} (−1)^{|S|−|T|} v(N \ T)``.
 
     >>> reward_to_or(1).tolist()  # I_or(∅) = v(∅); I_or({0}) = v(N) − v(∅)
     [[1.0, 0.0], [-1.0, 1.0]]
@@ -108,13 +110,15 @@ def solve_sgd(
     device: str | torch.device = "cpu",
     log_every: int | None = None,
     threads: int | None = 1,
+    progress: bool | None = False,
 ) -> SolverResult:
-    """The original SGD recipe on a batch; see the module docstring for every detail.
+    """Run the original SGD recipe on a batch; see the module docstring for every detail.
 
     ``info["loss"]`` is the original loss ``Σ|I_and| + Σ|I_or|`` (∅ terms included) every
     ``log_every`` iterations (default ``niter // 20``), shape ``(checkpoints, B)``;
     ``info["lr"]`` the schedule. ``warm_start`` is ignored (the recipe starts at 0).
     ``threads``: torch CPU threads during the run (see :func:`.operators.limited_threads`).
+    ``progress``: a bar over the iterations (``None``: once they have run 2 s).
 
     >>> v = np.array([[0.0, 1.0, 1.0, 3.0]])
     >>> r = solve_sgd(v, np.array([0.0]), lr=0.01, niter=200, backend="transform")
@@ -124,10 +128,11 @@ def solve_sgd(
     del warm_start
     with limited_threads(threads, device):
         return _solve(values, bound, kind, lr, niter, momentum, backend, torch.device(device),
-                      log_every)
+                      log_every, progress)
 
 
-def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every) -> SolverResult:
+def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every,
+           progress) -> SolverResult:
     if backend not in ("dense", "transform"):
         raise ValueError(f"backend must be 'dense' or 'transform'; got {backend!r}")
     if niter < 1 or not lr > 0:
@@ -149,7 +154,7 @@ def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every) ->
         opt = torch.optim.SGD([p, q], lr=0.0, momentum=momentum)
     buf_p = torch.zeros_like(u)
     buf_q = torch.zeros_like(u)
-    for it in range(niter):
+    for it in progress_bar(range(niter), progress, desc="AND-OR split (SGD)", unit="it"):
         with torch.no_grad():
             q.copy_(torch.maximum(torch.minimum(q, qbound), -qbound))
         if backend == "dense":
@@ -197,7 +202,7 @@ def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every) ->
 
 
 def _merge(u: torch.Tensor, p: torch.Tensor, q: torch.Tensor, and_only: bool) -> np.ndarray:
-    """Final interactions (float64, fast transforms), ∅ and OR singletons merged into AND."""
+    """Compute the final interactions (float64), ∅ and OR singletons merged into AND."""
     if and_only:
         return kron_blocked(u + q, _MOBIUS).cpu().numpy()
     base = 0.5 * (u + q)

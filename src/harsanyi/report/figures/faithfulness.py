@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from harsanyi.errors import ShapeError
 from harsanyi.report.style import PALETTE, as_1d, checkpoint_colors, new_axes, styled
 
-__all__ = ["plot_sparsity_curves", "plot_matching_error", "plot_patch_map"]
+__all__ = ["plot_matching_error", "plot_patch_map", "plot_sparsity_curves"]
 
 Box = tuple[int, int, int, int]
 
@@ -30,7 +30,9 @@ def _as_curves(curves: Mapping[str, Any] | Any, name: str) -> dict[str, np.ndarr
 @styled
 def plot_sparsity_curves(curves: Mapping[str, Any] | Any, ax: Axes | None = None, *,
                          logy: bool = True, floor: float = 1e-6) -> Axes:
-    """Sparsity curves (paper C): strengths ``|I_and| ⧺ |I_or|`` divided by their maximum,
+    """Plot sparsity curves (paper C).
+
+    Sparsity curves (paper C): strengths ``|I_and| ⧺ |I_or|`` divided by their maximum,
     sorted in descending order and averaged over samples, one curve per label.
 
     A sparse explanation drops by orders of magnitude within the first few percent of ranks.
@@ -62,7 +64,7 @@ def plot_sparsity_curves(curves: Mapping[str, Any] | Any, ax: Axes | None = None
 def plot_matching_error(alphas: Any, errors: Mapping[str, Any] | Any, ax: Axes | None = None,
                         *, alpha_hat: float | None = None, logx: bool = False,
                         logy: bool = False) -> Axes:
-    """Matching error of the top-``α`` surrogate against ``α`` (paper C).
+    """Plot the matching error of the top-``α`` surrogate against ``α`` (paper C).
 
     ``error(α) = E_x |v(N) − v̂_α(N)|`` with ``v̂_α(N) = v(∅) + Σ_{S∈Ω_α} I_and(S) + I_or(S)``
     and ``Ω_α`` the ``α`` strongest interactions. ``alpha_hat`` (the smallest ``α`` with

@@ -25,12 +25,12 @@ from harsanyi.report.style import (
 )
 
 __all__ = [
-    "plot_order_distribution",
-    "plot_distribution_over_checkpoints",
-    "plot_real_vs_theory",
+    "default_selection",
     "plot_decay_spindle",
     "plot_decay_spindle_profile",
-    "default_selection",
+    "plot_distribution_over_checkpoints",
+    "plot_order_distribution",
+    "plot_real_vs_theory",
 ]
 
 STRENGTH_LABEL = "strength (log-odds units)"
@@ -106,7 +106,7 @@ def plot_distribution_over_checkpoints(
     style: str = "lines",
     orders: Any = None,
 ) -> Axes:
-    """The normalised distribution ``I_real^(k)(t)`` over orders, across checkpoints ``t``.
+    """Plot the normalised distribution ``I_real^(k)(t)`` over orders, across checkpoints.
 
     ``dist[t, k-1] = I_real^(k)`` at ``epochs[t]``, normalised so that ``Σ_k I_real^(k) = 1``
     (paper A §3.2). ``style="lines"`` draws one line per selected epoch (default: six spread

@@ -24,9 +24,9 @@ from harsanyi.report.style import (
 )
 
 __all__ = [
-    "plot_losses",
-    "plot_group_curves",
     "plot_group_counts_by_order",
+    "plot_group_curves",
+    "plot_losses",
     "plot_sigma2",
 ]
 
@@ -134,7 +134,9 @@ def plot_group_counts_by_order(counts: Any, ax: Axes | None = None, *,
 
 @styled
 def plot_sigma2(epochs: Any, sigma2: Any, ax: Axes | None = None) -> Axes:
-    """The fitted noise level ``σ²_t = argmin_σ² ‖I_theo(σ²) − I_real(t)‖₁`` per epoch (log y).
+    """Plot the fitted noise level ``σ²_t`` per epoch (log y).
+
+    The fitted noise level ``σ²_t = argmin_σ² ‖I_theo(σ²) − I_real(t)‖₁`` per epoch (log y).
 
     Paper A models the second phase as ``σ²`` decreasing during training.
 
