@@ -52,7 +52,7 @@ def check_run(
     >>> from harsanyi.games.factories import ModelGame
     >>> f = FactorySpec("harsanyi.zoo.mlp:MLP", {"in_features": 3, "n_classes": 2})
     >>> path = Path(tempfile.mkdtemp()) / "epoch_0.pt"; torch.save(f.build().state_dict(), path)
-    >>> spec = GameSpec(ModelGame(players=[0, 1], reward="logit"), kind="and", q_bound=0.0)
+    >>> spec = GameSpec(ModelGame(players=[0, 1, 2], reward="logit"), kind="and", q_bound=0)
     >>> check_run(f, [Checkpoint(0, path)], np.ones((2, 3), np.float32), None, spec)
     >>> check_run(f, [Checkpoint(1, path.with_name("gone.pt"))], np.ones((2, 3), np.float32),
     ...           None, spec)
