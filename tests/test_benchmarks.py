@@ -23,6 +23,8 @@ CASES = {
     "startup": (["--repeat", "1", "--quick"], ["import harsanyi", "beyond torch"]),
     "monitor": (["--checkpoints", "2", "--samples", "2", "--samples-per-task", "1",
                  "--modes", "serial,process"], ["serial", "process", "= serial"]),
+    "faults": (["--checkpoints", "6", "--kills", "1", "--cases", "sigkill,chunk,enospc,start"],
+               ["SIGKILL (process pool)", "damaged chunk", "total: 4 faults injected, 4 survived"]),
 }
 
 

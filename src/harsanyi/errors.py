@@ -5,15 +5,18 @@ from __future__ import annotations
 __all__ = [
     "CheckpointError",
     "ConfigMismatchError",
+    "DamagedCheckpointWarning",
     "DataFormatError",
     "ExplainedInputWarning",
     "HarsanyiError",
     "NonFiniteOutputError",
     "PlayerError",
     "ReportFolderError",
+    "RunSetupError",
     "SchedulerUnreachableError",
     "ShapeError",
     "StoreError",
+    "StoreLockedError",
     "TargetError",
     "TheoryInputError",
     "TooManyPlayersError",
@@ -70,6 +73,18 @@ class ReportFolderError(HarsanyiError, FileExistsError):
 
 class SchedulerUnreachableError(HarsanyiError, ConnectionError):
     """The Dask scheduler given with ``--scheduler`` cannot be reached."""
+
+
+class StoreLockedError(StoreError):
+    """Another live process (named by PID and host) is writing the run store."""
+
+
+class RunSetupError(HarsanyiError, ValueError):
+    """A run cannot start (factory, checkpoints, players or data); nothing was written."""
+
+
+class DamagedCheckpointWarning(UserWarning):
+    """A stored checkpoint fails verification and is skipped by an analysis."""
 
 
 class ExplainedInputWarning(UserWarning):

@@ -37,6 +37,7 @@ from harsanyi.cli.demo import demo as _demo  # noqa: E402
 from harsanyi.cli.explain import explain as _explain  # noqa: E402
 from harsanyi.cli.monitor import monitor as _monitor  # noqa: E402
 from harsanyi.cli.report import report as _report  # noqa: E402
+from harsanyi.cli.store import register as _register_store  # noqa: E402
 
 _theory_store.register(_theory.app)
 
@@ -46,6 +47,7 @@ app.command("demo")(_demo)
 app.command("explain")(_explain)
 app.command("monitor")(_monitor)
 app.command("report")(_report)
+_register_store(app)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from rich.table import Table
 
 from harsanyi.cli.data import Splits, read_splits
 from harsanyi.cli.grammar import PLAYERS_SYNTAX, SAMPLES_SYNTAX, parse_players, parse_samples
+from harsanyi.cli.store import interrupted_message
 from harsanyi.dynamics.monitor import Monitor
 from harsanyi.errors import HarsanyiError
 from harsanyi.loading import FactorySpec
@@ -201,6 +202,9 @@ def monitor(
     except (HarsanyiError, ValueError, KeyError) as err:
         _ERR.print(f"[bold red]error:[/] {err}")
         raise typer.Exit(code=2) from err
+    except KeyboardInterrupt as err:
+        _ERR.print(interrupted_message(out))
+        raise typer.Exit(code=130) from err
     _summary(mon, store)
 
 
@@ -216,6 +220,9 @@ def _summary(mon: Any, store: Any) -> None:
     table.add_row("checkpoints stored", str(len(store.completed())))
     table.add_row("computed now / skipped", f"{s['checkpoints_written']} / "
                                             f"{s['checkpoints_skipped']}")
+    if s["checkpoints_repaired"]:
+        table.add_row("damaged, moved to quarantine/ and recomputed",
+                      ", ".join(map(str, s["checkpoints_repaired"])))
     table.add_row("samples × players", f"{len(mon.inputs)} × {store.n}")
     if s["seconds_forward"] > 0:
         table.add_row("masked forwards / s (per worker)",

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from harsanyi.dynamics.lifeline import ignore_interrupts, interrupts_held, watch_parent
 from harsanyi.errors import SchedulerUnreachableError
 from harsanyi.extract import Interactions, and_or, mobius
 from harsanyi.games.factories import GameFactory, ModelGame
@@ -180,10 +181,18 @@ def run_task(task: Task) -> tuple[int, int, BatchResult]:
     return task.epoch, task.batch, res
 
 
-def _init_worker(threads: int | None) -> None:
+def _init_worker(threads: int | None, parent: int | None = None) -> None:
+    """Set up a worker process.
+
+    Worker set-up: torch threads; with ``parent`` (a pool worker), die with that process
+    and leave Ctrl-C to it (:mod:`harsanyi.dynamics.lifeline`).
+    """
     if threads:
         torch.set_num_threads(threads)
     os.environ.setdefault("HARSANYI_WORKER", "1")
+    if parent is not None:
+        ignore_interrupts()
+        watch_parent(parent)
 
 
 # -- backends ----------------------------------------------------------------------------------
@@ -223,6 +232,10 @@ class Backend:
         """Nothing to release."""
         return None
 
+    def abort(self) -> None:
+        """Stop now (Ctrl-C or an error): running tasks are abandoned, workers stopped."""
+        self.close()
+
 
 class _PoolBackend(Backend):
     name = "process"
@@ -230,7 +243,8 @@ class _PoolBackend(Backend):
     def __init__(self, workers: int, threads: int | None) -> None:
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=_init_worker, initargs=(threads,))
+                                        initializer=_init_worker,
+                                        initargs=(threads, os.getpid()))
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
         return self.pool.submit(fn, arg)
@@ -240,16 +254,37 @@ class _PoolBackend(Backend):
         return list(done)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        with interrupts_held():
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def abort(self) -> None:
+        with interrupts_held():
+            kill = getattr(self.pool, "kill_workers", None)  # Python >= 3.14
+            if kill is not None:
+                kill()
+            else:  # before 3.14 there is no public way to stop running workers
+                for proc in list(getattr(self.pool, "_processes", {}).values()):
+                    proc.kill()
+                    proc.join()
+                # a worker killed while sending its result leaves half a message in the
+                # result pipe; closing our copy of its write end turns the wait for the rest
+                # into an EOF, which the pool's manager thread handles (else it waits forever)
+                writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
+                if writer is not None:
+                    writer.close()
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class _DaskBackend(Backend):
     name = "dask"
 
-    def __init__(self, client: Any, cluster: Any = None, threads: int | None = 1) -> None:
+    def __init__(self, client: Any, cluster: Any = None, threads: int | None = 1,
+                 plugin: Any = None) -> None:
         self.client, self.cluster = client, cluster
         self.workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        if threads:
+        if plugin is not None:  # our local cluster: its workers (restarted ones too) die with us
+            client.register_plugin(plugin)
+        elif threads:
             client.run(_init_worker, threads)
 
     def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
@@ -316,6 +351,8 @@ def make_backend(
         import dask.config
         from distributed import Client, LocalCluster
 
+        from harsanyi.dynamics.dask_plugin import LifelinePlugin  # imports distributed
+
         if scheduler is not None:
             try:
                 client = Client(scheduler, timeout=f"{connect_timeout}s",
@@ -333,7 +370,7 @@ def make_backend(
                                    processes=True, dashboard_address=None,
                                    silence_logs=logging.ERROR)
         client = Client(cluster, set_as_default=False)
-        return _DaskBackend(client, cluster, threads)
+        return _DaskBackend(client, cluster, threads, LifelinePlugin(os.getpid(), threads))
     raise ValueError(f"executor must be 'serial', 'process' or 'dask'; got {executor!r}")
 
 

@@ -8,8 +8,12 @@ Used three ways, all writing the same :class:`~harsanyi.store.RunStore`:
 * from PyTorch Lightning: :class:`harsanyi.dynamics.lightning.InteractionCallback`.
 
 A killed run resumes with ``resume=True`` (``harsanyi monitor --resume``): finished
-checkpoints are kept and skipped, half-written ones are redone; another configuration is
-refused (:class:`~harsanyi.errors.ConfigMismatchError`).
+checkpoints are kept and skipped, half-written ones are redone, damaged ones (failing their
+checksums) are moved to ``RUN/quarantine/`` and redone; another configuration is refused
+(:class:`~harsanyi.errors.ConfigMismatchError`) unless the store holds no result yet. One
+monitor writes a store at a time (:class:`~harsanyi.store.lock.WriterLock`), and an offline
+run checks its factory, checkpoints, players and data before it writes anything
+(:func:`~harsanyi.dynamics.preflight.check_run`).
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ from harsanyi.dynamics.engine import (
     make_backend,
     schedule,
 )
+from harsanyi.dynamics.preflight import check_run
 from harsanyi.errors import CheckpointError, ShapeError, StoreError
 from harsanyi.games.factories import GameFactory, ModelGame, digest
 from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints, load_into
 from harsanyi.store import RunStore
+from harsanyi.store.lock import WriterLock
 
 __all__ = ["Monitor", "monitor_checkpoints"]
 
@@ -141,8 +147,10 @@ class Monitor:
         self.model, self.source = model, source
         self.metadata = dict(metadata or {})
         self.stats = {"n_forwards": 0, "seconds_forward": 0.0, "seconds_extract": 0.0,
-                      "tasks": 0, "checkpoints_written": 0, "checkpoints_skipped": 0}
+                      "tasks": 0, "checkpoints_written": 0, "checkpoints_skipped": 0,
+                      "checkpoints_repaired": []}
         self._store: RunStore | None = None
+        self._lock = WriterLock(self.out)
         self._last: tuple[int, dict[str, np.ndarray]] | None = None
         self.players = game.player_names(tuple(self.inputs.shape[1:]))
 
@@ -174,15 +182,34 @@ class Monitor:
 
     @property
     def store(self) -> RunStore:
-        """The run store (created, or reopened when resuming, on first use)."""
+        """Return the run store, opened under the writer lock.
+
+        The run store (created, or reopened and repaired when resuming, on first use,
+        under the store's writer lock: a store another live process writes is refused).
+        """
         if self._store is None:
             samples = {"index": self.sample_ids, "split": self.split,
                        "target": None if self.targets is None else self.targets.tolist(),
                        **{k: v.tolist() for k, v in self.groups.items()}}
-            self._store = RunStore.open_or_create(
-                self.out, self.config(), resume=self.resume, players=self.players,
-                samples=samples, metadata=self.metadata)
+            self._lock.acquire()
+            try:
+                store = RunStore.open_or_create(
+                    self.out, self.config(), resume=self.resume, players=self.players,
+                    samples=samples, metadata=self.metadata)
+            except BaseException:
+                self._lock.release()
+                raise
+            if store.repaired is not None:
+                self.stats["checkpoints_repaired"] += sorted(
+                    k for k in store.repaired.moved if isinstance(k, int))
+            self._store = store
+            self.resume = True  # from now on, reopening this store continues it
         return self._store
+
+    def close(self) -> None:
+        """Release the store's writer lock (the next use of :attr:`store` takes it again)."""
+        self._store = None
+        self._lock.release()
 
     def _record(self, res: BatchResult) -> None:
         self.stats["n_forwards"] += res.n_forwards
@@ -290,6 +317,17 @@ class Monitor:
             raise CheckpointError("no checkpoints to monitor")
         ckpts = sorted(ckpts, key=lambda c: c.epoch)
         by_epoch = {c.epoch: c for c in ckpts}
+        check_run(self.model, ckpts, self.inputs, self.targets, self.spec,
+                  game=not _needs_fit(self.spec.game))
+        try:
+            return self._run(ckpts, by_epoch, executor, workers, scheduler, threads, progress,
+                             connect_timeout)
+        finally:
+            self.close()
+
+    def _run(self, ckpts: list[Checkpoint], by_epoch: dict[int, Checkpoint],
+             executor: str | Backend, workers: int | None, scheduler: str | None,
+             threads: int | None, progress: bool, connect_timeout: float) -> RunStore:
         store = self.store
         if _needs_fit(self.spec.game):
             self._fit_game(ckpts)
@@ -309,14 +347,20 @@ class Monitor:
         old_threads = torch.get_num_threads()
         if backend.name == "serial" and threads:
             torch.set_num_threads(threads)
+        own = not isinstance(executor, Backend)
         try:
             for chain in chains:
                 self._run_chain(chain, by_epoch, prev_of, backend, bar, threads)
+        except BaseException:  # Ctrl-C or an error: stop the workers now, keep what is stored
+            if own:
+                own = False
+                backend.abort()
+            raise
         finally:
             torch.set_num_threads(old_threads)
             if bar is not None:
                 bar.close()
-            if not isinstance(executor, Backend):
+            if own:
                 backend.close()
         return store
 

@@ -4,6 +4,8 @@ from harsanyi.store.arrays import SPLITS, RunArrays, Split, is_run_store, read_a
 from harsanyi.store.config import config_diff, config_hash, jsonable
 from harsanyi.store.record import CheckpointRecord
 from harsanyi.store.runstore import FORMAT, RunStore
+from harsanyi.store.verify import readable_checkpoints, repair_store, verify_store
 
 __all__ = ["FORMAT", "SPLITS", "CheckpointRecord", "RunArrays", "RunStore", "Split",
-           "config_diff", "config_hash", "is_run_store", "jsonable", "read_arrays"]
+           "config_diff", "config_hash", "is_run_store", "jsonable", "read_arrays",
+           "readable_checkpoints", "repair_store", "verify_store"]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from harsanyi.errors import StoreError
+from harsanyi.store.verify import readable_checkpoints
 
 if TYPE_CHECKING:
     from harsanyi.store.runstore import RunStore
@@ -80,9 +81,10 @@ def read_arrays(store: RunStore, split: Split = "all") -> RunArrays:
 
     Stack ``store``'s finished checkpoints into a :class:`RunArrays` (see
     :meth:`RunArrays.select` for ``split``). Raises :class:`StoreError` without any finished
-    checkpoint.
+    checkpoint. A checkpoint that fails verification is skipped with a
+    :class:`~harsanyi.errors.DamagedCheckpointWarning` naming it and the repair.
     """
-    epochs = store.completed()
+    epochs = readable_checkpoints(store)
     if not epochs:
         raise StoreError(f"the run store {store.path} has no finished checkpoint yet; run "
                          f"`harsanyi monitor` to fill it")
@@ -93,7 +95,7 @@ def read_arrays(store: RunStore, split: Split = "all") -> RunArrays:
     if labels.shape != (a.shape[1],):
         raise StoreError(f"the run store {store.path} lists {labels.size} splits for "
                          f"{a.shape[1]} samples")
-    losses = store.losses()
+    losses = store.losses(epochs)
     arr = RunArrays(np.asarray(epochs), a, o, v, losses["train_loss"], losses["test_loss"],
                     labels, list(store.players), Path(store.path), dict(store.config))
     return arr.select(split)

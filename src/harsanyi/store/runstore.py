@@ -5,6 +5,7 @@ Layout (readable with plain ``zarr`` / any Zarr v3 reader, no harsanyi needed)::
     RUN_DIR/
       zarr.json                 root group; attributes:
                                   format        "harsanyi.run/1"
+                                  schema_version 2 (absent: 1, stores without manifests)
                                   config        the run's configuration (JSON object)
                                   config_hash   sha256 of the canonical JSON of ``config``
                                   players       names of the n players;  n
@@ -16,6 +17,7 @@ Layout (readable with plain ``zarr`` / any Zarr v3 reader, no harsanyi needed)::
         000012/                 one group per checkpoint, named by its epoch (6 digits)
           zarr.json             attributes: epoch, train_loss, test_loss, complete (= true),
                                 checksums (sha256 of each array's float64 bytes), ...
+          manifest.json         sha256 and size of every file of the group (written last)
           values                (samples, 2**n) float64: v(x_S), subset S in bit order
           and_values            (samples, 2**n) I_and(S)   (I_and(∅) = v(∅) + q_∅)
           or_values             (samples, 2**n) I_or(S)    (0 at ∅ and singletons)
@@ -24,6 +26,8 @@ Layout (readable with plain ``zarr`` / any Zarr v3 reader, no harsanyi needed)::
       extra/<name>/             run-level arrays (e.g. feature-component directions), group
                                 with one array ``data``
       .partial/                 checkpoints being written (removed when empty)
+      manifest.json             checksums and copies of zarr.json and ckpt/zarr.json
+      quarantine/               checkpoints that failed verification, moved aside by a repair
 
 Writes are **append-only and atomic per checkpoint**: a checkpoint is written into
 ``.partial/<epoch>-<random>/``, its completion marker (attribute ``complete: true`` with the
@@ -31,6 +35,8 @@ array checksums) is written last, and the whole group is renamed to ``ckpt/<epoc
 ``os.rename``. A process killed at any moment leaves either a finished checkpoint or a
 leftover under ``.partial/`` (or, on file systems without atomic rename, a group without the
 marker), which :meth:`RunStore.clean_partial` removes so that the checkpoint is redone.
+Resuming (:meth:`RunStore.open_or_create` with ``resume=True``) also verifies every checkpoint
+against its manifest and moves the damaged ones aside (:mod:`harsanyi.store.verify`).
 """
 
 from __future__ import annotations
@@ -53,6 +59,16 @@ from harsanyi.store._io import checksum, os_error, remove_if_empty
 from harsanyi.store.arrays import RunArrays, Split, read_arrays
 from harsanyi.store.config import config_diff, config_hash, get_dotted, jsonable
 from harsanyi.store.record import ARRAYS_1D, ARRAYS_2D, CheckpointRecord
+from harsanyi.store.verify import (
+    MANIFEST,
+    SCHEMA_VERSION,
+    RepairReport,
+    holds_no_results,
+    repair_store,
+    restore_root,
+    write_manifest,
+    write_root_manifest,
+)
 
 __all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash"]
 
@@ -92,6 +108,7 @@ class RunStore:
     def __init__(self, path: str | Path, attrs: dict[str, Any]) -> None:
         self.path = Path(path)
         self.attrs = attrs
+        self.repaired: RepairReport | None = None  # what resuming moved aside or restored
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -104,7 +121,10 @@ class RunStore:
         samples: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> RunStore:
-        """Create an empty store at ``path`` (which must not exist or be an empty folder).
+        """Create an empty run store.
+
+        Create an empty store at ``path`` (which must not exist or be an empty folder; a
+        store that holds no results, the leftover of a failed start, is replaced).
 
         The root is written under a temporary name and renamed, so a half-created store
         never exists.
@@ -112,6 +132,8 @@ class RunStore:
         import zarr  # heavy: zarr loads only when a store is read or written
 
         path = Path(path)
+        if holds_no_results(path):
+            shutil.rmtree(path)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise StoreError(
                 f"{path} already exists and is not empty; pass resume=True (--resume) to "
@@ -119,6 +141,7 @@ class RunStore:
             )
         attrs = {
             "format": FORMAT,
+            "schema_version": SCHEMA_VERSION,
             "config": jsonable(dict(config)),
             "config_hash": config_hash(config),
             "players": [str(p) for p in players],
@@ -133,6 +156,7 @@ class RunStore:
         try:
             root = zarr.open_group(str(tmp), mode="w", attributes=attrs)
             root.create_group("ckpt")
+            write_root_manifest(tmp)
             if path.exists():
                 path.rmdir()
             os.rename(tmp, path)
@@ -155,8 +179,10 @@ class RunStore:
         except FileNotFoundError as exc:
             raise StoreError(f"{path} is not a run store: {meta.name} is missing") from exc
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            hint = (f"; `harsanyi store repair {path}` restores it from its copy"
+                    if (path / MANIFEST).is_file() else "")
             raise StoreError(f"the run store {path} is corrupted: unreadable {meta}: "
-                             f"{exc}") from exc
+                             f"{exc}{hint}") from exc
         if fmt != FORMAT:
             raise StoreError(f"{path} holds format {fmt!r}, not a harsanyi run ({FORMAT!r})")
         for key in ("config", "config_hash", "players", "n"):
@@ -184,12 +210,18 @@ class RunStore:
         """Open a run store, or create it.
 
         ``resume=True``: open (checking ``config``) if it exists, else create; ``False``:
-        create (an existing non-empty folder is refused).
+        create (an existing non-empty folder is refused). Resuming repairs the store
+        (:func:`~harsanyi.store.verify.repair_store`: damaged checkpoints are moved to
+        ``quarantine/`` and will be redone; see ``store.repaired``). A store holding no
+        results (a failed start) is replaced in both cases, whatever its configuration.
         """
         path = Path(path)
-        if resume and (path / "zarr.json").exists():
+        found = (path / "zarr.json").exists() or (path / MANIFEST).exists()
+        if resume and found and not holds_no_results(path):
+            restored = restore_root(path)
             store = cls.open(path, config)
-            store.clean_partial()
+            store.repaired = repair_store(path)
+            store.repaired.restored[:0] = restored
             return store
         return cls.create(path, config, players=players, samples=samples, metadata=metadata)
 
@@ -301,6 +333,7 @@ class RunStore:
                 _write_array(group, name, data)
                 sums[name] = checksum(data)
             group.attrs.update({"complete": True, "checksums": sums})  # the completion marker
+            write_manifest(tmp)
             if final.exists():  # a group without marker: half-written, redo it
                 shutil.rmtree(final)
             os.rename(tmp, final)
@@ -357,6 +390,7 @@ class RunStore:
             _write_array(group, "data", np.asarray(data, dtype=np.float64))
             group.attrs.update({"complete": True,
                                 "checksums": {"data": checksum(np.asarray(data))}})
+            write_manifest(tmp)
             os.rename(tmp, final)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -394,7 +428,9 @@ class RunStore:
                 arrays = {name: np.asarray(group[name][...]) for name in attrs["checksums"]}
         except Exception as exc:  # zarr/codec/json errors all mean a damaged checkpoint
             raise StoreError(f"the run store {self.path} is corrupted: checkpoint {epoch} "
-                             f"cannot be read ({type(exc).__name__}: {exc})") from exc
+                             f"cannot be read ({type(exc).__name__}: {exc}); "
+                             f"`harsanyi store verify {self.path}` lists the damaged "
+                             "checkpoints, resuming the monitor recomputes them") from exc
         if verify:
             for name, data in arrays.items():
                 if checksum(data) != attrs["checksums"][name]:
@@ -419,13 +455,13 @@ class RunStore:
         """
         return read_arrays(self, split)
 
-    def losses(self) -> dict[str, np.ndarray]:
+    def losses(self, epochs: list[int] | None = None) -> dict[str, np.ndarray]:
         """Return the losses over finished checkpoints.
 
-        ``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (NaN when
-        a loss was not recorded).
+        ``{"epoch", "train_loss", "test_loss"}`` arrays over finished checkpoints (or over
+        ``epochs``), NaN when a loss was not recorded.
         """
-        epochs = self.completed()
+        epochs = self.completed() if epochs is None else list(epochs)
         out: dict[str, list[float]] = {"train_loss": [], "test_loss": []}
         for e in epochs:
             attrs = self._read_attrs(e)
