@@ -143,3 +143,13 @@ def test_killed_monitor_process_resumes(long_run, tmp_path):
         for k in a:
             np.testing.assert_array_equal(a[k], b[k], err_msg=f"epoch {e} {k}")
     np.testing.assert_allclose(store.losses()["test_loss"], 1.0 + np.arange(40) / 40)
+
+
+def test_error_messages_keep_their_brackets(trained_run, tmp_path):
+    """Errors are printed as text, not rich markup: a key list in [...] must survive."""
+    res = _invoke(trained_run["dir"], "--out", tmp_path / "w", "--factory", "zoo:mlp5",
+                  "--factory-kwargs", '{"in_features": 10, "n_classes": 2, "width": 8}',
+                  "--players", "columns:0-5", "--train-samples", "0-1", "--test-samples",
+                  "none", "--executor", "serial", "--no-progress")
+    assert res.exit_code == 2
+    assert "shape mismatches [" in res.output, res.output

@@ -25,6 +25,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harsanyi.cli.data import Splits, read_splits
@@ -200,7 +201,7 @@ def monitor(
         store = mon.run(checkpoints, executor=executor, workers=workers, scheduler=scheduler,
                         progress=progress, connect_timeout=connect_timeout)
     except (HarsanyiError, ValueError, KeyError) as err:
-        _ERR.print(f"[bold red]error:[/] {err}")
+        _ERR.print(f"[bold red]error:[/] {escape(str(err))}", soft_wrap=True)
         raise typer.Exit(code=2) from err
     except KeyboardInterrupt as err:
         _ERR.print(interrupted_message(out))

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harsanyi.errors import StoreError
@@ -74,7 +75,7 @@ def repair(run: RunArg) -> None:
         with WriterLock(run):
             rep = repair_store(run)
     except StoreError as err:
-        _ERR.print(f"[bold red]error:[/] {err}")
+        _ERR.print(f"[bold red]error:[/] {escape(str(err))}", soft_wrap=True)
         raise typer.Exit(code=2) from err
     out = Console()
     for rel in rep.restored:

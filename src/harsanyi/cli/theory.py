@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harsanyi.errors import HarsanyiError, TheoryInputError
@@ -33,7 +34,7 @@ _DEFAULT_SIGMA2 = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
 
 
 def _fail(err: Exception) -> typer.Exit:
-    _ERR.print(f"[bold red]error:[/] {err}")
+    _ERR.print(f"[bold red]error:[/] {escape(str(err))}", soft_wrap=True)
     return typer.Exit(code=2)
 
 
