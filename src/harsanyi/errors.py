@@ -16,6 +16,7 @@ __all__ = [
     "DataFormatError",
     "ReportFolderError",
     "SchedulerUnreachableError",
+    "BudgetError",
 ]
 
 
@@ -69,3 +70,8 @@ class ReportFolderError(HarsanyiError, FileExistsError):
 
 class SchedulerUnreachableError(HarsanyiError, ConnectionError):
     """The Dask scheduler given with ``--scheduler`` cannot be reached."""
+
+
+class BudgetError(HarsanyiError, ValueError):
+    """A budget of model calls is too small for the sampling design (the message names the
+    minimum)."""

@@ -16,6 +16,7 @@ from harsanyi.games.evaluate import evaluate_masked, padded_chunks
 from harsanyi.games.game import Game
 from harsanyi.games.masking import MaskBuilder
 from harsanyi.games.players import Columns, Players, Tokens, owner_map
+from harsanyi.games.sampled import RowMaskBuilder, SampledGame, resolve_design
 from harsanyi.games.rewards import as_logits, resolve_target, reward_from_outputs
 
 __all__ = ["model_game"]
@@ -88,7 +89,9 @@ def model_game(
     forward_kwargs: dict[str, Any] | None = None,
     progress: bool | None = False,
     memory_bound: int | None = None,
-) -> Game:
+    budget: int | None = None,
+    design: Any = None,
+) -> Game | SampledGame:
     """The game ``v(x_S)`` of a model on every subset ``S`` of the players, per sample.
 
     ``(x_S)_e = x_e`` if element ``e`` belongs to a player of ``S``, else ``b_e`` (the
@@ -124,6 +127,10 @@ def model_game(
         a tensor with one entry per sample along its first axis follows its sample).
     progress : tqdm bar: ``False``, ``True`` or ``None`` (automatic for long work).
     memory_bound : bytes allowed for the ``2**n`` values (default ``HARSANYI_MEMORY``).
+    budget, design : evaluate only ``budget`` masks per sample, chosen by a
+        :class:`~harsanyi.games.design.SampleDesign` (``design``: a design to reuse, or the
+        seed of a new one), and return a :class:`~harsanyi.games.sampled.SampledGame`; the
+        same arguments give the same masks at every checkpoint (docs/sparse.md).
 
     Returns a :class:`Game` with ``values`` ``(B, 2**n)`` float64 and the players' names;
     ``metadata`` records the reward, baseline, targets, players and options. The model is
@@ -174,8 +181,12 @@ def model_game(
     n_samples, elem = int(x.shape[0]), tuple(int(s) for s in x.shape[1:])
     owner = owner_map(players, elem)
     n, size = players.n, 2**players.n
-    check_players_fit(n, 16.0 * max(n_samples, 1), memory_bound,
-                      what=f"the float64 values of {n_samples} sample(s) on 2**n masks")
+    sampled = None if budget is None and design is None else resolve_design(n, budget, design)
+    if sampled is None:
+        check_players_fit(n, 16.0 * max(n_samples, 1), memory_bound,
+                          what=f"the float64 values of {n_samples} sample(s) on 2**n masks")
+    else:
+        size = sampled.m
     base, base_desc = resolve_baseline(baselines, x, players, owner, data=data, embed=emb_fn)
 
     extra_args = additional_forward_args
@@ -205,7 +216,8 @@ def model_game(
         full = _unmasked_outputs(call, x, batch_size)
         targets = resolve_target(target, full, reward) if reward != "output" else (
             torch.zeros(n_samples, dtype=torch.long, device=device))
-        make_batch = MaskBuilder(x, base, owner, n, outside_present=outside == "present")
+        make_batch = MaskBuilder(x, base, owner, n, outside_present=outside == "present") if (
+            sampled is None) else RowMaskBuilder(x, base, owner, sampled.masks, outside == "present")
 
         def forward(batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
             masked, rows = batch
@@ -217,7 +229,8 @@ def model_game(
 
         def describe(item: int) -> str:
             b, m = divmod(item, size)
-            present = [players.names[i] for i in range(n) if (m >> i) & 1]
+            bits = sampled.masks[m] if sampled is not None else [(m >> i) & 1 for i in range(n)]
+            present = [players.names[i] for i in range(n) if bits[i]]
             return (f"sample {b}, mask {m} (players present: "
                     f"{', '.join(present) if present else 'none, all masked'})")
 
@@ -241,6 +254,8 @@ def model_game(
         "batch_size": int(batch_size),
         "model_dtype": str(x.dtype).replace("torch.", ""),
     }
+    if sampled is not None:
+        return SampledGame(values, sampled, list(players.names), {**metadata, "design": sampled.describe()})
     return Game(values, players=list(players.names), metadata=metadata)
 
 
