@@ -36,31 +36,95 @@ __all__ = ["sparse_and_or", "refit", "union_support"]
 Atom = tuple[bool, tuple[int, ...]]
 
 
+def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
+    """The candidates next to atoms in use: for an atom ``(kind, T)``, the subsets ``T ∖ {i}``
+    and the supersets ``T ∪ {j}`` (order ``≤ max_order``) of both kinds (order-1 atoms are
+    AND atoms: singletons of both kinds are one and the same).
+
+    >>> neighbours([(False, (0, 1))], 3, 3)
+    [(False, (0,)), (False, (1,)), (False, (0, 1, 2)), (True, (0, 1)), (True, (0, 1, 2))]
+    """
+    out: dict[Atom, None] = {}
+    for _, t in atoms:
+        near = [t[:i] + t[i + 1:] for i in range(len(t))] if len(t) > 1 else []
+        if len(t) < max_order:
+            near += [tuple(sorted(t + (j,))) for j in range(n) if j not in t]
+        for u in near + [t]:
+            for is_or in (False, True):
+                atom = (is_or and len(u) > 1, u)
+                out.setdefault(atom, None)
+    return [a for a in out if a not in set(atoms)]
+
+
+def _price_pool(x: np.ndarray, sol: dict[str, Any], pool: list[Atom]) -> np.ndarray:
+    """``|price|`` of each pool atom for the row duals of ``sol`` (see :mod:`.sparse_lp`)."""
+    if not pool:
+        return np.zeros(0)
+    live = np.flatnonzero(np.abs(sol["dual"]) > 1e-12)
+    lam = sol["dual"][live]
+    support, is_or = _atom_matrix(pool, x.shape[1])
+    # AND: Σ_{S ⊇ T} λ_S; OR (complement form): −Σ_{S ⊆ N∖T} λ_S − λ_s
+    inside = atom_features(x[live], support, np.zeros(len(pool), bool))
+    outside = 1.0 - atom_features(x[live], support, np.ones(len(pool), bool))
+    price = np.where(is_or, -(lam @ outside) - sol["dual_or"], lam @ inside)
+    return np.abs(price)
+
+
+def _atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
+    support = np.zeros((len(atoms), n), dtype=bool)
+    for k, (_, t) in enumerate(atoms):
+        support[k, list(t)] = True
+    return support, np.array([o for o, _ in atoms], dtype=bool)
+
+
+def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
+              sol: dict[str, Any], limit: int) -> np.ndarray:
+    """Fit rows off the LP matched worse than ``ζ`` by its solution, worst first."""
+    nz = np.flatnonzero(np.abs(sol["values"]) > 0)
+    support, is_or = _atom_matrix([lp.atoms[k] for k in nz], x.shape[1])
+    h = atom_features(x, support, is_or) @ sol["values"][nz] + sol["intercept"]
+    excess = np.abs(h - y) - zeta
+    excess[np.asarray(lp.rows, np.int64)] = 0.0
+    bad = np.flatnonzero(excess > 1e-9 * max(1.0, float(np.abs(y).max())))
+    return bad[np.argsort(-excess[bad], kind="stable")[:limit]]
+
+
 def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom],
-                       max_order: int, max_rounds: int, atoms_per_round: int, cap: int
-                       ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
+                       max_order: int, max_rounds: int, atoms_per_round: int,
+                       rows_per_round: int) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
+    """The LP over the fit rows and a candidate pool grown around the atoms in use, by row and
+    column generation (rows off the LP are checked, atoms of the pool are priced)."""
+    m, n = x.shape
     lp = SampledLP(x, y, zeta)
-    lp.add_atoms([(False, (i,)) for i in range(x.shape[1])] + seeds)
-    rounds, pricing = 0, None
+    lp.add_rows(range(min(m, rows_per_round)))  # structured masks first, then random ones
+    lp.add_atoms([(False, (i,)) for i in range(n)] + seeds)
+    pool = neighbours(lp.atoms, n, max_order)
+    rounds, left, bad = 0, 0, np.zeros(0)
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
         sol = lp.solve()
-        pricing = price_atoms(x, sol["dual"], sol["dual_or"], max_order, cap=cap)
-        new = [(o, t) for _, o, t in pricing.entering if (o, t) not in lp.col_of]
-        if not new:
+        used = [a for a, val in zip(lp.atoms, sol["values"], strict=True) if abs(val) > 1e-9]
+        pool = [a for a in dict.fromkeys(pool + neighbours(used, n, max_order))
+                if a not in lp.col_of]
+        price = _price_pool(x, sol, pool)
+        hot = np.flatnonzero(price > 1 + 1e-7)
+        bad = _violated(x, y, zeta, lp, sol, rows_per_round)
+        left = len(hot)
+        if not left and not len(bad):
             break
-        lp.add_atoms(new[:atoms_per_round])
-    else:
-        sol = lp.solve()
-        pricing = price_atoms(x, sol["dual"], sol["dual_or"], max_order, cap=cap)
-    left = [a for a in pricing.entering if (a[1], a[2]) not in lp.col_of]
-    optimal = pricing.complete and not left and sol["slack"] <= 1e-9
-    scope = (f"all AND and OR atoms of order <= {max_order}" if pricing.complete
-             else f"the {len(lp.atoms)} atoms in the LP and the {pricing.examined} subsets "
-                  "priced (the order-by-order pricing was truncated)")
-    cert = {"optimal": bool(optimal), "rows": f"the {len(y)} sampled masks used to fit",
-            "atoms": scope, "max_price": pricing.max_price, "slack": sol["slack"],
-            "rounds": rounds, "simplex_iterations": lp.iterations, "lp_atoms": len(lp.atoms),
-            "status": sol["status"]}
+        lp.add_rows(bad)
+        best = hot[np.argsort(-price[hot], kind="stable")[:atoms_per_round]]
+        lp.add_atoms([pool[k] for k in best])
+    full = price_atoms(x, sol["dual"], sol["dual_or"], max_order)
+    outside = [a for a in full.entering if (a[1], a[2]) not in lp.col_of]
+    cert = {"optimal": bool(not left and not len(bad) and sol["slack"] <= 1e-9),
+            "rows": f"the {m} sampled masks used to fit ({len(lp.rows)} of them in the LP, "
+                    "the others checked)",
+            "atoms": f"the {len(lp.atoms) + len(pool)} candidate atoms of order <= {max_order} "
+                     "(the atoms of the LP and their neighbours)",
+            "outside_candidates": {"would_enter": len(outside), "exact": full.complete,
+                                   "max_price": full.max_price},
+            "slack": sol["slack"], "rounds": rounds, "simplex_iterations": lp.iterations,
+            "lp_atoms": len(lp.atoms), "lp_rows": len(lp.rows), "status": sol["status"]}
     return lp, sol, cert
 
 
@@ -82,10 +146,7 @@ def _package(game: SampledGame, atoms: list[Atom], values: np.ndarray, intercept
              zetas: np.ndarray, meta: dict[str, Any]) -> SparseInteractions:
     """Build the result and score it: fit residual and held-out R², error per sample."""
     n, shape = game.n, game.batch_shape
-    support = np.zeros((len(atoms), n), dtype=bool)
-    for k, (_, t) in enumerate(atoms):
-        support[k, list(t)] = True
-    is_or = np.array([o for o, _ in atoms], dtype=bool)
+    support, is_or = _atom_matrix(atoms, n)
     flat_v = game.values.reshape(-1, game.m)
     feats = atom_features(game.masks, support, is_or)
     h = values @ feats.T + intercept[:, None]
@@ -110,7 +171,7 @@ def sparse_and_or(
     beam: int = 24,
     max_rounds: int = 60,
     atoms_per_round: int = 200,
-    cap: int = 20000,
+    rows_per_round: int = 500,
     selection: Callable[[SampledLP, dict[str, Any]], np.ndarray] | None = None,
 ) -> SparseInteractions:
     """Sparse AND-OR interactions of a sampled game (steps in the module docstring).
@@ -125,9 +186,8 @@ def sparse_and_or(
     q_bound : relative noise bound (as in :func:`~harsanyi.extract.split.and_or`).
     max_order : order cap of the atoms (the certificate covers atoms up to it).
     beam : parents kept per order and kind while growing candidates.
-    max_rounds, atoms_per_round : column-generation rounds and atoms added per round.
-    cap : branches kept per order by the pricing (beyond it the pricing is not exact and the
-        certificate says so).
+    max_rounds, atoms_per_round, rows_per_round : generation rounds, and the atoms and fit
+        masks added to the LP per round (the first ``rows_per_round`` fit masks start it).
     selection : optional ``(lp, solution) -> values`` choosing among optimal vertices.
 
     >>> from harsanyi.games.design import SampleDesign
@@ -156,7 +216,7 @@ def sparse_and_or(
         seeds = [(bool(o), tuple(np.flatnonzero(s).tolist()))
                  for s, o in zip(grown.support, grown.is_or, strict=True)]
         lp, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, max_order,
-                                           max_rounds, atoms_per_round, cap)
+                                           max_rounds, atoms_per_round, rows_per_round)
         vals = np.asarray(selection(lp, sol) if selection is not None else sol["values"])
         vals = np.where(np.abs(vals) > 1e-9, vals, 0.0) * scale
         cert["growth"] = {"stop": grown.stop, "rounds": grown.rounds, "atoms": len(seeds)}

@@ -7,8 +7,8 @@ with one free variable ``s = Σ_T I_or(T)``, so each row reads
 ``I_and(∅) + Σ_{T ⊆ S} I_and(T) + s − Σ_{T ⊆ N∖S} I_or(T) + e⁺_S − e⁻_S ∈ [v(S) − ζ, v(S) + ζ]``
 
 plus the row ``s − Σ_T I_or(T) = 0``; atoms cost ``|I|`` (split ``x⁺ − x⁻``), the elastic
-slacks ``e^±`` cost ``bigm`` so every restriction is feasible. HiGHS simplex re-solves warm
-after atoms are added.
+slacks ``e^±`` cost ``bigm`` so every restriction is feasible. Both the rows and the atoms are
+generated: HiGHS simplex re-solves warm after either is added.
 
 **Pricing** (:func:`price_atoms`). With row duals ``λ`` (``Σ_S λ_S = 0`` since ``I_and(∅)`` is
 free), an atom may enter when ``|Σ_{S ⊇ T} λ_S| > 1`` (AND) or ``|Σ_{S ⊆ N∖T} λ_S| > 1`` (OR).
@@ -32,11 +32,12 @@ __all__ = ["SampledLP", "Pricing", "price_atoms"]
 
 class SampledLP:
     """The LP on boolean fit masks ``(m, n)`` with values ``(m,)`` and noise bound ``ζ``,
-    grown by :meth:`add_atoms` and re-solved warm by :meth:`solve`.
+    restricted to the rows added by :meth:`add_rows` and the atoms added by :meth:`add_atoms`
+    (both grow in place) and re-solved warm by :meth:`solve`.
 
     >>> masks = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)
     >>> lp = SampledLP(masks, np.array([0.0, 1.0, 1.0, 1.0]), 0.0)
-    >>> lp.add_atoms([(False, (0,)), (False, (1,)), (True, (0, 1))])
+    >>> lp.add_rows(range(4)); lp.add_atoms([(False, (0,)), (False, (1,)), (True, (0, 1))])
     >>> out = lp.solve()
     >>> round(out["objective"], 9), out["values"].round(9).tolist()
     (1.0, [0.0, 0.0, 1.0])
@@ -48,7 +49,7 @@ class SampledLP:
         if core is None:  # pragma: no cover - depends on the scipy build
             raise RuntimeError("the sparse LP needs HiGHS (scipy >= 1.11 or highspy)")
         self.core, self.masks = core, np.asarray(masks, dtype=bool)
-        self.v, self.z = np.asarray(values, np.float64), float(bound)
+        self.v, self.z, self.bigm = np.asarray(values, np.float64), float(bound), float(bigm)
         self.m = len(self.v)
         h = core._Highs()
         for key, val in (("output_flag", False), ("presolve", "off"), ("solver", "simplex"),
@@ -57,18 +58,14 @@ class SampledLP:
             h.setOptionValue(key, val)
         self.h = h
         inf = core.kHighsInf
-        lower = np.concatenate([[0.0], self.v - self.z])
-        upper = np.concatenate([[0.0], self.v + self.z])
-        h.addRows(self.m + 1, lower, upper, 0, np.zeros(self.m + 1, np.int32),
+        h.addRows(1, np.zeros(1), np.zeros(1), 0, np.zeros(1, np.int32),  # s − Σ I_or = 0
                   np.zeros(0, np.int32), np.zeros(0))
-        rows = np.arange(1, self.m + 1, dtype=np.int32)
         self.ncol = 0
-        # column 0: I_and(∅) (free); column 1: s (free); then the 2m elastic slacks
-        self._add([0.0, 0.0], [-inf, -inf], [rows, np.arange(self.m + 1, dtype=np.int32)],
-                  [np.ones(self.m), np.ones(self.m + 1)])
-        self._add(np.full(2 * self.m, bigm), np.zeros(2 * self.m),
-                  [np.array([r]) for r in np.concatenate([rows, rows])],
-                  [np.ones(1)] * self.m + [-np.ones(1)] * self.m)
+        # column 0: I_and(∅) (free); column 1: s (free)
+        self._add([0.0, 0.0], [-inf, -inf], [np.zeros(0, np.int32), np.zeros(1, np.int32)],
+                  [np.zeros(0), np.ones(1)])
+        self.rows: list[int] = []
+        self.slack_cols: list[int] = []
         self.atoms: list[tuple[bool, tuple[int, ...]]] = []
         self.col_of: dict[tuple[bool, tuple[int, ...]], int] = {}
         self.iterations = 0
@@ -82,6 +79,37 @@ class SampledLP:
                        np.full(k, self.core.kHighsInf), len(index), starts, index, value)
         self.ncol += k
 
+    def _hits(self, rows: np.ndarray, atom: tuple[bool, tuple[int, ...]]) -> np.ndarray:
+        """Positions in ``rows`` where the atom's column is nonzero (``T ⊆ S`` for AND,
+        ``T ⊆ N ∖ S`` for OR in complement form)."""
+        sub = self.masks[rows][:, list(atom[1])]
+        return np.flatnonzero(~sub.any(axis=1) if atom[0] else sub.all(axis=1))
+
+    def add_rows(self, rows) -> None:
+        """Add the fit masks ``rows`` (indices; those present are ignored), with two slacks."""
+        new = np.array(sorted(set(int(r) for r in rows) - set(self.rows)), dtype=np.int64)
+        if not len(new):
+            return
+        per_row: list[list[int]] = [[0, 1] for _ in new]
+        per_val: list[list[float]] = [[1.0, 1.0] for _ in new]
+        for atom in self.atoms:
+            col, sign = self.col_of[atom], (-1.0 if atom[0] else 1.0)
+            for k in self._hits(new, atom):
+                per_row[k] += [col, col + 1]
+                per_val[k] += [sign, -sign]
+        idx = [np.array(r, np.int32) for r in per_row]
+        starts = np.cumsum([0] + [len(i) for i in idx[:-1]]).astype(np.int32)
+        self.h.addRows(len(new), self.v[new] - self.z, self.v[new] + self.z,
+                       int(sum(len(i) for i in idx)), starts, np.concatenate(idx),
+                       np.concatenate([np.array(v) for v in per_val]))
+        first = 1 + len(self.rows)
+        self.rows.extend(int(r) for r in new)
+        ids = np.arange(first, first + len(new))
+        self.slack_cols.extend(range(self.ncol, self.ncol + 2 * len(new)))
+        self._add(np.full(2 * len(new), self.bigm), np.zeros(2 * len(new)),
+                  [np.array([r]) for r in np.concatenate([ids, ids])],
+                  [np.ones(1)] * len(new) + [-np.ones(1)] * len(new))
+
     def add_atoms(self, atoms) -> None:
         """Add atoms ``(is_or, T)`` (``T`` a sorted tuple; OR atoms need ``|T| ≥ 2``) not yet
         present, as ``x⁺, x⁻`` column pairs."""
@@ -89,15 +117,13 @@ class SampledLP:
         new = [a for a in dict.fromkeys(new) if a not in self.col_of]
         if not new:
             return
+        rows = np.asarray(self.rows, dtype=np.int64)
         idx, val = [], []
-        for is_or, t in new:
-            if is_or:
-                hit = np.flatnonzero(~self.masks[:, list(t)].any(axis=1)) + 1
+        for atom in new:
+            hit = self._hits(rows, atom) + 1
+            sign = -1.0 if atom[0] else 1.0
+            if atom[0]:
                 hit = np.concatenate([[0], hit])
-                sign = -1.0
-            else:
-                hit = np.flatnonzero(self.masks[:, list(t)].all(axis=1)) + 1
-                sign = 1.0
             idx += [hit, hit]
             val += [np.full(len(hit), sign), np.full(len(hit), -sign)]
         start = self.ncol
@@ -108,8 +134,8 @@ class SampledLP:
 
     def solve(self, max_pivots: int | None = None) -> dict[str, Any]:
         """Re-solve (simplex, warm); return ``values`` (one per atom, in :attr:`atoms` order),
-        ``intercept``, row duals ``dual`` ``(m,)`` (and ``dual_or`` of the ``s`` row),
-        ``objective`` (atoms only), ``slack`` (largest elastic slack), ``status``."""
+        ``intercept``, row duals ``dual`` ``(m,)`` (zero off the restriction; ``dual_or`` of the
+        ``s`` row), ``objective`` (atoms only), ``slack`` (largest elastic slack), ``status``."""
         limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
         self.h.setOptionValue("simplex_iteration_limit", int(limit))
         self.h.run()
@@ -119,13 +145,15 @@ class SampledLP:
             self.h.run()
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value)
-        dual = np.asarray(sol.row_dual)
+        row_dual = np.asarray(sol.row_dual)
         self.iterations += int(self.h.getInfo().simplex_iteration_count)
         cols = np.array([self.col_of[a] for a in self.atoms], dtype=np.int64)
         values = col[cols] - col[cols + 1] if len(cols) else np.zeros(0)
-        return {"values": values, "intercept": float(col[0]), "dual": dual[1:],
-                "dual_or": float(dual[0]), "objective": float(np.abs(values).sum()),
-                "slack": float(col[2:2 + 2 * self.m].max()) if self.m else 0.0,
+        dual = np.zeros(self.m)
+        dual[np.asarray(self.rows, np.int64)] = row_dual[1:1 + len(self.rows)]
+        return {"values": values, "intercept": float(col[0]), "dual": dual,
+                "dual_or": float(row_dual[0]), "objective": float(np.abs(values).sum()),
+                "slack": float(col[self.slack_cols].max()) if self.slack_cols else 0.0,
                 "status": self.h.modelStatusToString(self.h.getModelStatus())}
 
 
