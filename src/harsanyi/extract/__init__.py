@@ -2,6 +2,9 @@
 
 from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual, reconstruct
+from harsanyi.extract.sparse import refit, sparse_and_or, union_support
+from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.extract.split import and_or, mobius
 
-__all__ = ["Interactions", "and_or", "matching_residual", "mobius", "reconstruct"]
+__all__ = ["Interactions", "SparseInteractions", "and_or", "matching_residual", "mobius",
+           "reconstruct", "refit", "sparse_and_or", "union_support"]

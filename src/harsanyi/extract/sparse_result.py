@@ -140,6 +140,22 @@ class SparseInteractions:
         return [(KIND_NAMES[int(self.is_or[j])], subsets[j], float(one.values[j]))
                 for j in order if one.values[j] != 0.0]
 
+    def salient(self, threshold: float) -> SparseInteractions:
+        """The atoms with ``|I(T)| > threshold`` in at least one sample (the others dropped;
+        scores and residuals are those of the full result, in ``metadata["salient_of"]``).
+
+        >>> I = SparseInteractions(np.eye(2, dtype=bool), [False, False], [1.0, 1e-3],
+        ...                        np.array(0.0), 0.0)
+        >>> I.salient(0.01).subsets()
+        [(0,)]
+        """
+        keep = (np.abs(self.values.reshape(-1, len(self.is_or))) > threshold).any(axis=0)
+        meta = {**self.metadata, "salient_of": {"threshold": threshold,
+                                                "atoms": int(len(self.is_or))}}
+        return SparseInteractions(self.support[keep], self.is_or[keep],
+                                  self.values[..., keep], self.intercept, self.residual,
+                                  self.holdout_r2, self.holdout_error, list(self.players), meta)
+
     def surrogate(self, masks: np.ndarray) -> np.ndarray:
         """``h(x_S)`` on boolean masks ``(m, n)``; returns ``(..., m)``."""
         masks = np.asarray(masks, dtype=bool)

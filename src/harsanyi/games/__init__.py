@@ -10,6 +10,7 @@ from harsanyi.games.baselines import (
     resolve_baseline,
 )
 from harsanyi.games.evaluate import evaluate_masked
+from harsanyi.games.design import SampleDesign, minimum_budget
 from harsanyi.games.game import Game
 from harsanyi.games.model_game import model_game
 from harsanyi.games.players import (
@@ -22,6 +23,7 @@ from harsanyi.games.players import (
     owner_map,
 )
 from harsanyi.games.rewards import REWARDS, resolve_target, reward_from_outputs
+from harsanyi.games.sampled import SampledGame
 
 __all__ = [
     "REWARDS",
@@ -35,10 +37,13 @@ __all__ = [
     "Patches",
     "PerPlayer",
     "Players",
+    "SampleDesign",
+    "SampledGame",
     "TauShrink",
     "TokenBaseline",
     "Tokens",
     "evaluate_masked",
+    "minimum_budget",
     "model_game",
     "owner_map",
     "resolve_baseline",
