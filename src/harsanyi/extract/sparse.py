@@ -36,38 +36,29 @@ __all__ = ["sparse_and_or", "refit", "union_support"]
 Atom = tuple[bool, tuple[int, ...]]
 
 
-def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
-    """The candidates next to atoms in use: for an atom ``(kind, T)``, the subsets ``T ∖ {i}``
-    and the supersets ``T ∪ {j}`` (order ``≤ max_order``) of both kinds (order-1 atoms are
-    AND atoms: singletons of both kinds are one and the same).
-
-    >>> neighbours([(False, (0, 1))], 3, 3)
-    [(False, (0,)), (False, (1,)), (False, (0, 1, 2)), (True, (0, 1)), (True, (0, 1, 2))]
-    """
+def _down(atoms: list[Atom]) -> list[Atom]:
+    """Each atom's subsets ``T ∖ {i}`` and ``T`` itself, of both kinds (order-1 atoms are AND
+    atoms: singletons of both kinds are one and the same)."""
     out: dict[Atom, None] = {}
     for _, t in atoms:
         near = [t[:i] + t[i + 1:] for i in range(len(t))] if len(t) > 1 else []
-        if len(t) < max_order:
-            near += [tuple(sorted(t + (j,))) for j in range(n) if j not in t]
         for u in near + [t]:
             for is_or in (False, True):
-                atom = (is_or and len(u) > 1, u)
-                out.setdefault(atom, None)
-    return [a for a in out if a not in set(atoms)]
+                out.setdefault((is_or and len(u) > 1, u), None)
+    return list(out)
 
 
-def _price_pool(x: np.ndarray, sol: dict[str, Any], pool: list[Atom]) -> np.ndarray:
-    """``|price|`` of each pool atom for the row duals of ``sol`` (see :mod:`.sparse_lp`)."""
-    if not pool:
-        return np.zeros(0)
-    live = np.flatnonzero(np.abs(sol["dual"]) > 1e-12)
-    lam = sol["dual"][live]
-    support, is_or = _atom_matrix(pool, x.shape[1])
-    # AND: Σ_{S ⊇ T} λ_S; OR (complement form): −Σ_{S ⊆ N∖T} λ_S − λ_s
-    inside = atom_features(x[live], support, np.zeros(len(pool), bool))
-    outside = 1.0 - atom_features(x[live], support, np.ones(len(pool), bool))
-    price = np.where(is_or, -(lam @ outside) - sol["dual_or"], lam @ inside)
-    return np.abs(price)
+def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
+    """The candidates next to atoms in use: for an atom ``(kind, T)``, the subsets ``T ∖ {i}``
+    and the supersets ``T ∪ {j}`` (order ``≤ max_order``) of both kinds, and ``T`` of the other
+    kind.
+
+    >>> neighbours([(False, (0, 1))], 3, 3)
+    [(False, (0,)), (False, (1,)), (True, (0, 1)), (False, (0, 1, 2)), (True, (0, 1, 2))]
+    """
+    up = [(is_or, tuple(sorted(t + (j,)))) for _, t in atoms if len(t) < max_order
+          for j in range(n) if j not in t for is_or in (False, True)]
+    return [a for a in dict.fromkeys(_down(atoms) + up) if a not in set(atoms)]
 
 
 def _atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +66,43 @@ def _atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
     for k, (_, t) in enumerate(atoms):
         support[k, list(t)] = True
     return support, np.array([o for o, _ in atoms], dtype=bool)
+
+
+def _price_neighbours(x: np.ndarray, sol: dict[str, Any], used: list[Atom], max_order: int,
+                      skip: dict) -> tuple[list[tuple[float, Atom]], int]:
+    """``(|price|, atom)`` of the :func:`neighbours` of the atoms in use that price out (above
+    1) for the row duals of ``sol`` (AND: ``Σ_{S ⊇ T} λ_S``; OR in complement form:
+    ``−Σ_{S ⊆ N∖T} λ_S − λ_s``), best first, and the number of candidates priced. The supersets
+    ``T ∪ {j}`` of all atoms are priced at once by one product per kind."""
+    live = np.flatnonzero(np.abs(sol["dual"]) > 1e-12)
+    if not used or not len(live):
+        return [], 0
+    lam, rows = sol["dual"][live], x[live].astype(np.float64)
+    n, found, priced = x.shape[1], [], 0
+    low = [u for u in used if len(u[1]) < max_order]
+    if low:
+        sup, _ = _atom_matrix(low, n)
+        hits = rows @ sup.T.astype(np.float64)  # |T ∩ S|, (r, U)
+        p_and = ((hits == sup.sum(1)) * lam[:, None]).T @ rows  # (U, n): T ∪ {j}, AND
+        p_or = -(((hits == 0) * lam[:, None]).T @ (1.0 - rows)) - sol["dual_or"]
+        for is_or, price in ((False, p_and), (True, p_or)):
+            price = np.where(sup, 0.0, np.abs(price))
+            priced += int((~sup).sum())
+            found += [(float(price[u, j]), (is_or, tuple(sorted(low[u][1] + (int(j),)))))
+                      for u, j in zip(*np.nonzero(price > 1 + 1e-7), strict=True)]
+    small = [a for a in _down(used) if a not in skip]
+    if small:
+        sup, is_or = _atom_matrix(small, n)
+        inside = atom_features(x[live], sup, np.zeros(len(small), bool))
+        empty = 1.0 - atom_features(x[live], sup, np.ones(len(small), bool))
+        price = np.abs(np.where(is_or, -(lam @ empty) - sol["dual_or"], lam @ inside))
+        priced += len(small)
+        found += [(float(price[k]), small[k]) for k in np.flatnonzero(price > 1 + 1e-7)]
+    best: dict[Atom, float] = {}
+    for val, atom in found:
+        if atom not in skip:
+            best[atom] = max(val, best.get(atom, 0.0))
+    return sorted(((v, a) for a, v in best.items()), key=lambda va: -va[0]), priced
 
 
 def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
@@ -92,35 +120,35 @@ def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
 def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom],
                        max_order: int, max_rounds: int, atoms_per_round: int,
                        rows_per_round: int) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
-    """The LP over the fit rows and a candidate pool grown around the atoms in use, by row and
-    column generation (rows off the LP are checked, atoms of the pool are priced)."""
+    """The LP over the fit rows and the candidates around the atoms in use, by row and column
+    generation: each round adds either the violated fit masks (then dual simplex) or the
+    candidates that price out (then primal simplex)."""
     m, n = x.shape
     lp = SampledLP(x, y, zeta)
     lp.add_rows(range(min(m, rows_per_round)))  # structured masks first, then random ones
     lp.add_atoms([(False, (i,)) for i in range(n)] + seeds)
-    pool = neighbours(lp.atoms, n, max_order)
-    rounds, left, bad = 0, 0, np.zeros(0)
+    rounds, hot, bad, priced, simplex = 0, [], np.zeros(0), 0, "dual"
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
-        sol = lp.solve()
-        used = [a for a, val in zip(lp.atoms, sol["values"], strict=True) if abs(val) > 1e-9]
-        pool = [a for a in dict.fromkeys(pool + neighbours(used, n, max_order))
-                if a not in lp.col_of]
-        price = _price_pool(x, sol, pool)
-        hot = np.flatnonzero(price > 1 + 1e-7)
+        sol = lp.solve(simplex=simplex)
         bad = _violated(x, y, zeta, lp, sol, rows_per_round)
-        left = len(hot)
-        if not left and not len(bad):
+        if len(bad):
+            lp.add_rows(bad)
+            simplex = "dual"
+            continue
+        used = [a for a, val in zip(lp.atoms, sol["values"], strict=True) if abs(val) > 1e-9]
+        hot, priced = _price_neighbours(x, sol, used, max_order, lp.col_of)
+        if not hot:
             break
-        lp.add_rows(bad)
-        best = hot[np.argsort(-price[hot], kind="stable")[:atoms_per_round]]
-        lp.add_atoms([pool[k] for k in best])
+        lp.add_atoms([a for _, a in hot[:atoms_per_round]])
+        simplex = "primal"
     full = price_atoms(x, sol["dual"], sol["dual_or"], max_order)
     outside = [a for a in full.entering if (a[1], a[2]) not in lp.col_of]
-    cert = {"optimal": bool(not left and not len(bad) and sol["slack"] <= 1e-9),
+    cert = {"optimal": bool(not hot and not len(bad) and sol["slack"] <= 1e-9),
             "rows": f"the {m} sampled masks used to fit ({len(lp.rows)} of them in the LP, "
                     "the others checked)",
-            "atoms": f"the {len(lp.atoms) + len(pool)} candidate atoms of order <= {max_order} "
-                     "(the atoms of the LP and their neighbours)",
+            "atoms": f"the {len(lp.atoms)} atoms of the LP and the {priced} candidates of order "
+                     f"<= {max_order} next to those in use (subsets and supersets by one player,"
+                     " both kinds)",
             "outside_candidates": {"would_enter": len(outside), "exact": full.complete,
                                    "max_price": full.max_price},
             "slack": sol["slack"], "rounds": rounds, "simplex_iterations": lp.iterations,

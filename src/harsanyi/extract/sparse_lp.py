@@ -29,6 +29,8 @@ from harsanyi.extract.solvers.lp import highs_core
 
 __all__ = ["SampledLP", "Pricing", "price_atoms"]
 
+_SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
+
 
 class SampledLP:
     """The LP on boolean fit masks ``(m, n)`` with values ``(m,)`` and noise bound ``ζ``,
@@ -132,12 +134,14 @@ class SampledLP:
             self.col_of[a] = start + 2 * k
             self.atoms.append(a)
 
-    def solve(self, max_pivots: int | None = None) -> dict[str, Any]:
-        """Re-solve (simplex, warm); return ``values`` (one per atom, in :attr:`atoms` order),
+    def solve(self, max_pivots: int | None = None, simplex: str = "dual") -> dict[str, Any]:
+        """Re-solve warm with HiGHS's ``simplex`` (``"dual"`` after rows were added, ``"primal"``
+        after atoms were added); return ``values`` (one per atom, in :attr:`atoms` order),
         ``intercept``, row duals ``dual`` ``(m,)`` (zero off the restriction; ``dual_or`` of the
         ``s`` row), ``objective`` (atoms only), ``slack`` (largest elastic slack), ``status``."""
         limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
         self.h.setOptionValue("simplex_iteration_limit", int(limit))
+        self.h.setOptionValue("simplex_strategy", _SIMPLEX[simplex])
         self.h.run()
         model = self.core.HighsModelStatus
         if self.h.getModelStatus() not in (model.kOptimal, model.kIterationLimit):
