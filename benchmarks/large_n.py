@@ -35,7 +35,7 @@ import torch
 
 import harsanyi as hs
 from harsanyi.extract import refit
-from harsanyi.games import Columns, SampledGame, SampleDesign, minimum_budget
+from harsanyi.games import Columns, SampleDesign, SampledGame, minimum_budget
 
 
 def planted_terms(n: int, count: int, rng: np.random.Generator, max_order: int = 4) -> list:
@@ -73,13 +73,15 @@ def q_bound_for(game: SampledGame, zeta: float) -> float:
 def score(game: SampledGame, result, terms: list, threshold: float) -> tuple[float, float]:
     """F1 of the support and relative value error after a least-squares refit."""
     top = result.salient(threshold)
-    found = set(zip(top.is_or.tolist(), top.subsets()))
+    found = set(zip(top.is_or.tolist(), top.subsets(), strict=True))
     truth = {(o, t): v for o, t, v in terms}
     tp = len(found & set(truth))
     f1 = 2 * tp / max(1, len(found) + len(truth))
     fitted = refit(game, top.support, top.is_or) if len(found) else None
-    got = dict(zip(zip(fitted.is_or.tolist(), fitted.subsets()), fitted.values)) if fitted \
-        else {}
+    got = {}
+    if fitted is not None:
+        keys = zip(fitted.is_or.tolist(), fitted.subsets(), strict=True)
+        got = dict(zip(keys, fitted.values, strict=True))
     keys = set(truth) | set(got)
     err = np.array([got.get(k, 0.0) - truth.get(k, 0.0) for k in keys])
     ref = np.array(list(truth.values()))

@@ -8,7 +8,7 @@ import harsanyi as hs
 from harsanyi.errors import StoreError
 from harsanyi.extract import SparseInteractions, refit, union_support
 from harsanyi.extract.sparse import neighbours
-from harsanyi.games import SampledGame, SampleDesign
+from harsanyi.games import SampleDesign, SampledGame
 
 # (is_or, players, value): distinct, non-nested supports of orders 1..3
 PLANTED = [(False, (0,), 1.2), (False, (3, 4), -1.5), (True, (5, 9), 0.8),
@@ -39,7 +39,8 @@ def recovered():
 def test_planted_support_is_recovered_at_n24(recovered):
     g, res = recovered
     assert isinstance(res, SparseInteractions)
-    found = {(bool(o), t) for o, t in zip(res.salient(0.1).is_or, res.salient(0.1).subsets())}
+    top = res.salient(0.1)
+    found = {(bool(o), t) for o, t in zip(top.is_or, top.subsets(), strict=True)}
     assert found == {(o, t) for o, t, _ in PLANTED}
     cert = res.metadata["certificate"][0]
     assert cert["optimal"] and "sampled masks" in cert["rows"] and "order <= 4" in cert["atoms"]
@@ -51,7 +52,8 @@ def test_planted_values_after_least_squares_refit(recovered):
     g, res = recovered
     top = res.salient(0.1)
     fitted = refit(g, top.support, top.is_or)
-    got = dict(zip(zip(fitted.is_or.tolist(), fitted.subsets()), fitted.values))
+    keys = zip(fitted.is_or.tolist(), fitted.subsets(), strict=True)
+    got = dict(zip(keys, fitted.values, strict=True))
     for is_or, t, val in PLANTED:
         assert got[(is_or, t)] == pytest.approx(val, abs=0.01)
     assert float(fitted.intercept) == pytest.approx(0.3, abs=0.01)
@@ -94,7 +96,7 @@ def test_batches_share_the_union_support_and_refit_across_checkpoints():
         lambda m: np.stack([planted(m, t, noise=0.0) for t in two], axis=1), d)
     res = hs.and_or(g, q_bound=0.0)
     assert res.values.shape == (2, len(res.is_or)) and res.batch_shape == (2,)
-    atoms = {(bool(o), t) for o, t in zip(res.is_or, res.subsets())}
+    atoms = {(bool(o), t) for o, t in zip(res.is_or, res.subsets(), strict=True)}
     assert atoms == {(False, (0, 1)), (True, (2, 3)), (False, (5,))}
     assert res[1].get_top_k(5)[0][:2] == ("and", (0, 1))
     support, is_or = union_support([res[0].salient(0.1), res[1].salient(0.1)])

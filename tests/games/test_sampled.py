@@ -9,7 +9,7 @@ import torch
 
 import harsanyi as hs
 from harsanyi.errors import BudgetError, TooManyPlayersError
-from harsanyi.games import Columns, SampledGame, SampleDesign, minimum_budget
+from harsanyi.games import Columns, SampleDesign, SampledGame, minimum_budget
 
 
 def test_design_masks_are_distinct_structured_and_stratified():

@@ -9,8 +9,8 @@ from harsanyi.games.baselines import (
     TokenBaseline,
     resolve_baseline,
 )
-from harsanyi.games.evaluate import evaluate_masked
 from harsanyi.games.design import SampleDesign, minimum_budget
+from harsanyi.games.evaluate import evaluate_masked
 from harsanyi.games.game import Game
 from harsanyi.games.model_game import model_game
 from harsanyi.games.players import (

@@ -16,8 +16,8 @@ from harsanyi.games.evaluate import evaluate_masked, padded_chunks
 from harsanyi.games.game import Game
 from harsanyi.games.masking import MaskBuilder
 from harsanyi.games.players import Columns, Players, Tokens, owner_map
-from harsanyi.games.sampled import RowMaskBuilder, SampledGame, resolve_design
 from harsanyi.games.rewards import as_logits, resolve_target, reward_from_outputs
+from harsanyi.games.sampled import RowMaskBuilder, SampledGame, resolve_design
 
 __all__ = ["model_game"]
 
@@ -216,8 +216,9 @@ def model_game(
         full = _unmasked_outputs(call, x, batch_size)
         targets = resolve_target(target, full, reward) if reward != "output" else (
             torch.zeros(n_samples, dtype=torch.long, device=device))
-        make_batch = MaskBuilder(x, base, owner, n, outside_present=outside == "present") if (
-            sampled is None) else RowMaskBuilder(x, base, owner, sampled.masks, outside == "present")
+        present = outside == "present"
+        make_batch = MaskBuilder(x, base, owner, n, outside_present=present) if sampled is None \
+            else RowMaskBuilder(x, base, owner, sampled.masks, outside_present=present)
 
         def forward(batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
             masked, rows = batch
@@ -255,7 +256,8 @@ def model_game(
         "model_dtype": str(x.dtype).replace("torch.", ""),
     }
     if sampled is not None:
-        return SampledGame(values, sampled, list(players.names), {**metadata, "design": sampled.describe()})
+        return SampledGame(values, sampled, list(players.names),
+                           {**metadata, "design": sampled.describe()})
     return Game(values, players=list(players.names), metadata=metadata)
 
 
