@@ -20,7 +20,7 @@ Tables printed:
    and shapiq's SPEX / ProxySPEX on the trained model of table 3, on the same held-out masks.
 
 Smoke run: ``python benchmarks/large_n.py --n 16 --budgets 400 --seeds 1 --terms 6
---scale-n 20 --scale-budget 400 --exhaustive-n 8``.
+--scale-n 20 --scale-budget 400 --exhaustive-n 8 --peer-n 0``.
 """
 
 from __future__ import annotations
@@ -180,6 +180,84 @@ def table_exhaustive(args: argparse.Namespace) -> None:
               f"{str(res.metadata['certificate'][0]['optimal']):>9} {took:>7.1f}", flush=True)
 
 
+def masked_logit(net: torch.nn.Module, x: torch.Tensor):
+    """``v(S)``: the logit of class 1 with the players outside ``S`` set to 0 (= model_game
+    with ``Columns("all")``, zero baseline, ``reward="logit"``)."""
+
+    def fn(masks: np.ndarray) -> np.ndarray:
+        m = torch.as_tensor(np.asarray(masks, dtype=bool))
+        with torch.inference_mode():
+            return net(torch.where(m, x, torch.zeros_like(x)))[:, 1].numpy().astype(np.float64)
+
+    return fn
+
+
+def spex_surrogate(name: str, n: int, budget: int, fn, max_order: int):
+    """Run shapiq's SPEX or ProxySPEX; return the surrogate of its Möbius transform (the
+    transform it finds before converting to an index) and the model calls it made."""
+    import shapiq  # optional peer, installed only for this table
+
+    calls = [0]
+
+    def counted(coalitions: np.ndarray) -> np.ndarray:
+        calls[0] += len(coalitions)
+        return fn(coalitions)
+
+    approx = getattr(shapiq, name)(n=n, index="FBII", max_order=max_order, random_state=0)
+    moebius: dict = {}
+    convert = approx._process_moebius  # shapiq's own step from the Möbius transform to FBII
+
+    def keep(moebius_transform):  # noqa: ANN001, ANN202
+        moebius.update(moebius_transform)
+        return convert(moebius_transform=moebius_transform)
+
+    approx._process_moebius = keep
+    approx.approximate(budget, counted)
+
+    def surrogate(masks: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(masks))
+        for t, value in moebius.items():
+            out += value * (masks[:, list(t)].all(axis=1) if len(t) else 1.0)
+        return out
+
+    return surrogate, calls[0]
+
+
+def r2(y: np.ndarray, h: np.ndarray) -> float:
+    return 1.0 - float(((y - h) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+
+
+def table_peers(args: argparse.Namespace) -> None:
+    try:
+        import shapiq  # noqa: F401 - optional peer, installed only for this table
+    except ImportError:
+        print("# peers: shapiq is not installed (pip install shapiq lightgbm): skipped")
+        return
+    n = args.peer_n
+    net, x = trained_model(n)
+    fn = masked_logit(net, x)
+    held = SampleDesign.build(n, 2000, seed=999)  # one held-out set for every method
+    test = held.masks[held.kind != "structured"]
+    y = fn(test)
+    print(f"# peers: trained MLP, n={n}, R2 on the same {len(test)} random masks (none used to "
+          f"fit), q_bound=0.02 for ours; SPEX/ProxySPEX scored by their Möbius transform")
+    print(f"{'budget':>6} {'method':>10} {'calls':>6} {'R2':>8} {'time s':>7}")
+    for budget in args.peer_budgets:
+        start = time.perf_counter()
+        game = SampledGame.from_function(fn, SampleDesign.build(n, budget, seed=0))
+        res = hs.and_or(game, q_bound=0.02, max_order=args.max_order)
+        rows = [("ours", game.m, r2(y, res.surrogate(test)), time.perf_counter() - start)]
+        for name in ("SPEX", "ProxySPEX"):
+            start = time.perf_counter()
+            try:
+                surrogate, calls = spex_surrogate(name, n, budget, fn, args.max_order)
+                rows.append((name, calls, r2(y, surrogate(test)), time.perf_counter() - start))
+            except Exception as exc:  # report a peer that cannot run at this budget
+                print(f"{budget:>6} {name:>10}  failed: {type(exc).__name__}: {exc}"[:160])
+        for name, calls, score_, took in rows:
+            print(f"{budget:>6} {name:>10} {calls:>6} {score_:>8.4f} {took:>7.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ints = lambda s: [int(v) for v in s.split(",")]  # noqa: E731
@@ -193,7 +271,10 @@ def main() -> None:
     parser.add_argument("--scale-budget", type=int, default=20000)
     parser.add_argument("--exhaustive-n", type=int, default=12)
     parser.add_argument("--max-order", type=int, default=5)
-    parser.add_argument("--skip", default="", help="tables to skip: planted,scale,exhaustive")
+    parser.add_argument("--peer-n", type=int, default=24)
+    parser.add_argument("--peer-budgets", type=ints, default=[500, 1000, 2000, 5000])
+    parser.add_argument("--skip", default="",
+                        help="tables to skip: planted,scale,exhaustive,peers")
     args = parser.parse_args()
     skip = set(args.skip.split(","))
     if "planted" not in skip:
@@ -202,6 +283,8 @@ def main() -> None:
         table_scale(args)
     if "exhaustive" not in skip and args.exhaustive_n:
         table_exhaustive(args)
+    if "peers" not in skip and args.peer_n:
+        table_peers(args)
 
 
 if __name__ == "__main__":
