@@ -71,25 +71,26 @@ def _atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
 def _price_neighbours(x: np.ndarray, sol: dict[str, Any], used: list[Atom], max_order: int,
                       skip: dict) -> tuple[list[tuple[float, Atom]], int]:
     """``(|price|, atom)`` of the :func:`neighbours` of the atoms in use that price out (above
-    1) for the row duals of ``sol`` (AND: ``Σ_{S ⊇ T} λ_S``; OR in complement form:
+    their cost ``1 + δ (|T| − 1)``) for the row duals of ``sol`` (AND: ``Σ_{S ⊇ T} λ_S``; OR in complement form:
     ``−Σ_{S ⊆ N∖T} λ_S − λ_s``), best first, and the number of candidates priced. The supersets
     ``T ∪ {j}`` of all atoms are priced at once by one product per kind."""
     live = np.flatnonzero(np.abs(sol["dual"]) > 1e-12)
     if not used or not len(live):
         return [], 0
     lam, rows = sol["dual"][live], x[live].astype(np.float64)
-    n, found, priced = x.shape[1], [], 0
+    n, found, priced, delta = x.shape[1], [], 0, sol["order_cost"]
     low = [u for u in used if len(u[1]) < max_order]
     if low:
         sup, _ = _atom_matrix(low, n)
         hits = rows @ sup.T.astype(np.float64)  # |T ∩ S|, (r, U)
         p_and = ((hits == sup.sum(1)) * lam[:, None]).T @ rows  # (U, n): T ∪ {j}, AND
         p_or = -(((hits == 0) * lam[:, None]).T @ (1.0 - rows)) - sol["dual_or"]
+        cost = 1.0 + delta * sup.sum(1) + 1e-7  # the order of T ∪ {j} is |T| + 1
         for is_or, price in ((False, p_and), (True, p_or)):
             price = np.where(sup, 0.0, np.abs(price))
             priced += int((~sup).sum())
             found += [(float(price[u, j]), (is_or, tuple(sorted(low[u][1] + (int(j),)))))
-                      for u, j in zip(*np.nonzero(price > 1 + 1e-7), strict=True)]
+                      for u, j in zip(*np.nonzero(price > cost[:, None]), strict=True)]
     small = [a for a in _down(used) if a not in skip]
     if small:
         sup, is_or = _atom_matrix(small, n)
@@ -97,7 +98,8 @@ def _price_neighbours(x: np.ndarray, sol: dict[str, Any], used: list[Atom], max_
         empty = 1.0 - atom_features(x[live], sup, np.ones(len(small), bool))
         price = np.abs(np.where(is_or, -(lam @ empty) - sol["dual_or"], lam @ inside))
         priced += len(small)
-        found += [(float(price[k]), small[k]) for k in np.flatnonzero(price > 1 + 1e-7)]
+        cost = 1.0 + delta * (sup.sum(1) - 1) + 1e-7
+        found += [(float(price[k]), small[k]) for k in np.flatnonzero(price > cost)]
     best: dict[Atom, float] = {}
     for val, atom in found:
         if atom not in skip:
@@ -119,12 +121,13 @@ def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
 
 def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom],
                        max_order: int, max_rounds: int, atoms_per_round: int,
-                       rows_per_round: int) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
+                       rows_per_round: int, order_cost: float
+                       ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
     """The LP over the fit rows and the candidates around the atoms in use, by row and column
     generation: each round adds either the violated fit masks (then dual simplex) or the
     candidates that price out (then primal simplex)."""
     m, n = x.shape
-    lp = SampledLP(x, y, zeta)
+    lp = SampledLP(x, y, zeta, order_cost=order_cost)
     lp.add_rows(range(min(m, rows_per_round)))  # structured masks first, then random ones
     lp.add_atoms([(False, (i,)) for i in range(n)] + seeds)
     rounds, hot, bad, priced, simplex = 0, [], np.zeros(0), 0, "dual"
@@ -141,7 +144,7 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
             break
         lp.add_atoms([a for _, a in hot[:atoms_per_round]])
         simplex = "primal"
-    full = price_atoms(x, sol["dual"], sol["dual_or"], max_order)
+    full = price_atoms(x, sol["dual"], sol["dual_or"], max_order, order_cost=order_cost)
     outside = [a for a in full.entering if (a[1], a[2]) not in lp.col_of]
     cert = {"optimal": bool(not hot and not len(bad) and sol["slack"] <= 1e-9),
             "rows": f"the {m} sampled masks used to fit ({len(lp.rows)} of them in the LP, "
@@ -200,6 +203,7 @@ def sparse_and_or(
     max_rounds: int = 60,
     atoms_per_round: int = 200,
     rows_per_round: int = 500,
+    order_cost: float = 1e-6,
     selection: Callable[[SampledLP, dict[str, Any]], np.ndarray] | None = None,
 ) -> SparseInteractions:
     """Sparse AND-OR interactions of a sampled game (steps in the module docstring).
@@ -216,6 +220,9 @@ def sparse_and_or(
     beam : parents kept per order and kind while growing candidates.
     max_rounds, atoms_per_round, rows_per_round : generation rounds, and the atoms and fit
         masks added to the LP per round (the first ``rows_per_round`` fit masks start it).
+    order_cost : ``δ``: an atom of order ``k`` costs ``1 + δ (k − 1)`` in the LP, so that among
+        equally sparse splits the lower orders win (:mod:`.sparse_lp`); the L1 norm of the
+        result is within a factor ``1 + δ (max_order − 1)`` of the L1 optimum.
     selection : optional ``(lp, solution) -> values`` choosing among optimal vertices.
 
     >>> from harsanyi.games.design import SampleDesign
@@ -244,7 +251,8 @@ def sparse_and_or(
         seeds = [(bool(o), tuple(np.flatnonzero(s).tolist()))
                  for s, o in zip(grown.support, grown.is_or, strict=True)]
         lp, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, max_order,
-                                           max_rounds, atoms_per_round, rows_per_round)
+                                           max_rounds, atoms_per_round, rows_per_round,
+                                           order_cost)
         vals = np.asarray(selection(lp, sol) if selection is not None else sol["values"])
         vals = np.where(np.abs(vals) > 1e-9, vals, 0.0) * scale
         cert["growth"] = {"stop": grown.stop, "rounds": grown.rounds, "atoms": len(seeds)}

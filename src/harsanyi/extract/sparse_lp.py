@@ -6,12 +6,15 @@ with one free variable ``s = Σ_T I_or(T)``, so each row reads
 
 ``I_and(∅) + Σ_{T ⊆ S} I_and(T) + s − Σ_{T ⊆ N∖S} I_or(T) + e⁺_S − e⁻_S ∈ [v(S) − ζ, v(S) + ζ]``
 
-plus the row ``s − Σ_T I_or(T) = 0``; atoms cost ``|I|`` (split ``x⁺ − x⁻``), the elastic
+plus the row ``s − Σ_T I_or(T) = 0``; an atom costs ``c_T |I|`` (split ``x⁺ − x⁻``) with
+``c_T = 1 + δ (|T| − 1)``, ``δ`` (``order_cost``, tiny) breaking ties between equally sparse
+splits in favour of lower orders (``a x_i + b x_j`` and ``a·AND{i,j} + a·OR{i,j} + (b−a) x_j``
+have the same L1 norm when ``a, b`` share a sign; the first is chosen); the elastic
 slacks ``e^±`` cost ``bigm`` so every restriction is feasible. Both the rows and the atoms are
 generated: HiGHS simplex re-solves warm after either is added.
 
 **Pricing** (:func:`price_atoms`). With row duals ``λ`` (``Σ_S λ_S = 0`` since ``I_and(∅)`` is
-free), an atom may enter when ``|Σ_{S ⊇ T} λ_S| > 1`` (AND) or ``|Σ_{S ⊆ N∖T} λ_S| > 1`` (OR).
+free), an atom may enter when ``|Σ_{S ⊇ T} λ_S| > c_T`` (AND) or ``|Σ_{S ⊆ N∖T} λ_S| > c_T`` (OR).
 Since ``w(T) = Σ_{S ⊇ T} |λ_S|`` only shrinks as ``T`` grows, the subsets are enumerated by
 order and a branch is cut as soon as ``w(T) ≤ 1``: no superset of ``T`` can price out. When no
 level had to be truncated (``cap``), the pricing is exact over *every* atom up to the order cap,
@@ -46,13 +49,13 @@ class SampledLP:
     """
 
     def __init__(self, masks: np.ndarray, values: np.ndarray, bound: float,
-                 bigm: float = 1e6, tol: float = 1e-9) -> None:
+                 bigm: float = 1e6, tol: float = 1e-9, order_cost: float = 0.0) -> None:
         core = highs_core()
         if core is None:  # pragma: no cover - depends on the scipy build
             raise RuntimeError("the sparse LP needs HiGHS (scipy >= 1.11 or highspy)")
         self.core, self.masks = core, np.asarray(masks, dtype=bool)
         self.v, self.z, self.bigm = np.asarray(values, np.float64), float(bound), float(bigm)
-        self.m = len(self.v)
+        self.m, self.order_cost = len(self.v), float(order_cost)
         h = core._Highs()
         for key, val in (("output_flag", False), ("presolve", "off"), ("solver", "simplex"),
                          ("primal_feasibility_tolerance", tol),
@@ -129,7 +132,8 @@ class SampledLP:
             idx += [hit, hit]
             val += [np.full(len(hit), sign), np.full(len(hit), -sign)]
         start = self.ncol
-        self._add(np.ones(2 * len(new)), np.zeros(2 * len(new)), idx, val)
+        cost = np.repeat([1.0 + self.order_cost * (len(t) - 1) for _, t in new], 2)
+        self._add(cost, np.zeros(2 * len(new)), idx, val)
         for k, a in enumerate(new):
             self.col_of[a] = start + 2 * k
             self.atoms.append(a)
@@ -157,6 +161,7 @@ class SampledLP:
         dual[np.asarray(self.rows, np.int64)] = row_dual[1:1 + len(self.rows)]
         return {"values": values, "intercept": float(col[0]), "dual": dual,
                 "dual_or": float(row_dual[0]), "objective": float(np.abs(values).sum()),
+                "order_cost": self.order_cost,
                 "slack": float(col[self.slack_cols].max()) if self.slack_cols else 0.0,
                 "status": self.h.modelStatusToString(self.h.getModelStatus())}
 
@@ -173,7 +178,8 @@ class Pricing:
 
 
 def _price_kind(rows: np.ndarray, lam: np.ndarray, shift: float, max_order: int,
-                min_order: int, tol: float, cap: int) -> tuple[list, float, int, bool]:
+                min_order: int, tol: float, cap: int, delta: float = 0.0
+                ) -> tuple[list, float, int, bool]:
     """Enumerate subsets of the players by order with the ``w(T) ≤ 1`` cut (module doc)."""
     r, n = rows.shape
     base = rows.astype(np.float64)
@@ -198,7 +204,7 @@ def _price_kind(rows: np.ndarray, lam: np.ndarray, shift: float, max_order: int,
         examined += int(valid.sum())
         pv = np.where(valid, np.abs(p), 0.0)
         top = max(top, float(pv.max(initial=0.0)))
-        for b, j in zip(*np.nonzero(pv > 1 + tol), strict=True):
+        for b, j in zip(*np.nonzero(pv > 1 + delta * (order - 1) + tol), strict=True):
             enter.append((float(pv[b, j]), parents[b] + (int(j),)))
         bb, jj = np.nonzero(valid & (w > cut))
         if len(bb) > cap:
@@ -212,7 +218,7 @@ def _price_kind(rows: np.ndarray, lam: np.ndarray, shift: float, max_order: int,
 
 
 def price_atoms(masks: np.ndarray, dual: np.ndarray, dual_or: float, max_order: int,
-                tol: float = 1e-7, cap: int = 20000) -> Pricing:
+                tol: float = 1e-7, cap: int = 20000, order_cost: float = 0.0) -> Pricing:
     """Atoms of order ``≤ max_order`` whose reduced cost is negative for the row duals ``dual``
     of the fit masks (rule and cut in the module docstring); at most ``cap`` branches are kept
     per order (else ``complete`` is False).
@@ -227,7 +233,8 @@ def price_atoms(masks: np.ndarray, dual: np.ndarray, dual_or: float, max_order: 
     found, top, examined, complete = [], 0.0, 0, True
     for is_or, sub, sign, min_order in ((False, rows, 1.0, 1), (True, ~rows, -1.0, 2)):
         enter, t, e, c = _price_kind(sub, sign * lam, -dual_or if is_or else 0.0,
-                                     min(max_order, rows.shape[1]), min_order, tol, cap)
+                                     min(max_order, rows.shape[1]), min_order, tol, cap,
+                                     order_cost)
         found += [(s, is_or, tt) for s, tt in enter]
         top, examined, complete = max(top, t), examined + e, complete and c
     found.sort(key=lambda f: -f[0])
