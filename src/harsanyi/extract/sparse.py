@@ -71,9 +71,9 @@ def _atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
 def _price_neighbours(x: np.ndarray, sol: dict[str, Any], used: list[Atom], max_order: int,
                       skip: dict) -> tuple[list[tuple[float, Atom]], int]:
     """``(|price|, atom)`` of the :func:`neighbours` of the atoms in use that price out (above
-    their cost ``1 + δ (|T| − 1)``) for the row duals of ``sol`` (AND: ``Σ_{S ⊇ T} λ_S``; OR in complement form:
-    ``−Σ_{S ⊆ N∖T} λ_S − λ_s``), best first, and the number of candidates priced. The supersets
-    ``T ∪ {j}`` of all atoms are priced at once by one product per kind."""
+    their cost ``1 + δ (|T| − 1)``) for the row duals of ``sol`` (AND: ``Σ_{S ⊇ T} λ_S``; OR
+    in complement form: ``−Σ_{S ⊆ N∖T} λ_S − λ_s``), best first, and the number of candidates
+    priced. The supersets ``T ∪ {j}`` of all atoms are priced at once by one product per kind."""
     live = np.flatnonzero(np.abs(sol["dual"]) > 1e-12)
     if not used or not len(live):
         return [], 0
