@@ -54,7 +54,7 @@ def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
     kind.
 
     >>> neighbours([(False, (0, 1))], 3, 3)
-    [(False, (0,)), (False, (1,)), (True, (0, 1)), (False, (0, 1, 2)), (True, (0, 1, 2))]
+    [(False, (1,)), (False, (0,)), (True, (0, 1)), (False, (0, 1, 2)), (True, (0, 1, 2))]
     """
     up = [(is_or, tuple(sorted(t + (j,)))) for _, t in atoms if len(t) < max_order
           for j in range(n) if j not in t for is_or in (False, True)]
