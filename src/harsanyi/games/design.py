@@ -82,8 +82,8 @@ def _key(row: np.ndarray) -> bytes:
 def _random_masks(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
     """``count`` distinct random masks stratified by size ``1..n−1``, none structured."""
     sizes = np.arange(1, n)
-    avail = np.array([comb(n, int(k)) - (n if k in (1, n - 1) else 0) for k in sizes])
-    avail = np.minimum(avail, np.iinfo(np.int64).max)
+    avail = np.array([min(comb(n, int(k)), 2**62) - (n if k in (1, n - 1) else 0)
+                      for k in sizes], dtype=np.int64)
     counts = _allocate(count, avail)
     seen = {_key(r) for r in _structured(n)}
     rows = []
