@@ -121,7 +121,7 @@ def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
 
 def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom],
                        max_order: int, max_rounds: int, atoms_per_round: int,
-                       rows_per_round: int, order_cost: float
+                       rows_per_round: int, order_cost: float, max_pivots: int
                        ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
     """The LP over the fit rows and the candidates around the atoms in use, by row and column
     generation: each round adds either the violated fit masks (then dual simplex) or the
@@ -132,7 +132,9 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
     lp.add_atoms([(False, (i,)) for i in range(n)] + seeds)
     rounds, hot, bad, priced, simplex = 0, [], np.zeros(0), 0, "dual"
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
-        sol = lp.solve(simplex=simplex)
+        sol = lp.solve(max_pivots=max_pivots, simplex=simplex)
+        if sol["status"] != "Optimal":  # pivot budget spent: stop, uncertified
+            break
         bad = _violated(x, y, zeta, lp, sol, rows_per_round)
         if len(bad):
             lp.add_rows(bad)
@@ -146,7 +148,8 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
         simplex = "primal"
     full = price_atoms(x, sol["dual"], sol["dual_or"], max_order, order_cost=order_cost)
     outside = [a for a in full.entering if (a[1], a[2]) not in lp.col_of]
-    cert = {"optimal": bool(not hot and not len(bad) and sol["slack"] <= 1e-9),
+    cert = {"optimal": bool(not hot and not len(bad) and sol["slack"] <= 1e-9
+                            and sol["status"] == "Optimal"),
             "rows": f"the {m} sampled masks used to fit ({len(lp.rows)} of them in the LP, "
                     "the others checked)",
             "atoms": f"the {len(lp.atoms)} atoms of the LP and the {priced} candidates of order "
@@ -204,6 +207,7 @@ def sparse_and_or(
     atoms_per_round: int = 200,
     rows_per_round: int = 500,
     order_cost: float = 1e-6,
+    max_pivots: int = 20000,
     selection: Callable[[SampledLP, dict[str, Any]], np.ndarray] | None = None,
 ) -> SparseInteractions:
     """Sparse AND-OR interactions of a sampled game (steps in the module docstring).
@@ -223,6 +227,8 @@ def sparse_and_or(
     order_cost : ``δ``: an atom of order ``k`` costs ``1 + δ (k − 1)`` in the LP, so that among
         equally sparse splits the lower orders win (:mod:`.sparse_lp`); the L1 norm of the
         result is within a factor ``1 + δ (max_order − 1)`` of the L1 optimum.
+    max_pivots : simplex pivots allowed per LP solve; past it generation stops and the
+        certificate says ``optimal: False`` (a bound on time that does not depend on the load).
     selection : optional ``(lp, solution) -> values`` choosing among optimal vertices.
 
     >>> from harsanyi.games.design import SampleDesign
@@ -252,7 +258,7 @@ def sparse_and_or(
                  for s, o in zip(grown.support, grown.is_or, strict=True)]
         lp, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, max_order,
                                            max_rounds, atoms_per_round, rows_per_round,
-                                           order_cost)
+                                           order_cost, max_pivots)
         vals = np.asarray(selection(lp, sol) if selection is not None else sol["values"])
         vals = np.where(np.abs(vals) > 1e-9, vals, 0.0) * scale
         cert["growth"] = {"stop": grown.stop, "rounds": grown.rounds, "atoms": len(seeds)}
