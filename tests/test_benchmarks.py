@@ -17,6 +17,9 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 CASES = {
     "transforms": (["--min-n", "4", "--max-dense", "6", "--big", "10"],
                    ["speed-up", "n=10: one sample's AND + OR transforms"]),
+    "large_n": (["--n", "16", "--budgets", "400", "--seeds", "1", "--terms", "6", "--scale-n",
+                 "20", "--scale-budget", "400", "--exhaustive-n", "8", "--peer-n", "0"],
+                ["# planted", "smallest budget", "# scale", "top-20 shared"]),
     "extraction": (["--quick"], ["planted  fast", "MLP      fast", "faster than exact"]),
     "end_to_end": (["--model", "tiny,resnet20", "--samples", "1", "--n", "4", "--repeat", "1"],
                    ["# tiny:", "# resnet20:", "total = model_game + and_or"]),

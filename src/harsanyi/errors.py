@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "BudgetError",
     "CheckpointError",
     "ConfigMismatchError",
     "DamagedCheckpointWarning",
@@ -89,3 +90,7 @@ class DamagedCheckpointWarning(UserWarning):
 
 class ExplainedInputWarning(UserWarning):
     """``v(N)``, the model on the explained input ``x_N``, differs from its output on ``x``."""
+
+
+class BudgetError(HarsanyiError, ValueError):
+    """A budget of model calls is too small for the sampling design (the message names it)."""

@@ -50,4 +50,6 @@ def check_players_fit(
             f"{human_bytes(need)}, over the memory bound of {human_bytes(bound)}. "
             f"The largest n that fits is {largest_n(per_set_bytes, bound)} "
             f"(raise the bound with memory_bound=... or HARSANYI_MEMORY)."
+            + (" For more players, evaluate a sample of the masks instead: model_game(..., "
+               "budget=B) and the sparse extraction (docs/sparse.md)." if n > 20 else "")
         )

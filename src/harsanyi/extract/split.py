@@ -13,7 +13,10 @@ from harsanyi.core.transforms import zeta
 from harsanyi.errors import ShapeError
 from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual
+from harsanyi.extract.sparse import sparse_and_or
+from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.games.game import Game
+from harsanyi.games.sampled import SampledGame
 
 if TYPE_CHECKING:
     from harsanyi.extract.solvers import SolverResult
@@ -51,8 +54,13 @@ def and_or(
     warm_start: Interactions | None = None,
     progress: bool | None = None,
     **options: Any,
-) -> Interactions:
+) -> Interactions | SparseInteractions:
     """Sparse AND-OR interactions of a game (or a batch of games).
+
+    A :class:`~harsanyi.games.sampled.SampledGame` (``model_game(..., budget=B)``) goes to
+    :func:`~harsanyi.extract.sparse.sparse_and_or` with ``q_bound`` and ``options`` (``solver``
+    and ``warm_start`` do not apply) and gives a
+    :class:`~harsanyi.extract.sparse_result.SparseInteractions` (docs/sparse.md).
 
     Solves, per sample, ``min_{γ, q} Σ_{S≠∅} |I_and(S)| + |I_or(S)|`` subject to
     ``|q_S| ≤ ζ = q_bound · |v(N) − v(∅)|``, where ``I_and = Möbius(0.5 (v+q) + γ)`` and
@@ -84,6 +92,8 @@ def and_or(
     """
     from harsanyi.extract.solvers import solve
 
+    if isinstance(game, SampledGame):
+        return sparse_and_or(game, q_bound, **options)
     game = _as_game(game)
     check_players_fit(game.n, 8.0 * 8 * max(1, int(np.prod(game.batch_shape))),
                       what="the solver's working arrays for this batch")

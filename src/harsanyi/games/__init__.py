@@ -23,6 +23,7 @@ from harsanyi.games.components import (
     fit_components,
     interaction_attribution,
 )
+from harsanyi.games.design import SampleDesign, minimum_budget
 from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
 from harsanyi.games.factories import ComponentGame, GameFactory, ModelGame
 from harsanyi.games.game import Game, select_players
@@ -39,6 +40,7 @@ from harsanyi.games.players import (
     owner_maps,
 )
 from harsanyi.games.rewards import REWARDS, resolve_target, reward_from_outputs
+from harsanyi.games.sampled import SampledGame
 from harsanyi.games.superpixels import Superpixels
 from harsanyi.games.text import SampleGroups, Words, text_inputs
 
@@ -58,7 +60,9 @@ __all__ = [
     "Patches",
     "PerPlayer",
     "Players",
+    "SampleDesign",
     "SampleGroups",
+    "SampledGame",
     "Superpixels",
     "TauShrink",
     "TokenBaseline",
@@ -73,6 +77,7 @@ __all__ = [
     "find_layer",
     "fit_components",
     "interaction_attribution",
+    "minimum_budget",
     "model_game",
     "owner_map",
     "owner_maps",

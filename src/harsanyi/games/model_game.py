@@ -13,12 +13,14 @@ import torch
 from harsanyi.core.memory import check_players_fit
 from harsanyi.errors import ShapeError
 from harsanyi.games.baselines import resolve_baseline
+from harsanyi.games.design import SampleDesign
 from harsanyi.games.evaluate import evaluate_masked, unmasked_outputs
 from harsanyi.games.explained import RTOL, warn_if_not_x
 from harsanyi.games.game import Game
 from harsanyi.games.masking import MaskBuilder
 from harsanyi.games.players import Players, Tokens, as_players, owner_maps
 from harsanyi.games.rewards import as_logits, resolve_target, reward_from_outputs
+from harsanyi.games.sampled import RowMaskBuilder, SampledGame, resolve_design
 from harsanyi.games.text import text_inputs
 
 __all__ = ["model_game"]
@@ -79,7 +81,9 @@ def model_game(
     progress: bool | None = None,
     memory_bound: int | None = None,
     tokenizer: Any = None,
-) -> Game:
+    budget: int | None = None,
+    design: Any = None,
+) -> Game | SampledGame:
     """Compute the game ``v(x_S)`` of a model on every subset ``S`` of the players.
 
     ``(x_S)_e = x_e`` if element ``e`` belongs to a player of ``S``, else ``b_e`` (the
@@ -122,6 +126,10 @@ def model_game(
         work has run 2 s, ``True`` at once, ``False`` never.
     memory_bound : bytes allowed for the ``2**n`` values (default ``HARSANYI_MEMORY``).
     tokenizer : the tokenizer of a mapping ``inputs``: token names, special tokens, mask token.
+    budget, design : evaluate only ``budget`` masks per sample, chosen by a
+        :class:`~harsanyi.games.design.SampleDesign` (``design``: a design to reuse, or the
+        seed of a new one), and return a :class:`~harsanyi.games.sampled.SampledGame`; the
+        same arguments give the same masks at every checkpoint (docs/sparse.md).
 
     Returns a :class:`Game` with ``values`` ``(B, 2**n)`` float64 and the players' names;
     ``metadata`` records the reward, baseline, targets, players and options, and per sample
@@ -159,8 +167,11 @@ def model_game(
         input_name = "inputs_embeds"
     n_samples, elem = int(x.shape[0]), tuple(int(s) for s in x.shape[1:])
     owner = owner_maps(players, n_samples, elem)
-    check_players_fit(players.n, 16.0 * max(n_samples, 1), memory_bound,
-                      what=f"the float64 values of {n_samples} sample(s) on 2**n masks")
+    sampled = None if budget is None and design is None else resolve_design(players.n, budget,
+                                                                            design)
+    if sampled is None:
+        check_players_fit(players.n, 16.0 * max(n_samples, 1), memory_bound,
+                          what=f"the float64 values of {n_samples} sample(s) on 2**n masks")
     base, base_desc = resolve_baseline("zero" if baselines is None else baselines, x, players,
                                        owner, data=data, embed=emb_fn)
     call = _caller(model, input_name, additional_forward_args, forward_kwargs, n_samples)
@@ -169,11 +180,12 @@ def model_game(
         targets = resolve_target(target, full, reward) if reward != "output" else (
             torch.zeros(n_samples, dtype=torch.long, device=x.device))
         values = _masked_values(call, x, base, owner, players, targets, reward, outside,
-                                batch_size, progress)
+                                batch_size, progress, sampled)
     f_x = reward_from_outputs(full, targets, reward).cpu().numpy()
     rtol = max(RTOL, 64 * torch.finfo(full.dtype).eps) if full.is_floating_point() else RTOL
-    warn_if_not_x(values[:, -1], f_x, _why_not_x(outside, owner), rtol=rtol)
-    v_full = values[:, -1].tolist()
+    full_mask = -1 if sampled is None else int(np.flatnonzero(sampled.masks.all(axis=1))[0])
+    warn_if_not_x(values[:, full_mask], f_x, _why_not_x(outside, owner), rtol=rtol)
+    v_full = values[:, full_mask].tolist()
     if subtract_empty:
         values = values - values[:, :1]
     metadata = {
@@ -193,6 +205,9 @@ def model_game(
     }
     if players.sample_names:
         metadata["sample_players"] = [list(row) for row in players.sample_names]
+    if sampled is not None:
+        return SampledGame(values, sampled, list(players.names),
+                           {**metadata, "design": sampled.describe()})
     return Game(values, players=list(players.names), metadata=metadata)
 
 
@@ -281,14 +296,20 @@ def _eval_mode(model: Any) -> Iterator[None]:
 def _masked_values(call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
                    x: torch.Tensor, base: torch.Tensor, owner: np.ndarray, players: Players,
                    targets: torch.Tensor, reward: Any, outside: str, batch_size: int,
-                   progress: bool | None) -> np.ndarray:
+                   progress: bool | None, sampled: SampleDesign | None = None) -> np.ndarray:
     """Compute ``v(x_S)`` ``(B, 2**n)`` float64 of every sample on every mask.
 
-    Non-finite outputs raise, naming the sample and the players present.
+    With a ``sampled`` design, only its masks: ``(B, m)``. Non-finite outputs raise, naming the
+    sample and the players present.
     """
     n_samples, n = int(x.shape[0]), players.n
-    size = 2**n
-    make_batch = MaskBuilder(x, base, owner, n, outside_present=outside == "present")
+    present = outside == "present"
+    if sampled is None:
+        size = 2**n
+        make_batch = MaskBuilder(x, base, owner, n, outside_present=present)
+    else:
+        size = sampled.m
+        make_batch = RowMaskBuilder(x, base, owner, sampled.masks, outside_present=present)
 
     def forward(batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         masked, rows = batch
@@ -301,9 +322,10 @@ def _masked_values(call: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     def describe(item: int) -> str:
         b, m = divmod(item, size)
         names = players.sample_names[b] if players.sample_names else players.names
-        present = [names[i] for i in range(n) if (m >> i) & 1]
+        bits = sampled.masks[m] if sampled is not None else [(m >> i) & 1 for i in range(n)]
+        shown = [names[i] for i in range(n) if bits[i]]
         return (f"sample {b}, mask {m} (players present: "
-                f"{', '.join(present) if present else 'none, all masked'})")
+                f"{', '.join(shown) if shown else 'none, all masked'})")
 
     values = evaluate_masked(forward, make_batch, n_samples * size, batch_size,
                              describe=describe, progress=progress)

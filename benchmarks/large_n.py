@@ -1,0 +1,291 @@
+"""Sparse AND-OR interactions beyond 2^n: planted games at n = 32 and 64, scale, and agreement
+with the exhaustive answer on a small trained model (docs/sparse.md).
+
+Tables printed:
+
+1. **planted**: per n and budget (model calls per sample), over ``--seeds`` games of
+   ``--terms`` AND and OR terms of orders 1-4 on distinct, non-nested supports, magnitudes
+   0.5-2 with random signs, uniform output noise ±``--noise``; ``q_bound`` is set so that
+   ζ = q_bound·|v(N) − v(∅)| equals the noise amplitude. Support = atoms with
+   ``|I| > --threshold``; F1 against the planted terms (which are the L1-minimal split of the
+   noiseless game); relative value error ``‖Î − I‖₂ / ‖I‖₂`` over the union of planted and
+   found atoms after a least-squares refit on the found support; held-out R²; wall time.
+   Then the smallest budget of the list at which every seed reaches F1 ≥ 0.95, per n.
+2. **scale**: n = ``--scale-n``, ``--scale-budget`` calls, one sample: wall time (design,
+   game, extraction) and peak memory (Python heap by tracemalloc, process peak RSS).
+3. **exhaustive** (``--exhaustive-n``, 0 to skip): an MLP trained for a few seconds on a
+   synthetic AND/OR task; the top-20 of the sampled result at budgets 2^n/4, /16, /64 against
+   the top-20 of the exhaustive ``and_or`` on all 2^n masks (same q bound), held-out R².
+4. **peers** (``--peers``, needs the optional ``shapiq``): held-out R² against calls for ours
+   and shapiq's SPEX / ProxySPEX on the trained model of table 3, on the same held-out masks.
+
+Smoke run: ``python benchmarks/large_n.py --n 16 --budgets 400 --seeds 1 --terms 6
+--scale-n 20 --scale-budget 400 --exhaustive-n 8 --peer-n 0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+import tracemalloc
+
+import numpy as np
+import torch
+
+import harsanyi as hs
+from harsanyi.extract import refit
+from harsanyi.games import Columns, SampleDesign, SampledGame, minimum_budget
+
+
+def planted_terms(n: int, count: int, rng: np.random.Generator, max_order: int = 4) -> list:
+    """``count`` terms ``(is_or, T, value)`` on distinct, non-nested supports."""
+    terms, sets = [], []
+    while len(terms) < count:
+        k = int(rng.integers(1, min(max_order, n) + 1))
+        t = tuple(sorted(int(i) for i in rng.choice(n, k, replace=False)))
+        if any(set(t) <= s or s <= set(t) for s in sets):
+            continue
+        sets.append(set(t))
+        value = float(rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0]))
+        terms.append((k >= 2 and bool(rng.random() < 0.5), t, value))
+    return terms
+
+
+def planted_game(terms: list, design: SampleDesign, noise: float, seed: int) -> SampledGame:
+    rng = np.random.default_rng(seed + 1000)
+
+    def fn(masks: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(masks))
+        for is_or, t, value in terms:
+            sub = masks[:, list(t)]
+            out += value * (sub.any(1) if is_or else sub.all(1))
+        return out + noise * rng.uniform(-1.0, 1.0, len(masks))
+
+    return SampledGame.from_function(fn, design)
+
+
+def q_bound_for(game: SampledGame, zeta: float) -> float:
+    gap = abs(float(game.values[1] - game.values[0]))  # rows 0, 1 of a design: ∅ and N
+    return zeta / max(gap, 1e-12)
+
+
+def score(game: SampledGame, result, terms: list, threshold: float) -> tuple[float, float]:
+    """F1 of the support and relative value error after a least-squares refit."""
+    top = result.salient(threshold)
+    found = set(zip(top.is_or.tolist(), top.subsets(), strict=True))
+    truth = {(o, t): v for o, t, v in terms}
+    tp = len(found & set(truth))
+    f1 = 2 * tp / max(1, len(found) + len(truth))
+    fitted = refit(game, top.support, top.is_or) if len(found) else None
+    got = {}
+    if fitted is not None:
+        keys = zip(fitted.is_or.tolist(), fitted.subsets(), strict=True)
+        got = dict(zip(keys, fitted.values, strict=True))
+    keys = set(truth) | set(got)
+    err = np.array([got.get(k, 0.0) - truth.get(k, 0.0) for k in keys])
+    ref = np.array(list(truth.values()))
+    return f1, float(np.linalg.norm(err) / np.linalg.norm(ref))
+
+
+def table_planted(args: argparse.Namespace) -> None:
+    print(f"# planted: {args.terms} AND/OR terms of orders 1-4, |value| in [0.5, 2], noise "
+          f"±{args.noise}, ζ = noise (q_bound = ζ/|v(N)−v(∅)|), support = |I| > "
+          f"{args.threshold}, {args.seeds} seeds")
+    print(f"{'n':>3} {'calls':>6} {'F1 min':>7} {'F1 med':>7} {'val err med':>11} "
+          f"{'R2 med':>8} {'certified':>9} {'time s':>7}")
+    needed = {}
+    for n in args.n:
+        for budget in args.budgets:
+            rows = []
+            for seed in range(args.seeds):
+                terms = planted_terms(n, args.terms, np.random.default_rng(seed))
+                game = planted_game(terms, SampleDesign.build(n, budget, seed=seed), args.noise,
+                                    seed)
+                start = time.perf_counter()
+                res = hs.and_or(game, q_bound=q_bound_for(game, args.noise))
+                took = time.perf_counter() - start
+                f1, err = score(game, res, terms, args.threshold)
+                rows.append((f1, err, float(res.holdout_r2),
+                             res.metadata["certificate"][0]["optimal"], took))
+            f1s, errs, r2s, certs, times = map(np.array, zip(*rows, strict=True))
+            print(f"{n:>3} {budget:>6} {f1s.min():>7.3f} {np.median(f1s):>7.3f} "
+                  f"{np.median(errs):>11.4f} {np.median(r2s):>8.5f} "
+                  f"{int(certs.sum()):>4}/{len(certs):<4} {np.median(times):>7.1f}", flush=True)
+            if f1s.min() >= 0.95 and n not in needed:
+                needed[n] = budget
+    for n in args.n:
+        print(f"n={n}: smallest budget of the list with F1 >= 0.95 on every seed: "
+              f"{needed.get(n, 'none')}")
+
+
+def table_scale(args: argparse.Namespace) -> None:
+    n, budget = args.scale_n, args.scale_budget
+    tracemalloc.start()
+    start = time.perf_counter()
+    terms = planted_terms(n, args.terms, np.random.default_rng(0))
+    design = SampleDesign.build(n, budget, seed=0)
+    game = planted_game(terms, design, args.noise, 0)
+    mid = time.perf_counter()
+    res = hs.and_or(game, q_bound=q_bound_for(game, args.noise))
+    end = time.perf_counter()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    f1, err = score(game, res, terms, args.threshold)
+    print(f"# scale: n={n}, {budget} calls, one sample, {args.terms} terms")
+    print(f"design + game {mid - start:.1f} s, extraction {end - mid:.1f} s; peak Python heap "
+          f"{peak / 2**20:.0f} MiB, process peak RSS {rss:.0f} MiB; F1 {f1:.3f}, value error "
+          f"{err:.4f}, held-out R2 {float(res.holdout_r2):.5f}", flush=True)
+
+
+def trained_model(n: int, seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor]:
+    """An MLP trained on a synthetic AND/OR task over ``n`` features, and one input."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(4000, n, generator=gen)
+    pos = x > 0
+    y = ((pos[:, 0] & pos[:, 1]) | (pos[:, 2] & pos[:, 3] & pos[:, 4]) | (x[:, 5] > 1.0)).long()
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(n, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64),
+                              torch.nn.ReLU(), torch.nn.Linear(64, 2)).double()
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    xd = x.double()
+    for _ in range(300):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(xd), y).backward()
+        opt.step()
+    return net.eval(), torch.where(pos[:1], 1.5, -1.5).double()
+
+
+def table_exhaustive(args: argparse.Namespace) -> None:
+    n, q = args.exhaustive_n, 0.02
+    net, x = trained_model(n)
+    game = hs.model_game(net, x, Columns("all"), reward="logit", target=1)
+    exact = hs.and_or(game, q_bound=q)
+    top_exact = {(k, t) for k, t, _ in exact.get_top_k(20, sample=0)}
+    print(f"# exhaustive vs sampled: trained MLP, n={n}, q_bound={q}, top-20 overlap "
+          f"(exhaustive residual {float(exact.residual[0]):.1e})")
+    print(f"{'calls':>6} {'top-20 shared':>13} {'R2 held-out':>11} {'certified':>9} {'time s':>7}")
+    for div in (4, 16, 64):
+        budget = 2**n // div
+        if budget < minimum_budget(n):
+            print(f"{budget:>6}  below the design's minimum of {minimum_budget(n)} calls")
+            continue
+        sampled = SampledGame.from_game(game, SampleDesign.build(n, budget, seed=0))
+        start = time.perf_counter()
+        res = hs.and_or(sampled[0], q_bound=q, max_order=min(n, args.max_order))
+        took = time.perf_counter() - start
+        top = {(k, t) for k, t, _ in res.get_top_k(20)}
+        print(f"{budget:>6} {len(top & top_exact):>10}/20 {float(res.holdout_r2):>11.4f} "
+              f"{res.metadata['certificate'][0]['optimal']!s:>9} {took:>7.1f}", flush=True)
+
+
+def masked_logit(net: torch.nn.Module, x: torch.Tensor):
+    """``v(S)``: the logit of class 1 with the players outside ``S`` set to 0 (= model_game
+    with ``Columns("all")``, zero baseline, ``reward="logit"``)."""
+
+    def fn(masks: np.ndarray) -> np.ndarray:
+        m = torch.as_tensor(np.asarray(masks, dtype=bool))
+        with torch.inference_mode():
+            return net(torch.where(m, x, torch.zeros_like(x)))[:, 1].numpy().astype(np.float64)
+
+    return fn
+
+
+def spex_surrogate(name: str, n: int, budget: int, fn, max_order: int):
+    """Run shapiq's SPEX or ProxySPEX; return the surrogate of its Möbius transform (the
+    transform it finds before converting to an index) and the model calls it made."""
+    import shapiq  # optional peer, installed only for this table
+
+    calls = [0]
+
+    def counted(coalitions: np.ndarray) -> np.ndarray:
+        calls[0] += len(coalitions)
+        return fn(coalitions)
+
+    approx = getattr(shapiq, name)(n=n, index="FBII", max_order=max_order, random_state=0)
+    moebius: dict = {}
+    convert = approx._process_moebius  # shapiq's own step from the Möbius transform to FBII
+
+    def keep(moebius_transform):
+        moebius.update(moebius_transform)
+        return convert(moebius_transform=moebius_transform)
+
+    approx._process_moebius = keep
+    approx.approximate(budget, counted)
+
+    def surrogate(masks: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(masks))
+        for t, value in moebius.items():
+            out += value * (masks[:, list(t)].all(axis=1) if len(t) else 1.0)
+        return out
+
+    return surrogate, calls[0]
+
+
+def r2(y: np.ndarray, h: np.ndarray) -> float:
+    return 1.0 - float(((y - h) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+
+
+def table_peers(args: argparse.Namespace) -> None:
+    try:
+        import shapiq  # noqa: F401 - optional peer, installed only for this table
+    except ImportError:
+        print("# peers: shapiq is not installed (pip install shapiq lightgbm): skipped")
+        return
+    n = args.peer_n
+    net, x = trained_model(n)
+    fn = masked_logit(net, x)
+    held = SampleDesign.build(n, 2000, seed=999)  # one held-out set for every method
+    test = held.masks[held.kind != "structured"]
+    y = fn(test)
+    print(f"# peers: trained MLP, n={n}, R2 on the same {len(test)} random masks (none used to "
+          f"fit), q_bound=0.02 for ours; SPEX/ProxySPEX scored by their Möbius transform")
+    print(f"{'budget':>6} {'method':>10} {'calls':>6} {'R2':>8} {'time s':>7}")
+    for budget in args.peer_budgets:
+        start = time.perf_counter()
+        game = SampledGame.from_function(fn, SampleDesign.build(n, budget, seed=0))
+        res = hs.and_or(game, q_bound=0.02, max_order=args.max_order)
+        rows = [("ours", game.m, r2(y, res.surrogate(test)), time.perf_counter() - start)]
+        for name in ("SPEX", "ProxySPEX"):
+            start = time.perf_counter()
+            try:
+                surrogate, calls = spex_surrogate(name, n, budget, fn, args.max_order)
+                rows.append((name, calls, r2(y, surrogate(test)), time.perf_counter() - start))
+            except Exception as exc:  # report a peer that cannot run at this budget
+                print(f"{budget:>6} {name:>10}  failed: {type(exc).__name__}: {exc}"[:160])
+        for name, calls, score_, took in rows:
+            print(f"{budget:>6} {name:>10} {calls:>6} {score_:>8.4f} {took:>7.1f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ints = lambda s: [int(v) for v in s.split(",")]  # noqa: E731
+    parser.add_argument("--n", type=ints, default=[32, 64])
+    parser.add_argument("--budgets", type=ints, default=[1000, 2000, 5000, 10000, 20000])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--terms", type=int, default=40)
+    parser.add_argument("--noise", type=float, default=0.005)
+    parser.add_argument("--threshold", type=float, default=0.1)
+    parser.add_argument("--scale-n", type=int, default=64)
+    parser.add_argument("--scale-budget", type=int, default=20000)
+    parser.add_argument("--exhaustive-n", type=int, default=12)
+    parser.add_argument("--max-order", type=int, default=5)
+    parser.add_argument("--peer-n", type=int, default=24)
+    parser.add_argument("--peer-budgets", type=ints, default=[500, 1000, 2000, 5000])
+    parser.add_argument("--skip", default="",
+                        help="tables to skip: planted,scale,exhaustive,peers")
+    args = parser.parse_args()
+    skip = set(args.skip.split(","))
+    if "planted" not in skip:
+        table_planted(args)
+    if "scale" not in skip:
+        table_scale(args)
+    if "exhaustive" not in skip and args.exhaustive_n:
+        table_exhaustive(args)
+    if "peers" not in skip and args.peer_n:
+        table_peers(args)
+
+
+if __name__ == "__main__":
+    main()

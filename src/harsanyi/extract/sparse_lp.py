@@ -1,0 +1,245 @@
+"""The AND-OR linear program restricted to sampled masks, with column generation by order.
+
+Rows are the fit masks ``S`` of a sampled game, columns the atoms ``(kind, T)`` of a candidate
+set. As in :mod:`.solvers.lp`, the OR atom ``1(T ∩ S ≠ ∅)`` is written ``1 − 1(T ⊆ N ∖ S)``
+with one free variable ``s = Σ_T I_or(T)``, so each row reads
+
+``I_and(∅) + Σ_{T ⊆ S} I_and(T) + s − Σ_{T ⊆ N∖S} I_or(T) + e⁺_S − e⁻_S ∈ [v(S) − ζ, v(S) + ζ]``
+
+plus the row ``s − Σ_T I_or(T) = 0``; an atom costs ``c_T |I|`` (split ``x⁺ − x⁻``) with
+``c_T = 1 + δ (|T| − 1)``, ``δ`` (``order_cost``, tiny) breaking ties between equally sparse
+splits in favour of lower orders (``a x_i + b x_j`` and ``a·AND{i,j} + a·OR{i,j} + (b−a) x_j``
+have the same L1 norm when ``a, b`` share a sign; the first is chosen); the elastic
+slacks ``e^±`` cost ``bigm`` so every restriction is feasible. Both the rows and the atoms are
+generated: HiGHS simplex re-solves warm after either is added.
+
+**Pricing** (:func:`price_atoms`). With row duals ``λ`` (``Σ_S λ_S = 0`` since ``I_and(∅)`` is
+free), an atom may enter when ``|Σ_{S ⊇ T} λ_S| > c_T`` (AND) or ``|Σ_{S ⊆ N∖T} λ_S| > c_T`` (OR).
+Since ``w(T) = Σ_{S ⊇ T} |λ_S|`` only shrinks as ``T`` grows, the subsets are enumerated by
+order and a branch is cut as soon as ``w(T) ≤ 1``: no superset of ``T`` can price out. When no
+level had to be truncated (``cap``), the pricing is exact over *every* atom up to the order cap,
+and an LP with no entering atom and no slack is optimal over the fit masks and all those atoms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from harsanyi.extract.solvers.lp import highs_core
+
+__all__ = ["Pricing", "SampledLP", "price_atoms"]
+
+_SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
+
+
+class SampledLP:
+    """The LP on boolean fit masks ``(m, n)`` with values ``(m,)`` and noise bound ``ζ``,
+    restricted to the rows added by :meth:`add_rows` and the atoms added by :meth:`add_atoms`
+    (both grow in place) and re-solved warm by :meth:`solve`.
+
+    >>> masks = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)
+    >>> lp = SampledLP(masks, np.array([0.0, 1.0, 1.0, 1.0]), 0.0)
+    >>> lp.add_rows(range(4)); lp.add_atoms([(False, (0,)), (False, (1,)), (True, (0, 1))])
+    >>> out = lp.solve()
+    >>> round(out["objective"], 9), out["values"].round(9).tolist()
+    (1.0, [0.0, 0.0, 1.0])
+    """
+
+    def __init__(self, masks: np.ndarray, values: np.ndarray, bound: float,
+                 bigm: float = 1e6, tol: float = 1e-9, order_cost: float = 0.0) -> None:
+        core = highs_core()
+        if core is None:  # pragma: no cover - depends on the scipy build
+            raise RuntimeError("the sparse LP needs HiGHS (scipy >= 1.11 or highspy)")
+        self.core, self.masks = core, np.asarray(masks, dtype=bool)
+        self.v, self.z, self.bigm = np.asarray(values, np.float64), float(bound), float(bigm)
+        self.m, self.order_cost = len(self.v), float(order_cost)
+        h = core._Highs()
+        for key, val in (("output_flag", False), ("presolve", "off"), ("solver", "simplex"),
+                         ("primal_feasibility_tolerance", tol),
+                         ("dual_feasibility_tolerance", tol), ("threads", 1)):
+            h.setOptionValue(key, val)
+        self.h = h
+        inf = core.kHighsInf
+        h.addRows(1, np.zeros(1), np.zeros(1), 0, np.zeros(1, np.int32),  # s − Σ I_or = 0
+                  np.zeros(0, np.int32), np.zeros(0))
+        self.ncol = 0
+        # column 0: I_and(∅) (free); column 1: s (free)
+        self._add([0.0, 0.0], [-inf, -inf], [np.zeros(0, np.int32), np.zeros(1, np.int32)],
+                  [np.zeros(0), np.ones(1)])
+        self.rows: list[int] = []
+        self.slack_cols: list[int] = []
+        self.atoms: list[tuple[bool, tuple[int, ...]]] = []
+        self.col_of: dict[tuple[bool, tuple[int, ...]], int] = {}
+        self.iterations = 0
+
+    def _add(self, cost, lower, idx, val) -> None:
+        starts = np.cumsum([0] + [len(i) for i in idx[:-1]]).astype(np.int32)
+        index = np.concatenate(idx).astype(np.int32)
+        value = np.concatenate(val).astype(np.float64)
+        k = len(cost)
+        self.h.addCols(k, np.asarray(cost, np.float64), np.asarray(lower, np.float64),
+                       np.full(k, self.core.kHighsInf), len(index), starts, index, value)
+        self.ncol += k
+
+    def _hits(self, rows: np.ndarray, atom: tuple[bool, tuple[int, ...]]) -> np.ndarray:
+        """Positions in ``rows`` where the atom's column is nonzero (``T ⊆ S`` for AND,
+        ``T ⊆ N ∖ S`` for OR in complement form).
+        """
+        sub = self.masks[rows][:, list(atom[1])]
+        return np.flatnonzero(~sub.any(axis=1) if atom[0] else sub.all(axis=1))
+
+    def add_rows(self, rows) -> None:
+        """Add the fit masks ``rows`` (indices; those present are ignored), with two slacks."""
+        new = np.array(sorted(set(int(r) for r in rows) - set(self.rows)), dtype=np.int64)
+        if not len(new):
+            return
+        per_row: list[list[int]] = [[0, 1] for _ in new]
+        per_val: list[list[float]] = [[1.0, 1.0] for _ in new]
+        for atom in self.atoms:
+            col, sign = self.col_of[atom], (-1.0 if atom[0] else 1.0)
+            for k in self._hits(new, atom):
+                per_row[k] += [col, col + 1]
+                per_val[k] += [sign, -sign]
+        idx = [np.array(r, np.int32) for r in per_row]
+        starts = np.cumsum([0] + [len(i) for i in idx[:-1]]).astype(np.int32)
+        self.h.addRows(len(new), self.v[new] - self.z, self.v[new] + self.z,
+                       int(sum(len(i) for i in idx)), starts, np.concatenate(idx),
+                       np.concatenate([np.array(v) for v in per_val]))
+        first = 1 + len(self.rows)
+        self.rows.extend(int(r) for r in new)
+        ids = np.arange(first, first + len(new))
+        self.slack_cols.extend(range(self.ncol, self.ncol + 2 * len(new)))
+        self._add(np.full(2 * len(new), self.bigm), np.zeros(2 * len(new)),
+                  [np.array([r]) for r in np.concatenate([ids, ids])],
+                  [np.ones(1)] * len(new) + [-np.ones(1)] * len(new))
+
+    def add_atoms(self, atoms) -> None:
+        """Add atoms ``(is_or, T)`` (``T`` a sorted tuple; OR atoms need ``|T| ≥ 2``) not yet
+        present, as ``x⁺, x⁻`` column pairs.
+        """
+        new = [(bool(o), tuple(int(i) for i in t)) for o, t in atoms]
+        new = [a for a in dict.fromkeys(new) if a not in self.col_of]
+        if not new:
+            return
+        rows = np.asarray(self.rows, dtype=np.int64)
+        idx, val = [], []
+        for atom in new:
+            hit = self._hits(rows, atom) + 1
+            sign = -1.0 if atom[0] else 1.0
+            if atom[0]:
+                hit = np.concatenate([[0], hit])
+            idx += [hit, hit]
+            val += [np.full(len(hit), sign), np.full(len(hit), -sign)]
+        start = self.ncol
+        cost = np.repeat([1.0 + self.order_cost * (len(t) - 1) for _, t in new], 2)
+        self._add(cost, np.zeros(2 * len(new)), idx, val)
+        for k, a in enumerate(new):
+            self.col_of[a] = start + 2 * k
+            self.atoms.append(a)
+
+    def solve(self, max_pivots: int | None = None, simplex: str = "dual") -> dict[str, Any]:
+        """Re-solve warm with HiGHS's ``simplex`` (``"dual"`` after rows were added, ``"primal"``
+        after atoms were added); return ``values`` (one per atom, in :attr:`atoms` order),
+        ``intercept``, row duals ``dual`` ``(m,)`` (zero off the restriction; ``dual_or`` of the
+        ``s`` row), ``objective`` (atoms only), ``slack`` (largest elastic slack), ``status``.
+        """
+        limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
+        self.h.setOptionValue("simplex_iteration_limit", int(limit))
+        self.h.setOptionValue("simplex_strategy", _SIMPLEX[simplex])
+        self.h.run()
+        model = self.core.HighsModelStatus
+        if self.h.getModelStatus() not in (model.kOptimal, model.kIterationLimit):
+            self.h.clearSolver()  # a warm re-solve can end in a spurious status: start over
+            self.h.run()
+        sol = self.h.getSolution()
+        col = np.asarray(sol.col_value)
+        row_dual = np.asarray(sol.row_dual)
+        self.iterations += int(self.h.getInfo().simplex_iteration_count)
+        cols = np.array([self.col_of[a] for a in self.atoms], dtype=np.int64)
+        values = col[cols] - col[cols + 1] if len(cols) else np.zeros(0)
+        dual = np.zeros(self.m)
+        dual[np.asarray(self.rows, np.int64)] = row_dual[1:1 + len(self.rows)]
+        return {"values": values, "intercept": float(col[0]), "dual": dual,
+                "dual_or": float(row_dual[0]), "objective": float(np.abs(values).sum()),
+                "order_cost": self.order_cost,
+                "slack": float(col[self.slack_cols].max()) if self.slack_cols else 0.0,
+                "status": self.h.modelStatusToString(self.h.getModelStatus())}
+
+
+@dataclass
+class Pricing:
+    """Atoms that price out (``entering``: ``(|price|, is_or, T)``, best first), the largest
+    ``|price|``, the number of subsets examined and whether the enumeration was exact.
+    """
+
+    entering: list[tuple[float, bool, tuple[int, ...]]]
+    max_price: float
+    examined: int
+    complete: bool
+
+
+def _price_kind(rows: np.ndarray, lam: np.ndarray, shift: float, max_order: int,
+                min_order: int, tol: float, cap: int, delta: float = 0.0
+                ) -> tuple[list, float, int, bool]:
+    """Enumerate subsets of the players by order with the ``w(T) ≤ 1`` cut (module doc)."""
+    _r, n = rows.shape
+    base = rows.astype(np.float64)
+    weight = np.abs(lam) @ base
+    price = lam @ base + shift
+    enter, examined, complete, top = [], n, True, 0.0
+    if min_order <= 1:
+        hot = np.flatnonzero(np.abs(price) > 1 + tol)
+        enter += [(float(abs(price[i])), (int(i),)) for i in hot]
+        top = float(np.abs(price).max(initial=0.0))
+    cut = 1 + tol - abs(shift)  # |price| ≤ w(T) + |shift|
+    alive = np.flatnonzero(weight > cut)
+    parents = [(int(i),) for i in alive]
+    ind = base[:, alive]
+    for order in range(2, max_order + 1):
+        if not parents:
+            break
+        w = (ind * np.abs(lam)[:, None]).T @ base  # (P, n)
+        p = (ind * lam[:, None]).T @ base + shift
+        last = np.array([t[-1] for t in parents])
+        valid = np.arange(n)[None, :] > last[:, None]
+        examined += int(valid.sum())
+        pv = np.where(valid, np.abs(p), 0.0)
+        top = max(top, float(pv.max(initial=0.0)))
+        for b, j in zip(*np.nonzero(pv > 1 + delta * (order - 1) + tol), strict=True):
+            enter.append((float(pv[b, j]), parents[b] + (int(j),)))
+        bb, jj = np.nonzero(valid & (w > cut))
+        if len(bb) > cap:
+            keep = np.argsort(-w[bb, jj], kind="stable")[:cap]
+            bb, jj = bb[keep], jj[keep]
+            complete = False
+        if order < max_order:
+            parents = [parents[b] + (int(j),) for b, j in zip(bb, jj, strict=True)]
+            ind = ind[:, bb] * base[:, jj]
+    return enter, top, examined, complete
+
+
+def price_atoms(masks: np.ndarray, dual: np.ndarray, dual_or: float, max_order: int,
+                tol: float = 1e-7, cap: int = 20000, order_cost: float = 0.0) -> Pricing:
+    """Atoms of order ``≤ max_order`` whose reduced cost is negative for the row duals ``dual``
+    of the fit masks (rule and cut in the module docstring); at most ``cap`` branches are kept
+    per order (else ``complete`` is False).
+
+    >>> masks = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)
+    >>> p = price_atoms(masks, np.array([1.0, -1.0, -1.0, 1.0]) * 1.5, 0.0, 2)
+    >>> [(o, t) for _, o, t in p.entering], p.complete
+    ([(False, (0, 1)), (True, (0, 1))], True)
+    """
+    live = np.flatnonzero(np.abs(dual) > 1e-12)
+    rows, lam = np.asarray(masks, bool)[live], np.asarray(dual, np.float64)[live]
+    found, top, examined, complete = [], 0.0, 0, True
+    for is_or, sub, sign, min_order in ((False, rows, 1.0, 1), (True, ~rows, -1.0, 2)):
+        enter, t, e, c = _price_kind(sub, sign * lam, -dual_or if is_or else 0.0,
+                                     min(max_order, rows.shape[1]), min_order, tol, cap,
+                                     order_cost)
+        found += [(s, is_or, tt) for s, tt in enter]
+        top, examined, complete = max(top, t), examined + e, complete and c
+    found.sort(key=lambda f: -f[0])
+    return Pricing(found, top, examined, complete)

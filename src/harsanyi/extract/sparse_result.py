@@ -1,0 +1,214 @@
+"""The :class:`SparseInteractions` result: AND and OR interactions listed by subset.
+
+A sampled game cannot hold ``2**n`` arrays, so its interactions are a list of atoms
+``(kind, T)`` (``T`` a subset of players, as a boolean row of ``support``) shared by every
+sample of the batch (the union of the supports found), with one value per sample and atom;
+an atom a sample does not use has value 0 there. The surrogate is
+
+``h(x_S) = I_and(∅) + Σ_{T ⊆ S, T in AND} I_and(T) + Σ_{T ∩ S ≠ ∅, T in OR} I_or(T)``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harsanyi._version import __version__
+from harsanyi.errors import ShapeError, StoreError
+
+__all__ = ["KIND_NAMES", "SparseInteractions", "atom_features"]
+
+_FORMAT = "harsanyi.sparse_interactions/1"
+_ARRAYS = ("support", "is_or", "values", "intercept", "residual", "holdout_r2",
+           "holdout_error")
+#: Names of the two kinds, indexed by ``is_or``.
+KIND_NAMES = ("and", "or")
+
+
+def atom_features(masks: np.ndarray, support: np.ndarray, is_or: np.ndarray) -> np.ndarray:
+    """Atom columns on boolean masks ``(m, n)``: ``1(T ⊆ S)`` for AND, ``1(T ∩ S ≠ ∅)`` for OR.
+
+    >>> atom_features(np.array([[True, False], [True, True]]),
+    ...               np.array([[True, True], [True, True]]), np.array([False, True])).tolist()
+    [[0.0, 1.0], [1.0, 1.0]]
+    """
+    masks = np.asarray(masks, dtype=np.float64)
+    sup = np.asarray(support, dtype=np.float64)
+    hits = masks @ sup.T  # |T ∩ S|
+    size = sup.sum(axis=1)
+    return np.where(is_or[None, :], hits > 0, hits == size[None, :]).astype(np.float64)
+
+
+@dataclass
+class SparseInteractions:
+    """AND-OR interactions of a sampled game (or a batch of them), listed by subset.
+
+    * ``support``: ``(k, n)`` bool, the players of each atom ``T``; ``is_or``: ``(k,)`` bool.
+    * ``values``: ``(..., k)`` float64, ``I_and(T)`` or ``I_or(T)``; ``intercept``:
+      ``(...)``, ``I_and(∅) = v(∅) + q_∅``.
+    * ``residual``: relative universal-matching residual on the masks used to fit,
+      ``max_S |v(S) + q_S − h(S)| / max(1, max_S |v(S)|)`` with ``q_S`` the clip of
+      ``h(S) − v(S)`` into ``[−ζ, ζ]``.
+    * ``holdout_r2``, ``holdout_error``: R² of ``h`` on the held-out masks and their relative
+      matching error ``max_S |v(S) − h(S)| / max(1, max_S |v(S)|)`` (NaN without held-out
+      masks).
+    * ``metadata``: design, q bound, the certificate (what it covers), solver diagnostics.
+
+    >>> I = SparseInteractions(np.array([[True, True, False]]), np.array([True]),
+    ...                        np.array([1.5]), np.array(0.0), np.array(0.0))
+    >>> I.get_top_k(), I.surrogate(np.array([[False, False, True], [True, False, False]]))
+    ([('or', (0, 1), 1.5)], array([0. , 1.5]))
+    """
+
+    support: np.ndarray
+    is_or: np.ndarray
+    values: np.ndarray
+    intercept: np.ndarray
+    residual: np.ndarray
+    holdout_r2: np.ndarray = field(default_factory=lambda: np.array(np.nan))
+    holdout_error: np.ndarray = field(default_factory=lambda: np.array(np.nan))
+    players: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.support = np.asarray(self.support, dtype=bool).reshape(-1, np.shape(self.support)[-1])
+        self.is_or = np.asarray(self.is_or, dtype=bool).reshape(-1)
+        self.values = np.asarray(self.values, dtype=np.float64)
+        self.intercept = np.asarray(self.intercept, dtype=np.float64)
+        k = self.support.shape[0]
+        if self.is_or.shape != (k,) or self.values.shape[-1:] != (k,):
+            raise ShapeError(f"support has {k} atoms; is_or has shape {self.is_or.shape}, "
+                             f"values {self.values.shape}")
+        if self.intercept.shape != self.values.shape[:-1]:
+            raise ShapeError(f"intercept has shape {self.intercept.shape}, expected "
+                             f"{self.values.shape[:-1]} (one per sample)")
+        if not self.players:
+            self.players = [f"x{i}" for i in range(self.n)]
+        if len(self.players) != self.n:
+            raise ShapeError(f"{len(self.players)} player names for n={self.n} players")
+
+    @property
+    def n(self) -> int:
+        """Number of players."""
+        return int(self.support.shape[1])
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Leading dimensions (samples, checkpoints, ...)."""
+        return tuple(self.values.shape[:-1])
+
+    @property
+    def orders(self) -> np.ndarray:
+        """``|T|`` of each atom."""
+        return self.support.sum(axis=1)
+
+    def subsets(self) -> list[tuple[int, ...]]:
+        """Each atom's players as a sorted tuple."""
+        return [tuple(int(i) for i in np.flatnonzero(row)) for row in self.support]
+
+    def __getitem__(self, index: Any) -> SparseInteractions:
+        """Select samples along the leading dims: ``I[0]``."""
+        if not isinstance(index, tuple):
+            index = (index,)
+        if len(index) > len(self.batch_shape):
+            raise IndexError("too many indices: the last axis (atoms) cannot be indexed")
+        return SparseInteractions(
+            self.support, self.is_or, self.values[(*index, Ellipsis)], self.intercept[index],
+            np.asarray(self.residual)[index], np.asarray(self.holdout_r2)[index],
+            np.asarray(self.holdout_error)[index], list(self.players), dict(self.metadata))
+
+    def _single(self, sample: Any) -> SparseInteractions:
+        if sample is None:
+            if self.batch_shape:
+                raise ValueError(f"this result holds a batch of shape {self.batch_shape}: "
+                                 "pass sample=...")
+            return self
+        return self[sample]
+
+    def get_top_k(self, k: int = 10, sample: Any = None
+                  ) -> list[tuple[str, tuple[int, ...], float]]:
+        """The ``k`` strongest atoms of one sample as ``(kind, players, value)``, by ``|value|``
+        descending; exact zeros are skipped.
+        """
+        one = self._single(sample)
+        order = np.argsort(-np.abs(one.values), kind="stable")[:k]
+        subsets = self.subsets()
+        return [(KIND_NAMES[int(self.is_or[j])], subsets[j], float(one.values[j]))
+                for j in order if one.values[j] != 0.0]
+
+    def salient(self, threshold: float) -> SparseInteractions:
+        """The atoms with ``|I(T)| > threshold`` in at least one sample (the others dropped;
+        scores and residuals are those of the full result, in ``metadata["salient_of"]``).
+
+        >>> I = SparseInteractions(np.eye(2, dtype=bool), [False, False], [1.0, 1e-3],
+        ...                        np.array(0.0), 0.0)
+        >>> I.salient(0.01).subsets()
+        [(0,)]
+        """
+        keep = (np.abs(self.values.reshape(-1, len(self.is_or))) > threshold).any(axis=0)
+        meta = {**self.metadata, "salient_of": {"threshold": threshold,
+                                                "atoms": len(self.is_or)}}
+        return SparseInteractions(self.support[keep], self.is_or[keep],
+                                  self.values[..., keep], self.intercept, self.residual,
+                                  self.holdout_r2, self.holdout_error, list(self.players), meta)
+
+    def surrogate(self, masks: np.ndarray) -> np.ndarray:
+        """``h(x_S)`` on boolean masks ``(m, n)``; returns ``(..., m)``."""
+        masks = np.asarray(masks, dtype=bool)
+        if masks.ndim != 2 or masks.shape[1] != self.n:
+            raise ShapeError(f"masks must be boolean (m, {self.n}); got {masks.shape}")
+        feats = atom_features(masks, self.support, self.is_or)
+        return self.values @ feats.T + self.intercept[..., None]
+
+    def to_frame(self, *, skip_zeros: bool = True) -> Any:
+        """A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
+        ``sample, kind, players, order, value`` (players joined by ``&`` or ``|``).
+        """
+        flat = self.values.reshape(-1, len(self.is_or))
+        labels = []
+        for row, is_or in zip(self.support, self.is_or, strict=True):
+            sep = " | " if is_or else " & "
+            labels.append(sep.join(self.players[i] for i in np.flatnonzero(row)))
+        rows = []
+        for b, vals in enumerate(flat):
+            for j, val in enumerate(vals):
+                if skip_zeros and val == 0.0:
+                    continue
+                rows.append((b, KIND_NAMES[int(self.is_or[j])], labels[j],
+                             int(self.support[j].sum()), float(val)))
+        return pd.DataFrame(rows, columns=["sample", "kind", "players", "order", "value"])
+
+    # -- persistence -------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write a compressed ``.npz`` with every array and a JSON header."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(".npz")
+        header = {"format": _FORMAT, "version": __version__, "players": list(self.players),
+                  "metadata": self.metadata}
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, header=np.array(json.dumps(header, default=str)),
+                            **{k: np.asarray(getattr(self, k)) for k in _ARRAYS})
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> SparseInteractions:
+        """Read a file written by :meth:`save`; a corrupted or foreign file raises StoreError."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(str(data["header"]))
+                arrays = {k: data[k] for k in _ARRAYS}
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # zipfile / json / key errors: all mean "not ours or broken"
+            raise StoreError(f"{path} is not a readable sparse interactions file: {exc}") from exc
+        if header.get("format") != _FORMAT:
+            raise StoreError(f"{path} has format {header.get('format')!r}, expected {_FORMAT!r}")
+        return cls(**arrays, players=header["players"], metadata=header["metadata"])
