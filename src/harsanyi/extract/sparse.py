@@ -37,8 +37,9 @@ Atom = tuple[bool, tuple[int, ...]]
 
 
 def _down(atoms: list[Atom]) -> list[Atom]:
-    """Each atom's subsets ``T ∖ {i}`` and ``T`` itself, of both kinds (order-1 atoms are AND
-    atoms: singletons of both kinds are one and the same).
+    """List each atom's subsets ``T ∖ {i}`` and ``T`` itself, of both kinds.
+
+    Order-1 atoms are AND atoms: singletons of both kinds are one and the same.
     """
     out: dict[Atom, None] = {}
     for _, t in atoms:
@@ -50,9 +51,10 @@ def _down(atoms: list[Atom]) -> list[Atom]:
 
 
 def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
-    """The candidates next to atoms in use: for an atom ``(kind, T)``, the subsets ``T ∖ {i}``
-    and the supersets ``T ∪ {j}`` (order ``≤ max_order``) of both kinds, and ``T`` of the other
-    kind.
+    """Return the candidates next to the atoms in use.
+
+    For an atom ``(kind, T)``: the subsets ``T ∖ {i}`` and the supersets ``T ∪ {j}`` (order
+    ``≤ max_order``) of both kinds, and ``T`` of the other kind.
 
     >>> neighbours([(False, (0, 1))], 3, 3)
     [(False, (1,)), (False, (0,)), (True, (0, 1)), (False, (0, 1, 2)), (True, (0, 1, 2))]
@@ -71,16 +73,19 @@ def _atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _price_neighbours(x: np.ndarray, sol: dict[str, Any], used: list[Atom], max_order: int,
                       skip: dict) -> tuple[list[tuple[float, Atom]], int]:
-    """``(|price|, atom)`` of the :func:`neighbours` of the atoms in use that price out (above
-    their cost ``1 + δ (|T| − 1)``) for the row duals of ``sol`` (AND: ``Σ_{S ⊇ T} λ_S``; OR
-    in complement form: ``−Σ_{S ⊆ N∖T} λ_S − λ_s``), best first, and the number of candidates
-    priced. The supersets ``T ∪ {j}`` of all atoms are priced at once by one product per kind.
+    """Price the :func:`neighbours` of the atoms in use against the row duals of ``sol``.
+
+    The price of an AND atom is ``Σ_{S ⊇ T} λ_S``, of an OR atom in complement form
+    ``−Σ_{S ⊆ N∖T} λ_S − λ_s``. Return ``(|price|, atom)`` of those that price out (above their
+    cost ``1 + δ (|T| − 1)``), best first, and the number of candidates priced. The supersets
+    ``T ∪ {j}`` of all atoms are priced at once by one product per kind.
     """
     live = np.flatnonzero(np.abs(sol["dual"]) > 1e-12)
     if not used or not len(live):
         return [], 0
     lam, rows = sol["dual"][live], x[live].astype(np.float64)
-    n, found, priced, delta = x.shape[1], [], 0, sol["order_cost"]
+    n, priced, delta = x.shape[1], 0, sol["order_cost"]
+    found: list[tuple[float, Atom]] = []
     low = [u for u in used if len(u[1]) < max_order]
     if low:
         sup, _ = _atom_matrix(low, n)
@@ -95,10 +100,10 @@ def _price_neighbours(x: np.ndarray, sol: dict[str, Any], used: list[Atom], max_
                       for u, j in zip(*np.nonzero(price > cost[:, None]), strict=True)]
     small = [a for a in _down(used) if a not in skip]
     if small:
-        sup, is_or = _atom_matrix(small, n)
+        sup, or_kind = _atom_matrix(small, n)
         inside = atom_features(x[live], sup, np.zeros(len(small), bool))
         empty = 1.0 - atom_features(x[live], sup, np.ones(len(small), bool))
-        price = np.abs(np.where(is_or, -(lam @ empty) - sol["dual_or"], lam @ inside))
+        price = np.abs(np.where(or_kind, -(lam @ empty) - sol["dual_or"], lam @ inside))
         priced += len(small)
         cost = 1.0 + delta * (sup.sum(1) - 1) + 1e-7
         found += [(float(price[k]), small[k]) for k in np.flatnonzero(price > cost)]
@@ -125,15 +130,17 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
                        max_order: int, max_rounds: int, atoms_per_round: int,
                        rows_per_round: int, order_cost: float, max_pivots: int
                        ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
-    """The LP over the fit rows and the candidates around the atoms in use, by row and column
-    generation: each round adds either the violated fit masks (then dual simplex) or the
-    candidates that price out (then primal simplex).
+    """Solve the LP over the fit rows and the candidates around the atoms in use.
+
+    By row and column generation: each round adds either the violated fit masks (then dual
+    simplex) or the candidates that price out (then primal simplex).
     """
     m, n = x.shape
     lp = SampledLP(x, y, zeta, order_cost=order_cost)
     lp.add_rows(range(min(m, rows_per_round)))  # structured masks first, then random ones
     lp.add_atoms([(False, (i,)) for i in range(n)] + seeds)
-    rounds, hot, bad, priced, simplex = 0, [], np.zeros(0), 0, "dual"
+    rounds, bad, priced, simplex = 0, np.zeros(0), 0, "dual"
+    hot: list[tuple[float, Atom]] = []
     for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
         sol = lp.solve(max_pivots=max_pivots, simplex=simplex)
         if sol["status"] != "Optimal":  # pivot budget spent: stop, uncertified
@@ -284,7 +291,7 @@ def sparse_and_or(
 
 
 def union_support(results: list[SparseInteractions]) -> tuple[np.ndarray, np.ndarray]:
-    """The union of the atoms of several results (e.g. checkpoints): ``(support, is_or)``.
+    """Return the union of the atoms of several results (e.g. checkpoints): ``(support, is_or)``.
 
     >>> a = SparseInteractions(np.array([[1, 1, 0]]), [False], [1.0], np.array(0.0), 0.0)
     >>> b = SparseInteractions(np.array([[0, 1, 1]]), [True], [1.0], np.array(0.0), 0.0)
@@ -302,8 +309,9 @@ def union_support(results: list[SparseInteractions]) -> tuple[np.ndarray, np.nda
 
 
 def refit(game: SampledGame, support: np.ndarray, is_or: np.ndarray) -> SparseInteractions:
-    """Least-squares values of the atoms ``(support, is_or)`` on the fit masks of every sample
-    (no noise term: ``q = 0``): ``min Σ_S (v(S) − h(S))²``. Use it to compare values, and across
+    """Fit least-squares values of the atoms ``(support, is_or)`` on the fit masks of every sample.
+
+    No noise term (``q = 0``): ``min Σ_S (v(S) − h(S))²``. Use it to compare values, and across
     checkpoints on :func:`union_support` so that an atom missed at one checkpoint is not a
     false zero.
 

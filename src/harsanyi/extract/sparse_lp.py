@@ -36,9 +36,10 @@ _SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
 
 
 class SampledLP:
-    """The LP on boolean fit masks ``(m, n)`` with values ``(m,)`` and noise bound ``ζ``,
-    restricted to the rows added by :meth:`add_rows` and the atoms added by :meth:`add_atoms`
-    (both grow in place) and re-solved warm by :meth:`solve`.
+    """The LP on boolean fit masks ``(m, n)`` with values ``(m,)`` and noise bound ``ζ``.
+
+    It is restricted to the rows added by :meth:`add_rows` and the atoms added by
+    :meth:`add_atoms` (both grow in place) and re-solved warm by :meth:`solve`.
 
     >>> masks = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)
     >>> lp = SampledLP(masks, np.array([0.0, 1.0, 1.0, 1.0]), 0.0)
@@ -85,8 +86,9 @@ class SampledLP:
         self.ncol += k
 
     def _hits(self, rows: np.ndarray, atom: tuple[bool, tuple[int, ...]]) -> np.ndarray:
-        """Positions in ``rows`` where the atom's column is nonzero (``T ⊆ S`` for AND,
-        ``T ⊆ N ∖ S`` for OR in complement form).
+        """Return the positions in ``rows`` where the atom's column is nonzero.
+
+        That is ``T ⊆ S`` for AND, ``T ⊆ N ∖ S`` for OR in complement form.
         """
         sub = self.masks[rows][:, list(atom[1])]
         return np.flatnonzero(~sub.any(axis=1) if atom[0] else sub.all(axis=1))
@@ -117,8 +119,9 @@ class SampledLP:
                   [np.ones(1)] * len(new) + [-np.ones(1)] * len(new))
 
     def add_atoms(self, atoms) -> None:
-        """Add atoms ``(is_or, T)`` (``T`` a sorted tuple; OR atoms need ``|T| ≥ 2``) not yet
-        present, as ``x⁺, x⁻`` column pairs.
+        """Add the atoms ``(is_or, T)`` not yet present, as ``x⁺, x⁻`` column pairs.
+
+        ``T`` is a sorted tuple; OR atoms need ``|T| ≥ 2``.
         """
         new = [(bool(o), tuple(int(i) for i in t)) for o, t in atoms]
         new = [a for a in dict.fromkeys(new) if a not in self.col_of]
@@ -141,10 +144,12 @@ class SampledLP:
             self.atoms.append(a)
 
     def solve(self, max_pivots: int | None = None, simplex: str = "dual") -> dict[str, Any]:
-        """Re-solve warm with HiGHS's ``simplex`` (``"dual"`` after rows were added, ``"primal"``
-        after atoms were added); return ``values`` (one per atom, in :attr:`atoms` order),
-        ``intercept``, row duals ``dual`` ``(m,)`` (zero off the restriction; ``dual_or`` of the
-        ``s`` row), ``objective`` (atoms only), ``slack`` (largest elastic slack), ``status``.
+        """Re-solve warm with HiGHS's ``simplex`` and return the solution.
+
+        Use ``"dual"`` after rows were added, ``"primal"`` after atoms were added. Return
+        ``values`` (one per atom, in :attr:`atoms` order), ``intercept``, row duals ``dual``
+        ``(m,)`` (zero off the restriction; ``dual_or`` of the ``s`` row), ``objective`` (atoms
+        only), ``slack`` (largest elastic slack), ``status``.
         """
         limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
         self.h.setOptionValue("simplex_iteration_limit", int(limit))
@@ -171,7 +176,9 @@ class SampledLP:
 
 @dataclass
 class Pricing:
-    """Atoms that price out (``entering``: ``(|price|, is_or, T)``, best first), the largest
+    """The outcome of pricing the atoms.
+
+    Atoms that price out (``entering``: ``(|price|, is_or, T)``, best first), the largest
     ``|price|``, the number of subsets examined and whether the enumeration was exact.
     """
 
@@ -196,7 +203,7 @@ def _price_kind(rows: np.ndarray, lam: np.ndarray, shift: float, max_order: int,
         top = float(np.abs(price).max(initial=0.0))
     cut = 1 + tol - abs(shift)  # |price| ≤ w(T) + |shift|
     alive = np.flatnonzero(weight > cut)
-    parents = [(int(i),) for i in alive]
+    parents: list[tuple[int, ...]] = [(int(i),) for i in alive]
     ind = base[:, alive]
     for order in range(2, max_order + 1):
         if not parents:
@@ -223,9 +230,10 @@ def _price_kind(rows: np.ndarray, lam: np.ndarray, shift: float, max_order: int,
 
 def price_atoms(masks: np.ndarray, dual: np.ndarray, dual_or: float, max_order: int,
                 tol: float = 1e-7, cap: int = 20000, order_cost: float = 0.0) -> Pricing:
-    """Atoms of order ``≤ max_order`` whose reduced cost is negative for the row duals ``dual``
-    of the fit masks (rule and cut in the module docstring); at most ``cap`` branches are kept
-    per order (else ``complete`` is False).
+    """Find the atoms of order ``≤ max_order`` whose reduced cost is negative.
+
+    Reduced costs are for the row duals ``dual`` of the fit masks (rule and cut in the module
+    docstring); at most ``cap`` branches are kept per order (else ``complete`` is False).
 
     >>> masks = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)
     >>> p = price_atoms(masks, np.array([1.0, -1.0, -1.0, 1.0]) * 1.5, 0.0, 2)

@@ -117,8 +117,9 @@ class SparseInteractions:
             index = (index,)
         if len(index) > len(self.batch_shape):
             raise IndexError("too many indices: the last axis (atoms) cannot be indexed")
+        key = (*index, Ellipsis)
         return SparseInteractions(
-            self.support, self.is_or, self.values[(*index, Ellipsis)], self.intercept[index],
+            self.support, self.is_or, self.values[key], self.intercept[index],
             np.asarray(self.residual)[index], np.asarray(self.holdout_r2)[index],
             np.asarray(self.holdout_error)[index], list(self.players), dict(self.metadata))
 
@@ -132,8 +133,9 @@ class SparseInteractions:
 
     def get_top_k(self, k: int = 10, sample: Any = None
                   ) -> list[tuple[str, tuple[int, ...], float]]:
-        """The ``k`` strongest atoms of one sample as ``(kind, players, value)``, by ``|value|``
-        descending; exact zeros are skipped.
+        """Return the ``k`` strongest atoms of one sample as ``(kind, players, value)``.
+
+        They are ordered by ``|value|`` descending; exact zeros are skipped.
         """
         one = self._single(sample)
         order = np.argsort(-np.abs(one.values), kind="stable")[:k]
@@ -142,8 +144,10 @@ class SparseInteractions:
                 for j in order if one.values[j] != 0.0]
 
     def salient(self, threshold: float) -> SparseInteractions:
-        """The atoms with ``|I(T)| > threshold`` in at least one sample (the others dropped;
-        scores and residuals are those of the full result, in ``metadata["salient_of"]``).
+        """Keep the atoms with ``|I(T)| > threshold`` in at least one sample.
+
+        The others are dropped; scores and residuals are those of the full result, in
+        ``metadata["salient_of"]``.
 
         >>> I = SparseInteractions(np.eye(2, dtype=bool), [False, False], [1.0, 1e-3],
         ...                        np.array(0.0), 0.0)
@@ -166,8 +170,10 @@ class SparseInteractions:
         return self.values @ feats.T + self.intercept[..., None]
 
     def to_frame(self, *, skip_zeros: bool = True) -> Any:
-        """A tidy :class:`pandas.DataFrame`: one row per (sample, kind, subset) with columns
-        ``sample, kind, players, order, value`` (players joined by ``&`` or ``|``).
+        """Return a tidy :class:`pandas.DataFrame`, one row per (sample, kind, subset).
+
+        Its columns are ``sample, kind, players, order, value`` (players joined by ``&`` or
+        ``|``).
         """
         flat = self.values.reshape(-1, len(self.is_or))
         labels = []
@@ -192,8 +198,8 @@ class SparseInteractions:
         header = {"format": _FORMAT, "version": __version__, "players": list(self.players),
                   "metadata": self.metadata}
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, header=np.array(json.dumps(header, default=str)),
-                            **{k: np.asarray(getattr(self, k)) for k in _ARRAYS})
+        arrays: dict[str, Any] = {k: np.asarray(getattr(self, k)) for k in _ARRAYS}
+        np.savez_compressed(tmp, header=np.array(json.dumps(header, default=str)), **arrays)
         tmp.replace(path)
         return path
 

@@ -35,8 +35,10 @@ __all__ = ["GrowthResult", "grow_support"]
 
 @dataclass
 class GrowthResult:
-    """Atoms found (``support`` ``(k, n)`` bool, ``is_or`` ``(k,)``), why it stopped, the
-    rounds run and the final residual max ``|r|``.
+    """The outcome of :func:`grow_support`.
+
+    Atoms found (``support`` ``(k, n)`` bool, ``is_or`` ``(k,)``), why it stopped, the rounds
+    run and the final residual max ``|r|``.
     """
 
     support: np.ndarray
@@ -58,8 +60,10 @@ def _scores(feats: np.ndarray, r: np.ndarray, base: np.ndarray) -> np.ndarray:
 
 def _expand(parents: list[tuple[int, ...]], feats: np.ndarray, r: np.ndarray,
             base: np.ndarray, keep: int) -> tuple[list, np.ndarray, list]:
-    """Score the children of ``parents``; return the ``keep`` best (subset, feature) and all
-    ``(score, subset)`` pairs of distinct children.
+    """Score the children of ``parents``.
+
+    Return the ``keep`` best (subset, feature) and all ``(score, subset)`` pairs of distinct
+    children.
     """
     score = _scores(feats, r, base)  # (n, b)
     for b, t in enumerate(parents):
@@ -87,11 +91,12 @@ def _candidates(x: np.ndarray, r: np.ndarray, max_order: int, beam: int
     """Scored candidates ``(score, is_or, T)`` of every order, grown through the beams."""
     n = x.shape[1]
     single = _scores(np.ones((len(r), 1)), r, x)[:, 0]
-    out = [(float(s), False, (i,)) for i, s in enumerate(single)]
+    out: list[tuple[float, bool, tuple[int, ...]]] = [
+        (float(s), False, (i,)) for i, s in enumerate(single)]
     scored = n
     top = list(np.argsort(-single, kind="stable")[:beam])
     for is_or, base in ((False, x), (True, 1.0 - x)):
-        parents = [(int(i),) for i in top]
+        parents: list[tuple[int, ...]] = [(int(i),) for i in top]
         feats = base[:, top]
         for _order in range(2, max_order + 1):
             if not parents:
@@ -109,8 +114,9 @@ def _lstsq(gram: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 def grow_support(masks: np.ndarray, values: np.ndarray, bound: float, max_order: int = 4,
                  *, beam: int = 24, per_round: int = 8, max_atoms: int | None = None,
                  max_rounds: int = 200) -> GrowthResult:
-    """Grow a candidate support on boolean fit masks ``(m, n)`` with values ``(m,)`` (rule in
-    the module docstring); ``bound`` is the noise bound ``ζ`` (absolute).
+    """Grow a candidate support on boolean fit masks ``(m, n)`` with values ``(m,)``.
+
+    The rule is in the module docstring; ``bound`` is the noise bound ``ζ`` (absolute).
 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.random((400, 10)) < 0.5
@@ -141,7 +147,7 @@ def grow_support(masks: np.ndarray, values: np.ndarray, bound: float, max_order:
         threshold = sigma * (1.0 + np.sqrt(2.0 * np.log(max(scored, 2))))
         have = set(chosen)
         used: set[int] = set()
-        new = []
+        new: list[tuple[bool, tuple[int, ...]]] = []
         for s, is_or, t in sorted(cands, key=lambda c: -c[0]):
             if s < threshold or len(new) >= per_round:
                 break

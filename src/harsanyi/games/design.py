@@ -42,8 +42,10 @@ def _holdout_count(budget: int, n: int, holdout: float) -> int:
 
 
 def minimum_budget(n: int, holdout: float = 0.1) -> int:
-    """Smallest budget a sampled design accepts on ``n`` players: the ``2n + 2`` structured
-    masks, at least ``n`` random masks to fit and the held-out masks.
+    """Return the smallest budget a sampled design accepts on ``n`` players.
+
+    It covers the ``2n + 2`` structured masks, at least ``n`` random masks to fit and the
+    held-out masks.
 
     >>> minimum_budget(24), minimum_budget(64)
     (98, 258)
@@ -105,8 +107,10 @@ def _random_masks(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SampleDesign:
-    """Masks to evaluate: ``masks`` ``(m, n)`` bool, ``fit`` ``(m,)`` bool (False: held out),
-    ``kind`` ``(m,)`` (``"structured"``, ``"random"``, ``"holdout"`` or ``"all"``).
+    """Masks to evaluate for a sampled game.
+
+    ``masks`` ``(m, n)`` bool, ``fit`` ``(m,)`` bool (False: held out), ``kind`` ``(m,)``
+    (``"structured"``, ``"random"``, ``"holdout"`` or ``"all"``).
 
     Build one with :meth:`build`; see the module docstring for the rule.
 
@@ -125,7 +129,7 @@ class SampleDesign:
 
     @classmethod
     def build(cls, n: int, budget: int, seed: int = 0, holdout: float = 0.1) -> SampleDesign:
-        """The design for ``n`` players and ``budget`` model calls per sample.
+        """Build the design for ``n`` players and ``budget`` model calls per sample.
 
         Raises :class:`~harsanyi.errors.BudgetError` (naming the minimum) when the budget is
         below :func:`minimum_budget` and does not cover all ``2**n`` masks.
@@ -192,7 +196,7 @@ class SampleDesign:
         return hash((self.n, self.fingerprint))
 
     def describe(self) -> dict:
-        """A JSON-able summary (saved with games and results)."""
+        """Return a JSON-able summary (saved with games and results)."""
         return {"n": self.n, "budget": self.budget, "seed": self.seed, "holdout": self.holdout,
                 "m": self.m, "fit": int(self.fit.sum()), "exhaustive": self.exhaustive,
                 "fingerprint": self.fingerprint}

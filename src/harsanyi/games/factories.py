@@ -119,10 +119,12 @@ class ModelGame:
 
     def build(self, model: nn.Module, inputs: Any, targets: Any, rows: Any = None) -> Game:
         """Build the masked-input game of ``inputs``."""
-        return model_game(model, inputs, players=self.players, baselines=self.baselines,
+        game = model_game(model, inputs, players=self.players, baselines=self.baselines,
                           reward=self.reward, target=targets, batch_size=self.batch_size,
                           device=self.device, outside=self.outside, data=self.data,
                           progress=False)  # the monitor shows its own bar
+        assert isinstance(game, Game)  # no budget is passed: the game is exhaustive
+        return game
 
     def describe(self) -> dict[str, Any]:
         """Describe the options (the data as a digest)."""

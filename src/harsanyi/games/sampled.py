@@ -26,8 +26,10 @@ __all__ = ["RowMaskBuilder", "SampledGame", "resolve_design"]
 
 def resolve_design(n: int, budget: int | None, design: SampleDesign | int | None,
                    holdout: float = 0.1) -> SampleDesign:
-    """The design of a sampled evaluation: ``design`` itself (checked against ``n``), or the
-    design built from ``budget`` with seed ``design`` (an int, default 0).
+    """Return the design of a sampled evaluation.
+
+    That is ``design`` itself (checked against ``n``), or the design built from ``budget``
+    with seed ``design`` (an int, default 0).
 
     >>> resolve_design(30, 400, 7).seed
     7
@@ -45,8 +47,10 @@ def resolve_design(n: int, budget: int | None, design: SampleDesign | int | None
 
 @dataclass
 class SampledGame:
-    """A game known on the ``m`` masks of ``design`` only: ``values[..., r] = v(x_{S_r})``
-    with ``S_r`` = ``design.masks[r]``; leading dims are samples (and checkpoints ...).
+    """A game known on the ``m`` masks of ``design`` only.
+
+    ``values[..., r] = v(x_{S_r})`` with ``S_r`` = ``design.masks[r]``; leading dims are
+    samples (and checkpoints ...).
 
     >>> d = SampleDesign.build(30, budget=300, seed=1)
     >>> g = SampledGame.from_function(lambda m: 2.0 * (m[:, 0] & m[:, 1]), d)
@@ -112,14 +116,16 @@ class SampledGame:
             index = (index,)
         if len(index) > len(self.batch_shape):
             raise IndexError("too many indices: the last axis (masks) cannot be indexed")
-        return SampledGame(self.values[(*index, Ellipsis)], self.design, list(self.players),
+        key = (*index, Ellipsis)
+        return SampledGame(self.values[key], self.design, list(self.players),
                            dict(self.metadata))
 
     @classmethod
     def from_function(cls, fn: Callable[[np.ndarray], Any], design: SampleDesign,
                       players: Sequence[str] | None = None, **metadata: Any) -> SampledGame:
-        """Evaluate ``fn`` on the design's boolean masks ``(m, n)``; it returns ``(m,)`` or
-        ``(m, batch...)`` values (batch dims move to the front).
+        """Evaluate ``fn`` on the design's boolean masks ``(m, n)``.
+
+        It returns ``(m,)`` or ``(m, batch...)`` values (batch dims move to the front).
         """
         out = np.asarray(fn(design.masks), dtype=np.float64)
         if out.ndim == 0 or out.shape[0] != design.m:
@@ -128,7 +134,7 @@ class SampledGame:
 
     @classmethod
     def from_game(cls, game: Game, design: SampleDesign) -> SampledGame:
-        """The values of an exhaustive ``game`` on the design's masks (small ``n`` only)."""
+        """Read the values of an exhaustive ``game`` on the design's masks (small ``n`` only)."""
         if design.n != game.n:
             raise ShapeError(f"the design is for n={design.n} players, the game has n={game.n}")
         index = (design.masks.astype(np.int64) << np.arange(game.n)).sum(axis=1)
@@ -154,6 +160,7 @@ class RowMaskBuilder(MaskBuilder):
         self.m = int(masks.shape[0])
 
     def __call__(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Build the masked inputs of items ``idx`` and their sample rows."""
         sample, row = np.divmod(np.asarray(idx, dtype=np.int64), self.m)
         bits = torch.as_tensor(self.rows_of[row], device=self.x.device)
         runs = self._runs(sample)
