@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from harsanyi.extract.solvers.base import SolverResult, finish, normalise
+from harsanyi.extract.solvers.operators import limited_threads
 from harsanyi.extract.solvers.selection import select_one
 
 __all__ = ["SELECTIONS", "check_selection", "select_canonical", "vertex_info"]
@@ -45,7 +46,7 @@ def check_selection(selection: str, epsilon: float) -> None:
 
 def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: SolverResult,
                      epsilon: float = 0.01, *, max_rounds: int = 30,
-                     max_add: int = 200) -> SolverResult:
+                     max_add: int = 200, threads: int | None = 1) -> SolverResult:
     """Canonical split of each game, from LP vertices ``vertex`` of the same games.
 
     Per game: ``min ‖γ‖² + ‖q‖²/ζ²`` over ``|A x − v| ≤ ζ``, ``‖x‖_w1 ≤ (1 + ε)·OPT`` with
@@ -53,7 +54,8 @@ def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: S
     ``info`` keeps the vertex solver's entries and adds ``selection``, ``epsilon``,
     ``lp_optimum`` (per game, original units), ``polished`` (the exact active-set solve passed
     the full KKT check), ``kkt`` (largest relative KKT violation), ``selection_rounds``,
-    ``qp_iterations`` and ``selection_seconds``.
+    ``qp_iterations`` and ``selection_seconds``. ``threads``: BLAS threads (one by default, as
+    the LP solvers; see :func:`.operators.limited_threads`).
 
     >>> from harsanyi.extract.solvers import solve
     >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])
@@ -62,6 +64,11 @@ def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: S
     (np.float64(0.995), [1.01], True)
     """
     check_selection("canonical", epsilon)
+    with limited_threads(threads):
+        return _select(values, bound, kind, vertex, float(epsilon), max_rounds, max_add)
+
+
+def _select(values, bound, kind, vertex, epsilon, max_rounds, max_add) -> SolverResult:
     start = time.perf_counter()
     batch, size = values.shape
     vn, zn, scale = normalise(values, bound)

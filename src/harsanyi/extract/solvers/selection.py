@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import clarabel
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
@@ -204,51 +205,78 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
     return x, nu, float(y[-1])
 
 
-def polish_selection(x, v, z, kind, budget, rows, theta: float = 1e-8, max_steps: int = 25
+def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 40
                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """Exact KKT point from an approximate one, by active-set steps on equality QPs.
+    """Exact KKT point from an approximate one ``(x, ν, μ)``, by active-set steps on equality
+    QPs.
 
-    Start: support ``J`` = atoms with ``|x_j| > θ·max|x|`` (signs ``s``), tight rows ``R`` =
-    ``rows`` with ``|q_S| ≥ ζ − θ`` (sides ``σ``), budget tight. Each step solves
+    Start: an atom is in the support when ``|x_j| / max|x| > (μ w_j − |price_j|) / (μ w_j)``
+    (primal size beats dual slack; sign ``s_j``), a row of ``rows`` is tight when
+    ``(ζ − |q_S|) / ζ < |ν_S| / max|ν|`` (side ``σ_S``), the budget is tight. Each step solves
     ``min ½ xᵀPx + cᵀx`` s.t. ``A_{R,J} x = v_R + ζ σ``, ``sᵀ x_J = B`` (Schur complement of
     ``P ≻ 0``), then drops atoms whose sign flipped and rows whose multiplier has the wrong
-    sign, and adds rows past the box and atoms priced past ``μ w`` (matrix-free, on the full
-    problem). Returns ``(x, ν, μ)`` once nothing changes and the full KKT check passes to
-    ``1e-7``, else ``None``."""
+    sign, or else adds the row furthest past the box or the atom priced furthest past ``μ w``
+    (matrix-free, on the full problem). Returns ``(x, ν, μ)`` once nothing changes and the full
+    KKT check passes to ``1e-7``, else ``None``."""
     size = v.shape[-1]
     w = weights(size.bit_length() - 1, kind)
     q = dictionary_apply(x, kind) - v
+    price = _prices(x, nu, v, z, kind)
     big = max(float(np.abs(x).max()), 1e-300)
-    sup = np.flatnonzero((np.abs(x) > theta * big) | (np.arange(len(x)) == 0))
+    mu_w = np.maximum(mu, 1e-300) * w
+    gap = np.where(w > 0, (mu_w - np.abs(price)) / np.where(w > 0, mu_w, 1.0), 0.0)
+    keep = (np.abs(x) / big > gap) & (w > 0)
+    keep[0] = True
+    sup = np.flatnonzero(keep)
     sign = dict(zip(sup.tolist(), np.sign(x[sup]).tolist(), strict=True))
-    tight = rows[np.abs(q[rows]) >= z - theta * max(z, 1e-3)]
+    if z > 0:
+        nu_big = max(float(np.abs(nu).max()), 1e-300)
+        tight = rows[(z - np.abs(q[rows])) / z < np.abs(nu[rows]) / nu_big]
+    else:
+        tight = rows
     side = dict(zip(tight.tolist(), (np.sign(q[tight]) if z > 0 else 0 * tight).tolist(),
                     strict=True))
+    return active_set(v, z, kind, budget, sign, side, max_steps=max_steps, grow=0.05)
+
+
+def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 40,
+               grow: float = 0.0) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Active-set steps from atoms ``sign`` (index → sign) and tight rows ``side`` (index →
+    side): see :func:`polish_selection`; ``grow``: fraction of the support added per step
+    (at least one atom or row)."""
+    size = v.shape[-1]
+    w = weights(size.bit_length() - 1, kind)
     for _ in range(max_steps):
         sup = np.array(sorted(sign), np.int64)
         tight = np.array(sorted(side), np.int64)
-        xs, nu, mu = _eq_solve(v, z, kind, budget, sup, np.array([sign[j] for j in sup]),
-                               tight, np.array([side[r] for r in tight], dtype=np.float64))
-        changed = False
-        for j in sup[(w[sup] > 0) & (xs[sup] * np.array([sign[j] for j in sup]) < 0)]:
+        sgn = np.array([sign[j] for j in sup])
+        xs, nu_s, mu_s = _eq_solve(v, z, kind, budget, sup, sgn, tight,
+                                   np.array([side[r] for r in tight], dtype=np.float64))
+        flipped = sup[(w[sup] > 0) & (xs[sup] * sgn < 0)]
+        wrong = tight[nu_s[tight] * np.array([side[r] for r in tight]) < 0] if z > 0 else []
+        for j in flipped:
             del sign[int(j)]
-            changed = True
-        if z > 0:
-            for r in tight[nu[tight] * np.array([side[r] for r in tight]) < 0]:
-                del side[int(r)]
-                changed = True
-        qs = dictionary_apply(xs, kind) - v
-        for r in np.flatnonzero(np.abs(qs) > z + 1e-12):
-            side.setdefault(int(r), float(np.sign(qs[r])) if z > 0 else 0.0)
-            changed = True
-        price = _prices(xs, nu, v, z, kind)
-        over = (xs == 0) & (w > 0) & (np.abs(price) > max(mu, 1e-12) * w * (1 + 1e-9))
-        for j in np.flatnonzero(over):
-            sign[int(j)] = -float(np.sign(price[j]))
-            changed = True
-        if not changed:
-            viol = kkt_violation(xs, nu, mu, v, z, kind, budget)
-            return (xs, nu, mu) if max(viol.values()) <= 1e-7 else None
+        for r in wrong:
+            del side[int(r)]
+        if len(flipped) or len(wrong):
+            continue
+        qs = np.abs(dictionary_apply(xs, kind) - v) - z
+        over = np.abs(_prices(xs, nu_s, v, z, kind)) - max(mu_s, 1e-12) * w * (1 + 1e-9)
+        over[(xs != 0) | (w == 0)] = -np.inf
+        count = max(1, int(grow * len(sign)))
+        if qs.max() > 1e-12:
+            fit = dictionary_apply(xs, kind) - v
+            for r in np.argsort(-qs, kind="stable")[:count]:
+                if qs[r] > 1e-12:
+                    side[int(r)] = float(np.sign(fit[r])) if z > 0 else 0.0
+        elif over.max() > 0:
+            price = _prices(xs, nu_s, v, z, kind)
+            for j in np.argsort(-over, kind="stable")[:count]:
+                if over[j] > 0:
+                    sign[int(j)] = -float(np.sign(price[j]))
+        else:
+            viol = kkt_violation(xs, nu_s, mu_s, v, z, kind, budget)
+            return (xs, nu_s, mu_s) if max(viol.values()) <= 1e-7 else None
     return None
 
 
@@ -267,14 +295,13 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     >>> x.round(4).tolist(), info["polished"]
     ([0.0, 0.005, 0.005, -0.005, 0.0, 0.0, 0.0, 0.995], True)
     """
-    import clarabel  # optional at import time: only the canonical selection needs it
-
     size = v.shape[-1]
     budget = (1.0 + epsilon) * opt
     q0 = dictionary_apply(x_start, kind) - v
     rows = np.flatnonzero(np.abs(q0) >= z * (1 - 1e-7)) if z > 0 else np.arange(size)
     atoms = np.union1d(np.flatnonzero(x_start), [0])
     info: dict[str, Any] = {"rounds": 0, "qp_iterations": 0, "polished": False}
+    w = weights(size.bit_length() - 1, kind)
     for _ in range(max_rounds):
         info["rounds"] += 1
         res = _restricted_qp(v, z, kind, atoms, rows, budget, clarabel)
@@ -282,12 +309,17 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         x = _full_x(atoms, res["x"], len(x_start))
         nu = np.zeros(size)
         nu[rows] = res["nu"]
+        mu = res["mu"]
+        exact = polish_selection(x, v, z, kind, budget, rows, nu, mu)
+        if exact is not None:  # the active-set steps finished the generation exactly
+            x, nu, mu = exact
+            info["polished"] = True
+            break
         excess = np.abs(dictionary_apply(x, kind) - v) - z
         excess[rows] = -np.inf
         new_rows = np.flatnonzero(excess > 1e-10)
         new_rows = new_rows[np.argsort(-excess[new_rows], kind="stable")][:max_add]
-        w = weights(size.bit_length() - 1, kind)
-        over = np.abs(_prices(x, nu, v, z, kind)) - res["mu"] * (1 + 1e-7) * w
+        over = np.abs(_prices(x, nu, v, z, kind)) - mu * (1 + 1e-7) * w
         over[atoms] = -np.inf
         over[w == 0] = -np.inf
         new_atoms = np.flatnonzero(over > 1e-12)
@@ -296,12 +328,6 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
             break
         rows = np.union1d(rows, new_rows)
         atoms = np.union1d(atoms, new_atoms)
-    exact = polish_selection(x, v, z, kind, budget, rows)
-    if exact is not None:
-        x, nu, mu = exact
-        info["polished"] = True
-    else:
-        mu = res["mu"]
     viol = kkt_violation(x, nu, mu, v, z, kind, budget)
     info["kkt"] = max(viol.values())
     return x, info
