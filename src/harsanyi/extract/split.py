@@ -87,7 +87,8 @@ def and_or(
     Example
     -------
     >>> import harsanyi as hs
-    >>> I = hs.and_or([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], q_bound=0.0, solver="exact")
+    >>> I = hs.and_or([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], q_bound=0.0, solver="exact",
+    ...               selection="vertex")
     >>> I.get_top_k(2), float(I.residual) < 1e-12
     ([('and', (0, 1), 1.0)], True)
     >>> J = hs.and_or([0.0, 1.0, 1.0, 1.0], q_bound=0.0, selection="canonical", epsilon=0.01)
