@@ -20,6 +20,8 @@ CASES = {
     "extraction": (["--quick"], ["planted  fast", "MLP      fast", "faster than exact"]),
     "end_to_end": (["--model", "tiny,resnet20", "--samples", "1", "--n", "4", "--repeat", "1"],
                    ["# tiny:", "# resnet20:", "total = model_game + and_or"]),
+    "stability": (["--sizes", "5", "--samples", "2", "--checkpoints", "2"],
+                  ["canonical", "consecutive checkpoints", "x Mobius"]),
     "monitor": (["--checkpoints", "2", "--samples", "2", "--samples-per-task", "1",
                  "--modes", "serial,process"], ["serial", "process", "= serial"]),
 }
