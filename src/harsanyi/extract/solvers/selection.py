@@ -205,7 +205,7 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
     return x, nu, float(y[-1])
 
 
-def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 40
+def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100
                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Exact KKT point from an approximate one ``(x, ν, μ)``, by active-set steps on equality
     QPs.
@@ -227,8 +227,13 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 40
     gap = np.where(w > 0, (mu_w - np.abs(price)) / np.where(w > 0, mu_w, 1.0), 0.0)
     keep = (np.abs(x) / big > gap) & (w > 0)
     keep[0] = True
+    if np.count_nonzero(keep & (x == 0)) > max(10, 0.2 * np.count_nonzero(x)):
+        return None  # far from the full problem's optimum: generate more atoms first
     sup = np.flatnonzero(keep)
-    sign = dict(zip(sup.tolist(), np.sign(x[sup]).tolist(), strict=True))
+    # atoms the restricted QP did not have but the full problem prices out enter with the
+    # sign that lowers the objective
+    sign = dict(zip(sup.tolist(), np.where(x[sup] != 0, np.sign(x[sup]),
+                                           -np.sign(price[sup])).tolist(), strict=True))
     if z > 0:
         nu_big = max(float(np.abs(nu).max()), 1e-300)
         tight = rows[(z - np.abs(q[rows])) / z < np.abs(nu[rows]) / nu_big]
@@ -236,7 +241,7 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 40
         tight = rows
     side = dict(zip(tight.tolist(), (np.sign(q[tight]) if z > 0 else 0 * tight).tolist(),
                     strict=True))
-    return active_set(v, z, kind, budget, sign, side, max_steps=max_steps, grow=0.05)
+    return active_set(v, z, kind, budget, sign, side, max_steps=max_steps, grow=0.1)
 
 
 def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 40,
