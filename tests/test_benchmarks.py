@@ -24,6 +24,8 @@ CASES = {
     "end_to_end": (["--model", "tiny,resnet20", "--samples", "1", "--n", "4", "--repeat", "1"],
                    ["# tiny:", "# resnet20:", "total = model_game + and_or"]),
     "startup": (["--repeat", "1", "--quick"], ["import harsanyi", "beyond torch"]),
+    "stability": (["--sizes", "5", "--samples", "2", "--checkpoints", "2"],
+                  ["canonical", "consecutive checkpoints", "x Mobius"]),
     "monitor": (["--checkpoints", "2", "--samples", "2", "--samples-per-task", "1",
                  "--modes", "serial,process"], ["serial", "process", "= serial"]),
     "faults": (["--checkpoints", "6", "--kills", "1", "--cases", "sigkill,chunk,enospc,start"],

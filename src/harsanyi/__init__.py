@@ -1,7 +1,7 @@
 """harsanyi: a deep network's knowledge as sparse AND-OR interaction primitives.
 
 >>> import harsanyi as hs
->>> I = hs.and_or(hs.Game([0.0, 0.0, 0.0, 1.0]), q_bound=0.0, solver="exact")
+>>> I = hs.and_or(hs.Game([0.0, 0.0, 0.0, 1.0]), q_bound=0.0, solver="exact", selection="vertex")
 >>> I.get_top_k(1)
 [('and', (0, 1), 1.0)]
 

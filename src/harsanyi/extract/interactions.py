@@ -44,7 +44,8 @@ class Interactions:
     Example
     -------
     >>> import harsanyi as hs
-    >>> I = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0]), q_bound=0.0, solver="exact")
+    >>> I = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0]), q_bound=0.0, solver="exact",
+    ...               selection="vertex")
     >>> I.get_top_k(3)   # v = x0 OR x1: one OR interaction beats two singletons and an AND
     [('or', (0, 1), 1.0)]
     """

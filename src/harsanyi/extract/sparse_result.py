@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from harsanyi._version import __version__
 from harsanyi.errors import ShapeError, StoreError
@@ -187,6 +186,8 @@ class SparseInteractions:
                     continue
                 rows.append((b, KIND_NAMES[int(self.is_or[j])], labels[j],
                              int(self.support[j].sum()), float(val)))
+        import pandas as pd  # heavy: pandas loads only for tables
+
         return pd.DataFrame(rows, columns=["sample", "kind", "players", "order", "value"])
 
     # -- persistence -------------------------------------------------------------------------

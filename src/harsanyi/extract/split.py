@@ -13,7 +13,6 @@ from harsanyi.core.transforms import zeta
 from harsanyi.errors import ShapeError
 from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual
-from harsanyi.extract.sparse import sparse_and_or
 from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.games.game import Game
 from harsanyi.games.sampled import SampledGame
@@ -51,6 +50,8 @@ def and_or(
     q_bound: float = 0.02,
     solver: str = "fast",
     *,
+    selection: str = "vertex",
+    epsilon: float = 0.01,
     warm_start: Interactions | None = None,
     progress: bool | None = None,
     **options: Any,
@@ -68,6 +69,15 @@ def and_or(
     Universal matching ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``
     holds for every ``S``; ``result.residual`` reports how well.
 
+    The LP's optimum is often not unique. With ``selection="canonical"`` the result is the
+    unique minimiser of ``‖γ‖² + ‖q‖²/ζ²`` over the splits whose L1 objective is within
+    ``(1 + ε)`` of the certified LP optimum ``OPT`` (docs/selection.md): the same for the same
+    game whatever the batch, warm start or machine, and continuous in the game. It is not yet
+    the default because it costs 2.5x to 86x the vertex at n = 10 (benchmarks/extraction.py);
+    the default ``"vertex"`` is an optimal vertex of the LP, the one the solver's path ends at.
+    ``metadata`` records ``selection``, ``epsilon`` and ``lp_optimum`` (``OPT`` per game, next
+    to ``objective``).
+
     Parameters
     ----------
     game : :class:`Game` or array ``(..., 2**n)`` of values ``v(x_S)`` in our bit order.
@@ -76,9 +86,13 @@ def and_or(
     solver : ``"fast"`` (default; first-order on the fast transforms, batched, warm-startable),
         ``"exact"`` (the linear program through HiGHS, n ≤ 10) or ``"sgd"`` (the original
         research recipe: SGD + momentum, 10× log-decayed learning rate).
-    warm_start : a previous result of the same shape (e.g. the previous checkpoint).
+    warm_start : a previous result of the same shape (e.g. the previous checkpoint); it only
+        speeds up the LP, never changes the canonical split.
     progress : a tqdm bar over the samples (iterations for ``"sgd"``): ``None`` (default)
         shows it once the work has run 2 s, ``True`` at once, ``False`` never.
+    selection : ``"vertex"`` (default: the optimal vertex the LP solver's path ends at) or
+        ``"canonical"`` (unique and stable, slower; see above). Not used by ``"sgd"``.
+    epsilon : relative slack ``ε ≥ 0`` of the canonical split's L1 objective over ``OPT``.
     **options : passed to the solver: "fast" takes ``admm_iters``, ``rho``, ``max_rounds``,
         ``max_pivots``, ``tol``, ``warm_tol``, ``device``, ``threads``; "sgd" takes ``lr``,
         ``niter``, ``momentum``, ``backend``, ``device``; "exact" takes ``method``, ``threads``.
@@ -86,14 +100,22 @@ def and_or(
     Example
     -------
     >>> import harsanyi as hs
-    >>> I = hs.and_or([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], q_bound=0.0, solver="exact")
+    >>> I = hs.and_or([0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0], q_bound=0.0, solver="exact",
+    ...               selection="vertex")
     >>> I.get_top_k(2), float(I.residual) < 1e-12
     ([('and', (0, 1), 1.0)], True)
+    >>> J = hs.and_or([0.0, 1.0, 1.0, 1.0], q_bound=0.0, selection="canonical", epsilon=0.01)
+    >>> round(float(J.objective), 6), J.metadata["selection"], J.metadata["lp_optimum"]
+    (1.01, 'canonical', 1.0)
     """
+    # heavy: the solvers load SciPy's HiGHS and Clarabel, on the first extraction only
     from harsanyi.extract.solvers import solve
+    from harsanyi.extract.solvers.canonical import check_selection, select_canonical, vertex_info
+    from harsanyi.extract.sparse import sparse_and_or
 
     if isinstance(game, SampledGame):
         return sparse_and_or(game, q_bound, **options)
+    check_selection(selection, epsilon)
     game = _as_game(game)
     check_players_fit(game.n, 8.0 * 8 * max(1, int(np.prod(game.batch_shape))),
                       what="the solver's working arrays for this batch")
@@ -109,10 +131,19 @@ def and_or(
     result = solve(flat, bound.reshape(-1), solver=solver, kind="and_or",
                    warm_start=_flat_result(warm), progress=progress, **options)
     shape = game.values.shape
+    if solver == "sgd":  # the research recipe: no LP optimum to select around
+        selection, epsilon, lp_optimum = None, None, None
+    else:
+        if selection == "canonical":
+            result = select_canonical(flat, bound.reshape(-1), "and_or", result, epsilon)
+        else:
+            result.info.update(vertex_info(result))
+            epsilon = 0.0
+        lp_optimum = result.info["lp_optimum"].reshape(shape[:-1]).tolist()
     return _package(
         game, result.and_values.reshape(shape), result.or_values.reshape(shape),
         result.q.reshape(shape), bound, result.info, solver=solver, q_bound=q_bound,
-        kind="and_or",
+        kind="and_or", selection=selection, epsilon=epsilon, lp_optimum=lp_optimum,
     )
 
 

@@ -1,0 +1,110 @@
+"""The canonical selection stage: from certified LP vertices to the canonical split.
+
+``select_canonical`` takes the result of an LP solver (``"fast"`` or ``"exact"``: an optimal
+vertex and its certified optimum ``OPT``) and returns, per game, the unique minimiser of the
+strictly convex selection problem of :mod:`.selection` over the ``(1 + ε)``-optimal set. The
+vertex only seeds the restriction; the answer does not depend on which vertex it was.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from harsanyi.extract.solvers.base import SolverResult, finish, normalise
+from harsanyi.extract.solvers.operators import limited_threads
+from harsanyi.extract.solvers.selection import select_one
+
+__all__ = ["SELECTIONS", "check_selection", "select_canonical", "vertex_info"]
+
+#: The selections :func:`harsanyi.and_or` offers: the canonical split (default) and the raw
+#: LP vertex the solver's path happens to end at.
+SELECTIONS = ("canonical", "vertex")
+
+
+def check_selection(selection: str, epsilon: float) -> None:
+    """Raise ``ValueError`` for an unknown selection or an ``ε`` that is not a finite ``≥ 0``.
+
+    >>> check_selection("canonical", 0.01)
+    >>> check_selection("centre", 0.01)
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown selection 'centre'; choose one of ('canonical', 'vertex')
+    """
+    if selection not in SELECTIONS:
+        raise ValueError(f"unknown selection {selection!r}; choose one of {SELECTIONS}")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, int | float | np.floating) or \
+            not math.isfinite(float(epsilon)) or epsilon < 0:
+        raise ValueError(
+            f"epsilon must be a finite number >= 0 (the relative slack of the L1 optimum the "
+            f"canonical split may use, e.g. 0.01); got {epsilon!r}"
+        )
+
+
+def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: SolverResult,
+                     epsilon: float = 0.01, *, max_rounds: int = 30,
+                     max_add: int = 200, threads: int | None = 1) -> SolverResult:
+    """Canonical split of each game, from LP vertices ``vertex`` of the same games.
+
+    Per game: ``min ‖γ‖² + ‖q‖²/ζ²`` over ``|A x − v| ≤ ζ``, ``‖x‖_w1 ≤ (1 + ε)·OPT`` with
+    ``OPT`` = ``vertex.objective`` (the certified LP optimum), ``γ = ½ A D x``, ``q = A x − v``.
+    ``info`` keeps the vertex solver's entries and adds ``selection``, ``epsilon``,
+    ``lp_optimum`` (per game, original units), ``polished`` (the exact active-set solve passed
+    the full KKT check), ``kkt`` (largest relative KKT violation), ``selection_rounds``,
+    ``qp_iterations`` and ``selection_seconds``. ``threads``: BLAS threads (one by default, as
+    the LP solvers; see :func:`.operators.limited_threads`).
+
+    >>> from harsanyi.extract.solvers import solve
+    >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])
+    >>> r = select_canonical(v, np.zeros(1), "and_or", solve(v, 0.0, "exact"), 0.01)
+    >>> r.or_values[0, 3].round(6), r.objective.round(6).tolist(), bool(r.info["polished"][0])
+    (np.float64(0.995), [1.01], True)
+    """
+    check_selection("canonical", epsilon)
+    with limited_threads(threads):
+        return _select(values, bound, kind, vertex, float(epsilon), max_rounds, max_add)
+
+
+def _select(values, bound, kind, vertex, epsilon, max_rounds, max_add) -> SolverResult:
+    start = time.perf_counter()
+    batch, _size = values.shape
+    vn, zn, scale = normalise(values, bound)
+    xv = np.concatenate([vertex.and_values, vertex.or_values], -1)
+    if kind == "and":
+        xv = vertex.and_values.copy()
+    xv = xv / scale[:, None]
+    xv[:, 0] = (vertex.and_values[:, 0] - values[:, 0]) / scale
+    opt = np.asarray(vertex.objective, dtype=np.float64)
+    xs = xv.copy()
+    polished = np.ones(batch, bool)
+    kkt = np.zeros(batch)
+    rounds = np.zeros(batch, np.int64)
+    qp_iters = np.zeros(batch, np.int64)
+    for b in range(batch):
+        if kind == "and" and zn[b] == 0:
+            continue  # the Möbius transform: the only feasible point
+        xs[b], info = select_one(vn[b], float(zn[b]), kind, float(opt[b] / scale[b]), epsilon,
+                                 xv[b], max_rounds=max_rounds, max_add=max_add)
+        polished[b], kkt[b] = info["polished"], info["kkt"]
+        rounds[b], qp_iters[b] = info["rounds"], info["qp_iterations"]
+    x = xs * scale[:, None]
+    x[:, 0] += values[:, 0]
+    info = {**vertex.info, "selection": "canonical", "epsilon": float(epsilon),
+            "lp_optimum": opt, "polished": polished, "kkt": kkt, "selection_rounds": rounds,
+            "qp_iterations": qp_iters, "selection_seconds": time.perf_counter() - start}
+    return finish(values, bound, x, kind, info)
+
+
+def vertex_info(vertex: SolverResult) -> dict[str, Any]:
+    """The info of a raw LP vertex in the same terms (``selection="vertex"``, ``ε = 0``,
+    ``lp_optimum`` = its own objective).
+
+    >>> r = SolverResult(np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((1, 2)), np.ones(1))
+    >>> vertex_info(r)["lp_optimum"].tolist()
+    [1.0]
+    """
+    return {**vertex.info, "selection": "vertex", "epsilon": 0.0,
+            "lp_optimum": np.asarray(vertex.objective, dtype=np.float64)}

@@ -1,0 +1,345 @@
+"""The canonical split: one strictly convex selection over the near-optimal set of the LP.
+
+The L1 problem of the split (``min ‖x‖_w1`` s.t. ``|A x − v| ≤ ζ``, see :mod:`.base`) often has
+a whole face of optimal solutions, and which vertex a simplex returns is an accident of its
+path. The canonical split is instead the unique minimiser of
+
+``f(x) = ‖γ‖² + ‖q‖² / ζ²``  subject to  ``|A x − v| ≤ ζ`` and ``‖x‖_w1 ≤ (1 + ε) · OPT``,
+
+with ``q = A x − v`` the noise term, ``γ = ½ A D x`` (``D`` = +1 on AND atoms, −1 on OR atoms,
+so that ``v_and = ½ (v + q) + γ``) and ``OPT`` the certified LP optimum (docs/theory.md, "The
+canonical split"). ``x ↦ (γ, q)`` is affine and injective, so ``f`` is strictly convex in
+``x`` and the minimiser is unique: it depends on the game alone, not on how it was reached.
+
+Solved in the normalised units of :func:`.base.normalise` (``ζ = 0``: ``q = 0`` and
+``f = ‖γ‖²``) by atom and row generation around the LP vertex: a restricted QP over atoms
+``J`` and rows ``R`` (Clarabel, interior point), then a matrix-free check of the full KKT
+conditions with the fast transforms (an atom outside ``J`` is priced ``|∇f_j + (Aᵀν)_j|``
+against ``μ·w_j``; a row outside ``R`` must satisfy the box), then an *active-set polish*:
+the equality-constrained QP on the identified support, signs and tight rows is solved
+directly, and accepted only when it passes the full KKT check. The returned point is thus the
+exact KKT point of the full problem up to rounding, whatever restricted problem led to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import clarabel
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+
+from harsanyi.core.orders import order_of_masks
+from harsanyi.extract.solvers.base import _atom_columns
+from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
+
+__all__ = ["atom_gram", "select_one", "selection_gradient"]
+
+
+def atom_gram(atoms: np.ndarray, n: int) -> np.ndarray:
+    """``A_Jᵀ A_J`` for atoms ``J`` (index ``j < 2**n``: AND atom ``j``; else OR atom
+    ``j − 2**n``), in closed form without touching the ``2**n`` rows:
+    ``#{S ⊇ T∪U} = 2^{n−|T∪U|}`` (AND, AND), ``#{S: S∩T ≠ ∅, S∩U ≠ ∅} = 2^n − 2^{n−|T|} −
+    2^{n−|U|} + 2^{n−|T∪U|}`` (OR, OR), ``#{S ⊇ T, S∩U ≠ ∅} = 2^{n−|T|} − 1(T∩U=∅)·2^{n−|T∪U|}``.
+
+    >>> atom_gram(np.array([1, 3, 4 + 3]), 2).tolist()  # AND {0}, AND {0,1}, OR {0,1}
+    [[2.0, 1.0, 2.0], [1.0, 1.0, 1.0], [2.0, 1.0, 3.0]]
+    """
+    size = 2**n
+    atoms = np.asarray(atoms, np.int64)
+    is_or = atoms >= size
+    t = np.where(is_or, atoms - size, atoms)
+    pop = order_of_masks(n)
+    union = pop[t[:, None] | t[None, :]]
+    disjoint = (t[:, None] & t[None, :]) == 0
+    p_u = np.exp2(n - union)
+    p_t = np.exp2(n - pop[t])
+    both_and = np.exp2(n - union)
+    both_or = size - p_t[:, None] - p_t[None, :] + p_u
+    and_or = p_t[:, None] - disjoint * p_u  # row atom AND, column atom OR
+    out = np.where(is_or[:, None] & is_or[None, :], both_or, both_and)
+    out = np.where(~is_or[:, None] & is_or[None, :], and_or, out)
+    out = np.where(is_or[:, None] & ~is_or[None, :], and_or.T, out)
+    return out
+
+
+def _signs(n: int, kind: str) -> np.ndarray:
+    d = np.ones(2**n)
+    return d if kind == "and" else np.concatenate([d, -d])
+
+
+def _weights_fq(z: float, kind: str) -> tuple[float, float]:
+    """Weights of ``‖γ‖²`` and ``‖q‖²`` in ``ζ²·f`` (well scaled): ``(ζ², 1)``; ``(1, 0)`` at
+    ``ζ = 0``; ``γ`` does not exist for ``kind="and"``.
+    """
+    wg = 0.0 if kind == "and" else (z * z if z > 0 else 1.0)
+    return wg, (1.0 if z > 0 else 0.0)
+
+
+def selection_gradient(x: np.ndarray, v: np.ndarray, z: float, kind: str = "and_or"
+                       ) -> np.ndarray:
+    """``∇(ζ²·f)(x) = ½ ζ² D Aᵀ A D x + 2 Aᵀ (A x − v)`` on every atom, matrix-free.
+
+    >>> x = np.zeros(8); x[3] = 1.0
+    >>> selection_gradient(x, np.array([0.0, 0.0, 0.0, 1.0]), 0.1)[:4].round(4).tolist()
+    [0.005, 0.005, 0.005, 0.005]
+    """
+    n = v.shape[-1].bit_length() - 1
+    wg, wq = _weights_fq(z, kind)
+    d = _signs(n, kind)
+    grad = 2.0 * wq * dictionary_transpose(dictionary_apply(x, kind) - v, kind)
+    if wg:
+        grad = grad + 0.5 * wg * d * dictionary_transpose(dictionary_apply(d * x, kind), kind)
+    return grad
+
+
+def _restricted_qp(v, z, kind, atoms, rows, budget, clarabel) -> dict[str, Any]:
+    """Clarabel on ``min ½ xᵀPx + cᵀx`` over atoms ``J``, rows ``R``: variables ``(x_J, t)``,
+    ``t ≥ ±x`` on weighted atoms, ``Σ w t ≤ B``, ``v_R − ζ ≤ A_R x ≤ v_R + ζ``.
+    """
+    size = v.shape[-1]
+    n = size.bit_length() - 1
+    wg, wq = _weights_fq(z, kind)
+    d = _signs(n, kind)[atoms]
+    gram = atom_gram(atoms, n)
+    p = 0.5 * wg * (d[:, None] * gram * d[None, :]) + 2.0 * wq * gram
+    c = -2.0 * wq * dictionary_transpose(v, kind)[atoms]
+    w = weights(n, kind)[atoms]
+    lw = np.flatnonzero(w > 0)
+    k, nl, m = len(atoms), len(lw), len(rows)
+    a_r = sp.csc_matrix(_atom_columns(atoms, rows, size))
+    e = sp.csc_matrix((np.ones(nl), (np.arange(nl), lw)), shape=(nl, k))
+    eye = sp.identity(nl, format="csc")
+    zero = sp.csc_matrix((m, nl))
+    mat = sp.vstack([sp.hstack([e, -eye]), sp.hstack([-e, -eye]),
+                     sp.hstack([sp.csc_matrix((1, k)), sp.csc_matrix(w[lw][None, :])]),
+                     sp.hstack([a_r, zero]), sp.hstack([-a_r, zero])]).tocsc()
+    rhs = np.concatenate([np.zeros(2 * nl), [budget], v[rows] + z, z - v[rows]])
+    hess = sp.block_diag([sp.csc_matrix(np.triu(p)), sp.csc_matrix((nl, nl))]).tocsc()
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    for key in ("tol_gap_abs", "tol_gap_rel", "tol_feas", "tol_ktratio"):
+        setattr(settings, key, 1e-10)
+    sol = clarabel.DefaultSolver(hess, np.concatenate([c, np.zeros(nl)]), mat, rhs,
+                                 [clarabel.NonnegativeConeT(mat.shape[0])], settings).solve()
+    dual = np.asarray(sol.z)
+    nu = dual[2 * nl + 1:2 * nl + 1 + m] - dual[2 * nl + 1 + m:]
+    return {"x": np.asarray(sol.x)[:k], "nu": nu, "mu": float(dual[2 * nl]),
+            "status": str(sol.status), "iterations": int(sol.iterations), "p": p, "c": c}
+
+
+def _full_x(atoms: np.ndarray, xj: np.ndarray, width: int) -> np.ndarray:
+    x = np.zeros(width)
+    x[atoms] = xj
+    return x
+
+
+def _prices(x, nu_full, v, z, kind) -> np.ndarray:
+    """``∇(ζ²f)(x) + Aᵀν`` on every atom: ``−μ w_j sign(x_j)`` on the support at a KKT point,
+    within ``[−μ w_j, μ w_j]`` off it.
+    """
+    return selection_gradient(x, v, z, kind) + dictionary_transpose(nu_full, kind)
+
+
+def kkt_violation(x, nu_full, mu, v, z, kind, budget) -> dict[str, float]:
+    """Largest violations of the full problem's KKT conditions at ``(x, ν, μ)``, relative:
+    ``row`` (box, over ``max(ζ, 1e-300)`` or absolute at ``ζ = 0``), ``budget`` (over ``B``),
+    ``price`` (``|∇f + Aᵀν|`` over ``μ w``, minus 1, off the support; distance to
+    ``−μ w sign x`` on it, over ``μ``), ``dual`` (wrong-signed row multipliers, over ``μ``).
+    """
+    n = v.shape[-1].bit_length() - 1
+    w = weights(n, kind)
+    q = dictionary_apply(x, kind) - v
+    price = _prices(x, nu_full, v, z, kind)
+    scale = max(mu, 1e-12)
+    on = (x != 0) & (w > 0)
+    off = (x == 0) & (w > 0)
+    fixed = w == 0  # I_and(∅): free, so its price must vanish
+    fixed[len(w) // 2 if kind == "and_or" else len(w):] = False
+    wrong = np.where(z > 0, np.maximum(-nu_full * np.sign(q), 0.0), 0.0)
+    wrong = np.where(np.abs(q) >= z - 1e-9, wrong, np.abs(nu_full))
+    return {
+        "row": float(np.max(np.abs(q) - z) / (z if z > 0 else 1.0)),
+        "budget": float((np.abs(x) * w).sum() / budget - 1.0),
+        "price": float(max(np.max(np.abs(price[off]) / (scale * w[off]) - 1.0, initial=-1.0),
+                           np.max(np.abs(price[on] + mu * w[on] * np.sign(x[on])) / scale,
+                                  initial=0.0),
+                           np.max(np.abs(price[fixed]) / scale, initial=0.0))),
+        "dual": float(max(np.max(wrong) / scale, -min(mu, 0.0) / scale)),
+    }
+
+
+def _equality_qp(p, c, cmat, dvec, definite: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``min ½ xᵀPx + cᵀx`` s.t. ``C x = d``: ``(x, y)`` with ``P x + c + Cᵀ y = 0``; by the
+    Schur complement when ``P ≻ 0`` (``definite``: ``ζ > 0``), else least squares on the KKT
+    matrix (``ζ = 0``: ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``).
+    """
+    try:
+        chol = sla.cho_factor(p) if definite else None
+    except np.linalg.LinAlgError:
+        chol = None
+    if chol is None:
+        k, m = p.shape[0], cmat.shape[0]
+        kkt = np.block([[p, cmat.T], [cmat, np.zeros((m, m))]])
+        sol = sla.lstsq(kkt, np.concatenate([-c, dvec]), lapack_driver="gelsd")[0]
+        return sol[:k], sol[k:]
+    schur = cmat @ sla.cho_solve(chol, cmat.T)
+    rhs = -cmat @ sla.cho_solve(chol, c) - dvec
+    y = sla.lstsq(schur, rhs, lapack_driver="gelsy")[0]
+    return -sla.cho_solve(chol, c + cmat.T @ y), y
+
+
+def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
+    """The equality-constrained QP of one active set: ``(x, ν, μ)`` on the full index set."""
+    size = v.shape[-1]
+    n = size.bit_length() - 1
+    wg, wq = _weights_fq(z, kind)
+    s = sign * weights(n, kind)[sup]
+    cmat = np.vstack([_atom_columns(sup, tight, size), s[None, :]])
+    dvec = np.concatenate([v[tight] + z * side, [budget]])
+    d = _signs(n, kind)[sup]
+    gram = atom_gram(sup, n)
+    p = 0.5 * wg * (d[:, None] * gram * d[None, :]) + 2.0 * wq * gram
+    c = -2.0 * wq * dictionary_transpose(v, kind)[sup]
+    xj, y = _equality_qp(p, c, cmat, dvec, definite=z > 0)
+    x = np.zeros(2 * size if kind == "and_or" else size)
+    x[sup] = xj
+    nu = np.zeros(size)
+    nu[tight] = y[:-1]
+    return x, nu, float(y[-1])
+
+
+def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100
+                     ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Exact KKT point from an approximate one ``(x, ν, μ)``, by active-set steps on equality
+    QPs.
+
+    Start: an atom is in the support when ``|x_j| / max|x| > (μ w_j − |price_j|) / (μ w_j)``
+    (primal size beats dual slack; sign ``s_j``), a row of ``rows`` is tight when
+    ``(ζ − |q_S|) / ζ < |ν_S| / max|ν|`` (side ``σ_S``), the budget is tight. Each step solves
+    ``min ½ xᵀPx + cᵀx`` s.t. ``A_{R,J} x = v_R + ζ σ``, ``sᵀ x_J = B`` (Schur complement of
+    ``P ≻ 0``), then drops atoms whose sign flipped and rows whose multiplier has the wrong
+    sign, or else adds the row furthest past the box or the atom priced furthest past ``μ w``
+    (matrix-free, on the full problem). Returns ``(x, ν, μ)`` once nothing changes and the full
+    KKT check passes to ``1e-7``, else ``None``.
+    """
+    size = v.shape[-1]
+    w = weights(size.bit_length() - 1, kind)
+    q = dictionary_apply(x, kind) - v
+    price = _prices(x, nu, v, z, kind)
+    big = max(float(np.abs(x).max()), 1e-300)
+    mu_w = np.maximum(mu, 1e-300) * w
+    gap = np.where(w > 0, (mu_w - np.abs(price)) / np.where(w > 0, mu_w, 1.0), 0.0)
+    keep = (np.abs(x) / big > gap) & (w > 0)
+    keep[0] = True
+    if np.count_nonzero(keep & (x == 0)) > max(10, 0.2 * np.count_nonzero(x)):
+        return None  # far from the full problem's optimum: generate more atoms first
+    sup = np.flatnonzero(keep)
+    # atoms the restricted QP did not have but the full problem prices out enter with the
+    # sign that lowers the objective
+    sign = dict(zip(sup.tolist(), np.where(x[sup] != 0, np.sign(x[sup]),
+                                           -np.sign(price[sup])).tolist(), strict=True))
+    if z > 0:
+        nu_big = max(float(np.abs(nu).max()), 1e-300)
+        tight = rows[(z - np.abs(q[rows])) / z < np.abs(nu[rows]) / nu_big]
+    else:
+        tight = rows
+    side = dict(zip(tight.tolist(), (np.sign(q[tight]) if z > 0 else 0 * tight).tolist(),
+                    strict=True))
+    return active_set(v, z, kind, budget, sign, side, max_steps=max_steps, grow=0.1)
+
+
+def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 40,
+               grow: float = 0.0) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Active-set steps from atoms ``sign`` (index → sign) and tight rows ``side`` (index →
+    side): see :func:`polish_selection`; ``grow``: fraction of the support added per step
+    (at least one atom or row).
+    """
+    size = v.shape[-1]
+    w = weights(size.bit_length() - 1, kind)
+    for _ in range(max_steps):
+        sup = np.array(sorted(sign), np.int64)
+        tight = np.array(sorted(side), np.int64)
+        sgn = np.array([sign[j] for j in sup])
+        xs, nu_s, mu_s = _eq_solve(v, z, kind, budget, sup, sgn, tight,
+                                   np.array([side[r] for r in tight], dtype=np.float64))
+        flipped = sup[(w[sup] > 0) & (xs[sup] * sgn < 0)]
+        wrong = tight[nu_s[tight] * np.array([side[r] for r in tight]) < 0] if z > 0 else []
+        for j in flipped:
+            del sign[int(j)]
+        for r in wrong:
+            del side[int(r)]
+        if len(flipped) or len(wrong):
+            continue
+        qs = np.abs(dictionary_apply(xs, kind) - v) - z
+        over = np.abs(_prices(xs, nu_s, v, z, kind)) - max(mu_s, 1e-12) * w * (1 + 1e-9)
+        over[(xs != 0) | (w == 0)] = -np.inf
+        count = max(1, int(grow * len(sign)))
+        if qs.max() > 1e-12:
+            fit = dictionary_apply(xs, kind) - v
+            for r in np.argsort(-qs, kind="stable")[:count]:
+                if qs[r] > 1e-12:
+                    side[int(r)] = float(np.sign(fit[r])) if z > 0 else 0.0
+        elif over.max() > 0:
+            price = _prices(xs, nu_s, v, z, kind)
+            for j in np.argsort(-over, kind="stable")[:count]:
+                if over[j] > 0:
+                    sign[int(j)] = -float(np.sign(price[j]))
+        else:
+            viol = kkt_violation(xs, nu_s, mu_s, v, z, kind, budget)
+            return (xs, nu_s, mu_s) if max(viol.values()) <= 1e-7 else None
+    return None
+
+
+def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
+               x_start: np.ndarray, *, max_rounds: int = 30, max_add: int = 200
+               ) -> tuple[np.ndarray, dict[str, Any]]:
+    """The canonical split of one normalised game (``v(∅) = 0``, ``max|v| = 1``).
+
+    ``opt``: the certified LP optimum, ``x_start``: a feasible point of L1 norm ``opt`` (the
+    LP vertex) whose support and tight rows seed the restriction. Returns ``x`` and an info
+    dict (``rounds``, ``qp_iterations``, ``polished``, ``kkt``: the largest relative KKT
+    violation on the full problem).
+
+    >>> v = np.array([0.0, 1.0, 1.0, 1.0])  # x0 OR x1: the vertex is the OR atom
+    >>> x, info = select_one(v, 0.0, "and_or", 1.0, 0.01, np.array([0, 0, 0, 0, 0, 0, 0, 1.0]))
+    >>> x.round(4).tolist(), info["polished"]
+    ([0.0, 0.005, 0.005, -0.005, 0.0, 0.0, 0.0, 0.995], True)
+    """
+    size = v.shape[-1]
+    budget = (1.0 + epsilon) * opt
+    q0 = dictionary_apply(x_start, kind) - v
+    rows = np.flatnonzero(np.abs(q0) >= z * (1 - 1e-7)) if z > 0 else np.arange(size)
+    atoms = np.union1d(np.flatnonzero(x_start), [0])
+    info: dict[str, Any] = {"rounds": 0, "qp_iterations": 0, "polished": False}
+    w = weights(size.bit_length() - 1, kind)
+    for _ in range(max_rounds):
+        info["rounds"] += 1
+        res = _restricted_qp(v, z, kind, atoms, rows, budget, clarabel)
+        info["qp_iterations"] += res["iterations"]
+        x = _full_x(atoms, res["x"], len(x_start))
+        nu = np.zeros(size)
+        nu[rows] = res["nu"]
+        mu = res["mu"]
+        exact = polish_selection(x, v, z, kind, budget, rows, nu, mu)
+        if exact is not None:  # the active-set steps finished the generation exactly
+            x, nu, mu = exact
+            info["polished"] = True
+            break
+        excess = np.abs(dictionary_apply(x, kind) - v) - z
+        excess[rows] = -np.inf
+        new_rows = np.flatnonzero(excess > 1e-10)
+        new_rows = new_rows[np.argsort(-excess[new_rows], kind="stable")][:max_add]
+        over = np.abs(_prices(x, nu, v, z, kind)) - mu * (1 + 1e-7) * w
+        over[atoms] = -np.inf
+        over[w == 0] = -np.inf
+        new_atoms = np.flatnonzero(over > 1e-12)
+        new_atoms = new_atoms[np.argsort(-over[new_atoms], kind="stable")][:max_add]
+        if not len(new_rows) and not len(new_atoms):
+            break
+        rows = np.union1d(rows, new_rows)
+        atoms = np.union1d(atoms, new_atoms)
+    viol = kkt_violation(x, nu, mu, v, z, kind, budget)
+    info["kkt"] = max(viol.values())
+    return x, info

@@ -1,0 +1,231 @@
+"""Tests of the canonical split: uniqueness, continuity, near-optimality, sparsity, vertex mode."""
+
+from __future__ import annotations
+
+import clarabel
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+import harsanyi as hs
+from harsanyi.extract.solvers import solve
+from harsanyi.extract.solvers.base import _atom_columns
+from harsanyi.extract.solvers.canonical import select_canonical
+from harsanyi.extract.solvers.operators import dictionary_apply, or_mask, weights
+from harsanyi.extract.solvers.selection import atom_gram, selection_gradient
+
+
+def noisy_planted(n: int, count: int, seed: int = 0) -> np.ndarray:
+    """5 AND terms (orders 1-4) and 2 OR terms (orders 2-4) plus Gaussian noise 0.01 on every
+    v(x_S): noise that the box |q| ≤ 0.02·|v(N) − v(∅)| does not absorb."""
+    rng = np.random.default_rng(seed)
+    masks = np.arange(2**n)
+    games = []
+    for _ in range(count):
+        v = np.full(2**n, rng.normal())
+        for kind, terms in (("and", 5), ("or", 2)):
+            for _ in range(terms):
+                order = rng.integers(1 if kind == "and" else 2, min(n, 4) + 1)
+                t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
+                coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
+                v = v + coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
+        games.append(v + rng.normal(0, 0.01, 2**n))
+    return np.array(games)
+
+
+def mlp_games(n: int, count: int, seed: int = 0) -> np.ndarray:
+    """Games of a random (untrained, so dense in interactions) ReLU MLP on n inputs."""
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(n, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+    x = torch.randn(count, n, dtype=torch.float64)
+    masks = torch.as_tensor((np.arange(2**n)[:, None] >> np.arange(n)) & 1, dtype=torch.float64)
+    with torch.no_grad():
+        return net.double()(x[:, None, :] * masks[None]).squeeze(-1).numpy()
+
+
+GAMES = {"planted": noisy_planted(6, 4), "mlp": mlp_games(6, 4)}
+
+
+def bounds(games: np.ndarray, rel: float = 0.02) -> np.ndarray:
+    return rel * np.abs(games[:, -1] - games[:, 0])
+
+
+def pooled(r) -> np.ndarray:
+    return np.concatenate([r.and_values[..., 1:], r.or_values], -1)
+
+
+def canonical(games: np.ndarray, **kw) -> hs.Interactions:
+    return hs.and_or(games, q_bound=0.02, **kw)
+
+
+@pytest.fixture(scope="module")
+def results():
+    return {name: canonical(g) for name, g in GAMES.items()}
+
+
+def brute_force_selection(v: np.ndarray, zeta: float, opt: float, eps: float) -> np.ndarray:
+    """The selection problem on the dense dictionary, through Clarabel directly:
+    min ‖γ‖² + ‖q‖²/ζ² with γ = ½ A D x, q = A x − v, s.t. |q| ≤ ζ, ‖x‖_w1 ≤ (1+ε)·OPT."""
+    size = v.shape[0]
+    n = size.bit_length() - 1
+    atoms = np.concatenate([np.arange(size), size + np.flatnonzero(or_mask(n))])
+    a = _atom_columns(atoms, np.arange(size), size)
+    d = np.where(atoms < size, 1.0, -1.0)
+    g = 0.5 * a * d[None, :]
+    k = len(atoms)
+    p = 2 * (g.T @ g + a.T @ a / zeta**2)
+    c = -2 * a.T @ v / zeta**2
+    w = weights(n)[atoms]
+    lw = np.flatnonzero(w > 0)
+    e = np.eye(k)[lw]
+    mat = np.block([[e, -np.eye(len(lw))], [-e, -np.eye(len(lw))],
+                    [np.zeros((1, k)), w[lw][None, :]],
+                    [a, np.zeros((size, len(lw)))], [-a, np.zeros((size, len(lw)))]])
+    rhs = np.concatenate([np.zeros(2 * len(lw)), [(1 + eps) * opt], v + zeta, zeta - v])
+    hess = sp.csc_matrix(np.triu(np.block([[p, np.zeros((k, len(lw)))],
+                                           [np.zeros((len(lw), k + len(lw)))]])))
+    st = clarabel.DefaultSettings()
+    st.verbose = False
+    for key in ("tol_gap_abs", "tol_gap_rel", "tol_feas"):
+        setattr(st, key, 1e-10)
+    sol = clarabel.DefaultSolver(hess, np.concatenate([c, np.zeros(len(lw))]),
+                                 sp.csc_matrix(mat), rhs,
+                                 [clarabel.NonnegativeConeT(mat.shape[0])], st).solve()
+    x = np.zeros(2 * size)
+    x[atoms] = np.asarray(sol.x)[:k]
+    return x
+
+
+def test_atom_gram_and_gradient_match_dense_formulas():
+    n, size = 4, 16
+    rng = np.random.default_rng(0)
+    atoms = np.sort(rng.choice(np.concatenate([np.arange(size),
+                                               size + np.flatnonzero(or_mask(n))]), 12, False))
+    a = _atom_columns(atoms, np.arange(size), size)
+    np.testing.assert_array_equal(atom_gram(atoms, n), a.T @ a)
+    x = np.zeros(2 * size)
+    x[atoms] = rng.normal(size=len(atoms))
+    v, z = rng.normal(size=size), 0.3
+    full = np.concatenate([np.arange(size), size + np.flatnonzero(or_mask(n))])
+    af = _atom_columns(full, np.arange(size), size)
+    d = np.where(full < size, 1.0, -1.0)
+    f = lambda y: z**2 * np.sum((0.5 * af @ (d * y)) ** 2) + np.sum((af @ y - v) ** 2)  # noqa: E731
+    y = x[full]
+    num = np.array([(f(y + 1e-6 * e) - f(y - 1e-6 * e)) / 2e-6 for e in np.eye(len(full))])
+    np.testing.assert_allclose(selection_gradient(x, v, z)[full], num, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(GAMES))
+def test_equals_brute_force_selection_and_is_certified(name, results):
+    games, r = GAMES[name], results[name]
+    info = r.metadata["solver_info"]
+    assert info["polished"].all() and info["kkt"].max() < 1e-7
+    vn = games - games[:, :1]
+    scale = np.abs(vn).max(-1)
+    d = np.concatenate([np.ones(2**6), -np.ones(2**6)])
+    for b in range(2):
+        v, z = vn[b] / scale[b], bounds(games)[b] / scale[b]
+        brute = brute_force_selection(v, z, r.metadata["lp_optimum"][b] / scale[b], 0.01)
+        ours = np.concatenate([r.and_values[b], r.or_values[b]]) / scale[b]
+        ours[0] = (r.and_values[b, 0] - games[b, 0]) / scale[b]
+        np.testing.assert_allclose(ours, brute, atol=2e-3)  # the interior point's accuracy
+
+        def f(x, v=v, z=z):
+            return (np.sum((0.5 * dictionary_apply(d * x)) ** 2)
+                    + np.sum((dictionary_apply(x) - v) ** 2) / z**2)
+
+        assert f(ours) <= f(brute) * (1 + 1e-9)  # ours is the exact KKT point: never worse
+
+
+@pytest.mark.parametrize("name", sorted(GAMES))
+def test_near_optimal_against_the_exact_lp(name, results):
+    games, r = GAMES[name], results[name]
+    exact = solve(games, bounds(games), solver="exact").objective
+    np.testing.assert_allclose(r.metadata["lp_optimum"], exact, rtol=1e-7)
+    assert np.all(r.objective <= 1.01 * exact * (1 + 1e-9))
+    assert np.all(r.objective >= exact * (1 - 1e-9))
+    assert np.all(r.residual < 1e-9)
+    assert np.all(np.abs(r.q) <= r.bound[:, None] * (1 + 1e-12))
+
+
+def test_unique_whatever_the_batch_warm_start_and_workers(results):
+    games = np.concatenate([GAMES["planted"], GAMES["mlp"]])
+    ref = pooled(canonical(games))
+    scale = np.abs(ref).max(-1, keepdims=True)
+    perm = np.random.default_rng(1).permutation(len(games))
+    permuted = pooled(canonical(games[perm]))[np.argsort(perm)]
+    halves = np.concatenate([pooled(canonical(games[:3], threads=2)),  # a "second worker"
+                             pooled(canonical(games[3:]))])
+    other = canonical(games * 1.001 + 0.01)  # a warm start from other games
+    warm = pooled(canonical(games, warm_start=other))
+    exact_vertex = pooled(canonical(games, solver="exact"))  # another LP path, another vertex
+    for alt in (permuted, halves, warm, exact_vertex):
+        assert np.max(np.abs(alt - ref) / scale) < 1e-9
+
+
+@pytest.mark.parametrize("name", sorted(GAMES))
+def test_continuous_under_tiny_perturbations(name, results):
+    games, r = GAMES[name], results[name]
+    rng = np.random.default_rng(7)
+    noise = 1e-6 * np.abs(games[:, -1:] - games[:, :1]) * rng.standard_normal(games.shape)
+    rp = canonical(games + noise)
+    a, b = pooled(r), pooled(rp)
+    assert np.abs(b - a).sum() / np.abs(a).sum() <= 1e-2
+    for i in range(len(games)):
+        order = np.argsort(-np.abs(a[i]), kind="stable")
+        if abs(a[i, order[19]]) > 1.01 * abs(a[i, order[20]]):
+            top_b = set(np.argsort(-np.abs(b[i]), kind="stable")[:20])
+            assert set(order[:20]) == top_b
+
+
+def salient(p: np.ndarray) -> np.ndarray:
+    return (np.abs(p) >= 0.05 * np.abs(p).max(-1, keepdims=True)).sum(-1)
+
+
+def test_as_sparse_as_a_vertex_within_25_percent(results):
+    ratios = []
+    for name, games in GAMES.items():
+        vertex = canonical(games, selection="vertex")
+        ratios += list(salient(pooled(results[name])) / salient(pooled(vertex)))
+    assert np.median(ratios) <= 1.25
+
+
+def test_vertex_mode_reproduces_the_lp_solver():
+    games = GAMES["planted"]
+    r = canonical(games, selection="vertex")
+    raw = solve(games, bounds(games), solver="fast")
+    np.testing.assert_array_equal(r.objective, raw.objective)
+    np.testing.assert_array_equal(r.and_values, raw.and_values)
+    assert r.metadata["selection"] == "vertex" and r.metadata["epsilon"] == 0.0
+    assert r.metadata["lp_optimum"] == raw.objective.tolist()
+
+
+def test_zero_bound_and_epsilon_zero_and_metadata():
+    v = np.array([0.0, 1.0, 1.0, 1.0])  # x0 OR x1, q = 0
+    r = hs.and_or(v, q_bound=0.0, epsilon=0.0)
+    assert r.metadata["selection"] == "canonical" and r.metadata["lp_optimum"] == 1.0
+    np.testing.assert_allclose(r.or_values[3], 1.0, atol=1e-9)
+    r = hs.and_or(v, q_bound=0.0, epsilon=0.5)
+    assert abs(float(r.objective) - 1.5) < 1e-9 and float(r.residual) < 1e-12
+    sgd = hs.and_or(v, q_bound=0.0, solver="sgd", niter=10)
+    assert sgd.metadata["selection"] is None
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf"), "0.01", True])
+def test_bad_epsilon(bad):
+    with pytest.raises(ValueError, match="epsilon must be a finite number >= 0"):
+        hs.and_or([0.0, 1.0], epsilon=bad)
+
+
+def test_unknown_selection_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"choose one of \('canonical', 'vertex'\)"):
+        hs.and_or([0.0, 1.0], selection="centre")
+
+
+def test_select_canonical_keeps_a_feasible_point_inside_the_box():
+    games = GAMES["mlp"][:2]
+    r = select_canonical(games, bounds(games), "and_or", solve(games, bounds(games)), 0.05)
+    fit = dictionary_apply(np.concatenate([r.and_values, r.or_values], -1))
+    assert np.all(np.abs(fit - games) <= bounds(games)[:, None] * (1 + 1e-9))
+    assert np.all(r.objective <= 1.05 * r.info["lp_optimum"] * (1 + 1e-9))
