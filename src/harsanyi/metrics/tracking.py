@@ -25,7 +25,9 @@ __all__ = ["pooled", "relative_l1_change", "top_k_overlap", "tracking_quality"]
 
 
 def pooled(and_values: Any, or_values: Any | None = None) -> np.ndarray:
-    """The interactions of a split as one vector: ``(I_and(S))_{S≠∅}`` then ``(I_or(S))_S``.
+    """Pool the interactions of a split into one vector: ``I_and(S≠∅)`` then ``I_or(S)``.
+
+    The order is ``(I_and(S))_{S≠∅}`` then ``(I_or(S))_S``.
 
     ``I_and(∅)`` (the constant ``v(∅) + q_∅``) is dropped; ``or_values=None`` pools the AND
     side only (e.g. Möbius interactions). Shapes ``(..., 2**n)`` → ``(..., 2**n − 1)`` or
@@ -44,8 +46,9 @@ def pooled(and_values: Any, or_values: Any | None = None) -> np.ndarray:
 
 
 def relative_l1_change(before: Any, after: Any) -> np.ndarray:
-    """``‖after − before‖₁ / ‖before‖₁`` over the last axis (0 when both are zero, inf when
-    only ``before`` is).
+    """Return ``‖after − before‖₁ / ‖before‖₁`` over the last axis.
+
+    0 when both are zero, inf when only ``before`` is.
 
     >>> relative_l1_change(np.array([1.0, -1.0]), np.array([1.0, 0.0])).tolist()
     0.5
@@ -58,8 +61,9 @@ def relative_l1_change(before: Any, after: Any) -> np.ndarray:
 
 
 def top_k_overlap(before: Any, after: Any, k: int = 20) -> np.ndarray:
-    """Fraction of the ``k`` largest ``|before|`` that are also among the ``k`` largest
-    ``|after|`` (last axis; ``k`` is capped at its length; ties go to the lower index).
+    """Return the fraction of the ``k`` largest ``|before|`` among the ``k`` largest ``|after|``.
+
+    Over the last axis; ``k`` is capped at its length; ties go to the lower index.
 
     >>> top_k_overlap(np.array([3.0, 2.0, 1.0]), np.array([0.0, 2.0, 3.0]), k=2).tolist()
     0.5

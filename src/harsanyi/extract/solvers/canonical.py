@@ -99,8 +99,9 @@ def _select(values, bound, kind, vertex, epsilon, max_rounds, max_add) -> Solver
 
 
 def vertex_info(vertex: SolverResult) -> dict[str, Any]:
-    """The info of a raw LP vertex in the same terms (``selection="vertex"``, ``ε = 0``,
-    ``lp_optimum`` = its own objective).
+    """Return the info of a raw LP vertex in the same terms as the canonical split.
+
+    ``selection="vertex"``, ``ε = 0``, ``lp_optimum`` = its own objective.
 
     >>> r = SolverResult(np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((1, 2)), np.ones(1))
     >>> vertex_info(r)["lp_optimum"].tolist()

@@ -38,8 +38,10 @@ __all__ = ["atom_gram", "select_one", "selection_gradient"]
 
 
 def atom_gram(atoms: np.ndarray, n: int) -> np.ndarray:
-    """``A_Jᵀ A_J`` for atoms ``J`` (index ``j < 2**n``: AND atom ``j``; else OR atom
-    ``j − 2**n``), in closed form without touching the ``2**n`` rows:
+    """Return the Gram matrix ``A_Jᵀ A_J`` of atoms ``J`` in closed form.
+
+    Index ``j < 2**n``: AND atom ``j``; else OR atom ``j − 2**n``. Computed without touching
+    the ``2**n`` rows:
     ``#{S ⊇ T∪U} = 2^{n−|T∪U|}`` (AND, AND), ``#{S: S∩T ≠ ∅, S∩U ≠ ∅} = 2^n − 2^{n−|T|} −
     2^{n−|U|} + 2^{n−|T∪U|}`` (OR, OR), ``#{S ⊇ T, S∩U ≠ ∅} = 2^{n−|T|} − 1(T∩U=∅)·2^{n−|T∪U|}``.
 
@@ -70,8 +72,9 @@ def _signs(n: int, kind: str) -> np.ndarray:
 
 
 def _weights_fq(z: float, kind: str) -> tuple[float, float]:
-    """Weights of ``‖γ‖²`` and ``‖q‖²`` in ``ζ²·f`` (well scaled): ``(ζ², 1)``; ``(1, 0)`` at
-    ``ζ = 0``; ``γ`` does not exist for ``kind="and"``.
+    """Return the weights of ``‖γ‖²`` and ``‖q‖²`` in ``ζ²·f`` (well scaled).
+
+    ``(ζ², 1)``; ``(1, 0)`` at ``ζ = 0``; ``γ`` does not exist for ``kind="and"``.
     """
     wg = 0.0 if kind == "and" else (z * z if z > 0 else 1.0)
     return wg, (1.0 if z > 0 else 0.0)
@@ -95,8 +98,10 @@ def selection_gradient(x: np.ndarray, v: np.ndarray, z: float, kind: str = "and_
 
 
 def _restricted_qp(v, z, kind, atoms, rows, budget, clarabel) -> dict[str, Any]:
-    """Clarabel on ``min ½ xᵀPx + cᵀx`` over atoms ``J``, rows ``R``: variables ``(x_J, t)``,
-    ``t ≥ ±x`` on weighted atoms, ``Σ w t ≤ B``, ``v_R − ζ ≤ A_R x ≤ v_R + ζ``.
+    """Solve ``min ½ xᵀPx + cᵀx`` over atoms ``J``, rows ``R`` with Clarabel.
+
+    Variables ``(x_J, t)``, ``t ≥ ±x`` on weighted atoms, ``Σ w t ≤ B``,
+    ``v_R − ζ ≤ A_R x ≤ v_R + ζ``.
     """
     size = v.shape[-1]
     n = size.bit_length() - 1
@@ -136,16 +141,18 @@ def _full_x(atoms: np.ndarray, xj: np.ndarray, width: int) -> np.ndarray:
 
 
 def _prices(x, nu_full, v, z, kind) -> np.ndarray:
-    """``∇(ζ²f)(x) + Aᵀν`` on every atom: ``−μ w_j sign(x_j)`` on the support at a KKT point,
-    within ``[−μ w_j, μ w_j]`` off it.
+    """Return ``∇(ζ²f)(x) + Aᵀν`` on every atom.
+
+    ``−μ w_j sign(x_j)`` on the support at a KKT point, within ``[−μ w_j, μ w_j]`` off it.
     """
     return selection_gradient(x, v, z, kind) + dictionary_transpose(nu_full, kind)
 
 
 def kkt_violation(x, nu_full, mu, v, z, kind, budget) -> dict[str, float]:
-    """Largest violations of the full problem's KKT conditions at ``(x, ν, μ)``, relative:
-    ``row`` (box, over ``max(ζ, 1e-300)`` or absolute at ``ζ = 0``), ``budget`` (over ``B``),
-    ``price`` (``|∇f + Aᵀν|`` over ``μ w``, minus 1, off the support; distance to
+    """Return the largest violations of the full problem's KKT conditions at ``(x, ν, μ)``.
+
+    Relative: ``row`` (box, over ``max(ζ, 1e-300)`` or absolute at ``ζ = 0``), ``budget``
+    (over ``B``), ``price`` (``|∇f + Aᵀν|`` over ``μ w``, minus 1, off the support; distance to
     ``−μ w sign x`` on it, over ``μ``), ``dual`` (wrong-signed row multipliers, over ``μ``).
     """
     n = v.shape[-1].bit_length() - 1
@@ -171,9 +178,11 @@ def kkt_violation(x, nu_full, mu, v, z, kind, budget) -> dict[str, float]:
 
 
 def _equality_qp(p, c, cmat, dvec, definite: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``min ½ xᵀPx + cᵀx`` s.t. ``C x = d``: ``(x, y)`` with ``P x + c + Cᵀ y = 0``; by the
-    Schur complement when ``P ≻ 0`` (``definite``: ``ζ > 0``), else least squares on the KKT
-    matrix (``ζ = 0``: ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``).
+    """Solve ``min ½ xᵀPx + cᵀx`` s.t. ``C x = d``.
+
+    Returns ``(x, y)`` with ``P x + c + Cᵀ y = 0``; by the Schur complement when ``P ≻ 0``
+    (``definite``: ``ζ > 0``), else least squares on the KKT matrix (``ζ = 0``:
+    ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``).
     """
     try:
         chol = sla.cho_factor(p) if definite else None
@@ -191,7 +200,7 @@ def _equality_qp(p, c, cmat, dvec, definite: bool) -> tuple[np.ndarray, np.ndarr
 
 
 def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
-    """The equality-constrained QP of one active set: ``(x, ν, μ)`` on the full index set."""
+    """Solve the equality-constrained QP of one active set: ``(x, ν, μ)`` on all indices."""
     size = v.shape[-1]
     n = size.bit_length() - 1
     wg, wq = _weights_fq(z, kind)
@@ -212,8 +221,9 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
 
 def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100
                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """Exact KKT point from an approximate one ``(x, ν, μ)``, by active-set steps on equality
-    QPs.
+    """Return the exact KKT point from an approximate one ``(x, ν, μ)``.
+
+    By active-set steps on equality QPs.
 
     Start: an atom is in the support when ``|x_j| / max|x| > (μ w_j − |price_j|) / (μ w_j)``
     (primal size beats dual slack; sign ``s_j``), a row of ``rows`` is tight when
@@ -252,9 +262,10 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100
 
 def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 40,
                grow: float = 0.0) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """Active-set steps from atoms ``sign`` (index → sign) and tight rows ``side`` (index →
-    side): see :func:`polish_selection`; ``grow``: fraction of the support added per step
-    (at least one atom or row).
+    """Run active-set steps from atoms ``sign`` and tight rows ``side``.
+
+    ``sign``: index → sign, ``side``: index → side; see :func:`polish_selection`; ``grow``:
+    fraction of the support added per step (at least one atom or row).
     """
     size = v.shape[-1]
     w = weights(size.bit_length() - 1, kind)
@@ -295,7 +306,7 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
 def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
                x_start: np.ndarray, *, max_rounds: int = 30, max_add: int = 200
                ) -> tuple[np.ndarray, dict[str, Any]]:
-    """The canonical split of one normalised game (``v(∅) = 0``, ``max|v| = 1``).
+    """Compute the canonical split of one normalised game (``v(∅) = 0``, ``max|v| = 1``).
 
     ``opt``: the certified LP optimum, ``x_start``: a feasible point of L1 norm ``opt`` (the
     LP vertex) whose support and tight rows seed the restriction. Returns ``x`` and an info
