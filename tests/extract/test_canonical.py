@@ -56,7 +56,7 @@ def pooled(r) -> np.ndarray:
 
 
 def canonical(games: np.ndarray, **kw) -> hs.Interactions:
-    return hs.and_or(games, q_bound=0.02, **kw)
+    return hs.and_or(games, q_bound=0.02, **{"selection": "canonical", **kw})
 
 
 @pytest.fixture(scope="module")
@@ -203,10 +203,11 @@ def test_vertex_mode_reproduces_the_lp_solver():
 
 def test_zero_bound_and_epsilon_zero_and_metadata():
     v = np.array([0.0, 1.0, 1.0, 1.0])  # x0 OR x1, q = 0
-    r = hs.and_or(v, q_bound=0.0, epsilon=0.0)
+    assert hs.and_or(v, q_bound=0.0).metadata["selection"] == "vertex"  # the default, for now
+    r = hs.and_or(v, q_bound=0.0, epsilon=0.0, selection="canonical")
     assert r.metadata["selection"] == "canonical" and r.metadata["lp_optimum"] == 1.0
     np.testing.assert_allclose(r.or_values[3], 1.0, atol=1e-9)
-    r = hs.and_or(v, q_bound=0.0, epsilon=0.5)
+    r = hs.and_or(v, q_bound=0.0, epsilon=0.5, selection="canonical")
     assert abs(float(r.objective) - 1.5) < 1e-9 and float(r.residual) < 1e-12
     sgd = hs.and_or(v, q_bound=0.0, solver="sgd", niter=10)
     assert sgd.metadata["selection"] is None

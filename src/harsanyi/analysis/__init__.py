@@ -31,6 +31,7 @@ from harsanyi.analysis.groups import analyse_groups, groups_record
 from harsanyi.analysis.phases import analyse_phases, boundaries_record
 from harsanyi.analysis.run import Analyses, analyse_run, save_analyses
 from harsanyi.analysis.sparsity import analyse_sparsity
+from harsanyi.analysis.tracking import Tracking, analyse_tracking
 
 __all__ = [
     "ANALYSIS_DIR",
@@ -42,6 +43,7 @@ __all__ = [
     "Faithfulness",
     "GroupsRecord",
     "TheoryRecord",
+    "Tracking",
     "analyse_decay_spindle",
     "analyse_faithfulness",
     "analyse_fit",
@@ -49,6 +51,7 @@ __all__ = [
     "analyse_phases",
     "analyse_run",
     "analyse_sparsity",
+    "analyse_tracking",
     "boundaries_record",
     "decay_spindle_record",
     "example_store",

@@ -18,6 +18,7 @@ from harsanyi.analysis.folder import AnalysisFolder
 from harsanyi.analysis.groups import analyse_groups, groups_record
 from harsanyi.analysis.phases import analyse_phases, boundaries_record
 from harsanyi.analysis.sparsity import analyse_sparsity
+from harsanyi.analysis.tracking import Tracking, analyse_tracking
 from harsanyi.dynamics.groups import FiveGroups
 from harsanyi.dynamics.phases import PhaseAnalysis
 from harsanyi.errors import HarsanyiError
@@ -43,6 +44,7 @@ class Analyses:
     decay_spindle: DecaySpindleRun | None = None
     sparsity: SparsityTable | None = None
     faithfulness: Faithfulness | None = None
+    tracking: Tracking | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -57,8 +59,9 @@ def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
     """Run every analysis of a run on its arrays.
 
     Phase boundary and gap onset, the σ² fit (from that boundary), the five groups of each
-    sample's ``top_k`` interactions, the decay/spindle split, the sparsity bound and the
-    faithfulness of a run, each computed once; ``save`` writes them to ``RUN/analysis/``
+    sample's ``top_k`` interactions, the decay/spindle split, the sparsity bound, the
+    faithfulness and the tracking quality of a run, each computed once; ``save`` writes them
+    to ``RUN/analysis/``
     (:func:`save_analyses`). ``fit_options`` go to :func:`~harsanyi.analysis.analyse_fit`.
 
     >>> from harsanyi.analysis.example import example_store
@@ -81,6 +84,7 @@ def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
         ("decay_spindle", "decay/spindle split", lambda: analyse_decay_spindle(arr)),
         ("sparsity", "sparsity bound", lambda: analyse_sparsity(arr)),
         ("faithfulness", "sparsity and matching error", lambda: analyse_faithfulness(arr)),
+        ("tracking", "tracking quality", lambda: analyse_tracking(arr)),
     ]
     for attr, what, fn in steps:
         try:

@@ -131,19 +131,22 @@ def and_or(
     result = solve(flat, bound.reshape(-1), solver=solver, kind="and_or",
                    warm_start=_flat_result(warm), progress=progress, **options)
     shape = game.values.shape
+    chosen: str | None = selection
+    slack: float | None = epsilon
+    lp_optimum = None
     if solver == "sgd":  # the research recipe: no LP optimum to select around
-        selection, epsilon, lp_optimum = None, None, None
+        chosen, slack = None, None
     else:
         if selection == "canonical":
             result = select_canonical(flat, bound.reshape(-1), "and_or", result, epsilon)
         else:
             result.info.update(vertex_info(result))
-            epsilon = 0.0
+            slack = 0.0
         lp_optimum = result.info["lp_optimum"].reshape(shape[:-1]).tolist()
     return _package(
         game, result.and_values.reshape(shape), result.or_values.reshape(shape),
         result.q.reshape(shape), bound, result.info, solver=solver, q_bound=q_bound,
-        kind="and_or", selection=selection, epsilon=epsilon, lp_optimum=lp_optimum,
+        kind="and_or", selection=chosen, epsilon=slack, lp_optimum=lp_optimum,
     )
 
 

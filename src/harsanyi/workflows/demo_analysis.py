@@ -181,8 +181,15 @@ def run_summary(res: an.Analyses, *, folder: an.AnalysisFolder | None = None,
         raise ValueError("a run summary needs the run's arrays and its phases")
     last = RunStore.open(arr.path).read(int(arr.epochs[-1])).attrs.get("metadata", {})
     explained = explained_note(last.get("v_full"), last.get("f_x"))  # v(N) beside f(x)
-    notes: list[str] = [] if explained is None else [explained]
+    notes: list[str] = []
     parts = {} if folder is None else _stored_parts(folder, arr.epochs.size, arr.n, notes)
+    if explained is not None:
+        notes.append(explained)
+    tracking = res.tracking
+    if tracking is None and arr.epochs.size > 1:
+        tracking = an.analyse_tracking(arr)
+    if tracking is not None:
+        notes.append(tracking.finding())
     parts |= _computed_parts(res)
     if "groups" not in parts:
         gr = an.groups_record(an.analyse_groups(arr, k=group_top), arr.players)
