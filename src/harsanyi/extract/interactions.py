@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from harsanyi._version import __version__
 from harsanyi.core.orders import members, order_of_masks, orders_index
 from harsanyi.core.transforms import mobius, n_players, or_as_moebius, zeta
-from harsanyi.errors import ShapeError, StoreError
+from harsanyi.errors import ShapeError
 from harsanyi.extract.matching import matching_residual, reconstruct
+from harsanyi.extract.npz_io import load_npz, save_npz
 from harsanyi.extract.shapiq_bridge import moebius_from_shapiq, moebius_to_shapiq
 from harsanyi.games.game import select_players
 
@@ -350,33 +349,11 @@ class Interactions:
         The header holds the players, the metadata and the package version. Returns the path
         written.
         """
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_suffix(".npz")
-        header = {
-            "format": _FORMAT,
-            "version": __version__,
-            "players": list(self.players),
-            "metadata": self.metadata,
-        }
-        tmp = path.with_name(path.name + ".tmp.npz")
-        arrays: dict[str, Any] = {k: np.asarray(getattr(self, k)) for k in _ARRAYS}
-        np.savez_compressed(tmp, header=np.array(json.dumps(header, default=str)), **arrays)
-        tmp.replace(path)
-        return path
+        return save_npz(path, _FORMAT, self.players, self.metadata,
+                        {k: getattr(self, k) for k in _ARRAYS})
 
     @classmethod
     def load(cls, path: str | Path) -> Interactions:
         """Read a file written by :meth:`save`; a corrupted or foreign file raises StoreError."""
-        path = Path(path)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(str(data["header"]))
-                arrays = {k: data[k] for k in _ARRAYS}
-        except FileNotFoundError:
-            raise
-        except Exception as exc:  # zipfile / json / key errors: all mean "not ours or broken"
-            raise StoreError(f"{path} is not a readable harsanyi interactions file: {exc}") from exc
-        if header.get("format") != _FORMAT:
-            raise StoreError(f"{path} has format {header.get('format')!r}, expected {_FORMAT!r}")
+        arrays, header = load_npz(path, _FORMAT, _ARRAYS, "harsanyi interactions")
         return cls(**arrays, players=header["players"], metadata=header["metadata"])
