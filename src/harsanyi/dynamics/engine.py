@@ -9,20 +9,15 @@ context) or on a Dask cluster; the schedule is the same everywhere, so results a
 
 from __future__ import annotations
 
-import logging
-import multiprocessing as mp
-import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
-from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
-from harsanyi.dynamics.lifeline import ignore_interrupts, interrupts_held, watch_parent
+from harsanyi.dynamics.backends import Backend, make_backend
 from harsanyi.errors import SchedulerUnreachableError
 from harsanyi.extract import Interactions, and_or, mobius
 from harsanyi.games.factories import GameFactory, ModelGame
@@ -179,199 +174,6 @@ def run_task(task: Task) -> tuple[int, int, BatchResult]:
     model.eval()
     res = compute_batch(model, task.inputs, task.targets, task.spec, task.warm, task.rows)
     return task.epoch, task.batch, res
-
-
-def _init_worker(threads: int | None, parent: int | None = None) -> None:
-    """Set up a worker process.
-
-    Worker set-up: torch threads; with ``parent`` (a pool worker), die with that process
-    and leave Ctrl-C to it (:mod:`harsanyi.dynamics.lifeline`).
-    """
-    if threads:
-        torch.set_num_threads(threads)
-    os.environ.setdefault("HARSANYI_WORKER", "1")
-    if parent is not None:
-        ignore_interrupts()
-        watch_parent(parent)
-
-
-# -- backends ----------------------------------------------------------------------------------
-class _Done:
-    def __init__(self, fn: Callable[[Any], Any], arg: Any) -> None:
-        self._value, self._error = None, None
-        try:
-            self._value = fn(arg)
-        except BaseException as exc:  # re-raised by result(), like a real future
-            self._error = exc
-
-    def result(self) -> Any:
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
-class Backend:
-    """Where tasks run.
-
-    Where tasks run: ``submit(fn, arg) -> future`` and ``wait(futures) -> done`` (at least
-    one). ``name`` and ``workers`` describe it; ``close()`` releases it.
-    """
-
-    name = "serial"
-    workers = 1
-
-    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
-        """Run ``fn(arg)`` now; the returned handle holds its result."""
-        return _Done(fn, arg)
-
-    def wait(self, futures: list[Any]) -> list[Any]:
-        """Return the results of ``futures``, in order."""
-        return list(futures)
-
-    def close(self) -> None:
-        """Nothing to release."""
-        return None
-
-    def abort(self) -> None:
-        """Stop now (Ctrl-C or an error): running tasks are abandoned, workers stopped."""
-        self.close()
-
-
-class _PoolBackend(Backend):
-    name = "process"
-
-    def __init__(self, workers: int, threads: int | None) -> None:
-        self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=_init_worker,
-                                        initargs=(threads, os.getpid()))
-
-    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
-        return self.pool.submit(fn, arg)
-
-    def wait(self, futures: list[Any]) -> list[Any]:
-        done, _ = futures_wait(futures, return_when=FIRST_COMPLETED)
-        return list(done)
-
-    def close(self) -> None:
-        with interrupts_held():
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def abort(self) -> None:
-        with interrupts_held():
-            kill = getattr(self.pool, "kill_workers", None)  # Python >= 3.14
-            if kill is not None:
-                kill()
-            else:  # before 3.14 there is no public way to stop running workers
-                for proc in list(getattr(self.pool, "_processes", {}).values()):
-                    proc.kill()
-                    proc.join()
-                # a worker killed while sending its result leaves half a message in the
-                # result pipe; closing our copy of its write end turns the wait for the rest
-                # into an EOF, which the pool's manager thread handles (else it waits forever)
-                writer = getattr(getattr(self.pool, "_result_queue", None), "_writer", None)
-                if writer is not None:
-                    writer.close()
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-
-class _DaskBackend(Backend):
-    name = "dask"
-
-    def __init__(self, client: Any, cluster: Any = None, threads: int | None = 1,
-                 plugin: Any = None) -> None:
-        self.client, self.cluster = client, cluster
-        self.workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        if plugin is not None:  # our local cluster: its workers (restarted ones too) die with us
-            client.register_plugin(plugin)
-        elif threads:
-            client.run(_init_worker, threads)
-
-    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
-        return self.client.submit(fn, arg, pure=False)
-
-    def wait(self, futures: list[Any]) -> list[Any]:
-        from distributed import wait  # heavy: Dask loads only when a Dask backend is used
-
-        with self.client.as_current():
-            done, _ = wait(futures, return_when="FIRST_COMPLETED")
-        return list(done)
-
-    def close(self) -> None:
-        if self.cluster is not None:
-            self.client.close()
-            self.cluster.close()
-
-
-def _local_cluster_config() -> dict[str, Any]:
-    """Return the Dask settings of the local cluster we start.
-
-    Dask settings for the local cluster we start: its workers skip Dask's statistical
-    profiler (it wakes every 10 ms) and the ``MALLOC_TRIM_THRESHOLD_`` that nannies set by
-    default (the rest of ``pre-spawn-environ`` is kept). With them a worker took ~13x the minor
-    page faults of a pool process on the same tasks (2.4 M vs 0.18 M; 5.2 s vs 0.8 s of system
-    time for 8 checkpoints of ``benchmarks/monitor.py``).
-    """
-    import dask.config  # heavy: Dask loads only when a Dask backend is used
-
-    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
-    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-    return {"distributed.worker.profile.enabled": False,
-            "distributed.nanny.pre-spawn-environ": environ}
-
-
-def make_backend(
-    executor: str = "process",
-    *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    threads: int | None = 1,
-    connect_timeout: float = 5.0,
-) -> Backend:
-    """Create a task backend: serial, a local process pool or Dask.
-
-    A backend: ``"serial"``, ``"process"`` (local spawn pool of ``workers``, default the
-    CPU count) or ``"dask"`` (a new ``distributed.LocalCluster`` of ``workers`` processes, or
-    the existing scheduler at ``scheduler``; an unreachable one raises
-    :class:`SchedulerUnreachableError` after ``connect_timeout`` seconds).
-
-    >>> make_backend("serial").name
-    'serial'
-    """
-    if scheduler is not None:
-        executor = "dask"
-    if executor == "serial":
-        return Backend()
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be >= 1; got {workers}")
-    if executor == "process":
-        return _PoolBackend(workers or max(os.cpu_count() or 1, 1), threads)
-    if executor == "dask":
-        # heavy: Dask loads only when a Dask backend is used
-        import dask.config
-        from distributed import Client, LocalCluster
-
-        from harsanyi.dynamics.dask_plugin import LifelinePlugin  # imports distributed
-
-        if scheduler is not None:
-            try:
-                client = Client(scheduler, timeout=f"{connect_timeout}s",
-                                set_as_default=False)
-            except (OSError, TimeoutError) as exc:
-                raise SchedulerUnreachableError(
-                    f"cannot reach the Dask scheduler at {scheduler!r} within "
-                    f"{connect_timeout:g} s ({type(exc).__name__}: {exc}). Check the address "
-                    "(tcp://host:port) and that the scheduler is running, or use --workers N "
-                    "to start a local cluster"
-                ) from exc
-            return _DaskBackend(client, None, threads)
-        with dask.config.set(_local_cluster_config()):
-            cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1,
-                                   processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
-        client = Client(cluster, set_as_default=False)
-        return _DaskBackend(client, cluster, threads, LifelinePlugin(os.getpid(), threads))
-    raise ValueError(f"executor must be 'serial', 'process' or 'dask'; got {executor!r}")
 
 
 # -- the schedule ------------------------------------------------------------------------------
