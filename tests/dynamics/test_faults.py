@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 import psutil
 import pytest
-from conftest import make_monitor
+from monitor_setup import make_monitor
 from typer.testing import CliRunner
 
 from harsanyi.analysis.run import analyse_run

@@ -18,7 +18,7 @@ run checks its factory, checkpoints, players and data before it writes anything
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,10 +37,11 @@ from harsanyi.dynamics.engine import (
     make_backend,
     schedule,
 )
+from harsanyi.dynamics.first_pass import fit_over_checkpoints, needs_fit, warm_chains
 from harsanyi.dynamics.preflight import check_run
-from harsanyi.errors import CheckpointError, ShapeError, StoreError
+from harsanyi.errors import CheckpointError, ShapeError
 from harsanyi.games.factories import GameFactory, ModelGame, digest
-from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints, load_into
+from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints
 from harsanyi.store import RunStore
 from harsanyi.store.lock import WriterLock
 
@@ -251,7 +252,7 @@ class Monitor:
         :class:`harsanyi.Interactions`; an epoch already stored (when resuming) is read back
         instead of recomputed.
         """
-        if _needs_fit(self.spec.game):
+        if needs_fit(self.spec.game):
             raise ValueError(f"{type(self.spec.game).__name__} is fitted over all checkpoints "
                              "first: use Monitor.run(checkpoints), not on_epoch_end")
         store = self.store
@@ -318,7 +319,7 @@ class Monitor:
         ckpts = sorted(ckpts, key=lambda c: c.epoch)
         by_epoch = {c.epoch: c for c in ckpts}
         check_run(self.model, ckpts, self.inputs, self.targets, self.spec,
-                  game=not _needs_fit(self.spec.game))
+                  game=not needs_fit(self.spec.game))
         try:
             return self._run(ckpts, by_epoch, executor, workers, scheduler, threads, progress,
                              connect_timeout)
@@ -329,8 +330,10 @@ class Monitor:
              executor: str | Backend, workers: int | None, scheduler: str | None,
              threads: int | None, progress: bool, connect_timeout: float) -> RunStore:
         store = self.store
-        if _needs_fit(self.spec.game):
-            self._fit_game(ckpts)
+        if needs_fit(self.spec.game):
+            assert self.model is not None
+            self.spec = replace(self.spec, game=fit_over_checkpoints(
+                self.spec.game, self.model, ckpts, self.inputs, store))
         done = set(store.completed())
         todo = [c.epoch for c in ckpts if c.epoch not in done]
         self.stats["checkpoints_skipped"] += len(ckpts) - len(todo)
@@ -339,7 +342,7 @@ class Monitor:
         order = [c.epoch for c in ckpts]
         prev_of = {e: (order[i - 1] if i else None) for i, e in enumerate(order)}
         # warm starts chain over consecutive checkpoints; a gap (stored prev) reads the store
-        chains = self._chains(todo, prev_of)
+        chains = warm_chains(todo, prev_of) if self.warm_start else [todo]
         backend = executor if isinstance(executor, Backend) else make_backend(
             executor, workers=workers, scheduler=scheduler, threads=threads,
             connect_timeout=connect_timeout)
@@ -363,45 +366,6 @@ class Monitor:
             if own:
                 backend.close()
         return store
-
-    def _fit_game(self, ckpts: list[Checkpoint]) -> None:
-        """Run the first pass of a game fitted over the run (feature components).
-
-        The first pass of a game fitted over the run (feature components): every
-        checkpoint's model, in order; the fitted state is stored, or checked on resume.
-        """
-        assert self.model is not None
-        net = self.model.build()
-
-        def models() -> Iterator[Any]:
-            for ck in ckpts:
-                if ck.path is None:
-                    raise CheckpointError(f"checkpoint {ck.epoch} has no file")
-                yield load_into(net, ck.path).eval()
-
-        game = self.spec.game.fit(models(), self.inputs)  # type: ignore[attr-defined]
-        self.spec = replace(self.spec, game=game)
-        comp = game.components
-        stored = self.store.read_array("directions")
-        if stored is None:
-            for name in ("directions", "mean", "eigenvalues"):
-                self.store.write_array(name, getattr(comp, name))
-        elif stored.shape != comp.directions.shape or not np.allclose(
-                stored, comp.directions, atol=1e-8):
-            raise StoreError(f"the feature components recomputed from the checkpoints differ "
-                             f"from those stored in {self.store.path}: the checkpoints changed "
-                             "since the run started; use another --out")
-
-    def _chains(self, todo: list[int], prev_of: dict[int, int | None]) -> list[list[int]]:
-        if not self.warm_start:
-            return [todo]
-        chains: list[list[int]] = []
-        for e in todo:
-            if chains and prev_of[e] == chains[-1][-1]:
-                chains[-1].append(e)
-            else:
-                chains.append([e])
-        return chains
 
     def _run_chain(self, epochs: list[int], by_epoch: dict[int, Checkpoint],
                    prev_of: dict[int, int | None], backend: Backend, bar: Any,
@@ -432,11 +396,6 @@ class Monitor:
                 self._write(epoch, pending.pop(epoch), ck.train_loss, ck.test_loss)
                 if bar is not None:
                     bar.set_postfix(stored=f"epoch {epoch}", refresh=False)
-
-
-def _needs_fit(game: Any) -> bool:
-    """Whether ``game`` is fitted over all checkpoints first and is not fitted yet."""
-    return callable(getattr(game, "fit", None)) and getattr(game, "components", 0) is None
 
 
 def _progress(total: int, show: bool, backend: str) -> Any:
