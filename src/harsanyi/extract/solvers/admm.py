@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from harsanyi.core.memory import check_players_fit
+from harsanyi.extract.solvers.base import certify
 from harsanyi.extract.solvers.operators import (
     dictionary_apply,
     dictionary_gram,
@@ -135,8 +136,6 @@ def admm_certificate(values: np.ndarray, bound: np.ndarray, x: np.ndarray, lam: 
     >>> d["objective"].tolist(), d["lower"].tolist(), d["violation"].tolist()
     ([1.0], [1.0], [0.0])
     """
-    from harsanyi.extract.solvers.base import certify
-
     n = values.shape[-1].bit_length() - 1
     lower, _ = certify(values, bound, x, lam, kind)
     fit = dictionary_apply(x, kind)
