@@ -108,10 +108,14 @@ class MaskBuilder:
             torch.matmul(coef[r0:r1], self._stack(b), out=out[r0:r1])
         return out.reshape(-1, *self.elem)
 
-    def __call__(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        """Masked inputs ``x_S`` and their sample rows for items ``idx = sample · 2**n + S``."""
+    def items(self, idx: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:
+        """Decode items ``idx = sample · 2**n + S`` into samples and :meth:`bits` of ``S``."""
         sample, masks = np.divmod(np.asarray(idx, dtype=np.int64), self.size)
-        bits = self.bits(masks)
+        return sample, self.bits(masks)
+
+    def __call__(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked inputs ``x_S`` and their sample rows for the items ``idx`` (:meth:`items`)."""
+        sample, bits = self.items(idx)
         runs = self._runs(sample)
         rows = torch.as_tensor(sample, device=self.x.device)
         if self.method == "select":

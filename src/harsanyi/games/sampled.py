@@ -159,18 +159,7 @@ class RowMaskBuilder(MaskBuilder):
             [masks, np.full((len(masks), 1), outside_present)], axis=1)
         self.m = int(masks.shape[0])
 
-    def __call__(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        """Build the masked inputs of items ``idx`` and their sample rows."""
+    def items(self, idx: np.ndarray) -> tuple[np.ndarray, torch.Tensor]:
+        """Decode items ``idx = sample · m + row`` into samples and the rows' player bits."""
         sample, row = np.divmod(np.asarray(idx, dtype=np.int64), self.m)
-        bits = torch.as_tensor(self.rows_of[row], device=self.x.device)
-        runs = self._runs(sample)
-        rows = torch.as_tensor(sample, device=self.x.device)
-        if self.method == "select":
-            return self._select(bits, runs), rows
-        out = self._matmul(bits, runs)
-        if not self._checked:
-            self._checked = True
-            if not torch.equal(out, self._select(bits, runs)):
-                self.method = "select"
-                return self._select(bits, runs), rows
-        return out, rows
+        return sample, torch.as_tensor(self.rows_of[row], device=self.x.device)
