@@ -32,6 +32,7 @@ import torch
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.canonical import select_canonical
 from harsanyi.extract.solvers.exact import MAX_EXACT_PLAYERS
+from harsanyi.zoo.synthetic import noisy_planted_games
 
 
 def planted_games(n: int, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -77,21 +78,9 @@ def mlp_games(n: int, count: int, seed: int = 0, epochs: int = 300) -> tuple[np.
     return games, 0.02 * np.abs(games[:, -1] - games[:, 0])
 
 
-def noisy_planted_games(n: int, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """5 AND terms (orders 1–4), 2 OR terms (orders 2–4) and Gaussian noise of 0.01 on every
-    ``v(x_S)``: noise that the box ``|q| ≤ 0.02·|v(N) − v(∅)|`` does not absorb."""
-    rng = np.random.default_rng(seed)
-    masks = np.arange(2**n)
-    games = np.zeros((count, 2**n))
-    for b in range(count):
-        v = np.full(2**n, rng.normal())
-        for kind, terms in (("and", 5), ("or", 2)):
-            for _ in range(terms):
-                order = rng.integers(1 if kind == "and" else 2, min(n, 4) + 1)
-                t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
-                coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
-                v += coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
-        games[b] = v + rng.normal(0.0, 0.01, 2**n)
+def noisy_planted(n: int, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The zoo's noisy planted games and their noise bounds ``0.02·|v(N) − v(∅)|``."""
+    games = noisy_planted_games(n, count, seed)
     return games, 0.02 * np.abs(games[:, -1] - games[:, 0])
 
 
@@ -157,7 +146,7 @@ def interleaved(values, bound, chunk: int):
     return {k: (np.concatenate(o), i, t / len(values)) for k, (o, i, t) in out.items()}
 
 
-FAMILIES = {"planted": planted_games, "noisy": noisy_planted_games, "MLP": mlp_games,
+FAMILIES = {"planted": planted_games, "noisy": noisy_planted, "MLP": mlp_games,
             "overfit": overfit_mlp_games}
 
 

@@ -14,24 +14,7 @@ from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.canonical import select_canonical
 from harsanyi.extract.solvers.operators import dictionary_apply, or_mask, weights
 from harsanyi.extract.solvers.selection import atom_gram, selection_gradient
-
-
-def noisy_planted(n: int, count: int, seed: int = 0) -> np.ndarray:
-    """5 AND terms (orders 1-4) and 2 OR terms (orders 2-4) plus Gaussian noise 0.01 on every
-    v(x_S): noise that the box |q| ≤ 0.02·|v(N) − v(∅)| does not absorb."""
-    rng = np.random.default_rng(seed)
-    masks = np.arange(2**n)
-    games = []
-    for _ in range(count):
-        v = np.full(2**n, rng.normal())
-        for kind, terms in (("and", 5), ("or", 2)):
-            for _ in range(terms):
-                order = rng.integers(1 if kind == "and" else 2, min(n, 4) + 1)
-                t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
-                coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
-                v = v + coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
-        games.append(v + rng.normal(0, 0.01, 2**n))
-    return np.array(games)
+from harsanyi.zoo.synthetic import noisy_planted_games
 
 
 def mlp_games(n: int, count: int, seed: int = 0) -> np.ndarray:
@@ -44,7 +27,7 @@ def mlp_games(n: int, count: int, seed: int = 0) -> np.ndarray:
         return net.double()(x[:, None, :] * masks[None]).squeeze(-1).numpy()
 
 
-GAMES = {"planted": noisy_planted(6, 4), "mlp": mlp_games(6, 4)}
+GAMES = {"planted": noisy_planted_games(6, 4), "mlp": mlp_games(6, 4)}
 
 
 def bounds(games: np.ndarray, rel: float = 0.02) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 from harsanyi.errors import ShapeError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["DEFAULT_FORMULA", "AndOrFormula", "make_and_or_task"]
+__all__ = ["DEFAULT_FORMULA", "AndOrFormula", "make_and_or_task", "noisy_planted_games"]
 
 Terms = dict[tuple[int, ...], float]
 
@@ -219,3 +219,28 @@ def make_and_or_task(
         metadata={"formula": f, "p": p, "label_mode": label_mode, "temperature": temperature,
                   "seed": seed},
     )
+
+
+def noisy_planted_games(n: int, count: int, seed: int = 0) -> np.ndarray:
+    """Return ``count`` planted games ``(count, 2**n)`` with noise the noise term cannot absorb.
+
+    Each game is a constant, 5 AND terms (orders 1–4) and 2 OR terms (orders 2–4) of
+    magnitude 0.5–2 with random signs, plus Gaussian noise of 0.01 on every ``v(x_S)``: noise
+    that the box ``|q| ≤ 0.02·|v(N) − v(∅)|`` does not absorb (a hard case for the AND-OR split).
+
+    >>> noisy_planted_games(4, 2).shape
+    (2, 16)
+    """
+    rng = np.random.default_rng(seed)
+    masks = np.arange(2**n)
+    games = np.zeros((count, 2**n))
+    for b in range(count):
+        v = np.full(2**n, rng.normal())
+        for kind, terms in (("and", 5), ("or", 2)):
+            for _ in range(terms):
+                order = rng.integers(1 if kind == "and" else 2, min(n, 4) + 1)
+                t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
+                coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
+                v = v + coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
+        games[b] = v + rng.normal(0.0, 0.01, 2**n)
+    return games
