@@ -50,7 +50,7 @@ from typer.testing import CliRunner
 
 from harsanyi.cli import app
 from harsanyi.store import RunStore, verify_store
-from harsanyi.store import runstore as rs_mod
+from harsanyi.store import writers as writers_mod
 
 CASES = ("sigkill", "chunk", "zarr.json", "truncate", "root", "enospc", "dask", "two",
          "ctrl-c", "start")
@@ -257,7 +257,7 @@ def case_corrupt(ctx: Ctx, kind: str) -> Row:
 
 def case_enospc(ctx: Ctx) -> Row:
     row, out = Row("disk full (ENOSPC) mid-checkpoint"), ctx.tmp / "enospc"
-    real, calls = rs_mod._write_array, {"n": 0}
+    real, calls = writers_mod._write_array, {"n": 0}
     stop = int(ctx.rng.integers(1, ctx.k - 1)) * 8 + int(ctx.rng.integers(1, 8))
 
     def flaky(group: object, name: str, data: np.ndarray) -> None:
@@ -266,11 +266,11 @@ def case_enospc(ctx: Ctx) -> Row:
             raise OSError(errno.ENOSPC, "No space left on device")
         real(group, name, data)
 
-    rs_mod._write_array = flaky
+    writers_mod._write_array = flaky
     try:
         text = ctx.invoke("--executor", "serial", "--out", out, expect=2)
     finally:
-        rs_mod._write_array = real
+        writers_mod._write_array = real
     row.injected = 1
     before = stamps(out)
     ctx.invoke("--executor", "serial", "--out", out, "--resume")

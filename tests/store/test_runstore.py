@@ -12,7 +12,7 @@ import zarr
 import harsanyi as hs
 from harsanyi.errors import ConfigMismatchError, StoreError
 from harsanyi.store import RunStore, config_diff, config_hash
-from harsanyi.store import runstore as rs_mod
+from harsanyi.store import writers as writers_mod
 
 CONFIG = {"q_bound": 0.02, "model": {"factory": "m:f", "width": 8}, "samples": [0, 1, 2]}
 
@@ -104,7 +104,7 @@ def test_disk_full_keeps_finished_checkpoints(tmp_path, monkeypatch):
     run = _store(tmp_path)
     I0 = _interactions(0)
     run.write_interactions(0, I0)
-    real = rs_mod._write_array
+    real = writers_mod._write_array
     calls = {"n": 0}
 
     def flaky(group, name, data):
@@ -113,13 +113,13 @@ def test_disk_full_keeps_finished_checkpoints(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         real(group, name, data)
 
-    monkeypatch.setattr(rs_mod, "_write_array", flaky)
+    monkeypatch.setattr(writers_mod, "_write_array", flaky)
     with pytest.raises(StoreError) as info:
         run.write_interactions(1, _interactions(1))
     assert info.value.errno == errno.ENOSPC
     assert "disk full" in str(info.value) and "1 checkpoints already stored are intact" in str(
         info.value)
-    monkeypatch.setattr(rs_mod, "_write_array", real)
+    monkeypatch.setattr(writers_mod, "_write_array", real)
     assert run.completed() == [0] and run.incomplete() == []
     np.testing.assert_array_equal(run.read(0, verify=True).arrays["and_values"], I0.and_values)
     run.write_interactions(1, _interactions(1))  # after freeing space the write succeeds

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 import harsanyi as hs
-import harsanyi.store.runstore as rs_mod
+import harsanyi.store.writers as writers_mod
 from harsanyi.errors import DamagedCheckpointWarning, StoreError
 from harsanyi.store import RunStore, readable_checkpoints, repair_store, verify_store
-from harsanyi.store.verify import MANIFEST, holds_no_results, schema_version
+from harsanyi.store.repair import holds_no_results
+from harsanyi.store.verify import MANIFEST, schema_version
 
 CONFIG = {"q_bound": 0.0, "model": {"width": 8}}
 
@@ -164,16 +165,16 @@ def test_a_store_without_results_is_replaced(tmp_path):
 
 def test_disk_full_while_writing_the_manifest(tmp_path, monkeypatch):
     run = _store(tmp_path / "run", [0])
-    real = rs_mod.write_manifest
+    real = writers_mod.write_manifest
 
     def full(folder):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(rs_mod, "write_manifest", full)
+    monkeypatch.setattr(writers_mod, "write_manifest", full)
     with pytest.raises(StoreError, match="disk full") as info:
         run.write_interactions(1, _interactions(1))
     assert info.value.errno == errno.ENOSPC
-    monkeypatch.setattr(rs_mod, "write_manifest", real)
+    monkeypatch.setattr(writers_mod, "write_manifest", real)
     assert run.completed() == [0] and run.incomplete() == [] and verify_store(run.path).ok
     run.write_interactions(1, _interactions(1))
     assert verify_store(run.path).good == [0, 1]

@@ -21,8 +21,9 @@ from rich.table import Table
 
 from harsanyi.errors import StoreError
 from harsanyi.store.lock import WriterLock
+from harsanyi.store.repair import repair_store
 from harsanyi.store.runstore import RunStore
-from harsanyi.store.verify import repair_store, verify_store
+from harsanyi.store.verify import verify_store
 
 __all__ = ["app", "interrupted_message", "register", "repair", "verify"]
 

@@ -1,22 +1,47 @@
-"""Small file-system helpers of the run store: checksums, OS errors, empty folders."""
+"""Small file-system helpers of the run store: checksums, atomic files, OS errors, empty folders."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import hashlib
+import os
+import uuid
 from pathlib import Path
 
 import numpy as np
 
 from harsanyi.errors import StoreError
 
-__all__ = ["checksum", "os_error", "remove_if_empty"]
+__all__ = ["atomic_write", "checksum", "os_error", "remove_if_empty", "sha256_file"]
 
 
 def checksum(arr: np.ndarray) -> str:
     """sha256 of an array's float64 bytes (C order)."""
     return hashlib.sha256(np.ascontiguousarray(arr, dtype=np.float64).tobytes()).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """sha256 of a file's bytes, read in blocks of 1 MiB."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a synced temporary file, then one rename."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def remove_if_empty(path: Path) -> None:

@@ -36,17 +36,16 @@ array checksums) is written last, and the whole group is renamed to ``ckpt/<epoc
 leftover under ``.partial/`` (or, on file systems without atomic rename, a group without the
 marker), which :meth:`RunStore.clean_partial` removes so that the checkpoint is redone.
 Resuming (:meth:`RunStore.open_or_create` with ``resume=True``) also verifies every checkpoint
-against its manifest and moves the damaged ones aside (:mod:`harsanyi.store.verify`).
+against its manifest and moves the damaged ones aside (:mod:`harsanyi.store.verify`,
+:mod:`harsanyi.store.repair`). The writes themselves are :mod:`harsanyi.store.writers`, the
+reads of one checkpoint or array :mod:`harsanyi.store.record`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import shutil
-import uuid
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,37 +54,31 @@ import numpy as np
 
 from harsanyi._version import __version__
 from harsanyi.errors import ConfigMismatchError, StoreError
-from harsanyi.store._io import checksum, os_error, remove_if_empty
+from harsanyi.store._io import remove_if_empty
 from harsanyi.store.arrays import RunArrays, Split, read_arrays
 from harsanyi.store.config import config_diff, config_hash, get_dotted, jsonable
-from harsanyi.store.record import ARRAYS_1D, ARRAYS_2D, CheckpointRecord
-from harsanyi.store.verify import (
-    MANIFEST,
-    SCHEMA_VERSION,
-    RepairReport,
-    holds_no_results,
-    repair_store,
-    restore_root,
-    write_manifest,
-    write_root_manifest,
+from harsanyi.store.record import (
+    ARRAYS_1D,
+    ARRAYS_2D,
+    CheckpointRecord,
+    read_checkpoint,
+    read_extra,
+)
+from harsanyi.store.repair import RepairReport, holds_no_results, repair_store, restore_root
+from harsanyi.store.verify import MANIFEST, SCHEMA_VERSION
+from harsanyi.store.writers import (
+    PARTIAL,
+    checkpoint_dir,
+    completed_epochs,
+    is_complete,
+    write_checkpoint,
+    write_extra,
+    write_root,
 )
 
 __all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash"]
 
 FORMAT = "harsanyi.run/1"
-_PARTIAL = ".partial"
-
-
-def _write_array(group: Any, name: str, data: np.ndarray) -> None:
-    """Write one array into a zarr group (the single place that writes array bytes)."""
-    import zarr  # heavy: zarr loads only when a store is read or written
-
-    data = np.ascontiguousarray(data, dtype=np.float64)
-    arr = group.create_array(name, shape=data.shape, dtype="float64",
-                             chunks=data.shape if data.size else None,
-                             compressors=zarr.codecs.ZstdCodec(level=3, checksum=True))
-    if data.size:
-        arr[...] = data
 
 
 class RunStore:
@@ -129,8 +122,6 @@ class RunStore:
         The root is written under a temporary name and renamed, so a half-created store
         never exists.
         """
-        import zarr  # heavy: zarr loads only when a store is read or written
-
         path = Path(path)
         if holds_no_results(path):
             shutil.rmtree(path)
@@ -151,18 +142,7 @@ class RunStore:
             "package_version": __version__,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{path.name}.creating-{uuid.uuid4().hex[:8]}"
-        try:
-            root = zarr.open_group(str(tmp), mode="w", attributes=attrs)
-            root.create_group("ckpt")
-            write_root_manifest(tmp)
-            if path.exists():
-                path.rmdir()
-            os.rename(tmp, path)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise os_error(exc, f"creating the run store {path}") from exc
+        write_root(path, attrs)
         return cls(path, attrs)
 
     @classmethod
@@ -264,37 +244,23 @@ class RunStore:
         """Per-sample lists stored at creation (``index``, ``split``, ``target``, ...)."""
         return dict(self.attrs.get("samples", {}))
 
-    def _dir(self, epoch: int) -> Path:
-        return self.path / "ckpt" / f"{int(epoch):06d}"
-
     # -- listing -----------------------------------------------------------------------------
     def completed(self) -> list[int]:
         """Epochs of the finished checkpoints, ascending."""
-        out = []
-        for d in (self.path / "ckpt").iterdir():
-            if d.is_dir() and d.name.isdigit() and self._is_complete(d):
-                out.append(int(d.name))
-        return sorted(out)
+        return completed_epochs(self.path)
 
     def has(self, epoch: int) -> bool:
         """Whether checkpoint ``epoch`` is stored and finished."""
-        return self._is_complete(self._dir(epoch))
-
-    @staticmethod
-    def _is_complete(d: Path) -> bool:
-        try:
-            return bool(json.loads((d / "zarr.json").read_text())["attributes"].get("complete"))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return False
+        return is_complete(checkpoint_dir(self.path, epoch))
 
     def incomplete(self) -> list[Path]:
         """Leftovers of interrupted writes: partial folders and checkpoints without marker."""
         out = []
-        partial = self.path / _PARTIAL
+        partial = self.path / PARTIAL
         if partial.is_dir():
             out += sorted(partial.iterdir())
         out += [d for d in sorted((self.path / "ckpt").iterdir())
-                if d.is_dir() and not self._is_complete(d)]
+                if d.is_dir() and not is_complete(d)]
         return out
 
     def clean_partial(self) -> list[Path]:
@@ -302,7 +268,7 @@ class RunStore:
         removed = self.incomplete()
         for d in removed:
             shutil.rmtree(d, ignore_errors=True)
-        remove_if_empty(self.path / _PARTIAL)
+        remove_if_empty(self.path / PARTIAL)
         return removed
 
     # -- writing -----------------------------------------------------------------------------
@@ -315,34 +281,7 @@ class RunStore:
         (``ENOSPC``) or any other OS error leaves the finished checkpoints untouched and raises
         :class:`StoreError` (with the original ``errno``).
         """
-        import zarr  # heavy: zarr loads only when a store is read or written
-
-        epoch = int(epoch)
-        final = self._dir(epoch)
-        if self.has(epoch):
-            raise StoreError(f"checkpoint {epoch} is already stored in {self.path} "
-                             "(the store is append-only)")
-        tmp = self.path / _PARTIAL / f"{epoch:06d}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        body = {"epoch": epoch, **jsonable(dict(attrs or {})), "complete": False}
-        try:
-            tmp.parent.mkdir(exist_ok=True)
-            group = zarr.open_group(str(tmp), mode="w", attributes=body)
-            sums = {}
-            for name, data in arrays.items():
-                data = np.asarray(data, dtype=np.float64)
-                _write_array(group, name, data)
-                sums[name] = checksum(data)
-            group.attrs.update({"complete": True, "checksums": sums})  # the completion marker
-            write_manifest(tmp)
-            if final.exists():  # a group without marker: half-written, redo it
-                shutil.rmtree(final)
-            os.rename(tmp, final)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise os_error(exc, f"writing checkpoint {epoch} to {self.path}",
-                            kept=len(self.completed())) from exc
-        remove_if_empty(self.path / _PARTIAL)
-        return final
+        return write_checkpoint(self.path, epoch, arrays, attrs)
 
     def write_interactions(
         self,
@@ -373,70 +312,16 @@ class RunStore:
         >>> run.read_array("directions").tolist()
         [[1.0, 0.0], [0.0, 1.0]]
         """
-        import zarr  # heavy: zarr loads only when a store is read or written
-
-        if not name.isidentifier():
-            raise ValueError(f"array names are identifiers; got {name!r}")
-        final = self.path / "extra" / name
-        if final.exists():
-            raise StoreError(f"array {name!r} is already stored in {self.path}")
-        tmp = self.path / _PARTIAL / f"extra-{name}-{uuid.uuid4().hex[:8]}"
-        try:
-            tmp.parent.mkdir(exist_ok=True)
-            extra = self.path / "extra"
-            if not (extra / "zarr.json").exists():
-                zarr.open_group(str(extra), mode="a")
-            group = zarr.open_group(str(tmp), mode="w")
-            _write_array(group, "data", np.asarray(data, dtype=np.float64))
-            group.attrs.update({"complete": True,
-                                "checksums": {"data": checksum(np.asarray(data))}})
-            write_manifest(tmp)
-            os.rename(tmp, final)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise os_error(exc, f"writing array {name!r} to {self.path}") from exc
-        remove_if_empty(self.path / _PARTIAL)
-        return final
+        return write_extra(self.path, name, data)
 
     def read_array(self, name: str) -> np.ndarray | None:
         """Read a run-level array written by :meth:`write_array` (``None`` if absent)."""
-        import zarr  # heavy: zarr loads only when a store is read or written
-
-        d = self.path / "extra" / name
-        if not d.is_dir():
-            return None
-        try:
-            return np.asarray(zarr.open_group(str(d), mode="r")["data"][...])
-        except Exception as exc:
-            raise StoreError(f"the run store {self.path} is corrupted: array {name!r} cannot "
-                             f"be read ({exc})") from exc
+        return read_extra(self.path, name)
 
     # -- reading -----------------------------------------------------------------------------
     def read(self, epoch: int, *, verify: bool = False) -> CheckpointRecord:
         """Read checkpoint ``epoch``; ``verify=True`` also checks the sha256 checksums."""
-        import zarr  # heavy: zarr loads only when a store is read or written
-
-        d = self._dir(epoch)
-        if not self.has(epoch):
-            raise StoreError(f"checkpoint {epoch} is not (completely) stored in {self.path}; "
-                             f"stored: {self.completed()}")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                group = zarr.open_group(str(d), mode="r")
-                attrs = dict(group.attrs)
-                arrays = {name: np.asarray(group[name][...]) for name in attrs["checksums"]}
-        except Exception as exc:  # zarr/codec/json errors all mean a damaged checkpoint
-            raise StoreError(f"the run store {self.path} is corrupted: checkpoint {epoch} "
-                             f"cannot be read ({type(exc).__name__}: {exc}); "
-                             f"`harsanyi store verify {self.path}` lists the damaged "
-                             "checkpoints, resuming the monitor recomputes them") from exc
-        if verify:
-            for name, data in arrays.items():
-                if checksum(data) != attrs["checksums"][name]:
-                    raise StoreError(f"the run store {self.path} is corrupted: array {name!r} "
-                                     f"of checkpoint {epoch} fails its checksum")
-        return CheckpointRecord(epoch, arrays, attrs)
+        return read_checkpoint(self.path, epoch, verify=verify)
 
     def read_interactions(self, epoch: int) -> Any:
         """Checkpoint ``epoch`` as a :class:`harsanyi.Interactions`."""
@@ -473,7 +358,8 @@ class RunStore:
 
     def _read_attrs(self, epoch: int) -> dict[str, Any]:
         try:
-            return json.loads((self._dir(epoch) / "zarr.json").read_text())["attributes"]
+            doc = json.loads((checkpoint_dir(self.path, epoch) / "zarr.json").read_text())
+            return doc["attributes"]
         except (OSError, ValueError, KeyError) as exc:
             raise StoreError(f"the run store {self.path} is corrupted: checkpoint {epoch} "
                              f"has unreadable attributes ({exc})") from exc

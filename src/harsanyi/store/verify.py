@@ -1,4 +1,4 @@
-"""Checksums, verification and repair of a run store.
+"""Manifests and verification of a run store: what is damaged, never what to do about it.
 
 Every finished checkpoint holds a **manifest** (``ckpt/<epoch>/manifest.json``): the SHA-256
 and size of every file of the checkpoint group, written after the data and the completion
@@ -8,22 +8,16 @@ The store root has one too (``RUN/manifest.json``) with copies of the root metad
 before manifests existed (``schema_version`` 1) are verified by reading every array back and
 comparing it with the SHA-256 stored in the checkpoint's attributes.
 
-:func:`verify_store` names the bad checkpoints; :func:`repair_store` moves each of them aside
-into ``RUN/quarantine/<epoch>-<UTC time>/`` (data is never deleted), restores damaged root
-metadata from its copy and removes the leftovers of interrupted writes (``.partial/``), so that
-``harsanyi monitor --resume`` recomputes exactly the checkpoints that were moved.
-:func:`readable_checkpoints` is what analyses call: the good epochs, with a
-:class:`~harsanyi.errors.DamagedCheckpointWarning` for each bad one naming the repair.
+:func:`verify_store` names the bad checkpoints (the repair that moves them aside is
+:func:`harsanyi.store.repair.repair_store`). :func:`readable_checkpoints` is what analyses
+call: the good epochs, with a :class:`~harsanyi.errors.DamagedCheckpointWarning` for each bad
+one naming the repair.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
-import os
-import shutil
-import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,21 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.errors import DamagedCheckpointWarning, StoreError
-from harsanyi.store._io import checksum, remove_if_empty
+from harsanyi.errors import DamagedCheckpointWarning
+from harsanyi.store._io import atomic_write, checksum, sha256_file
 
 __all__ = [
     "MANIFEST",
-    "QUARANTINE",
     "SCHEMA_VERSION",
-    "RepairReport",
     "VerifyReport",
     "check_folder",
+    "check_root",
     "damage_message",
-    "holds_no_results",
+    "read_manifest",
     "readable_checkpoints",
-    "repair_store",
-    "restore_root",
     "schema_version",
     "verify_store",
     "write_manifest",
@@ -53,31 +44,9 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.json"
-QUARANTINE = "quarantine"
 SCHEMA_VERSION = 2
 _ROOT_FILES = ("zarr.json", "ckpt/zarr.json")
 _KIND = "harsanyi.manifest/1"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    try:
-        with open(tmp, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def schema_version(attrs: dict[str, Any]) -> int:
@@ -105,9 +74,9 @@ def write_manifest(folder: str | Path) -> dict[str, Any]:
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder).as_posix()
         if p.is_file() and rel != MANIFEST and not p.name.startswith(f".{MANIFEST}."):
-            files[rel] = {"sha256": _sha256(p), "bytes": p.stat().st_size}
+            files[rel] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
     doc = {"kind": _KIND, "files": files}
-    _atomic_write(folder / MANIFEST, json.dumps(doc, indent=1, sort_keys=True))
+    atomic_write(folder / MANIFEST, json.dumps(doc, indent=1, sort_keys=True))
     return doc
 
 
@@ -120,12 +89,18 @@ def write_root_manifest(root: str | Path) -> None:
         files[rel] = {"sha256": hashlib.sha256(text.encode()).hexdigest(),
                       "bytes": len(text.encode())}
         copies[rel] = text
-    _atomic_write(root / MANIFEST, json.dumps({"kind": _KIND, "files": files,
+    atomic_write(root / MANIFEST, json.dumps({"kind": _KIND, "files": files,
                                                "copies": copies}, indent=1))
 
 
-def _read_manifest(folder: Path) -> dict[str, Any] | None:
-    """Read the manifest of ``folder`` (``None`` when absent; ValueError when unreadable)."""
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """Read the manifest of ``folder`` (``None`` when absent; ValueError when unreadable).
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); _ = write_manifest(d)
+    >>> read_manifest(d)["files"], read_manifest(d / "absent")
+    ({}, None)
+    """
     path = folder / MANIFEST
     if not path.exists():
         return None
@@ -144,7 +119,7 @@ def _check_files(folder: Path, files: dict[str, Any]) -> str | None:
         size = p.stat().st_size
         if size != want["bytes"]:
             return f"{rel} has {size} bytes instead of {want['bytes']} (truncated or altered)"
-        if _sha256(p) != want["sha256"]:
+        if sha256_file(p) != want["sha256"]:
             return f"{rel} fails its SHA-256 checksum"
     return None
 
@@ -178,7 +153,7 @@ def check_folder(folder: str | Path) -> str | None:
     except (OSError, ValueError, KeyError, TypeError):
         marker = None
     try:
-        doc = _read_manifest(folder)
+        doc = read_manifest(folder)
     except (OSError, ValueError) as exc:
         return f"{MANIFEST} is unreadable ({exc})"
     if doc is not None:
@@ -208,10 +183,22 @@ class VerifyReport:
         return not self.bad and not self.other
 
 
-def _check_root(root: Path) -> dict[str, str]:
+def check_root(root: Path) -> dict[str, str]:
+    """Say which root metadata files of the store ``root`` are damaged (file -> why).
+
+    Checked against the root manifest; a store without one (schema 1) only needs a
+    readable ``zarr.json``.
+
+    >>> import tempfile
+    >>> from harsanyi.store import RunStore
+    >>> run = RunStore.create(tempfile.mkdtemp() + "/r", {}, players=["a"])
+    >>> _ = (run.path / "zarr.json").write_text("{}")
+    >>> check_root(run.path)
+    {'zarr.json': 'zarr.json has 2 bytes instead of ...'}
+    """
     out: dict[str, str] = {}
     try:
-        doc = _read_manifest(root)
+        doc = read_manifest(root)
     except (OSError, ValueError) as exc:
         return {MANIFEST: f"unreadable ({exc})"}
     if doc is None:  # schema 1: no copies; the root must at least parse
@@ -238,7 +225,7 @@ def verify_store(path: str | Path) -> VerifyReport:
     ([3], {}, True)
     """
     root = Path(path)
-    rep = VerifyReport(root, other=_check_root(root))
+    rep = VerifyReport(root, other=check_root(root))
     ckpt = root / "ckpt"
     for d in sorted(ckpt.iterdir()) if ckpt.is_dir() else []:
         if d.is_dir() and d.name.isdigit():
@@ -256,123 +243,6 @@ def verify_store(path: str | Path) -> VerifyReport:
     partial = root / ".partial"
     rep.partial = sorted(p.name for p in partial.iterdir()) if partial.is_dir() else []
     return rep
-
-
-@dataclass
-class RepairReport:
-    """Report of a repair.
-
-    What :func:`repair_store` did: ``moved`` (epoch or ``extra/NAME`` -> quarantine
-    folder), root files ``restored`` from their copies, ``removed`` leftovers.
-    """
-
-    moved: dict[Any, Path] = field(default_factory=dict)
-    restored: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    reasons: dict[Any, str] = field(default_factory=dict)
-
-
-def _quarantine(root: Path, folder: Path, label: str) -> Path:
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    dest = root / QUARANTINE / f"{label}-{stamp}"
-    if dest.exists():
-        dest = dest.with_name(f"{dest.name}-{uuid.uuid4().hex[:6]}")
-    dest.parent.mkdir(exist_ok=True)
-    os.rename(folder, dest)
-    return dest
-
-
-def restore_root(path: str | Path) -> list[str]:
-    """Restore damaged root metadata from its copies.
-
-    Rewrite damaged root metadata files from the copies in ``RUN/manifest.json``; returns
-    the files restored. Raises :class:`StoreError` when a file is damaged and no good copy
-    exists.
-    """
-    root = Path(path)
-    bad = _check_root(root)
-    if not bad:
-        return []
-    if MANIFEST in bad:
-        raise StoreError(f"the run store {root} is corrupted: its {MANIFEST} is {bad[MANIFEST]} "
-                         "and cannot be used to check or restore the root metadata")
-    doc = _read_manifest(root)
-    if doc is None:
-        raise StoreError(f"the run store {root} is corrupted: zarr.json is {bad['zarr.json']} "
-                         "and the store (written before schema 2) keeps no copy of it")
-    for rel in bad:
-        text = doc["copies"][rel]
-        if hashlib.sha256(text.encode()).hexdigest() != doc["files"][rel]["sha256"]:
-            raise StoreError(f"the run store {root} is corrupted: {rel} and its copy in "
-                             f"{MANIFEST} are both damaged")
-        _atomic_write(root / rel, text)
-    return sorted(bad)
-
-
-def repair_store(path: str | Path) -> RepairReport:
-    """Repair a run store.
-
-    Move every checkpoint (and run-level array) that fails verification into
-    ``RUN/quarantine/``, restore damaged root metadata from its copy, remove ``.partial/``
-    leftovers. Finished, verified checkpoints are not touched. Take the writer lock first
-    (:class:`harsanyi.store.lock.WriterLock`) when a monitor could be writing.
-
-    >>> import tempfile, harsanyi as hs
-    >>> from harsanyi.store import RunStore
-    >>> run = RunStore.create(tempfile.mkdtemp() + "/r", {}, players=["a", "b"])
-    >>> for e in (1, 2): _ = run.write_interactions(e, hs.mobius([[0.0, 1.0, 1.0, 3.0]]))
-    >>> _ = (run.path / "ckpt/000002/values/zarr.json").write_text("{}")
-    >>> rep = repair_store(run.path); sorted(rep.moved), run.completed()
-    ([2], [1])
-    """
-    root = Path(path)
-    rep = RepairReport(restored=restore_root(root))
-    found = verify_store(root)
-    for epoch, why in found.bad.items():
-        rep.moved[epoch] = _quarantine(root, root / "ckpt" / f"{epoch:06d}", f"{epoch:06d}")
-        rep.reasons[epoch] = why
-    for key, why in found.other.items():
-        if key.startswith("extra/"):
-            rep.moved[key] = _quarantine(root, root / key, key.replace("/", "-"))
-            rep.reasons[key] = why
-    partial = root / ".partial"
-    for p in sorted(partial.iterdir()) if partial.is_dir() else []:
-        shutil.rmtree(p, ignore_errors=True)
-        rep.removed.append(p.name)
-    remove_if_empty(partial)
-    return rep
-
-
-def holds_no_results(path: str | Path) -> bool:
-    """Tell whether a store holds no result yet.
-
-    Whether ``path`` is a run store with nothing in it but its empty skeleton (no
-    checkpoint, run-level array or quarantined folder): a failed start that a corrected
-    rerun may replace.
-
-    >>> import tempfile
-    >>> from harsanyi.store import RunStore
-    >>> holds_no_results(RunStore.create(tempfile.mkdtemp() + "/r", {}, players=["a"]).path)
-    True
-    """
-    root = Path(path)
-    if not root.is_dir() or not ((root / "zarr.json").is_file() or (root / MANIFEST).is_file()):
-        return False
-    for entry in root.iterdir():
-        if entry.name in ("zarr.json", MANIFEST, ".partial"):
-            continue
-        if entry.name != "ckpt" or not entry.is_dir():
-            return False
-        if any(e.name != "zarr.json" for e in entry.iterdir()):
-            return False
-    try:  # the skeleton must be ours: the root or its manifest names the format
-        fmt = json.loads((root / "zarr.json").read_text())["attributes"]["format"]
-        return str(fmt).startswith("harsanyi.run/")
-    except (OSError, ValueError, KeyError, TypeError):
-        try:
-            return _read_manifest(root) is not None
-        except (OSError, ValueError):
-            return False
 
 
 def readable_checkpoints(store: Any) -> list[int]:
