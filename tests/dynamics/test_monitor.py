@@ -18,7 +18,8 @@ from harsanyi.extract import mobius
 from harsanyi.games import model_game
 from harsanyi.loading import FactorySpec, find_checkpoints, load_into
 from harsanyi.store import RunStore
-from harsanyi.store import runstore as rs_mod
+from harsanyi.store import writers as writers_mod
+from harsanyi.store.record import ARRAYS_1D, ARRAYS_2D
 
 
 def _monitor(out, samples, **kw):
@@ -100,21 +101,21 @@ def test_resume_skips_finished_checkpoints(serial_store, trained_run, samples, t
 
 def test_disk_full_during_run_keeps_stored_checkpoints(trained_run, samples, tmp_path,
                                                        monkeypatch, serial_store):
-    real = rs_mod._write_array
+    real = writers_mod._write_array
     calls = {"n": 0}
 
     def flaky(group, name, data):
         calls["n"] += 1
-        if calls["n"] > 2 * len(rs_mod.ARRAYS_2D + rs_mod.ARRAYS_1D) + 3:
+        if calls["n"] > 2 * len(ARRAYS_2D + ARRAYS_1D) + 3:
             raise OSError(errno.ENOSPC, "No space left on device")
         real(group, name, data)
 
-    monkeypatch.setattr(rs_mod, "_write_array", flaky)
+    monkeypatch.setattr(writers_mod, "_write_array", flaky)
     with pytest.raises(StoreError, match="disk full") as info:
         _monitor(tmp_path / "full", samples).run(trained_run["dir"], executor="serial",
                                                  progress=False)
     assert info.value.errno == errno.ENOSPC
-    monkeypatch.setattr(rs_mod, "_write_array", real)
+    monkeypatch.setattr(writers_mod, "_write_array", real)
     store = RunStore.open(tmp_path / "full")
     assert store.completed() == [0, 1] and store.incomplete() == []
     assert store.verify() == [0, 1]

@@ -19,25 +19,14 @@ run checks its factory, checkpoints, players and data before it writes anything
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from tqdm.auto import tqdm
 
-from harsanyi.dynamics.engine import (
-    ARRAYS,
-    Backend,
-    BatchResult,
-    GameSpec,
-    Task,
-    compute_batch,
-    make_backend,
-    schedule,
-)
-from harsanyi.dynamics.first_pass import fit_over_checkpoints, needs_fit, warm_chains
+from harsanyi.dynamics.engine import ARRAYS, Backend, BatchResult, GameSpec, compute_batch
+from harsanyi.dynamics.first_pass import needs_fit
+from harsanyi.dynamics.offline import run_pending
 from harsanyi.dynamics.preflight import check_run
 from harsanyi.errors import CheckpointError, ShapeError
 from harsanyi.games.factories import GameFactory, ModelGame, digest
@@ -161,11 +150,13 @@ class Monitor:
         """Number of sample batches (tasks per checkpoint)."""
         return -(-len(self.inputs) // self.samples_per_task)
 
-    def _batch(self, b: int) -> slice:
+    def batch_slice(self, b: int) -> slice:
+        """Return the samples of batch ``b`` (task ``b`` of each checkpoint) as a slice."""
         return slice(b * self.samples_per_task, (b + 1) * self.samples_per_task)
 
-    def _rows(self, b: int) -> np.ndarray:
-        return np.arange(len(self.inputs))[self._batch(b)]
+    def batch_rows(self, b: int) -> np.ndarray:
+        """Return the sample indices (rows of ``inputs``) of batch ``b``."""
+        return np.arange(len(self.inputs))[self.batch_slice(b)]
 
     def config(self) -> dict[str, Any]:
         """Return what determines the stored numbers (hashed into the store; compared on resume)."""
@@ -212,14 +203,19 @@ class Monitor:
         self._store = None
         self._lock.release()
 
-    def _record(self, res: BatchResult) -> None:
+    def record(self, res: BatchResult) -> None:
+        """Add the work of one finished task to :attr:`stats`."""
         self.stats["n_forwards"] += res.n_forwards
         self.stats["seconds_forward"] += res.seconds_forward
         self.stats["seconds_extract"] += res.seconds_extract
         self.stats["tasks"] += 1
 
-    def _write(self, epoch: int, parts: dict[int, BatchResult], train_loss: Any,
-               test_loss: Any) -> dict[str, np.ndarray]:
+    def write_batches(self, epoch: int, parts: dict[int, BatchResult], train_loss: Any,
+                      test_loss: Any) -> dict[str, np.ndarray]:
+        """Store checkpoint ``epoch`` from the results of its batches (batch -> result).
+
+        The batches' arrays are concatenated in sample order; returns them.
+        """
         arrays = {k: np.concatenate([parts[b].arrays[k] for b in range(self.n_batches)])
                   for k in ARRAYS}
         meta = {k: v for k, v in parts[0].metadata.items() if k not in ("target", "solver_info")}
@@ -235,11 +231,12 @@ class Monitor:
         self.stats["checkpoints_written"] += 1
         return arrays
 
-    def _warm_from_store(self, epoch: int | None, b: int) -> dict[str, np.ndarray] | None:
+    def warm_from_store(self, epoch: int | None, b: int) -> dict[str, np.ndarray] | None:
+        """Return batch ``b``'s stored result at ``epoch`` to warm-start from (or ``None``)."""
         if not self.warm_start or epoch is None or not self.store.has(epoch):
             return None
         rec = self.store.read(epoch)
-        return {k: rec.arrays[k][self._batch(b)] for k in ARRAYS}
+        return {k: rec.arrays[k][self.batch_slice(b)] for k in ARRAYS}
 
     # -- callback use ------------------------------------------------------------------------
     def on_epoch_end(
@@ -277,16 +274,16 @@ class Monitor:
         try:
             parts = {}
             for b in range(self.n_batches):
-                sl = self._batch(b)
+                sl = self.batch_slice(b)
                 warm = None if prev is None else {k: v[sl] for k, v in prev.items()}
                 tg = None if self.targets is None else self.targets[sl]
                 parts[b] = compute_batch(model, self.inputs[sl], tg, self.spec, warm,
-                                         self._rows(b))
-                self._record(parts[b])
+                                         self.batch_rows(b))
+                self.record(parts[b])
         finally:
             if was_training and hasattr(model, "train"):
                 model.train(True)
-        arrays = self._write(epoch, parts, train_loss, test_loss)
+        arrays = self.write_batches(epoch, parts, train_loss, test_loss)
         self._last = (epoch, arrays)
         return store.read_interactions(epoch)
 
@@ -317,91 +314,14 @@ class Monitor:
         if not ckpts:
             raise CheckpointError("no checkpoints to monitor")
         ckpts = sorted(ckpts, key=lambda c: c.epoch)
-        by_epoch = {c.epoch: c for c in ckpts}
         check_run(self.model, ckpts, self.inputs, self.targets, self.spec,
                   game=not needs_fit(self.spec.game))
         try:
-            return self._run(ckpts, by_epoch, executor, workers, scheduler, threads, progress,
-                             connect_timeout)
+            return run_pending(self, ckpts, executor=executor, workers=workers,
+                               scheduler=scheduler, threads=threads, progress=progress,
+                               connect_timeout=connect_timeout)
         finally:
             self.close()
-
-    def _run(self, ckpts: list[Checkpoint], by_epoch: dict[int, Checkpoint],
-             executor: str | Backend, workers: int | None, scheduler: str | None,
-             threads: int | None, progress: bool, connect_timeout: float) -> RunStore:
-        store = self.store
-        if needs_fit(self.spec.game):
-            assert self.model is not None
-            self.spec = replace(self.spec, game=fit_over_checkpoints(
-                self.spec.game, self.model, ckpts, self.inputs, store))
-        done = set(store.completed())
-        todo = [c.epoch for c in ckpts if c.epoch not in done]
-        self.stats["checkpoints_skipped"] += len(ckpts) - len(todo)
-        if not todo:
-            return store
-        order = [c.epoch for c in ckpts]
-        prev_of = {e: (order[i - 1] if i else None) for i, e in enumerate(order)}
-        # warm starts chain over consecutive checkpoints; a gap (stored prev) reads the store
-        chains = warm_chains(todo, prev_of) if self.warm_start else [todo]
-        backend = executor if isinstance(executor, Backend) else make_backend(
-            executor, workers=workers, scheduler=scheduler, threads=threads,
-            connect_timeout=connect_timeout)
-        bar = _progress(len(todo) * self.n_batches, progress, backend.name)
-        old_threads = torch.get_num_threads()
-        if backend.name == "serial" and threads:
-            torch.set_num_threads(threads)
-        own = not isinstance(executor, Backend)
-        try:
-            for chain in chains:
-                self._run_chain(chain, by_epoch, prev_of, backend, bar, threads)
-        except BaseException:  # Ctrl-C or an error: stop the workers now, keep what is stored
-            if own:
-                own = False
-                backend.abort()
-            raise
-        finally:
-            torch.set_num_threads(old_threads)
-            if bar is not None:
-                bar.close()
-            if own:
-                backend.close()
-        return store
-
-    def _run_chain(self, epochs: list[int], by_epoch: dict[int, Checkpoint],
-                   prev_of: dict[int, int | None], backend: Backend, bar: Any,
-                   threads: int | None) -> None:
-        assert self.model is not None
-        factory, spec = self.model, self.spec
-
-        def make_task(epoch: int, b: int, warm: dict[str, np.ndarray] | None) -> Task:
-            sl = self._batch(b)
-            path = by_epoch[epoch].path
-            if path is None:
-                raise CheckpointError(f"checkpoint {epoch} has no file")
-            return Task(epoch, b, str(path), factory, self.inputs[sl],
-                        None if self.targets is None else self.targets[sl], spec, warm,
-                        threads, self._rows(b))
-
-        pending: dict[int, dict[int, BatchResult]] = {}
-        for epoch, b, res in schedule(
-            backend, epochs, self.n_batches, make_task,
-            lambda e, b: self._warm_from_store(prev_of[e], b), warm_start=self.warm_start,
-        ):
-            self._record(res)
-            pending.setdefault(epoch, {})[b] = res
-            if bar is not None:
-                bar.update(1)
-            if len(pending[epoch]) == self.n_batches:
-                ck = by_epoch[epoch]
-                self._write(epoch, pending.pop(epoch), ck.train_loss, ck.test_loss)
-                if bar is not None:
-                    bar.set_postfix(stored=f"epoch {epoch}", refresh=False)
-
-
-def _progress(total: int, show: bool, backend: str) -> Any:
-    if not show:
-        return None
-    return tqdm(total=total, desc=f"monitor ({backend})", unit="task")
 
 
 def monitor_checkpoints(

@@ -1,0 +1,128 @@
+"""The monitor's offline run: every checkpoint not yet stored, as tasks on a backend.
+
+:meth:`~harsanyi.dynamics.monitor.Monitor.run` checks its inputs, then calls
+:func:`run_pending`: a game fitted over the whole run gets its first pass
+(:mod:`harsanyi.dynamics.first_pass`), the checkpoints already stored are skipped, and the
+others run as (checkpoint × sample batch) tasks on the serial, process-pool or Dask backend
+(:mod:`harsanyi.dynamics.engine`), in chains of consecutive checkpoints when warm starts are on.
+A checkpoint is stored as soon as all its batches are back; an error or Ctrl-C stops the
+workers and keeps what is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from harsanyi.dynamics.engine import Backend, BatchResult, Task, make_backend, schedule
+from harsanyi.dynamics.first_pass import fit_over_checkpoints, needs_fit, warm_chains
+from harsanyi.errors import CheckpointError
+from harsanyi.loading import Checkpoint
+from harsanyi.store import RunStore
+
+if TYPE_CHECKING:
+    from harsanyi.dynamics.monitor import Monitor
+
+__all__ = ["run_pending"]
+
+
+def run_pending(
+    mon: Monitor,
+    ckpts: list[Checkpoint],
+    *,
+    executor: str | Backend = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    threads: int | None = 1,
+    progress: bool = True,
+    connect_timeout: float = 5.0,
+) -> RunStore:
+    """Compute and store every checkpoint of ``ckpts`` (sorted by epoch) not yet in the store.
+
+    Tasks run on ``executor`` (``"serial"``, ``"process"``, ``"dask"``, or a :class:`Backend`,
+    which is then neither closed nor aborted here); ``threads`` torch threads per worker, and
+    in this process during a serial run (restored afterwards). The stored checkpoints are
+    counted in ``mon.stats["checkpoints_skipped"]``; returns the store. ``mon.model`` must be
+    set (:meth:`~harsanyi.dynamics.monitor.Monitor.run` checks it).
+    """
+    if mon.model is None:
+        raise ValueError("an offline run needs model=FactorySpec(...) to rebuild the model")
+    store = mon.store
+    if needs_fit(mon.spec.game):
+        mon.spec = replace(mon.spec, game=fit_over_checkpoints(
+            mon.spec.game, mon.model, ckpts, mon.inputs, store))
+    done = set(store.completed())
+    todo = [c.epoch for c in ckpts if c.epoch not in done]
+    mon.stats["checkpoints_skipped"] += len(ckpts) - len(todo)
+    if not todo:
+        return store
+    order = [c.epoch for c in ckpts]
+    prev_of = {e: (order[i - 1] if i else None) for i, e in enumerate(order)}
+    # warm starts chain over consecutive checkpoints; a gap (stored prev) reads the store
+    chains = warm_chains(todo, prev_of) if mon.warm_start else [todo]
+    backend = executor if isinstance(executor, Backend) else make_backend(
+        executor, workers=workers, scheduler=scheduler, threads=threads,
+        connect_timeout=connect_timeout)
+    bar = _progress(len(todo) * mon.n_batches, progress, backend.name)
+    old_threads = torch.get_num_threads()
+    if backend.name == "serial" and threads:
+        torch.set_num_threads(threads)
+    own = not isinstance(executor, Backend)
+    by_epoch = {c.epoch: c for c in ckpts}
+    try:
+        for chain in chains:
+            _run_chain(mon, chain, by_epoch, prev_of, backend, bar, threads)
+    except BaseException:  # Ctrl-C or an error: stop the workers now, keep what is stored
+        if own:
+            own = False
+            backend.abort()
+        raise
+    finally:
+        torch.set_num_threads(old_threads)
+        if bar is not None:
+            bar.close()
+        if own:
+            backend.close()
+    return store
+
+
+def _run_chain(mon: Monitor, epochs: list[int], by_epoch: dict[int, Checkpoint],
+               prev_of: dict[int, int | None], backend: Backend, bar: Any,
+               threads: int | None) -> None:
+    """Run the tasks of ``epochs`` and store each checkpoint once its batches are back."""
+    factory, spec = mon.model, mon.spec
+    assert factory is not None
+
+    def make_task(epoch: int, b: int, warm: dict[str, np.ndarray] | None) -> Task:
+        sl = mon.batch_slice(b)
+        path = by_epoch[epoch].path
+        if path is None:
+            raise CheckpointError(f"checkpoint {epoch} has no file")
+        return Task(epoch, b, str(path), factory, mon.inputs[sl],
+                    None if mon.targets is None else mon.targets[sl], spec, warm,
+                    threads, mon.batch_rows(b))
+
+    pending: dict[int, dict[int, BatchResult]] = {}
+    for epoch, b, res in schedule(
+        backend, epochs, mon.n_batches, make_task,
+        lambda e, b: mon.warm_from_store(prev_of[e], b), warm_start=mon.warm_start,
+    ):
+        mon.record(res)
+        pending.setdefault(epoch, {})[b] = res
+        if bar is not None:
+            bar.update(1)
+        if len(pending[epoch]) == mon.n_batches:
+            ck = by_epoch[epoch]
+            mon.write_batches(epoch, pending.pop(epoch), ck.train_loss, ck.test_loss)
+            if bar is not None:
+                bar.set_postfix(stored=f"epoch {epoch}", refresh=False)
+
+
+def _progress(total: int, show: bool, backend: str) -> Any:
+    if not show:
+        return None
+    return tqdm(total=total, desc=f"monitor ({backend})", unit="task")
