@@ -26,7 +26,7 @@ import numpy as np
 
 from harsanyi.dynamics.engine import ARRAYS, Backend, BatchResult, GameSpec, compute_batch
 from harsanyi.dynamics.first_pass import needs_fit
-from harsanyi.dynamics.offline import run_pending
+from harsanyi.dynamics.offline import Execution, run_pending
 from harsanyi.dynamics.preflight import check_run
 from harsanyi.errors import CheckpointError, ShapeError
 from harsanyi.games.factories import GameFactory, ModelGame, digest
@@ -317,9 +317,8 @@ class Monitor:
         check_run(self.model, ckpts, self.inputs, self.targets, self.spec,
                   game=not needs_fit(self.spec.game))
         try:
-            return run_pending(self, ckpts, executor=executor, workers=workers,
-                               scheduler=scheduler, threads=threads, progress=progress,
-                               connect_timeout=connect_timeout)
+            execution = Execution(executor, workers, scheduler, threads, connect_timeout)
+            return run_pending(self, ckpts, execution, progress=progress)
         finally:
             self.close()
 

@@ -11,7 +11,7 @@ workers and keeps what is stored.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,27 +27,49 @@ from harsanyi.store import RunStore
 if TYPE_CHECKING:
     from harsanyi.dynamics.monitor import Monitor
 
-__all__ = ["run_pending"]
+__all__ = ["Execution", "run_pending"]
 
 
-def run_pending(
-    mon: Monitor,
-    ckpts: list[Checkpoint],
-    *,
-    executor: str | Backend = "process",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    threads: int | None = 1,
-    progress: bool = True,
-    connect_timeout: float = 5.0,
-) -> RunStore:
+@dataclass(frozen=True)
+class Execution:
+    """Where the tasks of an offline run execute.
+
+    ``executor``: ``"serial"``, ``"process"``, ``"dask"`` (a backend made for the run, closed
+    after it) or a :class:`Backend` (the caller's: neither closed nor aborted by the run).
+    ``workers``, ``scheduler``, ``connect_timeout``: as :func:`make_backend`. ``threads``:
+    torch threads per worker, and in this process during a serial run (restored afterwards);
+    ``None`` leaves them.
+
+    >>> run = Execution("serial"); run.owns_backend, run.backend().name
+    (True, 'serial')
+    """
+
+    executor: str | Backend = "process"
+    workers: int | None = None
+    scheduler: str | None = None
+    threads: int | None = 1
+    connect_timeout: float = 5.0
+
+    @property
+    def owns_backend(self) -> bool:
+        """Whether the run makes (and so closes or aborts) its backend."""
+        return not isinstance(self.executor, Backend)
+
+    def backend(self) -> Backend:
+        """Return ``executor`` when it is a :class:`Backend`, else a new one of that name."""
+        if isinstance(self.executor, Backend):
+            return self.executor
+        return make_backend(self.executor, workers=self.workers, scheduler=self.scheduler,
+                            threads=self.threads, connect_timeout=self.connect_timeout)
+
+
+def run_pending(mon: Monitor, ckpts: list[Checkpoint], execution: Execution, *,
+                progress: bool = True) -> RunStore:
     """Compute and store every checkpoint of ``ckpts`` (sorted by epoch) not yet in the store.
 
-    Tasks run on ``executor`` (``"serial"``, ``"process"``, ``"dask"``, or a :class:`Backend`,
-    which is then neither closed nor aborted here); ``threads`` torch threads per worker, and
-    in this process during a serial run (restored afterwards). The stored checkpoints are
-    counted in ``mon.stats["checkpoints_skipped"]``; returns the store. ``mon.model`` must be
-    set (:meth:`~harsanyi.dynamics.monitor.Monitor.run` checks it).
+    Tasks run as :class:`Execution` says, with a progress bar when ``progress``. The stored
+    checkpoints are counted in ``mon.stats["checkpoints_skipped"]``; returns the store.
+    ``mon.model`` must be set (:meth:`~harsanyi.dynamics.monitor.Monitor.run` checks it).
     """
     if mon.model is None:
         raise ValueError("an offline run needs model=FactorySpec(...) to rebuild the model")
@@ -64,18 +86,16 @@ def run_pending(
     prev_of = {e: (order[i - 1] if i else None) for i, e in enumerate(order)}
     # warm starts chain over consecutive checkpoints; a gap (stored prev) reads the store
     chains = warm_chains(todo, prev_of) if mon.warm_start else [todo]
-    backend = executor if isinstance(executor, Backend) else make_backend(
-        executor, workers=workers, scheduler=scheduler, threads=threads,
-        connect_timeout=connect_timeout)
+    backend = execution.backend()
     bar = _progress(len(todo) * mon.n_batches, progress, backend.name)
     old_threads = torch.get_num_threads()
-    if backend.name == "serial" and threads:
-        torch.set_num_threads(threads)
-    own = not isinstance(executor, Backend)
+    if backend.name == "serial" and execution.threads:
+        torch.set_num_threads(execution.threads)
+    own = execution.owns_backend
     by_epoch = {c.epoch: c for c in ckpts}
     try:
         for chain in chains:
-            _run_chain(mon, chain, by_epoch, prev_of, backend, bar, threads)
+            _run_chain(mon, chain, by_epoch, prev_of, backend, bar, execution.threads)
     except BaseException:  # Ctrl-C or an error: stop the workers now, keep what is stored
         if own:
             own = False
