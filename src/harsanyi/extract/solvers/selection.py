@@ -29,9 +29,11 @@ import clarabel
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
+from scipy.optimize import nnls
 
 from harsanyi.core.orders import order_of_masks
 from harsanyi.extract.solvers.base import _atom_columns
+from harsanyi.extract.solvers.dense_qp import DenseQP, solve_dense_qp
 from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
 
 __all__ = ["atom_gram", "select_one", "selection_gradient"]
@@ -97,11 +99,11 @@ def selection_gradient(x: np.ndarray, v: np.ndarray, z: float, kind: str = "and_
     return grad
 
 
-def _restricted_qp(v, z, kind, atoms, rows, budget, clarabel) -> dict[str, Any]:
-    """Solve ``min ½ xᵀPx + cᵀx`` over atoms ``J``, rows ``R`` with Clarabel.
+def _restricted_qp(v, z, kind, atoms, rows, budget) -> dict[str, Any]:
+    """Solve ``min ½ xᵀPx + cᵀx`` over atoms ``J``, rows ``R``.
 
-    Variables ``(x_J, t)``, ``t ≥ ±x`` on weighted atoms, ``Σ w t ≤ B``,
-    ``v_R − ζ ≤ A_R x ≤ v_R + ζ``.
+    ``v_R − ζ ≤ A_R x ≤ v_R + ζ``, ``Σ w |x| ≤ B``: by the dense interior point of
+    :mod:`.dense_qp` when ``ζ > 0``, else by Clarabel (rows are equalities).
     """
     size = v.shape[-1]
     n = size.bit_length() - 1
@@ -111,27 +113,38 @@ def _restricted_qp(v, z, kind, atoms, rows, budget, clarabel) -> dict[str, Any]:
     p = 0.5 * wg * (d[:, None] * gram * d[None, :]) + 2.0 * wq * gram
     c = -2.0 * wq * dictionary_transpose(v, kind)[atoms]
     w = weights(n, kind)[atoms]
+    a_r = _atom_columns(atoms, rows, size)
+    if z > 0:
+        sol = solve_dense_qp(DenseQP(p, c, a_r, v[rows] - z, v[rows] + z, w, budget))
+        return {"x": sol.x, "nu": sol.nu, "mu": sol.mu, "iterations": sol.iterations}
+    return _clarabel_qp(p, c, a_r, v[rows], w, budget)
+
+
+def _clarabel_qp(p, c, a_r, v_r, w, budget) -> dict[str, Any]:
+    """Solve the restricted QP at ``ζ = 0`` (rows ``A_R x = v_R``) with Clarabel.
+
+    Variables ``(x_J, t)``, ``t ≥ ±x`` on weighted atoms, ``Σ w t ≤ B``.
+    """
     lw = np.flatnonzero(w > 0)
-    k, nl, m = len(atoms), len(lw), len(rows)
-    a_r = sp.csc_matrix(_atom_columns(atoms, rows, size))
+    k, nl, m = len(w), len(lw), len(v_r)
+    a_r = sp.csc_matrix(a_r)
     e = sp.csc_matrix((np.ones(nl), (np.arange(nl), lw)), shape=(nl, k))
     eye = sp.identity(nl, format="csc")
-    zero = sp.csc_matrix((m, nl))
     mat = sp.vstack([sp.hstack([e, -eye]), sp.hstack([-e, -eye]),
                      sp.hstack([sp.csc_matrix((1, k)), sp.csc_matrix(w[lw][None, :])]),
-                     sp.hstack([a_r, zero]), sp.hstack([-a_r, zero])]).tocsc()
-    rhs = np.concatenate([np.zeros(2 * nl), [budget], v[rows] + z, z - v[rows]])
+                     sp.hstack([a_r, sp.csc_matrix((m, nl))])]).tocsc()
+    rhs = np.concatenate([np.zeros(2 * nl), [budget], v_r])
     hess = sp.block_diag([sp.csc_matrix(np.triu(p)), sp.csc_matrix((nl, nl))]).tocsc()
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     for key in ("tol_gap_abs", "tol_gap_rel", "tol_feas", "tol_ktratio"):
         setattr(settings, key, 1e-10)
-    sol = clarabel.DefaultSolver(hess, np.concatenate([c, np.zeros(nl)]), mat, rhs,
-                                 [clarabel.NonnegativeConeT(mat.shape[0])], settings).solve()
+    cones = [clarabel.NonnegativeConeT(2 * nl + 1), clarabel.ZeroConeT(m)]
+    sol = clarabel.DefaultSolver(hess, np.concatenate([c, np.zeros(nl)]), mat, rhs, cones,
+                                 settings).solve()
     dual = np.asarray(sol.z)
-    nu = dual[2 * nl + 1:2 * nl + 1 + m] - dual[2 * nl + 1 + m:]
-    return {"x": np.asarray(sol.x)[:k], "nu": nu, "mu": float(dual[2 * nl]),
-            "status": str(sol.status), "iterations": int(sol.iterations), "p": p, "c": c}
+    return {"x": np.asarray(sol.x)[:k], "nu": dual[2 * nl + 1:], "mu": float(dual[2 * nl]),
+            "iterations": int(sol.iterations)}
 
 
 def _full_x(atoms: np.ndarray, xj: np.ndarray, width: int) -> np.ndarray:
@@ -260,6 +273,28 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100
     return active_set(v, z, kind, budget, sign, side, max_steps=max_steps, grow=0.1)
 
 
+def signed_multipliers(x, v, z, kind, sup, sgn, tight, sides
+                       ) -> tuple[np.ndarray, float] | None:
+    """Return multipliers of the right signs for ``x``, when the tight rows are degenerate.
+
+    With linearly dependent tight rows the multipliers of the equality QP are not unique and
+    the least-squares ones may have wrong signs although valid ones exist. Solves
+    ``min ‖∇(ζ²f)_J + A_{R,J}ᵀ ν + μ (w∘s)_J‖`` over ``σ_r ν_r ≥ 0``, ``μ ≥ 0`` (non-negative
+    least squares) and returns ``(ν, μ)`` when the residual vanishes (to ``1e-9``), else None.
+    """
+    size = v.shape[-1]
+    n = size.bit_length() - 1
+    grad = selection_gradient(x, v, z, kind)[sup]
+    cols = _atom_columns(sup, tight, size).T * sides[None, :]
+    mat = np.hstack([cols, (sgn * weights(n, kind)[sup])[:, None]])
+    y, rnorm = nnls(mat, -grad, maxiter=20 * mat.shape[1])
+    if rnorm > 1e-9 * max(1.0, float(np.linalg.norm(grad))):
+        return None
+    nu = np.zeros(size)
+    nu[tight] = sides * y[:-1]
+    return nu, float(y[-1])
+
+
 def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 40,
                grow: float = 0.0) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Run active-set steps from atoms ``sign`` and tight rows ``side``.
@@ -276,7 +311,12 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
         xs, nu_s, mu_s = _eq_solve(v, z, kind, budget, sup, sgn, tight,
                                    np.array([side[r] for r in tight], dtype=np.float64))
         flipped = sup[(w[sup] > 0) & (xs[sup] * sgn < 0)]
-        wrong = tight[nu_s[tight] * np.array([side[r] for r in tight]) < 0] if z > 0 else []
+        sides = np.array([side[r] for r in tight], dtype=np.float64)
+        wrong = tight[nu_s[tight] * sides < 0] if z > 0 else []
+        if len(wrong) and not len(flipped):
+            signed = signed_multipliers(xs, v, z, kind, sup, sgn, tight, sides)
+            if signed is not None:  # degenerate rows: other multipliers of the right sign
+                nu_s, mu_s, wrong = signed[0], signed[1], []
         for j in flipped:
             del sign[int(j)]
         for r in wrong:
@@ -284,13 +324,14 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
         if len(flipped) or len(wrong):
             continue
         qs = np.abs(dictionary_apply(xs, kind) - v) - z
+        qs[tight] = -np.inf  # equalities of this step: met up to rounding
         over = np.abs(_prices(xs, nu_s, v, z, kind)) - max(mu_s, 1e-12) * w * (1 + 1e-9)
         over[(xs != 0) | (w == 0)] = -np.inf
         count = max(1, int(grow * len(sign)))
-        if qs.max() > 1e-12:
+        if qs.max() > 1e-11:
             fit = dictionary_apply(xs, kind) - v
             for r in np.argsort(-qs, kind="stable")[:count]:
-                if qs[r] > 1e-12:
+                if qs[r] > 1e-11:
                     side[int(r)] = float(np.sign(fit[r])) if z > 0 else 0.0
         elif over.max() > 0:
             price = _prices(xs, nu_s, v, z, kind)
@@ -304,8 +345,8 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
 
 
 def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
-               x_start: np.ndarray, *, max_rounds: int = 30, max_add: int = 200
-               ) -> tuple[np.ndarray, dict[str, Any]]:
+               x_start: np.ndarray, *, max_rounds: int = 30, max_add: int = 1000,
+               polish_steps: int = 30) -> tuple[np.ndarray, dict[str, Any]]:
     """Compute the canonical split of one normalised game (``v(∅) = 0``, ``max|v| = 1``).
 
     ``opt``: the certified LP optimum, ``x_start``: a feasible point of L1 norm ``opt`` (the
@@ -327,28 +368,31 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     w = weights(size.bit_length() - 1, kind)
     for _ in range(max_rounds):
         info["rounds"] += 1
-        res = _restricted_qp(v, z, kind, atoms, rows, budget, clarabel)
+        res = _restricted_qp(v, z, kind, atoms, rows, budget)
         info["qp_iterations"] += res["iterations"]
         x = _full_x(atoms, res["x"], len(x_start))
         nu = np.zeros(size)
         nu[rows] = res["nu"]
         mu = res["mu"]
-        exact = polish_selection(x, v, z, kind, budget, rows, nu, mu)
-        if exact is not None:  # the active-set steps finished the generation exactly
-            x, nu, mu = exact
-            info["polished"] = True
-            break
         excess = np.abs(dictionary_apply(x, kind) - v) - z
         excess[rows] = -np.inf
-        new_rows = np.flatnonzero(excess > 1e-10)
+        new_rows = np.flatnonzero(excess > 1e-7 * max(z, 1e-3))
         new_rows = new_rows[np.argsort(-excess[new_rows], kind="stable")][:max_add]
-        over = np.abs(_prices(x, nu, v, z, kind)) - mu * (1 + 1e-7) * w
+        over = np.abs(_prices(x, nu, v, z, kind)) - mu * (1 + 1e-6) * w
         over[atoms] = -np.inf
         over[w == 0] = -np.inf
-        new_atoms = np.flatnonzero(over > 1e-12)
+        new_atoms = np.flatnonzero(over > 1e-9)
         new_atoms = new_atoms[np.argsort(-over[new_atoms], kind="stable")][:max_add]
-        if not len(new_rows) and not len(new_atoms):
-            break
+        missing = len(new_rows) + len(new_atoms)
+        if missing <= max(20, 0.05 * len(atoms)):
+            # the restricted optimum is nearly the full one: the active-set steps finish it
+            exact = polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps=polish_steps)
+            if exact is not None:
+                x, nu, mu = exact
+                info["polished"] = True
+                break
+            if not missing:
+                break
         rows = np.union1d(rows, new_rows)
         atoms = np.union1d(atoms, new_atoms)
     viol = kkt_violation(x, nu, mu, v, z, kind, budget)
