@@ -46,7 +46,7 @@ def check_selection(selection: str, epsilon: float) -> None:
 
 def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: SolverResult,
                      epsilon: float = 0.01, *, max_rounds: int = 30,
-                     max_add: int = 1000, threads: int | None = 1) -> SolverResult:
+                     max_add: int = 100, threads: int | None = 1) -> SolverResult:
     """Canonical split of each game, from LP vertices ``vertex`` of the same games.
 
     Per game: ``min ‖γ‖² + ‖q‖²/ζ²`` over ``|A x − v| ≤ ζ``, ``‖x‖_w1 ≤ (1 + ε)·OPT`` with

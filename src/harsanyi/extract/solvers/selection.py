@@ -345,7 +345,7 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
 
 
 def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
-               x_start: np.ndarray, *, max_rounds: int = 30, max_add: int = 1000,
+               x_start: np.ndarray, *, max_rounds: int = 30, max_add: int = 100,
                polish_steps: int = 30) -> tuple[np.ndarray, dict[str, Any]]:
     """Compute the canonical split of one normalised game (``v(∅) = 0``, ``max|v| = 1``).
 
@@ -377,12 +377,13 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         excess = np.abs(dictionary_apply(x, kind) - v) - z
         excess[rows] = -np.inf
         new_rows = np.flatnonzero(excess > 1e-7 * max(z, 1e-3))
-        new_rows = new_rows[np.argsort(-excess[new_rows], kind="stable")][:max_add]
+        grow = max(max_add, len(atoms))  # the restriction at most doubles per round
+        new_rows = new_rows[np.argsort(-excess[new_rows], kind="stable")][:grow]
         over = np.abs(_prices(x, nu, v, z, kind)) - mu * (1 + 1e-6) * w
         over[atoms] = -np.inf
         over[w == 0] = -np.inf
         new_atoms = np.flatnonzero(over > 1e-9)
-        new_atoms = new_atoms[np.argsort(-over[new_atoms], kind="stable")][:max_add]
+        new_atoms = new_atoms[np.argsort(-over[new_atoms], kind="stable")][:grow]
         missing = len(new_rows) + len(new_atoms)
         if missing <= max(20, 0.05 * len(atoms)):
             # the restricted optimum is nearly the full one: the active-set steps finish it
