@@ -231,3 +231,18 @@ def test_and_or_with_q_process_pool_equals_serial(trained_run, samples, tmp_path
         assert (np.abs(inter.q) <= inter.bound[:, None] * (1 + 1e-9) + 1e-12).all()
         assert np.abs(inter.or_values).sum() > 0  # a real split, not AND-only
         assert inter.metadata["solver_info"][0]["solver"] == "fast"
+
+
+def test_per_sample_metadata_spans_every_batch(trained_run, samples, tmp_path):
+    """lp_optimum, v_full and f_x have one entry per sample in sample order, whatever the
+    number of batches (was: the LP optimum of the first batch only)."""
+    ckpts = find_checkpoints(trained_run["dir"])[:1]
+    store = _monitor(tmp_path / "m", samples, kind="and_or", q_bound=0.02,
+                     samples_per_task=3).run(ckpts, executor="serial", progress=False)
+    meta = store.read(ckpts[0].epoch).attrs["metadata"]
+    count = len(samples["inputs"])
+    assert len(meta["lp_optimum"]) == len(meta["v_full"]) == len(meta["f_x"]) == count
+    arrays = store.read(ckpts[0].epoch).arrays
+    objective = (np.abs(arrays["and_values"][:, 1:]).sum(-1)
+                 + np.abs(arrays["or_values"]).sum(-1))
+    np.testing.assert_allclose(meta["lp_optimum"], objective, rtol=1e-9)  # the vertex's own

@@ -36,6 +36,10 @@ from harsanyi.store.lock import WriterLock
 
 __all__ = ["Monitor", "monitor_checkpoints"]
 
+#: Metadata of an extraction with one entry per sample (v(x_N) and the model's f(x), the
+#: certified LP optimum of each game): concatenated over a checkpoint's batches in sample order.
+PER_SAMPLE_METADATA = ("v_full", "f_x", "lp_optimum")
+
 
 class Monitor:
     """Computes and stores interactions of fixed samples at each checkpoint.
@@ -220,9 +224,10 @@ class Monitor:
                   for k in ARRAYS}
         meta = {k: v for k, v in parts[0].metadata.items() if k not in ("target", "solver_info")}
         meta["solver_info"] = [p.metadata.get("solver_info") for p in parts.values()]
-        for key in ("v_full", "f_x"):  # per sample: v(x_N) beside the model's f(x)
-            meta[key] = [x for b in range(self.n_batches)
-                         for x in parts[b].metadata.get(key) or []]
+        for key in PER_SAMPLE_METADATA:  # lists with one entry per sample of the batch
+            lists = [parts[b].metadata.get(key) for b in range(self.n_batches)]
+            if key != "lp_optimum" or any(x is not None for x in lists):
+                meta[key] = [x for part in lists for x in part or []]
         self.store.write_checkpoint(epoch, arrays, {
             "train_loss": train_loss, "test_loss": test_loss, "metadata": meta,
             "seconds_forward": sum(p.seconds_forward for p in parts.values()),
