@@ -88,5 +88,12 @@ def test_demo_command_quick_prints_report_and_findings(tmp_path):
     assert (out / "index.html").is_file()
     res = runner.invoke(app, ["demo", "--out", str(out), "--quick", "--epochs", "7"], env=ENV)
     assert res.exit_code == 2 and "epochs (stored 6, now 7)" in res.output
+    res = runner.invoke(app, ["demo", "--out", str(out), "--quick", "--selection", "canonical"],
+                        env=ENV)
+    assert res.exit_code == 2 and "selection (stored None, now 'canonical')" in \
+        " ".join(res.output.split())
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "y"), "--selection", "centre"],
+                        env=ENV)
+    assert res.exit_code == 2 and "unknown selection 'centre'" in res.output
     res = runner.invoke(app, ["demo", "--out", str(tmp_path / "x"), "--task", "audio"], env=ENV)
     assert res.exit_code == 2 and "task must be one of" in res.output

@@ -144,6 +144,23 @@ def test_and_or_solver_or_a_clear_message(app, files):
     assert summary["results"][0]["residual"] <= 1e-9
 
 
+def test_canonical_selection_is_stated_with_the_lp_optimum(app, files):
+    tmp = files[0]
+    common = ("--model", tmp / "model.ts", "--data", tmp / "x.npy", "--samples", "0,1")
+    canon = run(app, *common, "--selection", "canonical", "--epsilon", "0.05", "--out",
+                tmp / "c")
+    vertex = run(app, *common, "--out", tmp / "v")
+    assert canon.exit_code == 0 and vertex.exit_code == 0, canon.output + vertex.output
+    assert "canonical split: L1" in canon.stdout and "vertex split: L1" in vertex.stdout
+    c = json.loads((tmp / "c" / "interactions.json").read_text())["metadata"]
+    v = json.loads((tmp / "v" / "interactions.json").read_text())["metadata"]
+    assert (c["selection"], c["epsilon"], v["selection"]) == ("canonical", 0.05, "vertex")
+    np.testing.assert_allclose(c["lp_optimum"], v["lp_optimum"], rtol=1e-7)  # one optimum
+    split = hs.Interactions.load(tmp / "c" / "interactions.npz")
+    l1 = np.abs(split.and_values[:, 1:]).sum(-1) + np.abs(split.or_values).sum(-1)
+    np.testing.assert_allclose(l1, 1.05 * np.array(c["lp_optimum"]), rtol=1e-6)
+
+
 @pytest.mark.parametrize("args, message", [
     (["--model", "missing.ts", "--data", "{tmp}/x.npy"], "model file missing.ts does not exist"),
     (["--model", "{tmp}/model.ts", "--data", "{tmp}/nope.npy"], "data file"),
@@ -165,6 +182,10 @@ def test_and_or_solver_or_a_clear_message(app, files):
      "unknown baseline 'median'"),
     (["--model", "{tmp}/model.ts", "--data", "{tmp}/x.npy", "--players", "patches:grid=8y8"],
      "grid must be R or RxC; got '8y8'"),
+    (["--model", "{tmp}/model.ts", "--data", "{tmp}/x.npy", "--selection", "centre"],
+     "unknown selection 'centre'; choose one of ('canonical', 'vertex')"),
+    (["--model", "{tmp}/model.ts", "--data", "{tmp}/x.npy", "--selection", "canonical",
+      "--epsilon", "-1"], "epsilon must be a finite number >= 0"),
 ])
 def test_errors_are_one_line_with_nonzero_exit(app, files, args, message):
     tmp = files[0]

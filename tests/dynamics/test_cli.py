@@ -14,6 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from harsanyi.analysis.tracking import analyse_tracking
 from harsanyi.cli.monitor import monitor
 from harsanyi.store import RunStore
 
@@ -153,3 +154,18 @@ def test_error_messages_keep_their_brackets(trained_run, tmp_path):
                   "none", "--executor", "serial", "--no-progress")
     assert res.exit_code == 2
     assert "shape mismatches [" in res.output, res.output
+
+
+def test_cli_canonical_selection_is_stored_and_named_in_the_analysis(trained_run, tmp_path):
+    base = [trained_run["dir"], "--players", "columns:0-5", "--train-samples", "random:2",
+            "--test-samples", "random:1", "--executor", "serial", "--no-progress"]
+    res = _invoke(*base, "--out", tmp_path / "c", "--selection", "canonical")
+    assert res.exit_code == 0, res.output
+    store = RunStore.open(tmp_path / "c")
+    assert store.config["solver_options"] == {"selection": "canonical", "epsilon": 0.01}
+    meta = store.read(store.completed()[-1]).attrs["metadata"]
+    assert meta["selection"] == "canonical" and len(meta["lp_optimum"]) == 3
+    assert "(canonical split)" in analyse_tracking(store.arrays()).finding()
+    res = _invoke(*base, "--out", tmp_path / "d", "--selection", "centre")
+    assert res.exit_code == 2 and "unknown selection 'centre'" in res.output
+    assert not (tmp_path / "d").exists()

@@ -148,3 +148,23 @@ def test_digits_quick_demo_with_components(tmp_path):
     assert comp.completed() == [0, 1, 4] == RunStore.open(res.out / "run").completed()
     assert comp.read_array("directions").shape[0] == cfg.players
     assert "components/index.html" in html
+
+
+def test_quick_demo_on_the_canonical_split(quick_run, tmp_path):
+    """The groups, phases and report of a canonical run; training is reused from the vertex run
+    (same training settings), and the report names the selection."""
+    res, _ = quick_run
+    out = tmp_path / "canonical"
+    out.mkdir()
+    shutil.copytree(res.out / "train", out / "train")
+    cfg = demo_config(quick=True, selection="canonical")
+    canon = run_demo(out, cfg, workers=1, progress=False, force=True)
+    assert canon.stats["training_reused"]
+    store = RunStore.open(out / "run")
+    assert store.config["solver_options"] == {"selection": "canonical", "epsilon": 0.01}
+    meta = store.read(store.completed()[-1]).attrs["metadata"]
+    assert meta["selection"] == "canonical"
+    vertex = RunStore.open(res.out / "run").read(store.completed()[-1]).attrs["metadata"]
+    np.testing.assert_allclose(meta["lp_optimum"], vertex["lp_optimum"], rtol=1e-6)
+    assert "Tracking quality (canonical split)" in canon.index.read_text()
+    assert sum(canon.groups.counts().values()) == pytest.approx(10.0)

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from harsanyi.cli.grammar import EPSILON_HELP, SELECTION_HELP
 from harsanyi.errors import HarsanyiError
 from harsanyi.workflows.demo import demo_config, run_demo
 
@@ -41,6 +42,8 @@ def demo(
                                                     "epoch).")] = None,
     solver: Annotated[str | None, typer.Option(help="AND-OR solver: fast | exact | sgd.")]
     = None,
+    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "vertex",
+    epsilon: Annotated[float, typer.Option(help=EPSILON_HELP)] = 0.01,
     and_only: Annotated[bool, typer.Option("--and-only", help="AND-only (Möbius) interactions, "
                                            "no noise term, instead of the AND-OR split.")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="Tiny settings (6 epochs, 3+3 samples, "
@@ -65,7 +68,8 @@ def demo(
     try:
         cfg = demo_config(task, quick=quick, epochs=epochs, samples=samples, players=players,
                           checkpoints=checkpoints, solver=solver, kind="and" if and_only else None,
-                          q_bound=0.0 if and_only else None)
+                          q_bound=0.0 if and_only else None, selection=selection,
+                          epsilon=epsilon)
         result = run_demo(out, cfg, force=force, workers=workers, progress=progress,
                           echo=lambda msg: console.print(msg, markup=False, soft_wrap=True))
     except (HarsanyiError, ValueError, FileExistsError) as exc:

@@ -21,11 +21,14 @@ from torch import nn
 
 from harsanyi.cli.data import read_table
 from harsanyi.cli.grammar import (
+    EPSILON_HELP,
     PLAYERS_SYNTAX,
     SAMPLES_SYNTAX,
+    SELECTION_HELP,
     CLIError,
     parse_players,
     parse_samples,
+    split_options,
 )
 from harsanyi.errors import HarsanyiError
 from harsanyi.extract import and_or, mobius
@@ -96,8 +99,10 @@ def _baseline(text: str, data: Any) -> tuple[Any, Any]:
 
 def _run(model: Path | None, factory: str | None, state_dict: Path | None, data: Path,
          samples: str, players: str, baseline: str, reward: str, target: str | None,
-         q_bound: float, solver: str, top_k: int, batch_size: int, outside: str,
+         split: dict[str, Any], top_k: int, batch_size: int, outside: str,
          subtract_empty: bool, device: str | None, out: Path | None, seed: int) -> None:
+    """Explain ``samples``; ``split``: ``q_bound``, ``solver``, ``selection``, ``epsilon``."""
+    solver = split["solver"]
     table = read_table(data)
     arr = table.X
     rows = parse_samples(samples, len(arr), seed=seed)
@@ -118,11 +123,20 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
         inter = mobius(game)
     else:
         try:
-            inter = and_or(game, q_bound=q_bound, solver=solver)
+            inter = and_or(game, **split)
         except ImportError as exc:
             raise CLIError(f"solver {solver!r} is not available ({exc}); try --solver mobius")\
                 from exc
     _report(inter, rows, top_k, out)
+
+
+def _split_note(inter: Any, b: int) -> str:
+    """``", canonical split: L1 … (LP optimum …)"`` for an AND-OR result, else ``""``."""
+    selection, optimum = inter.metadata.get("selection"), inter.metadata.get("lp_optimum")
+    if selection is None or optimum is None:
+        return ""
+    l1 = float(np.abs(inter.and_values[b, 1:]).sum() + np.abs(inter.or_values[b]).sum())
+    return f", {selection} split: L1 {l1:.4g} (LP optimum {float(optimum[b]):.4g})"
 
 
 def _report(inter: Any, rows: list[int], top_k: int, out: Path | None) -> None:
@@ -135,7 +149,7 @@ def _report(inter: Any, rows: list[int], top_k: int, out: Path | None) -> None:
         v = inter.values[b]
         table = Table(title=Text(f"sample {row} (target {targets[b]})"),
                       caption=Text(f"v(∅) = {v[0]:.4g}, v(N) = {v[-1]:.4g}, "
-                                   f"matching residual {residual:.2e}"))
+                                   f"matching residual {residual:.2e}{_split_note(inter, b)}"))
         for col in ("#", "kind", "players", "order", "value"):
             table.add_column(col, justify="right" if col in ("#", "order", "value") else "left")
         entries = []
@@ -190,6 +204,8 @@ def explain(
     q_bound: Annotated[float, typer.Option(help="Relative bound of the noise term q.")] = 0.02,
     solver: Annotated[str, typer.Option(
         help="fast | exact | sgd (AND-OR split) or mobius (AND-only, no q).")] = "fast",
+    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "vertex",
+    epsilon: Annotated[float, typer.Option(help=EPSILON_HELP)] = 0.01,
     top_k: Annotated[int, typer.Option(help="Interactions shown per sample.")] = 10,
     batch_size: Annotated[int, typer.Option(help="Masked inputs per forward pass.")] = 256,
     outside: Annotated[str, typer.Option(
@@ -214,8 +230,10 @@ def explain(
     {players}
     """
     try:
+        split = {"q_bound": q_bound, "solver": solver,
+                 **split_options(solver, selection, epsilon)}
         _run(model, factory, state_dict, data, samples, players, baseline, reward, target,
-             q_bound, solver, top_k, batch_size, outside, subtract_empty, device, out, seed)
+             split, top_k, batch_size, outside, subtract_empty, device, out, seed)
     except (CLIError, HarsanyiError, ValueError, OSError, KeyError, ImportError,
             json.JSONDecodeError) as exc:
         message = " ".join(str(exc).split())

@@ -25,16 +25,20 @@ from typing import Any
 
 import numpy as np
 
+from harsanyi.extract.solvers.canonical import selection_options
 from harsanyi.games.patches import Patches
 from harsanyi.games.players import Columns, Groups, Players, Tokens
 
 __all__ = [
+    "EPSILON_HELP",
     "PLAYERS_SYNTAX",
     "SAMPLES_SYNTAX",
+    "SELECTION_HELP",
     "CLIError",
     "parse_indices",
     "parse_players",
     "parse_samples",
+    "split_options",
 ]
 
 PLAYERS_SYNTAX = """Player specs:
@@ -55,6 +59,12 @@ PLAYERS_SYNTAX = """Player specs:
   groups:0-99;100-199;axis=-1   (index groups along an axis of a sample)"""
 
 SAMPLES_SYNTAX = "all | 0,3,5-7 (rows) | random:N (N rows drawn with --seed)"
+
+SELECTION_HELP = ("Which optimal AND-OR split: vertex (the LP vertex the solver ends at; "
+                  "fast) or canonical (the unique, stable minimiser of ||gamma||^2 + "
+                  "||q/zeta||^2 among splits within (1 + epsilon) of the L1 optimum; "
+                  "slower, docs/selection.md). Ignored by sgd and mobius.")
+EPSILON_HELP = "Relative slack of the L1 optimum the canonical split may use."
 
 
 class CLIError(ValueError):
@@ -265,3 +275,17 @@ def parse_samples(spec: str, pool: int, *, seed: int = 0, taken: set[int] | None
         raise CLIError(f"sample {bad[0]} is out of range: the data has {pool} rows "
                        f"(0..{pool - 1})")
     return rows
+
+
+def split_options(solver: str, selection: str, epsilon: float) -> dict[str, Any]:
+    """Return the ``and_or`` options of ``--selection``/``--epsilon``, or raise ``CLIError``.
+
+    See :func:`harsanyi.extract.solvers.canonical.selection_options`.
+
+    >>> split_options("fast", "canonical", 0.01), split_options("sgd", "canonical", 0.01)
+    ({'selection': 'canonical', 'epsilon': 0.01}, {})
+    """
+    try:
+        return selection_options(selection, epsilon, solver=solver)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc

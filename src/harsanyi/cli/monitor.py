@@ -29,7 +29,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from harsanyi.cli.data import Splits, read_splits
-from harsanyi.cli.grammar import PLAYERS_SYNTAX, SAMPLES_SYNTAX, parse_players, parse_samples
+from harsanyi.cli.grammar import (
+    EPSILON_HELP,
+    PLAYERS_SYNTAX,
+    SAMPLES_SYNTAX,
+    SELECTION_HELP,
+    parse_players,
+    parse_samples,
+    split_options,
+)
 from harsanyi.cli.store import interrupted_message
 from harsanyi.dynamics.monitor import Monitor
 from harsanyi.errors import HarsanyiError
@@ -137,6 +145,8 @@ def monitor(
     reward: Annotated[str, typer.Option(help="log_odds, logit, prob, ...")] = "log_odds",
     q_bound: Annotated[float, typer.Option(help="Relative bound of the noise term q.")] = 0.02,
     solver: Annotated[str, typer.Option(help="fast, exact or sgd.")] = "fast",
+    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "vertex",
+    epsilon: Annotated[float, typer.Option(help=EPSILON_HELP)] = 0.01,
     and_only: Annotated[bool, typer.Option(
         help="AND (Harsanyi) interactions only, as in paper E (q optional via --q-bound).")
     ] = False,
@@ -194,6 +204,7 @@ def monitor(
             players=parse_players(players, d.train.names), baselines=baselines,
             reward=reward, batch_size=batch_size, device=device, q_bound=q_bound,
             solver=solver, warm_start=warm_start, kind="and" if and_only else "and_or",
+            solver_options=split_options(solver, selection, epsilon),
             samples_per_task=samples_per_task, resume=resume,
             source=f"folder:{checkpoints.resolve()}", metadata={"data": d.name, "seed": seed}))
         if executor is None:

@@ -223,7 +223,8 @@ def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str
                   split=samples["split"], sample_ids=samples["index"],
                   groups={"flipped": samples["flipped"]}, players=players, baselines="mean",
                   baseline_data=baseline_data, q_bound=config.q_bound, solver=config.solver,
-                  kind=config.kind, warm_start=config.warm_start, samples_per_task=8,
+                  solver_options=config.solver_options(), kind=config.kind,
+                  warm_start=config.warm_start, samples_per_task=8,
                   resume=True,
                   model=factory, source="harsanyi demo",
                   metadata={"demo": config.to_dict()})

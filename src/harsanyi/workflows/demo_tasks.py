@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from harsanyi.extract.solvers.canonical import selection_options
 from harsanyi.games.players import Columns
 from harsanyi.loading import FactorySpec, find_checkpoints
 from harsanyi.zoo.recipes import overfitting_recipe
@@ -53,7 +54,8 @@ class DemoConfig:
     ``top_k``: interactions per sample classified into the five groups; ``warm_start``: start
     the solver at each checkpoint from the previous one (off: with the current "fast" solver a
     warm start was slower than a cold one); ``components``: the digits task's
-    feature-component view (``r = players``).
+    feature-component view (``r = players``); ``selection``/``epsilon``: which optimal split
+    (:func:`harsanyi.and_or`; ``"canonical"`` is slower, docs/selection.md).
     """
 
     task: str = "tabular"
@@ -68,6 +70,8 @@ class DemoConfig:
     warm_start: bool = False
     seed: int = 0
     components: bool = True
+    selection: str = "vertex"
+    epsilon: float = 0.01
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -82,10 +86,27 @@ class DemoConfig:
                              f"{self.players}")
         if self.kind not in ("and_or", "and"):
             raise ValueError(f"kind must be 'and_or' or 'and'; got {self.kind!r}")
+        selection_options(self.selection, self.epsilon)  # raises on a bad selection
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form."""
-        return asdict(self)
+        """Return the plain-dict form.
+
+        A vertex run records no selection, as before the option existed, so that earlier demo
+        folders still resume.
+        """
+        out = asdict(self)
+        if self.selection == "vertex":
+            del out["selection"], out["epsilon"]
+        return out
+
+    def solver_options(self) -> dict[str, Any]:
+        """Return the options of :func:`harsanyi.and_or` beyond the solver (the selection).
+
+        >>> DemoConfig(selection="canonical").solver_options(), DemoConfig().solver_options()
+        ({'selection': 'canonical', 'epsilon': 0.01}, {})
+        """
+        return selection_options(self.selection, self.epsilon, solver=self.solver,
+                                 kind=self.kind)
 
 
 def demo_config(task: str = "tabular", *, quick: bool = False, **changes: Any) -> DemoConfig:

@@ -18,7 +18,8 @@ from harsanyi.extract.solvers.base import SolverResult, finish, normalise
 from harsanyi.extract.solvers.operators import limited_threads
 from harsanyi.extract.solvers.selection import select_one
 
-__all__ = ["SELECTIONS", "check_selection", "select_canonical", "vertex_info"]
+__all__ = ["SELECTIONS", "check_selection", "select_canonical", "selection_options",
+           "vertex_info"]
 
 #: The selections :func:`harsanyi.and_or` offers: the canonical split (default) and the raw
 #: LP vertex the solver's path happens to end at.
@@ -42,6 +43,23 @@ def check_selection(selection: str, epsilon: float) -> None:
             f"epsilon must be a finite number >= 0 (the relative slack of the L1 optimum the "
             f"canonical split may use, e.g. 0.01); got {epsilon!r}"
         )
+
+
+def selection_options(selection: str, epsilon: float, *, solver: str = "fast",
+                      kind: str = "and_or") -> dict[str, Any]:
+    """Return the :func:`harsanyi.and_or` options that ask for ``selection`` (checked).
+
+    Empty for the raw vertex, for ``solver="sgd"`` (no LP optimum to select around) and for
+    AND-only interactions, so that a stored run's configuration is the same as before the
+    option existed.
+
+    >>> selection_options("canonical", 0.01), selection_options("vertex", 0.01)
+    ({'selection': 'canonical', 'epsilon': 0.01}, {})
+    """
+    check_selection(selection, epsilon)
+    if selection == "vertex" or solver == "sgd" or kind == "and":
+        return {}
+    return {"selection": selection, "epsilon": float(epsilon)}
 
 
 def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: SolverResult,
