@@ -3,6 +3,8 @@ trained for a few epochs (monitor, loading and CLI tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 import torch
@@ -76,3 +78,12 @@ def trained_run(tmp_path_factory):
     torch.manual_seed(0)
     run = train(model, ds, out, epochs=6, lr=0.05, batch_size=32)
     return {"dir": out, "dataset": ds, "run": run}
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """One torch thread for a test that trains tiny models (fastest, and fair to a busy CPU)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -1,16 +1,10 @@
-"""The workflow tests train tiny models: one torch thread is fastest (and fair to a busy CPU)."""
+"""The workflow tests train tiny models: every test runs with one torch thread."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread(one_thread: None) -> None:
+    """Apply the shared ``one_thread`` fixture to every test of this folder."""

@@ -28,12 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.extract.solvers.lp import highs_core
+from harsanyi.extract.solvers.lp import SIMPLEX, highs_core, simplex_highs
 
 __all__ = ["Pricing", "SampledLP", "price_atoms"]
-
-_SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
-
 
 class SampledLP:
     """The LP on boolean fit masks ``(m, n)`` with values ``(m,)`` and noise bound ``ζ``.
@@ -57,12 +54,7 @@ class SampledLP:
         self.core, self.masks = core, np.asarray(masks, dtype=bool)
         self.v, self.z, self.bigm = np.asarray(values, np.float64), float(bound), float(bigm)
         self.m, self.order_cost = len(self.v), float(order_cost)
-        h = core._Highs()
-        for key, val in (("output_flag", False), ("presolve", "off"), ("solver", "simplex"),
-                         ("primal_feasibility_tolerance", tol),
-                         ("dual_feasibility_tolerance", tol), ("threads", 1)):
-            h.setOptionValue(key, val)
-        self.h = h
+        self.h = h = simplex_highs(core, tol)
         inf = core.kHighsInf
         h.addRows(1, np.zeros(1), np.zeros(1), 0, np.zeros(1, np.int32),  # s − Σ I_or = 0
                   np.zeros(0, np.int32), np.zeros(0))
@@ -153,7 +145,7 @@ class SampledLP:
         """
         limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
         self.h.setOptionValue("simplex_iteration_limit", int(limit))
-        self.h.setOptionValue("simplex_strategy", _SIMPLEX[simplex])
+        self.h.setOptionValue("simplex_strategy", SIMPLEX[simplex])
         self.h.run()
         model = self.core.HighsModelStatus
         if self.h.getModelStatus() not in (model.kOptimal, model.kIterationLimit):

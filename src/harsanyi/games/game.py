@@ -13,7 +13,18 @@ from harsanyi.core.orders import masks_matrix
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 
-__all__ = ["Game", "select_players"]
+__all__ = ["Game", "float64_values", "select_players"]
+
+
+def float64_values(values: Any) -> np.ndarray:
+    """Return a game's values as a contiguous float64 array (a tensor is detached to the CPU).
+
+    >>> float64_values(torch.tensor([1.0, 2.0])).dtype
+    dtype('float64')
+    """
+    if isinstance(values, torch.Tensor):
+        values = values.detach().to("cpu", torch.float64).numpy()
+    return np.ascontiguousarray(np.asarray(values, dtype=np.float64))
 
 
 def select_players(players: Sequence[str], metadata: dict[str, Any], index: tuple[Any, ...]
@@ -67,9 +78,7 @@ class Game:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if isinstance(self.values, torch.Tensor):
-            self.values = self.values.detach().to("cpu", torch.float64).numpy()
-        self.values = np.ascontiguousarray(np.asarray(self.values, dtype=np.float64))
+        self.values = float64_values(self.values)
         if self.values.ndim == 0:
             raise ShapeError("a game needs one value per subset: shape (..., 2**n)")
         n = n_players(self.values)

@@ -18,7 +18,7 @@ import torch
 
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 from harsanyi.games.design import SampleDesign
-from harsanyi.games.game import Game
+from harsanyi.games.game import Game, float64_values
 from harsanyi.games.masking import MaskBuilder
 
 __all__ = ["RowMaskBuilder", "SampledGame", "resolve_design"]
@@ -64,9 +64,7 @@ class SampledGame:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if isinstance(self.values, torch.Tensor):
-            self.values = self.values.detach().to("cpu", torch.float64).numpy()
-        self.values = np.ascontiguousarray(np.asarray(self.values, dtype=np.float64))
+        self.values = float64_values(self.values)
         if self.values.ndim == 0 or self.values.shape[-1] != self.design.m:
             raise ShapeError(f"values must have shape (..., {self.design.m}) (one per mask of "
                              f"the design); got {self.values.shape}")

@@ -22,10 +22,10 @@ from scipy.optimize import linprog
 
 from harsanyi.core.orders import order_of_masks
 
-__all__ = ["RestrictedLP", "highs_core", "solve_full_lp"]
+__all__ = ["SIMPLEX", "RestrictedLP", "highs_core", "simplex_highs", "solve_full_lp"]
 
 
-_SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
+SIMPLEX = {"dual": 1, "primal": 4}  # HiGHS simplex_strategy codes
 
 
 def highs_core() -> Any:
@@ -46,6 +46,23 @@ def highs_core() -> Any:
         return _core if hasattr(_core, "_Highs") else None
     except ImportError:  # pragma: no cover - depends on the scipy build
         return None
+
+
+def simplex_highs(core: Any, tol: float = 1e-9) -> Any:
+    """Return a silent HiGHS instance set up for warm-started simplex re-solves.
+
+    No presolve (a warm basis must survive), one thread, feasibility tolerances ``tol``.
+
+    >>> core = highs_core()
+    >>> core is None or simplex_highs(core).getOptionValue("presolve")[1] == "off"
+    True
+    """
+    h = core._Highs()
+    for key, val in (("output_flag", False), ("presolve", "off"), ("solver", "simplex"),
+                     ("primal_feasibility_tolerance", tol),
+                     ("dual_feasibility_tolerance", tol), ("threads", 1)):
+        h.setOptionValue(key, val)
+    return h
 
 
 def _block(rows: np.ndarray, and_cols: np.ndarray, or_cols: np.ndarray) -> sp.csc_matrix:
@@ -137,12 +154,7 @@ class RestrictedLP:
                  bigm: float = 1e6, tol: float = 1e-9) -> None:
         self.v, self.z, self.kind, self.core, self.bigm = values, float(bound), kind, core, bigm
         self.size = values.shape[-1]
-        h = core._Highs()
-        for key, val in (("output_flag", False), ("presolve", "off"), ("solver", "simplex"),
-                         ("primal_feasibility_tolerance", tol),
-                         ("dual_feasibility_tolerance", tol), ("threads", 1)):
-            h.setOptionValue(key, val)
-        self.h = h
+        self.h = simplex_highs(core, tol)
         self.rows: list[int] = []
         self.and_col: dict[int, int] = {}
         self.or_col: dict[int, int] = {}
@@ -271,11 +283,11 @@ class RestrictedLP:
         reached"`` past the limit). A pivot limit, not a time limit, so that results do not depend
         on the machine's load.
         """
-        if simplex not in _SIMPLEX:
-            raise ValueError(f"simplex must be one of {sorted(_SIMPLEX)}; got {simplex!r}")
+        if simplex not in SIMPLEX:
+            raise ValueError(f"simplex must be one of {sorted(SIMPLEX)}; got {simplex!r}")
         model = self.core.HighsModelStatus
         self.h.setOptionValue("solver", method)
-        self.h.setOptionValue("simplex_strategy", _SIMPLEX[simplex])
+        self.h.setOptionValue("simplex_strategy", SIMPLEX[simplex])
         limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
         self.h.setOptionValue("simplex_iteration_limit", int(limit))
         self.h.run()
