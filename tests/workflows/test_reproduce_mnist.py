@@ -3,7 +3,6 @@ settings; real content in every table, resuming without retraining, and clear er
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 
@@ -61,7 +60,7 @@ def test_per_run_results_have_the_right_shapes(quick_run):
         assert counts.shape == (2 * cfg.samples, len(GROUPS))
         assert (counts.sum(axis=1) == cfg.top_k).all()  # every top-k interaction is classified
         assert np.asarray(r["groups_scaled"]).sum() == counts.sum()
-        assert r["epochs"] == list(range(cfg.epochs + 1))
+        assert r["epochs"] == list(range(cfg.first_epoch, cfg.epochs + 1))
         curve = np.asarray(r["component_curve"])
         assert curve.shape == (2 ** (cfg.r + 1),) and curve[0] == pytest.approx(1.0)
         err = np.asarray(r["matching"]["errors"])
@@ -83,7 +82,7 @@ def test_per_run_results_have_the_right_shapes(quick_run):
 
 def test_rerun_resumes_without_retraining(quick_run):
     res = quick_run[0]
-    ckpt = res.out / "train" / "vgg11_s0" / "checkpoints" / "epoch_0002.pt"
+    ckpt = res.out / "train" / "vgg11_s0" / "checkpoints" / "epoch_0003.pt"
     stamp = ckpt.stat().st_mtime_ns
     store_before = RunStore.open(res.out / "paperC" / "vgg11_s0" / "run").completed()
     again = reproduce_mnist(res.out, QUICK, progress=False)
@@ -93,7 +92,7 @@ def test_rerun_resumes_without_retraining(quick_run):
     assert again.paper_c[0]["groups_raw"] == res.paper_c[0]["groups_raw"]
     assert again.paper_c[0]["table1"] == res.paper_c[0]["table1"]
     with pytest.raises(ConfigMismatchError, match="epochs"):
-        reproduce_mnist(res.out, reproduce_config(quick=True, epochs=3), progress=False)
+        reproduce_mnist(res.out, reproduce_config(quick=True, epochs=4), progress=False)
 
 
 def test_bad_input_gets_clear_errors(tmp_path, monkeypatch):

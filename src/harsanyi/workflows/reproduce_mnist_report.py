@@ -33,9 +33,11 @@ REASONS = (
     "(paper C's thresholds are in its unpublished Appendix F; docs/theory.md#five-groups), "
     "frozen before this run and not calibrated on Table 3; (3) CPU-sized networks (VGG-11 at "
     "width {w_vgg}, ResNet-20 at width {w_rn}) trained {epochs} epochs on 4,000 digits, not "
-    "the full networks on 60,000; (4) the first checkpoint is the untrained network, whose "
-    "log-odds scale is far smaller than the trained one's, which the raw rule cannot count as "
-    "'forgotten'; (5) an LP-optimal AND-OR split (q bound {q}) instead of the paper's SGD "
+    "the full networks on 60,000; (4) the game's scale |v(N) − v(∅)| grows during training "
+    "(median growth from the first to the last monitored checkpoint: {growth}), so an "
+    "interaction that fades relative to the output still grows in raw value and the raw rule "
+    "cannot call it 'forgotten' (the scaled row shows the other extreme); (5) an LP-optimal "
+    "AND-OR split (q bound {q}) instead of the paper's SGD "
     "recipe (see the SGD column).")
 
 
@@ -143,7 +145,8 @@ def _sections(cfg: ReproConfig, train: list[dict[str, Any]], results: list[dict[
         f"split, q bound {cfg.q_bound}·|v(N) − v(∅)|, solver '{cfg.solver}' (certified LP "
         "optimum, selection 'vertex'). Feature components: r = "
         f"{cfg.r} of layer '{cfg.layer}', PCA pooled over the monitored digits and every "
-        f"checkpoint; {cfg.samples} training + {cfg.samples} test digits per run; top "
+        f"checkpoint from epoch {cfg.first_epoch} on (the networks trained after k epochs); "
+        f"{cfg.samples} training + {cfg.samples} test digits per run; top "
         f"{cfg.top_k} interactions per digit for the five groups.\n")]
     b.append(("md", "## Training\n\n" + markdown_table(train)))
     b.append(("md", "## Table 1: accuracy with the raw feature vs the top-r components\n\n"
@@ -187,7 +190,10 @@ def _sections(cfg: ReproConfig, train: list[dict[str, Any]], results: list[dict[
         [{"claim": c, "verdict": v, "our numbers": n} for c, v, n in claims(results, paper_a)])
         + "\n\n" + REASONS.format(samples=cfg.samples, seeds=len(cfg.seeds),
                                   w_vgg=cfg.widths.get("vgg11"), w_rn=cfg.widths.get("resnet20"),
-                                  epochs=cfg.epochs, q=cfg.q_bound)))
+                                  epochs=cfg.epochs, q=cfg.q_bound,
+                                  growth=", ".join(f"{NAMES[r['model']]} s{r['seed']} "
+                                                   f"{r['scale_growth']:.0f}x"
+                                                   for r in results))))
     return b
 
 
