@@ -155,7 +155,7 @@ def check_repro_dir(out: str | Path, config: ReproConfig) -> None:
     >>> d = Path(tempfile.mkdtemp()) / "r"
     >>> check_repro_dir(d, reproduce_config(quick=True))
     >>> try:
-    ...     check_repro_dir(d, reproduce_config(quick=True, epochs=3))
+    ...     check_repro_dir(d, reproduce_config(quick=True, epochs=4))
     ... except ConfigMismatchError as exc:
     ...     print("epochs" in str(exc))
     True
