@@ -85,10 +85,10 @@ def _fig4(results: list[dict[str, Any]], path: Path) -> Path:
     def draw(axes: Any) -> None:
         ax = axes[0]
         for r in results:
-            err = np.asarray(r["matching"]["relative"])
+            err = np.asarray(r["matching"]["errors"])
             ax.plot(np.arange(err.size), err, label=f"{NAMES[r['model']]} s{r['seed']}")
         ax.set(xscale="symlog", xlabel="α (number of interactions)",
-               ylabel="E|g(f) − ĝ_α(f)| / |g(f)|", title="matching error (final checkpoint)")
+               ylabel="E|g(f) − ĝ_α(f)|", title="matching error (final checkpoint)")
         ax.legend(fontsize=7)
     return _figure(path, draw, 1)
 

@@ -135,7 +135,9 @@ def claims(results: list[dict[str, Any]], paper_a: dict[str, Any] | None) -> lis
     out += _group_claims(results)
     if paper_a is not None:
         b, o = paper_a["boundary_epoch"], paper_a["onset_epoch"]
-        ok = b is not None and o is not None and abs(b - o) <= max(2, 0.1 * paper_a["epochs"][-1])
+        tol = max(2, round(0.1 * paper_a["epochs"][-1]))
+        ok = b is not None and o is not None and abs(b - o) <= tol
         out.append(("Paper A: the 2nd phase starts where the loss gap starts to grow",
-                    _verdict(ok), f"phase boundary at epoch {b}, loss-gap onset at epoch {o}"))
+                    _verdict(ok), f"phase boundary at epoch {b}, loss-gap onset at epoch {o} "
+                    f"(agreement: within {tol} epochs)"))
     return out
