@@ -192,7 +192,9 @@ def _sections(cfg: ReproConfig, train: list[dict[str, Any]], results: list[dict[
                   f"{paper_a['cells']}), zero baseline, other cells masked; "
                   f"{cfg.a_samples} training + {cfg.a_samples} test digits. Phase boundary "
                   f"(minimum of the mean order): epoch {paper_a['boundary_epoch']}; loss-gap "
-                  f"onset: epoch {paper_a['onset_epoch']}. Fitted σ² per epoch: {s2}."))
+                  f"onset: epoch {paper_a['onset_epoch']}. Fitted σ² per epoch: {s2} (a "
+                  "value at the grid's lower end means the real distribution no longer "
+                  "changes: the converged network's own distribution matches it best)."))
         b.append(("fig", "figA"))
     b.append(("md", "## The papers' claims\n\n" + markdown_table(
         [{"claim": c, "verdict": v, "our numbers": n} for c, v, n in claims(results, paper_a)])

@@ -141,6 +141,21 @@ def _group_claims(results: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _second_phase_claim(paper_a: dict[str, Any]) -> tuple[str, str, str]:
+    """Paper A's phase 2: the mean order rises after the boundary (by >= 10% of n here)."""
+    order = np.asarray(paper_a["mean_order"], dtype=float)
+    ep = list(paper_a["epochs"])
+    b = paper_a["boundary_epoch"]
+    if b is None or not np.isfinite(order).all():
+        return ("Paper A: interactions move to higher orders in phase 2", "NOT reproduced",
+                "no phase boundary detected")
+    rise = float(order[-1] - order[ep.index(b)])
+    n = len(paper_a["real"][0])
+    return ("Paper A: interactions move to higher orders in phase 2 (mean order rises by at "
+            f"least 10% of n = {n})", _verdict(rise >= 0.1 * n),
+            f"mean order {order[ep.index(b)]:.2f} at the boundary, {order[-1]:.2f} at the end")
+
+
 def claims(results: list[dict[str, Any]], paper_a: dict[str, Any] | None) -> list[tuple[str, str,
                                                                                         str]]:
     """Each qualitative claim of the papers: ``(claim, verdict, our numbers)``."""
@@ -172,4 +187,5 @@ def claims(results: list[dict[str, Any]], paper_a: dict[str, Any] | None) -> lis
         out.append(("Paper A: the 2nd phase starts where the loss gap starts to grow",
                     _verdict(ok), f"phase boundary at epoch {b}, loss-gap onset at epoch {o} "
                     f"(agreement: within {tol} epochs)"))
+        out.append(_second_phase_claim(paper_a))
     return out
