@@ -33,6 +33,7 @@ import numpy as np
 from harsanyi.dynamics.groups import GROUPS, GroupRule, five_groups
 from harsanyi.dynamics.monitor import Monitor
 from harsanyi.errors import ExplainedInputWarning
+from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.split import and_or
 from harsanyi.games.components import capture_features, component_accuracy, fit_components
 from harsanyi.games.factories import ComponentGame
@@ -129,6 +130,7 @@ def patch_sparsity(model: Any, ds: Dataset, samples: dict[str, Any], cfg: ReproC
                               baselines="mean", data=ds.X_train, outside="masked",
                               target=[samples["targets"][i]], progress=False)
         res = and_or(game, cfg.q_bound, cfg.solver, progress=False)
+        assert isinstance(res, Interactions)  # an exhaustive game gives dense interactions
         ands.append(res.and_values[0])
         ors.append(res.or_values[0])
         resid.append(float(np.max(res.residual)))
@@ -144,6 +146,7 @@ def sgd_comparison(arr: RunArrays, cfg: ReproConfig) -> dict[str, Any]:
     game = Game(arr.values[-1][rows], players=list(arr.players))
     t0 = time.perf_counter()
     res = and_or(game, cfg.q_bound, "sgd", niter=cfg.sgd_iters, progress=False)
+    assert isinstance(res, Interactions)  # an exhaustive game gives dense interactions
     seconds = time.perf_counter() - t0
     ours = np.concatenate([arr.and_values[-1][rows], arr.or_values[-1][rows]], axis=-1)
     sgd = np.concatenate([res.and_values, res.or_values], axis=-1)

@@ -102,8 +102,9 @@ def train_one(folder: Path, view: str, name: str, seed: int, ds: Dataset, tc: Tr
                "test_loss_rise": last["test_loss"] - best["test_loss"],
                "seconds": sum(float(r["seconds"]) for r in recs),
                "n_train": len(ds.y_train), "n_test": len(ds.y_test)}
-    return TrainedRun(view, name, seed, folder, FactorySpec(f"zoo:{name}",
-                      dict(model.zoo_spec["kwargs"])), reused, summary)
+    spec: dict[str, Any] = getattr(model, "zoo_spec")  # noqa: B009 - set by zoo.get_model
+    return TrainedRun(view, name, seed, folder, FactorySpec(f"zoo:{name}", dict(spec["kwargs"])),
+                      reused, summary)
 
 
 def train_all(out: Path, cfg: ReproConfig, progress: bool,
