@@ -135,9 +135,12 @@ def _group_claims(results: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
         se = float(np.hypot(st["resnet20"]["se_samples"], st["vgg11"]["se_samples"]))
         ok = diff > 0 if more else diff < 0
         word = "more" if more else "fewer"
+        clear = abs(diff) > 2 * se
+        # a difference within 2 SE has the paper's sign by chance as often as not: say so
+        verdict = _verdict(ok) if clear or not ok else "same direction, within noise"
         out.append((f"Table 3: RN-20 has {word} {g} interactions than VGG-11",
-                    _verdict(ok), f"RN-20 − VGG-11 = {diff:+.1f} (SE over digits {se:.1f}; "
-                    f"{'beyond' if abs(diff) > 2 * se else 'within'} 2 SE)"))
+                    verdict, f"RN-20 − VGG-11 = {diff:+.1f} (SE over digits {se:.1f}; "
+                    f"{'beyond' if clear else 'within'} 2 SE)"))
     return out
 
 
