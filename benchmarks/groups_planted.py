@@ -19,25 +19,7 @@ import argparse
 import numpy as np
 
 from harsanyi.dynamics.groups import GROUPS, classify_curves
-
-
-def planted_share(kind: str, rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
-    """One share curve of a group: random amplitude, sign and time scale."""
-    a = rng.uniform(0.5, 3) * rng.choice([-1, 1])
-    tau = rng.uniform(0.1, 0.3)
-    if kind == "reliable":
-        c = 1 - np.exp(-t / tau)
-    elif kind == "forgotten":
-        c = np.exp(-t / tau)
-    elif kind == "withdrawn":
-        peak = rng.uniform(0.25, 0.5)
-        c = np.where(t < peak, t / peak, np.exp(-(t - peak) / (tau / 1.5)))
-    elif kind == "betraying":
-        c = np.tanh((rng.uniform(0.3, 0.6) - t) / 0.1)
-    else:
-        f = rng.uniform(1.5, 2.0) if t.size < 20 else rng.uniform(2.5, 4)
-        c = np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) * rng.uniform(0.5, 1)
-    return a * c
+from harsanyi.zoo.synthetic import planted_group_curve
 
 
 def recovery(kind: str, K: int, growth: float, curves: int, noise: float,
@@ -46,7 +28,7 @@ def recovery(kind: str, K: int, growth: float, curves: int, noise: float,
     rng = np.random.default_rng(seed)
     t = np.linspace(0, 1, K)
     scale = 1 + (growth - 1) * t**0.7
-    shares = np.stack([planted_share(kind, rng, t) for _ in range(curves)])
+    shares = np.stack([planted_group_curve(kind, rng, t) for _ in range(curves)])
     shares += rng.normal(0, noise, shares.shape) * np.abs(shares).max(1, keepdims=True)
     raw = classify_curves(shares * scale)
     scaled = classify_curves(shares)  # (share · scale) / scale

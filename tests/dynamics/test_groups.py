@@ -14,26 +14,13 @@ from harsanyi.dynamics.groups import (
     top_interactions,
 )
 from harsanyi.errors import ShapeError
+from harsanyi.zoo.synthetic import planted_group_curve
 
 
 def make_curve(kind: str, rng: np.random.Generator, K: int, noise: float) -> np.ndarray:
-    """A planted curve of one group: random amplitude, sign and time scale, Gaussian noise."""
-    t = np.linspace(0, 1, K)
-    a = rng.uniform(0.5, 3) * rng.choice([-1, 1])
-    tau = rng.uniform(0.1, 0.3)
-    if kind == "reliable":
-        c = 1 - np.exp(-t / tau)
-    elif kind == "forgotten":
-        c = np.exp(-t / tau)
-    elif kind == "withdrawn":
-        peak = rng.uniform(0.25, 0.5)
-        c = np.where(t < peak, t / peak, np.exp(-(t - peak) / (tau / 1.5)))
-    elif kind == "betraying":
-        c = np.tanh((rng.uniform(0.3, 0.6) - t) / 0.1)
-    else:
-        f = rng.uniform(1.5, 2.0) if K < 20 else rng.uniform(2.5, 4)
-        c = np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) * rng.uniform(0.5, 1)
-    return a * c + rng.normal(0, noise * abs(a), K)
+    """A planted curve of one group with Gaussian noise (``noise`` × its largest value)."""
+    c = planted_group_curve(kind, rng, np.linspace(0, 1, K))
+    return c + rng.normal(0, noise * np.abs(c).max(), K)
 
 
 @pytest.mark.parametrize("K", [12, 25])

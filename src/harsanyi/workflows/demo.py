@@ -25,7 +25,6 @@ non-empty folder that is neither a demo nor a report (unless ``force``).
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import time
 from collections.abc import Callable
@@ -38,9 +37,9 @@ import numpy as np
 import torch
 
 from harsanyi.dynamics.monitor import Monitor
-from harsanyi.errors import ConfigMismatchError, StoreError
+from harsanyi.errors import StoreError
 from harsanyi.report import MARKER, ReportFolderError
-from harsanyi.store import config_diff, jsonable
+from harsanyi.store import jsonable
 from harsanyi.workflows.demo_analysis import (
     analyse_run,
     findings_lines,
@@ -57,6 +56,7 @@ from harsanyi.workflows.demo_tasks import (
     monitored_checkpoints,
     tabular_task,
 )
+from harsanyi.workflows.marker import check_marker, write_marker
 from harsanyi.zoo.training import read_manifest, train
 
 __all__ = [
@@ -117,21 +117,7 @@ def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> N
     if out.exists() and not out.is_dir():
         raise ReportFolderError(f"output path {str(out)!r} exists and is not a folder; choose "
                                 "another --out")
-    marker = out / DEMO_MARKER
-    wanted = jsonable(config.to_dict())
-    if marker.is_file():
-        try:
-            stored = json.loads(marker.read_text())["config"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"the demo marker {marker} is unreadable ({exc}); delete it or "
-                             "choose another --out") from exc
-        diff = config_diff(stored, wanted)
-        if diff:
-            shown = ", ".join(f"{k} (stored {stored.get(k)!r}, now {wanted.get(k)!r})"
-                              for k in diff)
-            raise ConfigMismatchError(
-                f"{out} holds a demo run with other settings: {shown}. Rerun with the stored "
-                "settings to resume it, or choose another --out.")
+    if check_marker(out, DEMO_MARKER, config.to_dict(), "a demo run"):
         return
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file() and not force:
         entries = sorted(p.name for p in out.iterdir())
@@ -140,10 +126,7 @@ def check_out_dir(out: str | Path, config: DemoConfig, force: bool = False) -> N
             f"output folder {str(out)!r} exists and is not a harsanyi report or demo (no "
             f"{MARKER} or {DEMO_MARKER}); it holds {len(entries)} entries ({shown}). Choose "
             "another --out, or pass --force to write into it.")
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / (DEMO_MARKER + ".tmp")
-    tmp.write_text(json.dumps({"format": "harsanyi-demo/1", "config": wanted}, indent=1))
-    tmp.replace(marker)
+    write_marker(out, DEMO_MARKER, "harsanyi-demo/1", config.to_dict())
 
 
 # -- stages ----------------------------------------------------------------------------------

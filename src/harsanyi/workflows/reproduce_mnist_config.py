@@ -8,13 +8,11 @@ mixing results); :func:`reproduce_config` gives the full and the ``quick`` prese
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from harsanyi.errors import ConfigMismatchError, StoreError
-from harsanyi.store import config_diff, jsonable
+from harsanyi.workflows.marker import check_marker, write_marker
 
 __all__ = [
     "MARKER",
@@ -156,34 +154,16 @@ def check_repro_dir(out: str | Path, config: ReproConfig) -> None:
     >>> check_repro_dir(d, reproduce_config(quick=True))
     >>> try:
     ...     check_repro_dir(d, reproduce_config(quick=True, epochs=4))
-    ... except ConfigMismatchError as exc:
-    ...     print("epochs" in str(exc))
-    True
+    ... except Exception as exc:
+    ...     print(type(exc).__name__, "epochs" in str(exc))
+    ConfigMismatchError True
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{out} exists and is not a folder; choose another --out")
-    marker = out / MARKER
-    wanted = jsonable(config.to_dict())
-    if marker.is_file():
-        try:
-            stored = json.loads(marker.read_text())["config"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"the marker {marker} is unreadable ({exc}); delete it or choose "
-                             "another --out") from exc
-        diff = config_diff(stored, wanted)
-        if diff:
-            shown = ", ".join(f"{k} (stored {stored.get(k)!r}, now {wanted.get(k)!r})"
-                              for k in diff)
-            raise ConfigMismatchError(f"{out} holds a reproduction with other settings: "
-                                      f"{shown}. Rerun with those settings to resume it, or "
-                                      "choose another --out.")
+    if check_marker(out, MARKER, config.to_dict(), "a reproduction"):
         return
     if out.is_dir() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty and holds no reproduction ({MARKER}); "
                               "choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / (MARKER + ".tmp")
-    tmp.write_text(json.dumps({"format": "harsanyi-reproduce-mnist/1", "config": wanted},
-                              indent=1))
-    tmp.replace(marker)
+    write_marker(out, MARKER, "harsanyi-reproduce-mnist/1", config.to_dict())

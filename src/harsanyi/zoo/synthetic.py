@@ -17,7 +17,8 @@ import numpy as np
 from harsanyi.errors import ShapeError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["DEFAULT_FORMULA", "AndOrFormula", "make_and_or_task", "noisy_planted_games"]
+__all__ = ["DEFAULT_FORMULA", "AndOrFormula", "make_and_or_task", "noisy_planted_games",
+           "planted_group_curve"]
 
 Terms = dict[tuple[int, ...], float]
 
@@ -244,3 +245,32 @@ def noisy_planted_games(n: int, count: int, seed: int = 0) -> np.ndarray:
                 v = v + coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
         games[b] = v + rng.normal(0.0, 0.01, 2**n)
     return games
+
+
+def planted_group_curve(kind: str, rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
+    """One interaction curve of the five groups' shape ``kind`` over training time ``t ∈ [0, 1]``.
+
+    Random amplitude ``a ∈ ±[0.5, 3]`` and time scale ``τ ∈ [0.1, 0.3]``: reliable
+    ``1 − e^{−t/τ}``, forgotten ``e^{−t/τ}``, withdrawn (a rise to a peak at ``t ∈ [0.25,
+    0.5]``, then a decay), betraying (``tanh`` through zero: the sign flips), fluctuating (a
+    sine of 1.5–4 periods). Used to check the five-group rule on planted truth.
+
+    >>> c = planted_group_curve("forgotten", np.random.default_rng(0), np.linspace(0, 1, 5))
+    >>> bool(abs(c[0]) > abs(c[-1]))
+    True
+    """
+    a = rng.uniform(0.5, 3) * rng.choice([-1, 1])
+    tau = rng.uniform(0.1, 0.3)
+    if kind == "reliable":
+        c = 1 - np.exp(-t / tau)
+    elif kind == "forgotten":
+        c = np.exp(-t / tau)
+    elif kind == "withdrawn":
+        peak = rng.uniform(0.25, 0.5)
+        c = np.where(t < peak, t / peak, np.exp(-(t - peak) / (tau / 1.5)))
+    elif kind == "betraying":
+        c = np.tanh((rng.uniform(0.3, 0.6) - t) / 0.1)
+    else:
+        f = rng.uniform(1.5, 2.0) if t.size < 20 else rng.uniform(2.5, 4)
+        c = np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) * rng.uniform(0.5, 1)
+    return a * c
