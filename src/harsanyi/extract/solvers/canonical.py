@@ -21,8 +21,8 @@ from harsanyi.extract.solvers.selection import select_one
 __all__ = ["SELECTIONS", "check_selection", "select_canonical", "selection_options",
            "vertex_info"]
 
-#: The selections :func:`harsanyi.and_or` offers: the canonical split (default) and the raw
-#: LP vertex the solver's path happens to end at.
+#: The selections :func:`harsanyi.and_or` offers: the canonical split, and the raw LP vertex
+#: the solver's path happens to end at (the default while the canonical one costs 1.5-9x).
 SELECTIONS = ("canonical", "vertex")
 
 
