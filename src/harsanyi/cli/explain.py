@@ -135,8 +135,8 @@ def _split_note(inter: Any, b: int) -> str:
     selection, optimum = inter.metadata.get("selection"), inter.metadata.get("lp_optimum")
     if selection is None or optimum is None:
         return ""
-    l1 = float(np.abs(inter.and_values[b, 1:]).sum() + np.abs(inter.or_values[b]).sum())
-    return f", {selection} split: L1 {l1:.4g} (LP optimum {float(optimum[b]):.4g})"
+    return (f", {selection} split: L1 {float(inter.objective[b]):.4g} "
+            f"(LP optimum {float(optimum[b]):.4g})")
 
 
 def _report(inter: Any, rows: list[int], top_k: int, out: Path | None) -> None:

@@ -65,10 +65,11 @@ class DenseQPSolution:
     converged: bool
 
 
-def _step(s: np.ndarray, ds: np.ndarray) -> float:
-    """Return the largest ``a ∈ (0, 1]`` with ``s + a·ds ≥ 0``."""
-    neg = ds < 0
-    return float(min(1.0, np.min(-s[neg] / ds[neg], initial=np.inf)))
+def _step(s: list[np.ndarray], ds: list[np.ndarray]) -> float:
+    """Return the largest ``a ∈ (0, 1]`` with ``s + a·ds ≥ 0`` in every constraint group."""
+    flat, dflat = np.concatenate(s), np.concatenate(ds)
+    neg = dflat < 0
+    return float(min(1.0, np.min(-flat[neg] / dflat[neg], initial=np.inf)))
 
 
 class _Newton:
@@ -163,11 +164,12 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
         # residuals: r_p = G(x, t) + s − h (per group), r_d = stationarity in x and t
         rp = [ax + s[0] - qp.hi, qp.lo - ax + s[1], x[lw] - t + s[2], -x[lw] - t + s[3],
               np.array([wl @ t + s[4][0] - qp.budget])]
-        rdx = qp.p @ x + qp.c + qp.a.T @ (z[0] - z[1])
+        px = qp.p @ x
+        rdx = px + qp.c + qp.a.T @ (z[0] - z[1])
         rdx[lw] += z[2] - z[3]
         rdt = -z[2] - z[3] + z[4][0] * wl
         mu_c = sum(float(si @ zi) for si, zi in zip(s, z, strict=True)) / total
-        obj = 0.5 * x @ qp.p @ x + qp.c @ x
+        obj = x @ (0.5 * px + qp.c)
         res = max(max(float(np.abs(r).max(initial=0.0)) for r in rp),
                   float(np.abs(rdx).max(initial=0.0)), float(np.abs(rdt).max(initial=0.0)))
         gap = mu_c / (1.0 + abs(obj))
@@ -183,16 +185,13 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
             break  # the residual stalls at the conditioning of H: keep the best iterate
         newton = _Newton(qp, lw, s, z, rp, rdx, rdt)
         aff = newton.solve([-si * zi for si, zi in zip(s, z, strict=True)])
-        a_p = min(_step(np.concatenate(s), np.concatenate(aff[2])), 1.0)
-        a_d = min(_step(np.concatenate(z), np.concatenate(aff[3])), 1.0)
+        a_p, a_d = _step(s, aff[2]), _step(z, aff[3])
         mu_aff = sum(float((si + a_p * dsi) @ (zi + a_d * dzi)) for si, dsi, zi, dzi in
                      zip(s, aff[2], z, aff[3], strict=True)) / total
         sigma = (mu_aff / max(mu_c, 1e-300)) ** 3
-        dx, dt, ds, dz = newton.solve([sigma * mu_c - si * zi - dsi * dzi for si, zi, dsi, dzi in
-                                 zip(s, z, aff[2], aff[3], strict=True)])
-        a_p = 0.99 * _step(np.concatenate(s), np.concatenate(ds))
-        a_d = 0.99 * _step(np.concatenate(z), np.concatenate(dz))
-        a_p, a_d = min(a_p, 1.0), min(a_d, 1.0)
+        dx, dt, ds, dz = newton.solve([sigma * mu_c - si * zi - dsi * dzi for si, zi, dsi, dzi
+                                       in zip(s, z, aff[2], aff[3], strict=True)])
+        a_p, a_d = 0.99 * _step(s, ds), 0.99 * _step(z, dz)
         x = x + a_p * dx
         t = t + a_p * dt
         s = [si + a_p * dsi for si, dsi in zip(s, ds, strict=True)]
