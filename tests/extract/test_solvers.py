@@ -9,6 +9,7 @@ import pytest
 import torch
 from scipy.optimize import linprog
 
+import harsanyi.extract.solvers.sgd as sgd
 from harsanyi.core.transforms import kron_blocked, mobius
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 from harsanyi.extract.solvers import SOLVERS, SolverResult, solve
@@ -346,6 +347,19 @@ def test_sgd_dense_backend_equals_transform_backend(kind):
     np.testing.assert_allclose(dense.and_values, fast.and_values, atol=1e-9)
     np.testing.assert_allclose(dense.q, fast.q, atol=1e-12)
     check_conventions(values, bound, dense)
+
+
+def test_sgd_auto_backend_builds_no_dense_matrix_above_its_threshold(monkeypatch):
+    values, bound = noisy_batch(4, [0, 3])
+    dense = solve(values, bound, solver="sgd", niter=30, lr=1e-3)  # n = 4: the original's way
+
+    def refuse(n):
+        raise AssertionError("a dense 2**n x 2**n matrix was built")
+
+    monkeypatch.setattr(sgd, "DENSE_SGD_MAX", 3)
+    monkeypatch.setattr(sgd, "reward_to_and", refuse)
+    auto = solve(values, bound, solver="sgd", niter=30, lr=1e-3)
+    np.testing.assert_allclose(auto.and_values, dense.and_values, atol=1e-9)
 
 
 def test_sgd_is_not_better_than_the_optimum():

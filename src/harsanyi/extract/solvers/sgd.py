@@ -18,11 +18,13 @@ From ``sjtu-xai-lab/generalizable-interaction`` (``harsanyi/and_or_harsanyi_util
 Our choices: float64 throughout (the original is float32), all samples of a batch in one
 tensor (their gradients are independent, so every sample follows its own original trajectory),
 default ``niter = 10,000`` and ``lr = 1e-5`` (the learning rate that ends nearest the optimum
-in ``benchmarks/README.md``). ``backend="dense"`` (default) uses the dense ``2**n``-square
+in ``benchmarks/README.md``). ``backend="dense"`` uses the dense ``2**n``-square
 matrices and autograd as the original; ``backend="transform"`` uses the analytic subgradient
 (``Mᵀ sign(M u)``, torch's ``sign(0) = 0``) with the fast transforms: the same iterates up to
-round-off, faster. The result is post-processed to our conventions: OR singletons and the
-∅ terms are merged into the AND side.
+round-off, faster, and with memory ``O(B · 2**n)``. ``backend="auto"`` (default) is the dense
+one up to ``n = DENSE_SGD_MAX`` players and the transforms above, so that no ``2**n × 2**n``
+matrix is built for larger games. The result is post-processed to our conventions: OR
+singletons and the ∅ terms are merged into the AND side.
 """
 
 from __future__ import annotations
@@ -39,10 +41,20 @@ from harsanyi.core.transforms import kron_blocked
 from harsanyi.extract.solvers.base import SolverResult, finish
 from harsanyi.extract.solvers.operators import limited_threads
 
-__all__ = ["DEFAULT_LR", "lr_schedule", "reward_to_and", "reward_to_or", "solve_sgd"]
+__all__ = [
+    "DEFAULT_LR",
+    "DENSE_SGD_MAX",
+    "lr_schedule",
+    "reward_to_and",
+    "reward_to_or",
+    "solve_sgd",
+]
 
 #: Default learning rate (paper E's runs; the AND-OR code's command line defaults to 1e-7).
 DEFAULT_LR = 1e-5
+
+#: Largest ``n`` where ``backend="auto"`` uses the original's dense matrices (16 MiB each).
+DENSE_SGD_MAX = 10
 
 _MOBIUS = ((1.0, 0.0), (-1.0, 1.0))
 _MOBIUS_T = ((1.0, -1.0), (0.0, 1.0))
@@ -106,7 +118,7 @@ def solve_sgd(
     lr: float = DEFAULT_LR,
     niter: int = 10_000,
     momentum: float = 0.9,
-    backend: str = "dense",
+    backend: str = "auto",
     device: str | torch.device = "cpu",
     log_every: int | None = None,
     threads: int | None = 1,
@@ -133,12 +145,14 @@ def solve_sgd(
 
 def _solve(values, bound, kind, lr, niter, momentum, backend, dev, log_every,
            progress) -> SolverResult:
-    if backend not in ("dense", "transform"):
-        raise ValueError(f"backend must be 'dense' or 'transform'; got {backend!r}")
+    if backend not in ("auto", "dense", "transform"):
+        raise ValueError(f"backend must be 'auto', 'dense' or 'transform'; got {backend!r}")
     if niter < 1 or not lr > 0:
         raise ValueError(f"need niter >= 1 and lr > 0; got niter={niter}, lr={lr}")
     start = time.perf_counter()
     n = values.shape[-1].bit_length() - 1
+    if backend == "auto":
+        backend = "dense" if n <= DENSE_SGD_MAX else "transform"
     f64 = torch.float64
     u = torch.as_tensor(values - values[:, :1], dtype=f64, device=dev)
     qbound = torch.as_tensor(bound, dtype=f64, device=dev)[:, None]
