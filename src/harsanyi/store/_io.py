@@ -22,7 +22,7 @@ EXACT_KINDS = "biu"
 
 
 def stored_dtype(arr: np.ndarray) -> np.dtype:
-    """The dtype an array is stored with: its own for bool/int/uint, else float64.
+    """Return the dtype an array is stored with: its own for bool/int/uint, else float64.
 
     >>> str(stored_dtype(np.zeros(2, np.uint64))), str(stored_dtype(np.zeros(2, np.float32)))
     ('uint64', 'float64')

@@ -247,7 +247,7 @@ class RunStore:
         return sampling_of(self.config) is not None
 
     def design(self) -> Any:
-        """The :class:`~harsanyi.games.design.SampleDesign` of a sampled run (checked)."""
+        """Return the :class:`~harsanyi.games.design.SampleDesign` of a sampled run (checked)."""
         sampling = sampling_of(self.config)
         if sampling is None:
             raise StoreError(f"the run store {self.path} is not sampled: it holds all 2**n "

@@ -32,7 +32,6 @@ import numpy as np
 from harsanyi.errors import DesignMismatchError, ShapeError, StoreError
 from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.games.design import SampleDesign
-from harsanyi.games.sampled import SampledGame
 
 __all__ = [
     "SPARSE_ARRAYS",
@@ -80,7 +79,7 @@ def from_bitmasks(bits: np.ndarray, n: int) -> np.ndarray:
 
 
 def sparse_arrays(res: SparseInteractions, game_values: np.ndarray) -> dict[str, np.ndarray]:
-    """The arrays of one batch of samples (``res`` and its game's values ``(B, m)``).
+    """Return the arrays of one batch of samples (``res`` and its game's values ``(B, m)``).
 
     >>> I = SparseInteractions(np.array([[True, True]]), [True], [[2.0]], np.zeros(1),
     ...                        np.zeros(1))
@@ -134,7 +133,7 @@ def concat_sparse(parts: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.nda
 
 def sparse_from_arrays(arrays: Mapping[str, np.ndarray], players: list[str],
                        metadata: dict[str, Any] | None = None) -> SparseInteractions:
-    """A stored sampled checkpoint as a :class:`SparseInteractions` (samples as batch dim)."""
+    """Return a stored sampled checkpoint as a :class:`SparseInteractions` (samples first)."""
     n = len(players)
     return SparseInteractions(from_bitmasks(arrays["support"], n), arrays["is_or"],
                               arrays["atom_values"], arrays["intercept"], arrays["residual"],
@@ -143,7 +142,7 @@ def sparse_from_arrays(arrays: Mapping[str, np.ndarray], players: list[str],
 
 
 def design_arrays(design: SampleDesign) -> dict[str, np.ndarray]:
-    """The run-level arrays that store a design: ``design_masks`` (packed) and ``design_fit``."""
+    """Return the run-level arrays of a design: ``design_masks`` (packed), ``design_fit``."""
     return {"design_masks": design.packed, "design_fit": design.fit.astype(bool)}
 
 
@@ -177,7 +176,7 @@ def design_from_arrays(sampling: Mapping[str, Any], masks: np.ndarray | None,
 
 
 def sampling_of(config: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The sampling design described in a run's configuration (``None``: exhaustive run).
+    """Return the sampling design described in a run's configuration (``None``: exhaustive run).
 
     >>> sampling_of({"q_bound": 0.02}) is None, sampling_of({"sampling": {"m": 5}})["m"]
     (True, 5)

@@ -159,7 +159,7 @@ def write_union(store: RunStore) -> Path:
 
 
 def read_sampled_arrays(store: RunStore, split: Split = "all") -> SampledRunArrays:
-    """The union curves of a sampled run (stored, or recomputed when they are out of date)."""
+    """Return the union curves of a sampled run (stored, or recomputed when out of date)."""
     epochs = readable_checkpoints(store)
     if not epochs:
         raise StoreError(f"the run store {store.path} has no finished checkpoint yet; run "
