@@ -21,8 +21,9 @@ def exhaustive(arr: RunArrays | SampledRunArrays | Any, what: str) -> RunArrays:
     if isinstance(arr, SampledRunArrays):
         m = arr.masks_evaluated
         raise SampledRunError(
-            f"{what} needs all 2**n = 2**{arr.n} values of every game (every interaction of "
-            f"every order) and this run is sampled ({m} masks per sample and checkpoint); "
+            f"{what} cannot run on a sampled run: it needs all 2**n = 2**{arr.n} values of "
+            f"every game (every interaction of every order) and this run has {m} masks per "
+            "sample and checkpoint; "
             "only the per-interaction analyses (five groups, tracking, top interactions) run "
             "on its curves refitted on the union of supports")
     return arr
