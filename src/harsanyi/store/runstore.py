@@ -23,8 +23,13 @@ Layout (readable with plain ``zarr`` / any Zarr v3 reader, no harsanyi needed)::
           or_values             (samples, 2**n) I_or(S)    (0 at ∅ and singletons)
           gamma, q              (samples, 2**n) the split γ_S and the noise term q_S
           bound, residual, objective   (samples,)
+                                (a sampled run, ``config["sampling"]``, holds instead the
+                                sparse arrays of :mod:`harsanyi.store.sampled`: nothing of
+                                size 2**n)
       extra/<name>/             run-level arrays (e.g. feature-component directions), group
                                 with one array ``data``
+      union/                    sampled runs only: curves refitted on each sample's union of
+                                supports (:mod:`harsanyi.store.union`), replaced as a whole
       .partial/                 checkpoints being written (removed when empty)
       manifest.json             checksums and copies of zarr.json and ckpt/zarr.json
       quarantine/               checkpoints that failed verification, moved aside by a repair

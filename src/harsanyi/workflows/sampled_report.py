@@ -18,7 +18,7 @@ from harsanyi.report import GroupSummary, RunSummary, SampledSummary
 from harsanyi.store import RunStore
 from harsanyi.store.union import SampledRunArrays
 
-__all__ = ["certificate_text", "sampled_summary"]
+__all__ = ["certificate_text", "sampled_summary", "union_note"]
 
 
 def certificate_text(store: RunStore, epochs: list[int]) -> str:
@@ -33,6 +33,22 @@ def certificate_text(store: RunStore, epochs: list[int]) -> str:
             f"a last pricing over every atom of order <= {order} found at most {enter} outside "
             f"the candidates that would still enter ({'exact' if exact else 'truncated'} "
             "pricing).")
+
+
+def union_note(arr: SampledRunArrays, fit: int) -> str:
+    """Return one sentence on the size of the unions refitted, against the fit masks.
+
+    Least squares with nearly as many atoms as fit masks can fit noise: past half of them the
+    sentence says so (a larger budget, or a larger ``q_bound`` for fewer atoms, helps).
+    """
+    sizes = arr.in_union.sum(axis=1)
+    line = (f"Union of supports: {int(np.median(sizes))} atoms per sample (median; at most "
+            f"{int(sizes.max())}) refitted on {fit} fit masks at every checkpoint.")
+    if sizes.max() > fit / 2:
+        line += (" That many atoms for so few masks can fit noise: prefer a larger budget (or "
+                 "a larger q_bound, which keeps fewer atoms); the held-out R² of the refit "
+                 "tells how much it generalises.")
+    return line
 
 
 def sampled_summary(store: RunStore, *, top_k: int = 10, top_samples: int = 3,
@@ -58,6 +74,7 @@ def sampled_summary(store: RunStore, *, top_k: int = 10, top_samples: int = 3,
         notes.append(f"The five groups could not be computed: {exc}")
     if arr.epochs.size > 1:
         notes.append(an.sampled_tracking(arr).finding())
+    notes.append(union_note(arr, int(sampling.get("fit", 0))))
     sampled = SampledSummary(int(sampling.get("m", 0)), int(sampling.get("fit", 0)),
                              arr.found_r2, arr.holdout_r2, optimal,
                              certificate_text(store, epochs))
