@@ -54,3 +54,13 @@ def test_top_table_by_checkpoint(store):
     assert sorted(set(top["epoch"])) == list(range(6))
     first = top[top["epoch"] == 5].iloc[0]
     assert first["players"] == "p3 & p7" and np.isclose(first["value"], 1.5 * (1 - np.exp(-4)))
+
+
+def test_theory_groups_command_runs_on_a_sampled_store(store):
+    from typer.testing import CliRunner
+
+    from harsanyi.cli import app
+
+    res = CliRunner().invoke(app, ["theory", "groups", str(store.path), "--k", "3"])
+    assert res.exit_code == 0, res.output
+    assert "betraying" in res.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sampled_setup import FACTORY, N, inputs, save_checkpoints
+from sampled_setup import FACTORY, N, Planted, inputs, save_checkpoints
 
 from harsanyi.dynamics.monitor import Monitor
 from harsanyi.errors import BudgetError, DesignMismatchError
@@ -110,3 +110,13 @@ def test_union_refit_recovers_an_atom_one_checkpoint_dropped(tmp_path):
     assert arr.found[1, 0, j] == 0.0  # the false zero of checkpoint 1 ...
     np.testing.assert_allclose(arr.curves[:, 0, j], [0.7, 0.84, 0.98], atol=1e-9)  # ... refitted
     assert arr.in_union[0, j]
+
+
+def test_callback_use_with_a_budget_returns_sparse_results(tmp_path):
+    mon = Monitor(tmp_path / "run", inputs(2), targets=[1, 1], players="all", reward="logit",
+                  q_bound=0.02, budget=300, samples_per_task=1)
+    net = Planted()
+    first = mon.on_epoch_end(net, 0, train_loss=1.0, test_loss=1.1)
+    assert isinstance(first, SparseInteractions) and first.values.shape[0] == 2
+    assert mon.on_epoch_end(net, 0).get_top_k(1, sample=0) == first.get_top_k(1, sample=0)
+    assert mon.refit_union() is not None and mon.store.arrays().epochs.tolist() == [0]
