@@ -162,7 +162,7 @@ class SampledSummary:
     def line(self) -> str:
         """Return the report's sentence: sampled with ``m`` masks, and what is certified.
 
-        >>> SampledSummary(200, 176, [[0.9]], [[0.95]], [[True]], "c.").line()[:46]
+        >>> SampledSummary(200, 176, [[0.9]], [[0.95]], [[True]], "c.").line()[:45]
         'Sampled run: 200 masks per sample and checkpo'
         """
         share = float(self.optimal.mean()) if self.optimal.size else 0.0
