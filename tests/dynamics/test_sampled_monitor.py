@@ -13,7 +13,7 @@ from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.games.design import SampleDesign
 from harsanyi.games.sampled import SampledGame
 from harsanyi.loading import find_checkpoints
-from harsanyi.store import RunStore
+from harsanyi.store import RunStore, verify_store
 from harsanyi.store.sampled import SPARSE_ARRAYS, design_arrays, sparse_arrays
 from harsanyi.store.union import SampledRunArrays
 
@@ -42,6 +42,7 @@ def test_sampled_checkpoints_hold_nothing_of_size_2n(full_run):
     assert rec.arrays["game_values"].shape == (3, 300)
     assert rec.arrays["support"].dtype == np.uint64
     assert max(a.size for a in rec.arrays.values()) < 2**N
+    assert verify_store(full_run.path).ok  # checksums of the uint64/bool arrays hold
     top = full_run.read_interactions(3).get_top_k(3, sample=0)
     assert {(k, t) for k, t, _ in top} == {("and", (0, 4)), ("and", (3, 7)), ("or", (1, 2, 9))}
 

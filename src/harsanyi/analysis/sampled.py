@@ -47,7 +47,11 @@ def sampled_groups(arr: SampledRunArrays, *, k: int = 100, rule: GroupRule | Non
                                f"{sub.epochs.size}")
     rule = rule or GroupRule()
     strength = np.where(sub.in_union, np.abs(sub.curves).max(axis=0), -np.inf)  # (B, A)
-    kk = max(1, min(int(k), int(sub.in_union.sum(axis=1).min())))
+    sizes = sub.in_union.sum(axis=1)
+    if not sizes.min():
+        raise TheoryInputError(f"sample {int(np.argmin(sizes))} has no atom found at any "
+                               "checkpoint: nothing to classify (its curves would be zeros)")
+    kk = min(int(k), int(sizes.min()))
     top = np.argsort(-strength, axis=1, kind="stable")[:, :kk]
     b_idx = np.arange(strength.shape[0])[:, None]
     curves = np.moveaxis(sub.curves, 0, -1)[b_idx, top]  # (B, kk, K)

@@ -46,8 +46,9 @@ def skipped_section(sec_id: str, reason: str, masks: int) -> Section:
 
 
 def _dynamics(s: RunSummary, sampled: SampledSummary) -> Section:
+    losses = "; the losses are drawn below" if s.has_losses else ""
     sec = skipped_section("dynamics", "the distribution over orders needs every interaction of "
-                          "every order (2^n of them); the losses are drawn below", sampled.masks)
+                          f"every order (2^n of them){losses}", sampled.masks)
     if s.has_losses:
         fig, axes = new_figure(1, 1, width=7.2, height=2.9)
         F.plot_losses(s.epochs, s.train_loss, s.test_loss, ax=axes[0, 0])

@@ -59,6 +59,7 @@ import numpy as np
 
 from harsanyi._version import __version__
 from harsanyi.errors import ConfigMismatchError, StoreError
+from harsanyi.games.design import SampleDesign
 from harsanyi.store._io import remove_if_empty
 from harsanyi.store.arrays import RunArrays, Split, read_arrays
 from harsanyi.store.config import config_diff, config_hash, get_dotted, jsonable
@@ -251,7 +252,7 @@ class RunStore:
         """Whether the run was evaluated on a sampling design (``--budget``), not on 2**n masks."""
         return sampling_of(self.config) is not None
 
-    def design(self) -> Any:
+    def design(self) -> SampleDesign:
         """Return the :class:`~harsanyi.games.design.SampleDesign` of a sampled run (checked)."""
         sampling = sampling_of(self.config)
         if sampling is None:
