@@ -30,6 +30,9 @@ CASES = {
                  "--modes", "serial,process"], ["serial", "process", "= serial"]),
     "groups_planted": (["--curves", "4", "--checkpoints", "13"],
                        ["raw rule", "750x forgotten"]),
+    "sampled_monitor": (["--n", "16", "--budget", "200", "--checkpoints", "2", "--samples", "2",
+                         "--executor", "serial", "--max-pivots", "2000", "--max-rounds", "60"],
+                        ["sampled monitor: 2 checkpoints", "peak MiB (self)", "held-out R²"]),
     "faults": (["--checkpoints", "6", "--kills", "1", "--cases", "sigkill,chunk,enospc,start"],
                ["SIGKILL (process pool)", "damaged chunk", "total: 4 faults injected, 4 survived"]),
 }

@@ -8,12 +8,14 @@ __all__ = [
     "ConfigMismatchError",
     "DamagedCheckpointWarning",
     "DataFormatError",
+    "DesignMismatchError",
     "ExplainedInputWarning",
     "HarsanyiError",
     "NonFiniteOutputError",
     "PlayerError",
     "ReportFolderError",
     "RunSetupError",
+    "SampledRunError",
     "SchedulerUnreachableError",
     "ShapeError",
     "StoreError",
@@ -94,3 +96,11 @@ class ExplainedInputWarning(UserWarning):
 
 class BudgetError(HarsanyiError, ValueError):
     """A budget of model calls is too small for the sampling design (the message names it)."""
+
+
+class DesignMismatchError(ConfigMismatchError):
+    """A sampled run store was made with another sampling design (other masks)."""
+
+
+class SampledRunError(HarsanyiError, ValueError):
+    """An analysis needs all ``2**n`` values and the run is sampled (only a design's masks)."""

@@ -28,8 +28,10 @@ from harsanyi.analysis.folder import (
     TheoryRecord,
 )
 from harsanyi.analysis.groups import analyse_groups, groups_record
+from harsanyi.analysis.guard import exhaustive
 from harsanyi.analysis.phases import analyse_phases, boundaries_record
 from harsanyi.analysis.run import Analyses, analyse_run, save_analyses
+from harsanyi.analysis.sampled import sampled_groups, sampled_top_table, sampled_tracking
 from harsanyi.analysis.sparsity import analyse_sparsity
 from harsanyi.analysis.tracking import Tracking, analyse_tracking
 
@@ -55,7 +57,11 @@ __all__ = [
     "boundaries_record",
     "decay_spindle_record",
     "example_store",
+    "exhaustive",
     "groups_record",
+    "sampled_groups",
+    "sampled_top_table",
+    "sampled_tracking",
     "save_analyses",
     "theory_record",
     "top_interactions_table",

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from harsanyi.analysis.folder import DecaySpindleRecord
+from harsanyi.analysis.guard import exhaustive
 from harsanyi.metrics import salient_threshold, signed_strength_by_order
 from harsanyi.store import RunArrays, Split
 from harsanyi.theory.generalization import Disentangled, disentangle
@@ -43,7 +44,7 @@ def analyse_decay_spindle(arr: RunArrays, *, split: Split = "all", ratio: float 
     >>> res.decay.shape, bool(res.spindle[0].sum() > res.decay[0].sum())  # noise at t = 0
     ((6, 4), True)
     """
-    sub = arr.select(split)
+    sub = exhaustive(arr, "the decay/spindle split").select(split)
     tau = salient_threshold(sub.values, ratio)
     pos, neg = (x.mean(axis=1) for x in signed_strength_by_order(sub.and_values,
                                                                   sub.or_values, tau))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from harsanyi.analysis.guard import exhaustive
 from harsanyi.core.orders import members
 from harsanyi.metrics import alpha_hat, sparsity_curve, top_alpha_errors
 from harsanyi.store import RunArrays
@@ -45,6 +46,7 @@ def analyse_faithfulness(arr: RunArrays, *, tol: float = 0.1, points: int = 25) 
     >>> list(res.sparsity_curves), float(res.errors[-1]) < 1e-9
     (['epoch 0', 'epoch 3', 'epoch 5'], True)
     """
+    arr = exhaustive(arr, "the sparsity curves and matching error")
     K = arr.epochs.size
     curves = {f"epoch {int(arr.epochs[t])}": sparsity_curve(arr.and_values[t], arr.or_values[t])
               for t in sorted({0, K // 2, K - 1})}

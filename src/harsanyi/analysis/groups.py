@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harsanyi.analysis.folder import GroupsRecord
+from harsanyi.analysis.guard import exhaustive
 from harsanyi.core.orders import members
 from harsanyi.dynamics.groups import FiveGroups, GroupRule, five_groups
 from harsanyi.errors import TheoryInputError
@@ -25,7 +26,8 @@ def analyse_groups(arr: RunArrays, *, k: int = 100, rule: GroupRule | None = Non
     >>> res.labels.shape, sum(res.counts().values())
     ((4, 5), 5.0)
     """
-    sub = arr.select(split)
+    sub = exhaustive(arr, "the five groups over 2**n interactions (use sampled_groups)"
+                     ).select(split)
     if sub.epochs.size < 2:
         raise TheoryInputError("the five groups need at least 2 checkpoints; the store has "
                                f"{sub.epochs.size}")

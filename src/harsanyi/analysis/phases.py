@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harsanyi.analysis.folder import BoundariesRecord
+from harsanyi.analysis.guard import exhaustive
 from harsanyi.dynamics.phases import PhaseAnalysis, PhaseRule, two_phase
 from harsanyi.store import RunArrays
 
@@ -22,6 +23,7 @@ def analyse_phases(arr: RunArrays, rule: PhaseRule | None = None, *,
     >>> res.boundary_epoch, res.onset_epoch
     (1, 2)
     """
+    arr = exhaustive(arr, "the phase boundary (distribution over orders)")
     return two_phase(arr.and_values, arr.or_values, arr.values, epochs=arr.epochs,
                      split=arr.split, train_loss=arr.train_loss, test_loss=arr.test_loss,
                      rule=rule, boundary_split=boundary_split)

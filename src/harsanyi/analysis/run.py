@@ -16,13 +16,16 @@ from harsanyi.analysis.faithfulness import Faithfulness, analyse_faithfulness
 from harsanyi.analysis.fit import analyse_fit, theory_record
 from harsanyi.analysis.folder import AnalysisFolder
 from harsanyi.analysis.groups import analyse_groups, groups_record
+from harsanyi.analysis.guard import exhaustive
 from harsanyi.analysis.phases import analyse_phases, boundaries_record
+from harsanyi.analysis.sampled import sampled_groups, sampled_tracking
 from harsanyi.analysis.sparsity import analyse_sparsity
 from harsanyi.analysis.tracking import Tracking, analyse_tracking
 from harsanyi.dynamics.groups import FiveGroups
 from harsanyi.dynamics.phases import PhaseAnalysis
-from harsanyi.errors import HarsanyiError
+from harsanyi.errors import HarsanyiError, SampledRunError
 from harsanyi.store import RunArrays, RunStore
+from harsanyi.store.union import SampledRunArrays
 from harsanyi.theory.fit import TwoPhaseFit
 from harsanyi.theory.sparsity_table import SparsityTable
 
@@ -37,7 +40,7 @@ class Analyses:
     computed, with the reason in ``notes``).
     """
 
-    arrays: RunArrays | None = None
+    arrays: RunArrays | SampledRunArrays | None = None
     phases: PhaseAnalysis | None = None
     fit: TwoPhaseFit | None = None
     groups: FiveGroups | None = None
@@ -48,13 +51,14 @@ class Analyses:
     notes: list[str] = field(default_factory=list)
 
 
-def _arrays_of(run: RunArrays | RunStore | str | Path) -> RunArrays:
-    if isinstance(run, RunArrays):
+def _arrays_of(run: RunArrays | SampledRunArrays | RunStore | str | Path
+               ) -> RunArrays | SampledRunArrays:
+    if isinstance(run, (RunArrays, SampledRunArrays)):
         return run
     return (run if isinstance(run, RunStore) else RunStore.open(run)).arrays()
 
 
-def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
+def analyse_run(run: RunArrays | SampledRunArrays | RunStore | str | Path, *, top_k: int = 100,
                 fit_options: dict[str, Any] | None = None, save: bool = True) -> Analyses:
     """Run every analysis of a run on its arrays.
 
@@ -63,6 +67,10 @@ def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
     faithfulness and the tracking quality of a run, each computed once; ``save`` writes them
     to ``RUN/analysis/``
     (:func:`save_analyses`). ``fit_options`` go to :func:`~harsanyi.analysis.analyse_fit`.
+
+    A sampled run (``--budget``) gets the five groups and the tracking quality on its curves
+    refitted on the union of supports (:mod:`harsanyi.analysis.sampled`); every analysis that
+    needs all ``2**n`` values is skipped with a note saying why.
 
     >>> from harsanyi.analysis.example import example_store
     >>> res = analyse_run(example_store(), top_k=5)
@@ -75,7 +83,36 @@ def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
     except (HarsanyiError, ValueError) as exc:
         res.notes.append(f"The run store could not be read: {exc}")
         return res
-    arr = res.arrays
+    if isinstance(res.arrays, SampledRunArrays):
+        _analyse_sampled(res, res.arrays, top_k)
+    else:
+        _analyse_exhaustive(res, res.arrays, top_k, fit_options)
+    if save:
+        save_analyses(res)
+    return res
+
+
+def _run_steps(res: Analyses, steps: list[tuple[str, str, Callable[[], Any]]]) -> None:
+    for attr, what, fn in steps:
+        try:
+            setattr(res, attr, fn())
+        except (HarsanyiError, ValueError) as exc:
+            res.notes.append(f"The {what} could not be computed: {exc}")
+
+
+def _analyse_sampled(res: Analyses, arr: SampledRunArrays, top_k: int) -> None:
+    _run_steps(res, [("groups", "five groups", lambda: sampled_groups(arr, k=top_k)),
+                     ("tracking", "tracking quality", lambda: sampled_tracking(arr))])
+    for what in ("phase boundary", "two-phase σ² fit", "decay/spindle split", "sparsity bound",
+                 "sparsity curves and matching error"):
+        try:
+            exhaustive(arr, f"the {what}")
+        except SampledRunError as exc:
+            res.notes.append(f"Skipped: {exc}.")
+
+
+def _analyse_exhaustive(res: Analyses, arr: RunArrays, top_k: int,
+                        fit_options: dict[str, Any] | None) -> None:
     steps: list[tuple[str, str, Callable[[], Any]]] = [
         ("phases", "phase boundary", lambda: analyse_phases(arr)),
         ("fit", "two-phase σ² fit",
@@ -86,14 +123,7 @@ def analyse_run(run: RunArrays | RunStore | str | Path, *, top_k: int = 100,
         ("faithfulness", "sparsity and matching error", lambda: analyse_faithfulness(arr)),
         ("tracking", "tracking quality", lambda: analyse_tracking(arr)),
     ]
-    for attr, what, fn in steps:
-        try:
-            setattr(res, attr, fn())
-        except (HarsanyiError, ValueError) as exc:
-            res.notes.append(f"The {what} could not be computed: {exc}")
-    if save:
-        save_analyses(res)
-    return res
+    _run_steps(res, steps)
 
 
 def save_analyses(res: Analyses) -> AnalysisFolder:

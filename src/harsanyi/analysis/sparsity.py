@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from harsanyi.analysis.guard import exhaustive
 from harsanyi.core.transforms import mobius
 from harsanyi.errors import TheoryInputError
 from harsanyi.store import RunArrays, Split
@@ -36,6 +37,7 @@ def analyse_sparsity(
     >>> table.summary["samples"], table.summary["real_mean"] > 0
     (2, True)
     """
+    arr = exhaustive(arr, "the sparsity bound")
     done = [int(e) for e in arr.epochs]
     e = done[-1] if epoch is None else int(epoch)
     if e not in done:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from harsanyi.analysis.guard import exhaustive
 from harsanyi.core.transforms import mobius
 from harsanyi.errors import ShapeError
 from harsanyi.metrics.tracking import pooled, tracking_quality
@@ -30,7 +31,9 @@ class Tracking:
 
     Per pair of consecutive checkpoints (``start`` → ``end`` epochs): medians over samples of
     ``split_change``, ``mobius_change``, ``split_overlap`` and ``mobius_overlap`` (top-``k``);
-    ``selection`` says how the split was chosen (from the run's configuration).
+    ``selection`` says how the split was chosen (from the run's configuration);
+    ``reference`` names what the split is compared with (the ``mobius_*`` fields): the
+    Möbius interactions, or for a sampled run the union-of-supports refit.
     """
 
     start: np.ndarray
@@ -41,14 +44,15 @@ class Tracking:
     mobius_overlap: np.ndarray
     k: int
     selection: str
+    reference: str = "Möbius"
 
     def table(self) -> pd.DataFrame:
         """Return one row per pair of consecutive checkpoints."""
         return pd.DataFrame({
             "from epoch": self.start, "to epoch": self.end,
-            "split change": self.split_change, "Möbius change": self.mobius_change,
+            "split change": self.split_change, f"{self.reference} change": self.mobius_change,
             f"split top-{self.k} overlap": self.split_overlap,
-            f"Möbius top-{self.k} overlap": self.mobius_overlap})
+            f"{self.reference} top-{self.k} overlap": self.mobius_overlap})
 
     def finding(self) -> str:
         """Return one sentence: the split's median change beside the model's own."""
@@ -56,7 +60,7 @@ class Tracking:
                                                            self.mobius_change, np.nan))
         return (f"Tracking quality ({self.selection} split): between consecutive checkpoints "
                 f"the split changed by {np.median(self.split_change):.3g} (median relative L1) "
-                f"where the Möbius interactions of the same games changed by "
+                f"where the {self.reference} interactions of the same games changed by "
                 f"{np.median(self.mobius_change):.3g} (median ratio {ratio:.2g}); top-{self.k} "
                 f"overlap {np.median(self.split_overlap):.2f} vs "
                 f"{np.median(self.mobius_overlap):.2f}.")
@@ -70,6 +74,7 @@ def analyse_tracking(arr: RunArrays, *, k: int = 20) -> Tracking:
     >>> len(tr.start) == len(tr.end) == example_store().arrays().epochs.size - 1
     True
     """
+    arr = exhaustive(arr, "the Möbius tracking (use sampled_tracking)")
     if arr.epochs.size < 2:
         raise ShapeError("tracking quality needs at least two checkpoints")
     out = tracking_quality(pooled(arr.and_values, arr.or_values), pooled(mobius(arr.values)),

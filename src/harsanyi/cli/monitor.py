@@ -30,10 +30,13 @@ from rich.table import Table
 
 from harsanyi.cli.data import Splits, read_splits
 from harsanyi.cli.grammar import (
+    BUDGET_HELP,
+    DESIGN_SEED_HELP,
     EPSILON_HELP,
     PLAYERS_SYNTAX,
     SAMPLES_SYNTAX,
     SELECTION_HELP,
+    parse_budget,
     parse_players,
     parse_samples,
     split_options,
@@ -170,6 +173,8 @@ def monitor(
     device: Annotated[str | None, typer.Option(
         help="cpu, cuda, cuda:1, ... or auto (a GPU when available).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    budget: Annotated[str | None, typer.Option(help=BUDGET_HELP)] = None,
+    design_seed: Annotated[int, typer.Option(help=DESIGN_SEED_HELP)] = 0,
 ) -> None:
     """Compute the interactions of fixed train/test samples at every checkpoint of a run.
 
@@ -181,6 +186,9 @@ def monitor(
       harsanyi monitor ckpts/ --out run1 --factory arch.py:make --train-data Xtr.npy
       --labels ytr.npy --test-data Xte.npy --test-labels yte.npy --train-samples 0-7
       --test-samples 0-7
+
+      harsanyi monitor runs/mlp32 --out runs/mlp32-sampled --budget 2000 --train-samples
+      random:8 --test-samples none
 
     {players}
     """
@@ -200,11 +208,13 @@ def monitor(
                         noise_seed=noise_seed if noise_seed is not None
                         else (auto[2] if auto else 0))
         tr, te = _choose(d, train_samples, test_samples, seed)
+        calls = parse_budget(budget)
+        options = {} if calls is not None else split_options(solver, selection, epsilon)
         mon = _monitor_of(out, d, tr, te, model, dict(
             players=parse_players(players, d.train.names), baselines=baselines,
             reward=reward, batch_size=batch_size, device=device, q_bound=q_bound,
             solver=solver, warm_start=warm_start, kind="and" if and_only else "and_or",
-            solver_options=split_options(solver, selection, epsilon),
+            solver_options=options, budget=calls, design_seed=design_seed,
             samples_per_task=samples_per_task, resume=resume,
             source=f"folder:{checkpoints.resolve()}", metadata={"data": d.name, "seed": seed}))
         if executor is None:
@@ -239,7 +249,10 @@ def _summary(mon: Any, store: Any) -> None:
     if s["seconds_forward"] > 0:
         table.add_row("masked forwards / s (per worker)",
                       f"{s['n_forwards'] / s['seconds_forward']:,.0f}")
+    if mon.design is not None:
+        table.add_row("sampled: masks per sample (design)",
+                      f"{mon.design.m} ({mon.design.fingerprint})")
     if s["seconds_extract"] > 0:
-        n_ext = s["n_forwards"] / 2**store.n
+        n_ext = s["n_forwards"] / (2**store.n if mon.design is None else mon.design.m)
         table.add_row("extractions / s (per worker)", f"{n_ext / s['seconds_extract']:,.2f}")
     Console().print(table)

@@ -23,6 +23,7 @@ from harsanyi.cli import theory as base
 from harsanyi.dynamics.groups import GROUPS
 from harsanyi.errors import HarsanyiError, TheoryInputError
 from harsanyi.store import RunStore, is_run_store
+from harsanyi.store.union import SampledRunArrays
 from harsanyi.theory import log_grid
 
 __all__ = ["disentangle", "fit", "groups", "register", "sparsity"]
@@ -179,7 +180,9 @@ def groups(
     try:
         _need_store(path)
         arr = RunStore.open(path).arrays()
-        res = an.analyse_groups(arr, k=k, split=split)  # type: ignore[arg-type]
+        res = (an.sampled_groups(arr, k=k, split=split)  # a sampled run: union curves
+               if isinstance(arr, SampledRunArrays)
+               else an.analyse_groups(arr, k=k, split=split))  # type: ignore[arg-type]
         if save:
             sub = arr.select(split)  # type: ignore[arg-type]
             an.AnalysisFolder(path).write_groups(an.groups_record(res, sub.players))

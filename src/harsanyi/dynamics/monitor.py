@@ -28,11 +28,14 @@ from harsanyi.dynamics.engine import ARRAYS, Backend, BatchResult, GameSpec, com
 from harsanyi.dynamics.first_pass import needs_fit
 from harsanyi.dynamics.offline import Execution, run_pending
 from harsanyi.dynamics.preflight import check_run
+from harsanyi.dynamics.sampled_run import check_resume_design, merge_sampled, store_design
 from harsanyi.errors import CheckpointError, ShapeError
+from harsanyi.games.design import SampleDesign
 from harsanyi.games.factories import GameFactory, ModelGame, digest
 from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints
 from harsanyi.store import RunStore
 from harsanyi.store.lock import WriterLock
+from harsanyi.store.union import write_union
 
 __all__ = ["Monitor", "monitor_checkpoints"]
 
@@ -69,6 +72,12 @@ class Monitor:
     samples_per_task : samples per (checkpoint × sample batch) task.
     resume : continue the run stored at ``out`` (its configuration must match).
     model : a :class:`FactorySpec` (recorded in the configuration; needed by :meth:`run`).
+    budget, design_seed : evaluate ``budget`` masks per sample and checkpoint, chosen by
+        the :class:`~harsanyi.games.design.SampleDesign` of ``(n, budget, design_seed)``
+        (the same at every checkpoint), instead of all ``2**n``; the sparse AND-OR extraction
+        runs (``solver_options`` go to :func:`~harsanyi.extract.sparse.sparse_and_or`) and
+        the store holds sparse results (:mod:`harsanyi.dynamics.sampled_run`,
+        docs/sampled-runs.md).
     source : what the checkpoints are (recorded in the configuration).
 
     Example
@@ -110,6 +119,8 @@ class Monitor:
         source: str = "callback",
         metadata: dict[str, Any] | None = None,
         game: GameFactory | None = None,
+        budget: int | None = None,
+        design_seed: int = 0,
     ) -> None:
         x = inputs.detach().cpu().numpy() if hasattr(inputs, "detach") else np.asarray(inputs)
         if x.ndim < 2 or len(x) == 0:
@@ -132,7 +143,14 @@ class Monitor:
         if game is None:
             game = ModelGame(players=players, baselines=baselines, reward=reward,
                              batch_size=batch_size, outside=outside,
-                             data=None if baseline_data is None else np.asarray(baseline_data))
+                             data=None if baseline_data is None else np.asarray(baseline_data),
+                             budget=budget, design_seed=design_seed)
+        elif budget is not None:
+            raise ValueError("pass budget= to the game factory (e.g. ModelGame(budget=...)) "
+                             "when you give game=")
+        if getattr(game, "budget", None) is not None and (warm_start or kind != "and_or"):
+            raise ValueError("a sampled run (budget=...) uses the sparse AND-OR extraction: "
+                             "warm_start and kind='and' need all 2**n masks")
         self.spec = GameSpec(game, device=device, q_bound=q_bound, solver=solver,
                              solver_options=dict(solver_options or {}), kind=kind)
         self.warm_start = bool(warm_start)
@@ -147,6 +165,8 @@ class Monitor:
         self._lock = WriterLock(self.out)
         self._last: tuple[int, dict[str, np.ndarray]] | None = None
         self.players = game.player_names(tuple(self.inputs.shape[1:]))
+        #: the sampling design of every checkpoint (``None``: all ``2**n`` masks)
+        self.design: SampleDesign | None = getattr(game, "design", None)
 
     # -- configuration and store -------------------------------------------------------------
     @property
@@ -189,9 +209,13 @@ class Monitor:
                        **{k: v.tolist() for k, v in self.groups.items()}}
             self._lock.acquire()
             try:
+                if self.resume:
+                    check_resume_design(self.out, self.config())
                 store = RunStore.open_or_create(
                     self.out, self.config(), resume=self.resume, players=self.players,
                     samples=samples, metadata=self.metadata)
+                if self.design is not None:
+                    store_design(store, self.design)
             except BaseException:
                 self._lock.release()
                 raise
@@ -220,6 +244,20 @@ class Monitor:
 
         The batches' arrays are concatenated in sample order; returns them.
         """
+        if self.design is not None:
+            arrays, meta = merge_sampled(parts, self.n_batches, self.design.fingerprint)
+        else:
+            arrays, meta = self._merge_dense(parts)
+        self.store.write_checkpoint(epoch, arrays, {
+            "train_loss": train_loss, "test_loss": test_loss, "metadata": meta,
+            "seconds_forward": sum(p.seconds_forward for p in parts.values()),
+            "seconds_extract": sum(p.seconds_extract for p in parts.values()),
+        })
+        self.stats["checkpoints_written"] += 1
+        return arrays
+
+    def _merge_dense(self, parts: dict[int, BatchResult]
+                     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         arrays = {k: np.concatenate([parts[b].arrays[k] for b in range(self.n_batches)])
                   for k in ARRAYS}
         meta = {k: v for k, v in parts[0].metadata.items() if k not in ("target", "solver_info")}
@@ -228,13 +266,18 @@ class Monitor:
             lists = [parts[b].metadata.get(key) for b in range(self.n_batches)]
             if key != "lp_optimum" or any(x is not None for x in lists):
                 meta[key] = [x for part in lists for x in part or []]
-        self.store.write_checkpoint(epoch, arrays, {
-            "train_loss": train_loss, "test_loss": test_loss, "metadata": meta,
-            "seconds_forward": sum(p.seconds_forward for p in parts.values()),
-            "seconds_extract": sum(p.seconds_extract for p in parts.values()),
-        })
-        self.stats["checkpoints_written"] += 1
-        return arrays
+        return arrays, meta
+
+    def refit_union(self) -> Path | None:
+        """Refit each sample's union of supports at every stored checkpoint (sampled runs).
+
+        Writes ``RUN/union/`` (:mod:`harsanyi.store.union`) and returns its folder; ``None``
+        for an exhaustive run or an empty store. :meth:`run` calls it after its checkpoints;
+        call it after the last :meth:`on_epoch_end` (readers recompute it otherwise).
+        """
+        if self.design is None or not self.store.completed():
+            return None
+        return write_union(self.store)
 
     def warm_from_store(self, epoch: int | None, b: int) -> dict[str, np.ndarray] | None:
         """Return batch ``b``'s stored result at ``epoch`` to warm-start from (or ``None``)."""
@@ -262,7 +305,8 @@ class Monitor:
         if store.has(epoch):
             self.stats["checkpoints_skipped"] += 1
             inter = store.read_interactions(epoch)
-            self._last = (epoch, {k: np.asarray(getattr(inter, k)) for k in ARRAYS})
+            if self.warm_start:
+                self._last = (epoch, {k: np.asarray(getattr(inter, k)) for k in ARRAYS})
             return inter
         prev = None
         if self.warm_start:
@@ -323,7 +367,9 @@ class Monitor:
                   game=not needs_fit(self.spec.game))
         try:
             execution = Execution(executor, workers, scheduler, threads, connect_timeout)
-            return run_pending(self, ckpts, execution, progress=progress)
+            store = run_pending(self, ckpts, execution, progress=progress)
+            self.refit_union()
+            return store
         finally:
             self.close()
 

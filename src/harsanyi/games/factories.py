@@ -30,9 +30,11 @@ from harsanyi.games.components import (
     component_game,
     fit_components,
 )
+from harsanyi.games.design import SampleDesign
 from harsanyi.games.game import Game
 from harsanyi.games.model_game import model_game
 from harsanyi.games.players import as_players, owner_map
+from harsanyi.games.sampled import SampledGame
 
 __all__ = ["ComponentGame", "GameFactory", "ModelGame", "describe_option", "digest"]
 
@@ -80,8 +82,9 @@ class GameFactory(Protocol):
         """Return the names of the ``n`` players (samples of ``sample_shape``)."""
         ...
 
-    def build(self, model: nn.Module, inputs: Any, targets: Any, rows: Any) -> Game:
-        """Build the game ``(B, 2**n)`` of ``inputs`` under ``model``."""
+    def build(self, model: nn.Module, inputs: Any, targets: Any, rows: Any
+              ) -> Game | SampledGame:
+        """Build the game ``(B, 2**n)`` of ``inputs`` under ``model`` (``(B, m)`` if sampled)."""
         ...
 
     def describe(self) -> dict[str, Any]:
@@ -95,6 +98,11 @@ class ModelGame:
 
     :func:`model_game` with fixed options: ``players``, ``baselines``, ``reward``,
     ``batch_size``, ``outside``, ``device`` and ``data`` (for data-dependent baselines).
+
+    With ``budget`` (model calls per sample) the game is sampled: the
+    :class:`~harsanyi.games.design.SampleDesign` of ``(n, budget, design_seed, holdout)`` is
+    built once, when the players are resolved (:meth:`player_names`), and every
+    :meth:`build` evaluates its masks, so every checkpoint of a run sees the same masks.
 
     >>> import torch
     >>> g = ModelGame(players=[0, 2], reward="logit").build(
@@ -110,29 +118,49 @@ class ModelGame:
     outside: str = "masked"
     device: str | None = None
     data: np.ndarray | None = None
+    budget: int | None = None
+    design_seed: int = 0
+    holdout: float = 0.1
+    design: SampleDesign | None = field(default=None, repr=False)
 
     def player_names(self, sample_shape: tuple[int, ...]) -> list[str]:
-        """Resolve the players (``"all"`` columns need the sample shape) and name them."""
+        """Resolve the players (``"all"`` columns need the sample shape) and name them.
+
+        With a ``budget``, also build the design (a :class:`~harsanyi.errors.BudgetError`
+        names the minimum budget when it is too small).
+        """
         self.players = as_players(self.players)
         owner_map(self.players, tuple(sample_shape))
+        if self.budget is not None and (self.design is None
+                                        or self.design.n != self.players.n):
+            self.design = SampleDesign.build(self.players.n, int(self.budget),
+                                             seed=int(self.design_seed), holdout=self.holdout)
         return list(self.players.names)
 
-    def build(self, model: nn.Module, inputs: Any, targets: Any, rows: Any = None) -> Game:
-        """Build the masked-input game of ``inputs``."""
-        game = model_game(model, inputs, players=self.players, baselines=self.baselines,
+    def build(self, model: nn.Module, inputs: Any, targets: Any, rows: Any = None
+              ) -> Game | SampledGame:
+        """Build the masked-input game of ``inputs`` (on the design's masks with a budget)."""
+        if self.budget is not None and self.design is None:
+            self.player_names(tuple(np.shape(inputs)[1:]))
+        return model_game(model, inputs, players=self.players, baselines=self.baselines,
                           reward=self.reward, target=targets, batch_size=self.batch_size,
                           device=self.device, outside=self.outside, data=self.data,
-                          progress=False)  # the monitor shows its own bar
-        assert isinstance(game, Game)  # no budget is passed: the game is exhaustive
-        return game
+                          progress=False,  # the monitor shows its own bar
+                          design=self.design)
 
     def describe(self) -> dict[str, Any]:
-        """Describe the options (the data as a digest)."""
-        return {"players": describe_option(self.players),
-                "baselines": describe_option(self.baselines),
-                "reward": describe_option(self.reward),
-                "baseline_data_sha256": digest(self.data),
-                "batch_size": self.batch_size, "outside": self.outside}
+        """Describe the options (the data as a digest; the design by its description)."""
+        out = {"players": describe_option(self.players),
+               "baselines": describe_option(self.baselines),
+               "reward": describe_option(self.reward),
+               "baseline_data_sha256": digest(self.data),
+               "batch_size": self.batch_size, "outside": self.outside}
+        if self.budget is not None:
+            if self.design is None:
+                raise ValueError("the sampled game's design is built with its players: call "
+                                 "player_names(sample_shape) first")
+            out["sampling"] = self.design.describe()
+        return out
 
 
 @dataclass

@@ -22,7 +22,14 @@ from harsanyi.report.html import (
     is_report_folder,
 )
 from harsanyi.report.sections import report_from_summary, sections_from_summary
-from harsanyi.report.summary import MAX_CURVES, DecaySpindle, GroupSummary, RunSummary, TheoryFit
+from harsanyi.report.summary import (
+    MAX_CURVES,
+    DecaySpindle,
+    GroupSummary,
+    RunSummary,
+    SampledSummary,
+    TheoryFit,
+)
 
 __all__ = [
     "MARKER",
@@ -33,6 +40,7 @@ __all__ = [
     "ReportFolderError",
     "ReportTable",
     "RunSummary",
+    "SampledSummary",
     "Section",
     "TheoryFit",
     "build_report",

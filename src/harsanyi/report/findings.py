@@ -61,7 +61,7 @@ def findings_from_summary(s: RunSummary, run: str = "RUN") -> list[str]:
     >>> print(findings_from_summary(example_summary(n=6, checkpoints=11))[0][-50:])
     starts to grow at epoch **8**: **2** epochs apart.
     """
-    out: list[str] = []
+    out: list[str] = [] if s.sampled is None else [s.sampled.line()]
     pb, go = s.phase_boundary, s.gap_onset
     if pb is not None and go is not None:
         out.append(f"The second phase starts at epoch **{pb:g}** (lowest mean interaction "
@@ -86,7 +86,7 @@ def findings_from_summary(s: RunSummary, run: str = "RUN") -> list[str]:
         out.append(f"Fitted σ² goes from **{th.sigma2[0]:.2g}** (epoch {th.epochs[0]:g}) to "
                    f"**{th.sigma2[-1]:.2g}** (epoch {th.epochs[-1]:g})"
                    f"{', decreasing as the two-phase model predicts' if mono else ''}.{err}")
-    else:
+    elif s.sampled is None:
         out.append(f"No two-phase theory fit yet: run `{how_to('theory', run)}`.")
     if s.groups is not None:
         c = s.groups.counts()

@@ -18,6 +18,7 @@ from harsanyi.metrics import mean_order
 from harsanyi.report import figures as F
 from harsanyi.report.findings import findings_from_summary, header_config, how_to
 from harsanyi.report.html import ReportFigure, ReportTable, Section, build_report
+from harsanyi.report.sampled_sections import sampled_sections
 from harsanyi.report.style import GROUP_NAMES, new_figure
 from harsanyi.report.summary import RunSummary
 
@@ -287,6 +288,8 @@ def sections_from_summary(s: RunSummary, run: str = "RUN") -> list[Section]:
     >>> [x.id for x in sections_from_summary(example_summary(n=4, checkpoints=6))]
     ['dynamics', 'theory', 'groups', 'generalization', 'faithfulness', 'top-interactions']
     """
+    if s.sampled is not None:  # only the per-interaction sections; the others say why not
+        return sampled_sections(s, _groups(s, run), _top(s, run))
     return [f(s, run) for f in (_dynamics, _theory, _groups, _generalization, _faithfulness,
                                 _top)]
 

@@ -20,7 +20,8 @@ from harsanyi.metrics import distribution_from_strength, mean_order
 from harsanyi.report.figures import default_selection
 from harsanyi.report.style import GROUP_NAMES, as_1d, as_2d
 
-__all__ = ["MAX_CURVES", "DecaySpindle", "GroupSummary", "RunSummary", "TheoryFit"]
+__all__ = ["MAX_CURVES", "DecaySpindle", "GroupSummary", "RunSummary", "SampledSummary",
+           "TheoryFit"]
 
 #: At most this many tracked curves per group are kept for the figure (all are counted).
 MAX_CURVES = 30
@@ -135,6 +136,42 @@ class DecaySpindle:
 
 
 @dataclass
+class SampledSummary:
+    """What a sampled run (``--budget``) adds to its report.
+
+    ``masks``: masks evaluated per sample and checkpoint (``fit`` of them used to fit);
+    ``holdout_r2`` and ``refit_r2`` ``(K, B)``: R² on the held-out masks of each
+    checkpoint's extraction and of the union-of-supports refit; ``optimal`` ``(K, B)`` bool:
+    the certificate's flag; ``certificate``: one sentence on what it covers; ``skipped``:
+    section id → why it is not drawn (it needs all ``2**n`` values).
+    """
+
+    masks: int
+    fit: int
+    holdout_r2: Any
+    refit_r2: Any
+    optimal: Any
+    certificate: str = ""
+    skipped: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.holdout_r2 = as_2d(self.holdout_r2, "sampled.holdout_r2")
+        self.refit_r2 = as_2d(self.refit_r2, "sampled.refit_r2", self.holdout_r2.shape)
+        self.optimal = np.asarray(self.optimal, dtype=bool).reshape(self.holdout_r2.shape)
+
+    def line(self) -> str:
+        """Return the report's sentence: sampled with ``m`` masks, and what is certified.
+
+        >>> SampledSummary(200, 176, [[0.9]], [[0.95]], [[True]], "c.").line()[:45]
+        'Sampled run: 200 masks per sample and checkpo'
+        """
+        share = float(self.optimal.mean()) if self.optimal.size else 0.0
+        return (f"Sampled run: {self.masks} masks per sample and checkpoint ({self.fit} to "
+                f"fit, the rest held out), the same masks at every checkpoint; "
+                f"{share:.0%} of the extractions are certified optimal. {self.certificate}")
+
+
+@dataclass
 class RunSummary:
     """Everything the report draws, as arrays over the ``K`` checkpoints and ``n`` orders.
 
@@ -153,6 +190,8 @@ class RunSummary:
       optionally ``mask``, ``sample``); ``image`` with ``patch_boxes`` ((y0, x0, y1, x1) per
       player) to draw the top interactions on the image.
     - ``notes``: extra sentences for the findings box.
+    - ``sampled``: a :class:`SampledSummary` for a run on a sampling design (its report skips
+      the sections that need all ``2**n`` values, saying why).
 
     >>> s = RunSummary(epochs=[0, 1], players=["a", "b"], strength_pos=[[1., .5], [2., .5]],
     ...                strength_neg=[[-.5, -.5], [0., -.5]])
@@ -183,6 +222,7 @@ class RunSummary:
     image: Any = None
     patch_boxes: Sequence[tuple[int, int, int, int]] | None = None
     notes: list[str] = field(default_factory=list)
+    sampled: SampledSummary | None = None
 
     def __post_init__(self) -> None:
         self.epochs = as_1d(self.epochs, "epochs")

@@ -13,12 +13,28 @@ import numpy as np
 
 from harsanyi.errors import StoreError
 
-__all__ = ["atomic_write", "checksum", "os_error", "remove_if_empty", "sha256_file"]
+__all__ = ["EXACT_KINDS", "atomic_write", "checksum", "os_error", "remove_if_empty", "sha256_file",
+           "stored_dtype"]
+
+
+#: Array kinds stored exactly in their own dtype (bitmasks, counts, flags); others as float64.
+EXACT_KINDS = "biu"
+
+
+def stored_dtype(arr: np.ndarray) -> np.dtype:
+    """Return the dtype an array is stored with: its own for bool/int/uint, else float64.
+
+    >>> str(stored_dtype(np.zeros(2, np.uint64))), str(stored_dtype(np.zeros(2, np.float32)))
+    ('uint64', 'float64')
+    """
+    arr = np.asarray(arr)
+    return arr.dtype if arr.dtype.kind in EXACT_KINDS else np.dtype(np.float64)
 
 
 def checksum(arr: np.ndarray) -> str:
-    """sha256 of an array's float64 bytes (C order)."""
-    return hashlib.sha256(np.ascontiguousarray(arr, dtype=np.float64).tobytes()).hexdigest()
+    """sha256 of an array's stored bytes (C order): float64, or its own bool/int/uint dtype."""
+    return hashlib.sha256(np.ascontiguousarray(arr, dtype=stored_dtype(arr)).tobytes()
+                          ).hexdigest()
 
 
 def sha256_file(path: Path) -> str:

@@ -14,7 +14,8 @@ from harsanyi.extract.interactions import Interactions
 from harsanyi.store._io import checksum
 from harsanyi.store.writers import checkpoint_dir, completed_epochs, is_complete
 
-__all__ = ["ARRAYS_1D", "ARRAYS_2D", "CheckpointRecord", "read_checkpoint", "read_extra"]
+__all__ = ["ARRAYS_1D", "ARRAYS_2D", "CheckpointRecord", "read_checkpoint", "read_derived",
+           "read_extra"]
 
 ARRAYS_2D = ("values", "and_values", "or_values", "gamma", "q")
 ARRAYS_1D = ("bound", "residual", "objective")
@@ -108,3 +109,35 @@ def read_extra(root: str | Path, name: str) -> np.ndarray | None:
     except Exception as exc:
         raise StoreError(f"the run store {root} is corrupted: array {name!r} cannot "
                          f"be read ({exc})") from exc
+
+
+def read_derived(root: str | Path, name: str
+                 ) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """Read a derived group ``root/<name>`` (:func:`~harsanyi.store.writers.write_derived`).
+
+    Returns ``(arrays, attrs)``, or ``None`` when it is absent or unfinished (it is then
+    recomputed by whoever needs it).
+
+    >>> import tempfile
+    >>> from harsanyi.store.writers import write_derived, write_root
+    >>> root = Path(tempfile.mkdtemp()) / "run"; write_root(root, {})
+    >>> _ = write_derived(root, "union", {"a": np.arange(2, dtype=np.uint64)}, {"epochs": [3]})
+    >>> arrays, attrs = read_derived(root, "union"); str(arrays["a"].dtype), attrs["epochs"]
+    ('uint64', [3])
+    """
+    import zarr  # heavy: zarr loads only when a store is read or written
+
+    folder = Path(root) / name
+    if not is_complete(folder):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            group = zarr.open_group(str(folder), mode="r")
+            attrs = dict(group.attrs)
+            arrays = {k: np.asarray(group[k][...]) for k in attrs["checksums"]}
+    except Exception as exc:
+        raise StoreError(f"the run store {root} is corrupted: {name!r} cannot be read "
+                         f"({type(exc).__name__}: {exc}); delete {folder} and it is "
+                         "recomputed") from exc
+    return arrays, attrs

@@ -23,8 +23,13 @@ Layout (readable with plain ``zarr`` / any Zarr v3 reader, no harsanyi needed)::
           or_values             (samples, 2**n) I_or(S)    (0 at ∅ and singletons)
           gamma, q              (samples, 2**n) the split γ_S and the noise term q_S
           bound, residual, objective   (samples,)
+                                (a sampled run, ``config["sampling"]``, holds instead the
+                                sparse arrays of :mod:`harsanyi.store.sampled`: nothing of
+                                size 2**n)
       extra/<name>/             run-level arrays (e.g. feature-component directions), group
                                 with one array ``data``
+      union/                    sampled runs only: curves refitted on each sample's union of
+                                supports (:mod:`harsanyi.store.union`), replaced as a whole
       .partial/                 checkpoints being written (removed when empty)
       manifest.json             checksums and copies of zarr.json and ckpt/zarr.json
       quarantine/               checkpoints that failed verification, moved aside by a repair
@@ -54,6 +59,7 @@ import numpy as np
 
 from harsanyi._version import __version__
 from harsanyi.errors import ConfigMismatchError, StoreError
+from harsanyi.games.design import SampleDesign
 from harsanyi.store._io import remove_if_empty
 from harsanyi.store.arrays import RunArrays, Split, read_arrays
 from harsanyi.store.config import config_diff, config_hash, get_dotted, jsonable
@@ -65,6 +71,8 @@ from harsanyi.store.record import (
     read_extra,
 )
 from harsanyi.store.repair import RepairReport, holds_no_results, repair_store, restore_root
+from harsanyi.store.sampled import design_from_arrays, sampling_of, sparse_from_arrays
+from harsanyi.store.union import SampledRunArrays, read_sampled_arrays
 from harsanyi.store.verify import MANIFEST, SCHEMA_VERSION
 from harsanyi.store.writers import (
     PARTIAL,
@@ -240,6 +248,20 @@ class RunStore:
         return int(self.attrs["n"])
 
     @property
+    def sampled(self) -> bool:
+        """Whether the run was evaluated on a sampling design (``--budget``), not on 2**n masks."""
+        return sampling_of(self.config) is not None
+
+    def design(self) -> SampleDesign:
+        """Return the :class:`~harsanyi.games.design.SampleDesign` of a sampled run (checked)."""
+        sampling = sampling_of(self.config)
+        if sampling is None:
+            raise StoreError(f"the run store {self.path} is not sampled: it holds all 2**n "
+                             "masks of every game")
+        return design_from_arrays(sampling, self.read_array("design_masks"),
+                                  self.read_array("design_fit"))
+
+    @property
     def samples(self) -> dict[str, Any]:
         """Per-sample lists stored at creation (``index``, ``split``, ``target``, ...)."""
         return dict(self.attrs.get("samples", {}))
@@ -324,20 +346,31 @@ class RunStore:
         return read_checkpoint(self.path, epoch, verify=verify)
 
     def read_interactions(self, epoch: int) -> Any:
-        """Checkpoint ``epoch`` as a :class:`harsanyi.Interactions`."""
-        return self.read(epoch).interactions(self.players)
+        """Checkpoint ``epoch`` as a :class:`harsanyi.Interactions`.
+
+        A sampled run gives a :class:`~harsanyi.extract.sparse_result.SparseInteractions`.
+        """
+        rec = self.read(epoch)
+        if self.sampled:
+            return sparse_from_arrays(rec.arrays, self.players,
+                                      {**rec.attrs.get("metadata", {}), "epoch": epoch})
+        return rec.interactions(self.players)
 
     def stack(self, name: str, epochs: list[int] | None = None) -> np.ndarray:
         """One array over checkpoints: shape ``(K, *array_shape)`` in epoch order."""
         epochs = self.completed() if epochs is None else epochs
         return np.stack([self.read(e).arrays[name] for e in epochs])
 
-    def arrays(self, split: Split = "all") -> RunArrays:
+    def arrays(self, split: Split = "all") -> RunArrays | SampledRunArrays:
         """Return every finished checkpoint stacked once, as typed arrays.
 
         Every finished checkpoint stacked once, as typed arrays (:class:`RunArrays`);
         ``split``: ``"all"``, ``"train"``, ``"test"`` or ``"auto"`` (test when there are any).
+        A sampled run gives its curves on the union of supports
+        (:class:`~harsanyi.store.union.SampledRunArrays`, nothing of size ``2**n``).
         """
+        if self.sampled:
+            return read_sampled_arrays(self, split)
         return read_arrays(self, split)
 
     def losses(self, epochs: list[int] | None = None) -> dict[str, np.ndarray]:

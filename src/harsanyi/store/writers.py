@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from harsanyi.errors import StoreError
-from harsanyi.store._io import checksum, os_error, remove_if_empty
+from harsanyi.store._io import checksum, os_error, remove_if_empty, stored_dtype
 from harsanyi.store.config import jsonable
 from harsanyi.store.verify import write_manifest, write_root_manifest
 
 __all__ = ["PARTIAL", "checkpoint_dir", "completed_epochs", "is_complete", "write_checkpoint",
-           "write_extra", "write_root"]
+           "write_derived", "write_extra", "write_root"]
 
 #: Folder of the writes under way (removed when empty).
 PARTIAL = ".partial"
@@ -64,8 +64,8 @@ def _write_array(group: Any, name: str, data: np.ndarray) -> None:
     """Write one array into a zarr group (the single place that writes array bytes)."""
     import zarr  # heavy: zarr loads only when a store is read or written
 
-    data = np.ascontiguousarray(data, dtype=np.float64)
-    arr = group.create_array(name, shape=data.shape, dtype="float64",
+    data = np.ascontiguousarray(data, dtype=stored_dtype(data))
+    arr = group.create_array(name, shape=data.shape, dtype=data.dtype,
                              chunks=data.shape if data.size else None,
                              compressors=zarr.codecs.ZstdCodec(level=3, checksum=True))
     if data.size:
@@ -105,7 +105,8 @@ def write_checkpoint(root: str | Path, epoch: int, arrays: Mapping[str, np.ndarr
                      attrs: Mapping[str, Any] | None = None) -> Path:
     """Atomically add checkpoint ``epoch`` to the store ``root``; returns its folder.
 
-    Arrays are stored as float64 with their sha256 in the attributes (``checksums``);
+    Arrays are stored as float64 (bool, int and uint arrays, such as bitmasks, in their own
+    dtype) with their sha256 in the attributes (``checksums``);
     ``attrs`` must be JSON-safe. Append-only: a finished checkpoint is never overwritten
     (:class:`StoreError`). Disk full (``ENOSPC``) or any other OS error leaves the finished
     checkpoints untouched and raises :class:`StoreError` (with the original ``errno``).
@@ -129,7 +130,7 @@ def write_checkpoint(root: str | Path, epoch: int, arrays: Mapping[str, np.ndarr
         group = zarr.open_group(str(tmp), mode="w", attributes=body)
         sums = {}
         for name, data in arrays.items():
-            data = np.asarray(data, dtype=np.float64)
+            data = np.asarray(data, dtype=stored_dtype(np.asarray(data)))
             _write_array(group, name, data)
             sums[name] = checksum(data)
         group.attrs.update({"complete": True, "checksums": sums})  # the completion marker
@@ -171,7 +172,7 @@ def write_extra(root: str | Path, name: str, data: np.ndarray) -> Path:
         if not (extra / "zarr.json").exists():
             zarr.open_group(str(extra), mode="a")
         group = zarr.open_group(str(tmp), mode="w")
-        _write_array(group, "data", np.asarray(data, dtype=np.float64))
+        _write_array(group, "data", np.asarray(data))
         group.attrs.update({"complete": True,
                             "checksums": {"data": checksum(np.asarray(data))}})
         write_manifest(tmp)
@@ -179,5 +180,49 @@ def write_extra(root: str | Path, name: str, data: np.ndarray) -> Path:
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise os_error(exc, f"writing array {name!r} to {root}") from exc
+    remove_if_empty(root / PARTIAL)
+    return final
+
+
+def write_derived(root: str | Path, name: str, arrays: Mapping[str, np.ndarray],
+                  attrs: Mapping[str, Any] | None = None) -> Path:
+    """Write a group of arrays derived from the checkpoints at ``root/<name>``, replacing it.
+
+    Unlike checkpoints and run-level arrays, a derived group (e.g. the curves refitted on the
+    union of the supports, recomputed when checkpoints are added) is replaced: the new group
+    is sealed under ``.partial/``, the old one is moved aside, the new one renamed into place
+    and the old one removed. A reader sees the old group, the new one, or (killed in between)
+    none, and then recomputes it.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp()) / "run"; write_root(root, {})
+    >>> _ = write_derived(root, "union", {"a": np.zeros(2)}, {"epochs": [1]})
+    >>> write_derived(root, "union", {"a": np.ones(2)}, {"epochs": [1, 2]}).name
+    'union'
+    """
+    import zarr  # heavy: zarr loads only when a store is read or written
+
+    root = Path(root)
+    if not name.isidentifier():
+        raise ValueError(f"group names are identifiers; got {name!r}")
+    final = root / name
+    tag = uuid.uuid4().hex[:8]
+    tmp, old = root / PARTIAL / f"{name}-{tag}", root / PARTIAL / f"{name}-old-{tag}"
+    try:
+        tmp.parent.mkdir(exist_ok=True)
+        group = zarr.open_group(str(tmp), mode="w", attributes=jsonable(dict(attrs or {})))
+        sums = {}
+        for key, data in arrays.items():
+            _write_array(group, key, np.asarray(data))
+            sums[key] = checksum(np.asarray(data))
+        group.attrs.update({"complete": True, "checksums": sums})
+        write_manifest(tmp)
+        if final.exists():
+            os.rename(final, old)
+        os.rename(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise os_error(exc, f"writing {name!r} to {root}") from exc
     remove_if_empty(root / PARTIAL)
     return final

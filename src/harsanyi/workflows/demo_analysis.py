@@ -27,9 +27,10 @@ from harsanyi.report import (
     TheoryFit,
     report_from_summary,
 )
-from harsanyi.store import RunStore
+from harsanyi.store import RunArrays, RunStore
 from harsanyi.theory.fit import log_grid
 from harsanyi.theory.sparsity_table import SparsityTable
+from harsanyi.workflows.sampled_report import sampled_summary
 
 __all__ = [
     "analyse_run",
@@ -218,9 +219,14 @@ def load_summary(run_dir: str | Path, *, ratio: float = 0.03, top_k: int = 10,
     ``top_k`` interactions of the first ``top_samples`` samples go to the table; ``group_top``
     interactions per sample are sorted into the five groups when none are stored. Raises
     :class:`~harsanyi.errors.StoreError` if ``run_dir`` is not a run store or holds no
-    finished checkpoint.
+    finished checkpoint. A sampled run (``--budget``) gets :func:`sampled_summary`.
     """
-    arr = RunStore.open(run_dir).arrays()
+    store = RunStore.open(run_dir)
+    if store.sampled:
+        return sampled_summary(store, top_k=top_k, top_samples=top_samples,
+                               group_top=group_top)
+    arr = store.arrays()
+    assert isinstance(arr, RunArrays)  # an exhaustive run (sampled ones returned above)
     res = an.Analyses(arrays=arr, phases=an.analyse_phases(arr, PhaseRule(ratio=ratio)))
     return run_summary(res, folder=an.AnalysisFolder(run_dir), top_k=top_k,
                        top_samples=top_samples, group_top=group_top)
