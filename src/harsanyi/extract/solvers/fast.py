@@ -22,7 +22,7 @@ import torch
 
 from harsanyi.core.progress import progress_bar
 from harsanyi.core.transforms import mobius
-from harsanyi.extract.solvers.admm import run_admm
+from harsanyi.extract.solvers.admm import DENSE_PROJECTOR_MAX, run_admm
 from harsanyi.extract.solvers.base import SolverResult, certify, finish, normalise
 from harsanyi.extract.solvers.lp import RestrictedLP, highs_core, solve_full_lp
 from harsanyi.extract.solvers.operators import (
@@ -198,7 +198,7 @@ def solve_fast(
     kind: str = "and_or",
     warm_start: SolverResult | None = None,
     *,
-    admm_iters: int = 300,
+    admm_iters: int | None = None,
     rho: float = 20.0,
     alpha: float = 1.6,
     sigma: float = 1.0,
@@ -222,6 +222,10 @@ def solve_fast(
     ``warm_tol·ζ``), its support and the rows where its ``|q| = ζ`` are the starting guess and
     ADMM is skipped (``info["warm_used"]``); elsewhere the cold path runs (an old support far
     from the new game is a worse guess than ADMM's; ``benchmarks/README.md``).
+
+    ``admm_iters``: ADMM iterations before the candidates are read (``None``: 300 up to
+    ``DENSE_PROJECTOR_MAX`` = 10 players, where an iteration is one dense product, and 100 above,
+    where each iteration runs conjugate gradients; measured in ``benchmarks/README.md``).
 
     ``max_pivots``: simplex pivots the row and column generation of one sample may take
     before it falls back to the full LP (``None``: ``10 · 2**n``). A guard against a simplex
@@ -248,6 +252,8 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     batch, size = values.shape
     if max_pivots is None:
         max_pivots = 10 * size
+    if admm_iters is None:
+        admm_iters = 300 if size <= 2**DENSE_PROJECTOR_MAX else 100
     vn, zn, scale = normalise(values, bound)
     core = highs_core()
     cands: list[dict[str, Any] | None] = [None] * batch
