@@ -25,7 +25,7 @@ Tables printed:
    and shapiq's SPEX / ProxySPEX on the trained model of table 3, on the same held-out masks.
 
 Smoke run: ``python benchmarks/large_n.py --n 16 --budgets 400 --seeds 1 --terms 6
---scale-n 20 --scale-budget 400 --exhaustive-n 8 --peer-n 0``.
+--curve-n 12 --curve-budgets 250 --scale-n 20 --scale-budget 400 --exhaustive-n 8 --peer-n 0``.
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def text_model(n: int, seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor]:
         torch.nn.functional.cross_entropy(net(input_ids=ids), y).backward()
         opt.step()
     sentence = torch.randint(6, 20, (1, n), generator=gen)
-    sentence[0, [0, 2, 5, 7, 9]] = torch.tensor([1, 2, 3, 4, 5])
+    sentence[0, np.linspace(0, n - 1, 5).astype(int)] = torch.tensor([1, 2, 3, 4, 5])
     return net.eval(), sentence
 
 
