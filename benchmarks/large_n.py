@@ -11,21 +11,27 @@ Tables printed:
    noiseless game); relative value error ``‖Î − I‖₂ / ‖I‖₂`` over the union of planted and
    found atoms after a least-squares refit on the found support; held-out R²; wall time.
    Then the smallest budget of the list at which every seed reaches F1 ≥ 0.95, per n.
+1b. **calls vs n** (``--curve-n``, ``--curve-budgets``): per n, the smallest budget of the grid
+   at which the median over seeds reaches F1 ≥ 0.95 and value error ≤ 5%, with calls/n and
+   calls/(n log2 n), and the growth ratio as n doubles.
 2. **scale**: n = ``--scale-n``, ``--scale-budget`` calls, one sample: wall time (design,
    game, extraction) and peak memory (Python heap by tracemalloc, process peak RSS).
-3. **exhaustive** (``--exhaustive-n``, 0 to skip): an MLP trained for a few seconds on a
-   synthetic AND/OR task; the top-20 of the sampled result at budgets 2^n/4, /16, /64 against
-   the top-20 of the exhaustive ``and_or`` on all 2^n masks (same q bound), held-out R².
+3. **exhaustive** (``--exhaustive-n``, 0 to skip): a text CNN over tokens (the zoo's TextCNN on
+   a synthetic token task) and, at n = 12, a small CNN over 4x3 patches of scikit-learn's
+   digits, each trained here for a few seconds; the top-20 of the sampled result at budgets
+   2^n/4, /16, /64 against the top-20 of the exhaustive ``and_or`` on all 2^n masks (same q
+   bound), held-out R².
 4. **peers** (``--peers``, needs the optional ``shapiq``): held-out R² against calls for ours
    and shapiq's SPEX / ProxySPEX on the trained model of table 3, on the same held-out masks.
 
 Smoke run: ``python benchmarks/large_n.py --n 16 --budgets 400 --seeds 1 --terms 6
---scale-n 20 --scale-budget 400 --exhaustive-n 8 --peer-n 0``.
+--curve-n 12 --curve-budgets 250 --scale-n 20 --scale-budget 400 --exhaustive-n 8 --peer-n 0``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
 import time
 import tracemalloc
@@ -35,7 +41,9 @@ import torch
 
 import harsanyi as hs
 from harsanyi.extract import refit
-from harsanyi.games import Columns, SampleDesign, SampledGame, minimum_budget
+from harsanyi.games import Patches, SampleDesign, SampledGame, Tokens, minimum_budget
+from harsanyi.zoo import load_digits
+from harsanyi.zoo.text import textcnn
 
 
 def planted_terms(n: int, count: int, rng: np.random.Generator, max_order: int = 4) -> list:
@@ -119,6 +127,48 @@ def table_planted(args: argparse.Namespace) -> None:
               f"{needed.get(n, 'none')}")
 
 
+def run_planted(n: int, budget: int, seed: int, terms_count: int, noise: float,
+                threshold: float) -> tuple[float, float, bool, float]:
+    """One planted game: ``(F1, relative value error, certified, extraction seconds)``."""
+    terms = planted_terms(n, terms_count, np.random.default_rng(seed))
+    game = planted_game(terms, SampleDesign.build(n, budget, seed=seed), noise, seed)
+    start = time.perf_counter()
+    res = hs.and_or(game, q_bound=q_bound_for(game, noise))
+    took = time.perf_counter() - start
+    f1, err = score(game, res, terms, threshold)
+    return f1, err, bool(res.metadata["certificate"][0]["optimal"]), took
+
+
+def table_curve(args: argparse.Namespace) -> None:
+    """Smallest budget of the grid with median F1 >= 0.95 and value error <= 5%, per n."""
+    print(f"# calls vs n: {args.terms} planted terms, noise ±{args.noise}, {args.seeds} seeds; "
+          "smallest budget of the grid where the median F1 >= 0.95 and the median value "
+          "error <= 0.05")
+    print(f"{'n':>4} {'calls':>6} {'F1 med':>7} {'err med':>8} {'certified':>9} "
+          f"{'time s med':>10} {'calls/n':>8} {'calls/(n log2 n)':>16}")
+    needed = {}
+    for n in args.curve_n:
+        for budget in args.curve_budgets:
+            if budget < minimum_budget(n):
+                continue
+            rows = [run_planted(n, budget, seed, args.terms, args.noise, args.threshold)
+                    for seed in range(args.seeds)]
+            f1, err, cert, took = (np.array(c) for c in zip(*rows, strict=True))
+            if np.median(f1) >= 0.95 and np.median(err) <= 0.05:
+                needed[n] = budget
+                print(f"{n:>4} {budget:>6} {np.median(f1):>7.3f} {np.median(err):>8.4f} "
+                      f"{int(cert.sum()):>4}/{len(cert):<4} {np.median(took):>10.1f} "
+                      f"{budget / n:>8.1f} {budget / (n * np.log2(n)):>16.2f}", flush=True)
+                break
+        else:
+            print(f"{n:>4}   none of the budgets {args.curve_budgets} reached the bar")
+    ns = sorted(needed)
+    for a, b in itertools.pairwise(ns):
+        print(f"n {a} -> {b}: calls x{needed[b] / needed[a]:.2f} for n x{b / a:.0f} "
+              f"(n log n would give x{b * np.log2(b) / (a * np.log2(a)):.2f}; the grid "
+              "doubles, so each ratio is known within a factor 2)")
+
+
 def table_scale(args: argparse.Namespace) -> None:
     n, budget = args.scale_n, args.scale_budget
     tracemalloc.start()
@@ -157,27 +207,82 @@ def trained_model(n: int, seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor]
     return net.eval(), torch.where(pos[:1], 1.5, -1.5).double()
 
 
+def text_model(n: int, seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor]:
+    """The zoo's TextCNN trained for a few seconds on a synthetic token task, and one sentence.
+
+    Sentences of ``n`` token ids from a vocabulary of 20 (0 is padding); the label is
+    ``(1 and 2 present) or (3, 4 and 5 present)``. The sentence explained holds 1..5.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1, 20, (600, n), generator=gen)
+    has = [(ids == t).any(1) for t in range(6)]
+    y = ((has[1] & has[2]) | (has[3] & has[4] & has[5])).long()
+    torch.manual_seed(seed)
+    net = textcnn(20, embed_dim=16, channels=16, kernel_sizes=(2, 3)).double()
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    for _ in range(60):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(input_ids=ids), y).backward()
+        opt.step()
+    sentence = torch.randint(6, 20, (1, n), generator=gen)
+    sentence[0, np.linspace(0, n - 1, 5).astype(int)] = torch.tensor([1, 2, 3, 4, 5])
+    return net.eval(), sentence
+
+
+def image_model(seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor, int]:
+    """A small CNN trained for a few seconds on scikit-learn's 8x8 digits, one test image and
+    its label."""
+    ds = load_digits(as_image=True)
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(),
+        torch.nn.Conv2d(16, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(16 * 16, 10)).double()
+    x, y = torch.as_tensor(ds.X_train).double(), torch.as_tensor(ds.y_train)
+    opt = torch.optim.Adam(net.parameters(), lr=3e-3)
+    for _ in range(60):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+    return net.eval(), torch.as_tensor(ds.X_test[:1]).double(), int(ds.y_test[0])
+
+
+def exhaustive_games(n: int) -> dict[str, hs.Game]:
+    """The exhaustive games of table 3: text over ``n`` tokens, image over 4x3 patches."""
+    text, sentence = text_model(n)
+    games = {"text CNN (tokens)": hs.model_game(text, sentence, Tokens(range(n)),
+                                                reward="logit", target=1)}
+    if n == 12:
+        image, picture, label = image_model()
+        games["image CNN (patches)"] = hs.model_game(image, picture, Patches(range(12), (4, 3)),
+                                                     reward="logit", target=label)
+    return games
+
+
 def table_exhaustive(args: argparse.Namespace) -> None:
     n, q = args.exhaustive_n, 0.02
-    net, x = trained_model(n)
-    game = hs.model_game(net, x, Columns("all"), reward="logit", target=1)
-    exact = hs.and_or(game, q_bound=q)
-    top_exact = {(k, t) for k, t, _ in exact.get_top_k(20, sample=0)}
-    print(f"# exhaustive vs sampled: trained MLP, n={n}, q_bound={q}, top-20 overlap "
-          f"(exhaustive residual {float(exact.residual[0]):.1e})")
-    print(f"{'calls':>6} {'top-20 shared':>13} {'R2 held-out':>11} {'certified':>9} {'time s':>7}")
-    for div in (4, 16, 64):
-        budget = 2**n // div
-        if budget < minimum_budget(n):
-            print(f"{budget:>6}  below the design's minimum of {minimum_budget(n)} calls")
-            continue
-        sampled = SampledGame.from_game(game, SampleDesign.build(n, budget, seed=0))
-        start = time.perf_counter()
-        res = hs.and_or(sampled[0], q_bound=q, max_order=min(n, args.max_order))
-        took = time.perf_counter() - start
-        top = {(k, t) for k, t, _ in res.get_top_k(20)}
-        print(f"{budget:>6} {len(top & top_exact):>10}/20 {float(res.holdout_r2):>11.4f} "
-              f"{res.metadata['certificate'][0]['optimal']!s:>9} {took:>7.1f}", flush=True)
+    print(f"# exhaustive vs sampled: trained models, n={n}, q_bound={q}, max_order="
+          f"{min(n, args.max_order)}; top-20 of the sampled result vs top-20 of the exhaustive "
+          "and_or on all 2^n masks")
+    print(f"{'model':>20} {'calls':>6} {'top-20 shared':>13} {'R2 held-out':>11} "
+          f"{'certified':>9} {'time s':>7}")
+    for name, game in exhaustive_games(n).items():
+        exact = hs.and_or(game, q_bound=q)
+        top_exact = {(k, t) for k, t, _ in exact.get_top_k(20, sample=0)}
+        for div in (4, 16, 64):
+            budget = 2**n // div
+            if budget < minimum_budget(n):
+                print(f"{name:>20} {budget:>6}  below the design's minimum of "
+                      f"{minimum_budget(n)} calls")
+                continue
+            sampled = SampledGame.from_game(game, SampleDesign.build(n, budget, seed=0))
+            start = time.perf_counter()
+            res = hs.and_or(sampled[0], q_bound=q, max_order=min(n, args.max_order))
+            took = time.perf_counter() - start
+            top = {(k, t) for k, t, _ in res.get_top_k(20)}
+            print(f"{name:>20} {budget:>6} {len(top & top_exact):>10}/20 "
+                  f"{float(res.holdout_r2):>11.4f} "
+                  f"{res.metadata['certificate'][0]['optimal']!s:>9} {took:>7.1f}", flush=True)
 
 
 def masked_logit(net: torch.nn.Module, x: torch.Tensor):
@@ -267,6 +372,9 @@ def main() -> None:
     parser.add_argument("--terms", type=int, default=40)
     parser.add_argument("--noise", type=float, default=0.005)
     parser.add_argument("--threshold", type=float, default=0.1)
+    parser.add_argument("--curve-n", type=ints, default=[16, 32, 64])
+    parser.add_argument("--curve-budgets", type=ints,
+                        default=[250, 500, 1000, 2000, 4000, 8000, 16000, 20000])
     parser.add_argument("--scale-n", type=int, default=64)
     parser.add_argument("--scale-budget", type=int, default=20000)
     parser.add_argument("--exhaustive-n", type=int, default=12)
@@ -274,11 +382,13 @@ def main() -> None:
     parser.add_argument("--peer-n", type=int, default=24)
     parser.add_argument("--peer-budgets", type=ints, default=[500, 1000, 2000, 5000])
     parser.add_argument("--skip", default="",
-                        help="tables to skip: planted,scale,exhaustive,peers")
+                        help="tables to skip: planted,curve,scale,exhaustive,peers")
     args = parser.parse_args()
     skip = set(args.skip.split(","))
     if "planted" not in skip:
         table_planted(args)
+    if "curve" not in skip:
+        table_curve(args)
     if "scale" not in skip:
         table_scale(args)
     if "exhaustive" not in skip and args.exhaustive_n:

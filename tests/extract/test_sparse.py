@@ -123,3 +123,66 @@ def test_neighbours_are_subsets_and_supersets_of_both_kinds():
     assert (False, (1,)) in near and (False, (2,)) in near
     assert (True, (0, 1, 2)) in near and (False, (1, 2, 3)) in near and (False, (1, 2)) in near
     assert (True, (1, 2)) not in near
+
+
+def _random_terms(n, count, seed):
+    """``count`` planted terms of orders 1-4 on distinct, non-nested supports."""
+    rng = np.random.default_rng(seed)
+    terms, sets = [], []
+    while len(terms) < count:
+        k = int(rng.integers(1, 5))
+        t = tuple(sorted(int(i) for i in rng.choice(n, k, replace=False)))
+        if any(set(t) <= s or s <= set(t) for s in sets):
+            continue
+        sets.append(set(t))
+        value = float(rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0]))
+        terms.append((k >= 2 and bool(rng.random() < 0.5), t, value))
+    return terms
+
+
+@pytest.fixture(scope="module")
+def low_budget():
+    """n = 24, 12 terms, 400 calls: the grown support cannot match every fit mask, so the
+    restricted LP starts with elastic slacks in use."""
+    terms = _random_terms(24, 12, 3)
+    game = SampledGame.from_function(lambda m: planted(m, terms, seed=7),
+                                     SampleDesign.build(24, budget=400, seed=3))
+    return terms, game, q_for(game, NOISE)
+
+
+def test_low_budget_is_certified_within_a_pivot_count(low_budget):
+    # before the penalty continuation: 20,535 pivots (one solve hit its cap), uncertified
+    terms, game, q = low_budget
+    res = hs.and_or(game, q_bound=q)
+    cert = res.metadata["certificate"][0]
+    assert cert["optimal"] and cert["stop"] == "optimal" and cert["slack"] <= 1e-9
+    assert cert["simplex_iterations"] <= 12_000
+    top = res.salient(0.1)
+    assert set(zip(top.is_or.tolist(), top.subsets(), strict=True)) == {
+        (o, t) for o, t, _ in terms}
+
+
+def test_generation_stopped_by_a_count_returns_a_sound_uncertified_result(low_budget):
+    _, game, q = low_budget
+    rounds = hs.and_or(game, q_bound=q, max_rounds=5)  # stops right after atoms were added
+    cert = rounds.metadata["certificate"][0]
+    assert cert["stop"] == "max_rounds" and not cert["optimal"]
+    assert rounds.values.shape == (len(rounds.is_or),) and np.isfinite(rounds.residual)
+    pivots = hs.and_or(game, q_bound=q, max_pivots=50)
+    cert = pivots.metadata["certificate"][0]
+    assert cert["stop"] == "max_pivots" and not cert["optimal"]
+    assert cert["simplex_iterations"] <= 50 + 1 and np.isfinite(pivots.holdout_r2)
+    with pytest.raises(ValueError, match="positive counts"):
+        hs.and_or(game, q_bound=q, max_pivots=0)
+
+
+def test_penalty_rises_until_no_slack_is_used():
+    # interpolating noise exactly (q = 0) needs row duals above the first penalty 2
+    rng = np.random.default_rng(0)
+    game = hs.Game.from_function(lambda m: 0.05 * rng.normal(size=len(m)), 5)
+    res = hs.and_or(SampledGame.from_game(game, SampleDesign.build(5, budget=32)),
+                    q_bound=0.0, max_order=5)
+    cert = res.metadata["certificate"][0]
+    assert cert["optimal"] and cert["penalty"] > 2.0
+    exact = hs.and_or(game, q_bound=0.0, solver="exact")
+    assert np.abs(res.values).sum() == pytest.approx(float(exact.objective), rel=1e-8)

@@ -21,6 +21,7 @@ was exact and no slack was used, never over all ``2**n`` masks of a sampled desi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -126,49 +127,99 @@ def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
     return bad[np.argsort(-excess[bad], kind="stable")[:limit]]
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The counts that bound column generation (never seconds: results do not depend on load).
+
+    ``max_rounds`` solves, ``max_pivots`` simplex pivots in all (one sample), fit masks added per
+    round (``rows_per_round``), atoms added per round (``atoms_per_round``, or
+    ``atoms_while_infeasible`` while an elastic slack is in use), the penalty schedule of the
+    elastic slacks (``penalty`` first, times ``penalty_growth`` while a slack remains at an
+    optimum over the candidates, up to ``max_penalty``).
+    """
+
+    max_order: int = 4
+    max_rounds: int = 60
+    max_pivots: int = 50_000
+    rows_per_round: int = 500
+    atoms_per_round: int = 200
+    atoms_while_infeasible: int = 20
+    order_cost: float = 1e-6
+    penalty: float = 2.0
+    penalty_growth: float = 10.0
+    max_penalty: float = 1e6
+
+
+def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: dict[str, Any],
+               lim: Limits) -> tuple[str, int]:
+    """Apply the next generation step to ``lp`` after its optimum ``sol``.
+
+    In this order: add the violated fit masks, add the candidates that price out, raise the
+    penalty of a slack still in use. Return the step taken (``"rows"``, ``"atoms"``,
+    ``"penalty"``, or the stop: ``"optimal"``, ``"slack"``) and the candidates priced.
+    """
+    bad = _violated(x, y, zeta, lp, sol, lim.rows_per_round)
+    if len(bad):
+        lp.add_rows(bad)
+        return "rows", 0
+    used = [a for a, val in zip(lp.atoms, sol["values"], strict=True) if abs(val) > 1e-9]
+    hot, priced = _price_neighbours(x, sol, used, lim.max_order, lp.col_of)
+    infeasible = sol["slack"] > 1e-9
+    if hot:
+        take = lim.atoms_while_infeasible if infeasible else lim.atoms_per_round
+        lp.add_atoms([a for _, a in hot[:take]])
+        return "atoms", priced
+    if infeasible and lp.bigm < lim.max_penalty:
+        lp.set_penalty(min(lp.bigm * lim.penalty_growth, lim.max_penalty))
+        return "penalty", priced
+    return ("slack" if infeasible else "optimal"), priced
+
+
 def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom],
-                       max_order: int, max_rounds: int, atoms_per_round: int,
-                       rows_per_round: int, order_cost: float, max_pivots: int
-                       ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
+                       lim: Limits) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
     """Solve the LP over the fit rows and the candidates around the atoms in use.
 
-    By row and column generation: each round adds either the violated fit masks (then dual
-    simplex) or the candidates that price out (then primal simplex).
+    By row and column generation on the elastic LP, its penalty raised only when a slack
+    remains at an optimum over the candidates (each step in :func:`_next_step`; rows are
+    followed by the dual simplex, atoms and penalties by the primal simplex). A small penalty
+    keeps the duals ``|λ_S| ≤ M`` meaningful for pricing (with ``M = 10⁶`` every atom prices
+    out by the infeasibility it removes, and the restricted LP fills with dense atoms). Past
+    ``max_rounds`` or ``max_pivots`` it returns the last restricted optimum, uncertified.
     """
     m, n = x.shape
-    lp = SampledLP(x, y, zeta, order_cost=order_cost)
-    lp.add_rows(range(min(m, rows_per_round)))  # structured masks first, then random ones
+    lp = SampledLP(x, y, zeta, bigm=lim.penalty, order_cost=lim.order_cost)
+    lp.add_rows(range(min(m, lim.rows_per_round)))  # structured masks first, then random ones
     lp.add_atoms([(False, (i,)) for i in range(n)] + seeds)
-    rounds, bad, priced, simplex = 0, np.zeros(0), 0, "dual"
-    hot: list[tuple[float, Atom]] = []
-    for rounds in range(1, max_rounds + 1):  # noqa: B007 - the count is reported
-        sol = lp.solve(max_pivots=max_pivots, simplex=simplex)
-        if sol["status"] != "Optimal":  # pivot budget spent: stop, uncertified
+    best: dict[str, Any] | None = None
+    step, priced, simplex, rounds = "", 0, "dual", 0
+    for rounds in range(1, lim.max_rounds + 1):  # noqa: B007 - the count is reported
+        sol = lp.solve(max_pivots=max(1, lim.max_pivots - lp.iterations), simplex=simplex)
+        if sol["status"] != "Optimal":
+            step = "max_pivots"
+            best = best or sol  # the first solve ran out of pivots: what HiGHS has
             break
-        bad = _violated(x, y, zeta, lp, sol, rows_per_round)
-        if len(bad):
-            lp.add_rows(bad)
-            simplex = "dual"
-            continue
-        used = [a for a, val in zip(lp.atoms, sol["values"], strict=True) if abs(val) > 1e-9]
-        hot, priced = _price_neighbours(x, sol, used, max_order, lp.col_of)
-        if not hot:
+        best = sol
+        step, priced = _next_step(x, y, zeta, lp, sol, lim)
+        if step in ("optimal", "slack"):
             break
-        lp.add_atoms([a for _, a in hot[:atoms_per_round]])
-        simplex = "primal"
-    full = price_atoms(x, sol["dual"], sol["dual_or"], max_order, order_cost=order_cost)
+        simplex = "dual" if step == "rows" else "primal"
+    else:
+        step = "max_rounds"
+    assert best is not None  # max_rounds >= 1
+    sol = {**best, "values": np.pad(best["values"], (0, len(lp.atoms) - len(best["values"])))}
+    full = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order, order_cost=lim.order_cost)
     outside = [a for a in full.entering if (a[1], a[2]) not in lp.col_of]
-    cert = {"optimal": bool(not hot and not len(bad) and sol["slack"] <= 1e-9
-                            and sol["status"] == "Optimal"),
+    cert = {"optimal": step == "optimal",
             "rows": f"the {m} sampled masks used to fit ({len(lp.rows)} of them in the LP, "
                     "the others checked)",
             "atoms": f"the {len(lp.atoms)} atoms of the LP and the {priced} candidates of order "
-                     f"<= {max_order} next to those in use (subsets and supersets by one player,"
-                     " both kinds)",
+                     f"<= {lim.max_order} next to those in use (subsets and supersets by one "
+                     "player, both kinds)",
             "outside_candidates": {"would_enter": len(outside), "exact": full.complete,
                                    "max_price": full.max_price},
-            "slack": sol["slack"], "rounds": rounds, "simplex_iterations": lp.iterations,
-            "lp_atoms": len(lp.atoms), "lp_rows": len(lp.rows), "status": sol["status"]}
+            "stop": step, "slack": sol["slack"], "penalty": lp.bigm, "rounds": rounds,
+            "simplex_iterations": lp.iterations, "lp_atoms": len(lp.atoms),
+            "lp_rows": len(lp.rows), "status": sol["status"]}
     return lp, sol, cert
 
 
@@ -215,9 +266,11 @@ def sparse_and_or(
     beam: int = 24,
     max_rounds: int = 60,
     atoms_per_round: int = 200,
+    atoms_while_infeasible: int = 20,
     rows_per_round: int = 500,
     order_cost: float = 1e-6,
-    max_pivots: int = 20000,
+    max_pivots: int = 50_000,
+    penalty: float = 2.0,
     selection: Callable[[SampledLP, dict[str, Any]], np.ndarray] | None = None,
 ) -> SparseInteractions:
     """Sparse AND-OR interactions of a sampled game (steps in the module docstring).
@@ -234,11 +287,19 @@ def sparse_and_or(
     beam : parents kept per order and kind while growing candidates.
     max_rounds, atoms_per_round, rows_per_round : generation rounds, and the atoms and fit
         masks added to the LP per round (the first ``rows_per_round`` fit masks start it).
+    atoms_while_infeasible : atoms added per round while an elastic slack is in use (the
+        restricted LP does not yet match every fit mask within ``ζ``): small batches keep the
+        restricted LP sparse, hence its simplex pivots cheap.
     order_cost : ``δ``: an atom of order ``k`` costs ``1 + δ (k − 1)`` in the LP, so that among
         equally sparse splits the lower orders win (:mod:`.sparse_lp`); the L1 norm of the
         result is within a factor ``1 + δ (max_order − 1)`` of the L1 optimum.
-    max_pivots : simplex pivots allowed per LP solve; past it generation stops and the
-        certificate says ``optimal: False`` (a bound on time that does not depend on the load).
+    max_pivots : simplex pivots allowed in all (per sample); past them generation stops with
+        the last restricted optimum and the certificate says ``optimal: False`` (a bound on
+        time that does not depend on the load).
+    penalty : first cost ``M`` of the elastic slacks, multiplied by 10 (up to 10⁶) while a
+        slack stays in use at an optimum over the candidates. The row duals obey
+        ``|λ_S| ≤ M``, so a small ``M`` keeps the pricing selective while the restricted LP
+        cannot yet match every fit mask; ``penalty=1e6`` is the plain big-M start.
     selection : optional ``(lp, solution) -> values`` choosing among optimal vertices.
 
     >>> from harsanyi.games.design import SampleDesign
@@ -253,6 +314,15 @@ def sparse_and_or(
     """
     if not np.isfinite(q_bound) or q_bound < 0:
         raise ValueError(f"q_bound must be a finite number >= 0; got {q_bound}")
+    if min(max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible, rows_per_round) < 1:
+        raise ValueError("max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible and "
+                         "rows_per_round must be positive counts")
+    if not 0.0 < penalty <= Limits.max_penalty:
+        raise ValueError(f"penalty must be in (0, {Limits.max_penalty:g}]; got {penalty}")
+    lim = Limits(max_order=max_order, max_rounds=max_rounds, max_pivots=max_pivots,
+                 rows_per_round=rows_per_round, atoms_per_round=atoms_per_round,
+                 atoms_while_infeasible=atoms_while_infeasible, order_cost=order_cost,
+                 penalty=penalty)
     masks, fit = game.masks, game.design.fit
     empty = int(np.flatnonzero(~masks.any(axis=1))[0])
     full = int(np.flatnonzero(masks.all(axis=1))[0])
@@ -266,9 +336,7 @@ def sparse_and_or(
         grown = grow_support(x, y / scale, zeta / scale, max_order, beam=beam)
         seeds = [(bool(o), tuple(np.flatnonzero(s).tolist()))
                  for s, o in zip(grown.support, grown.is_or, strict=True)]
-        lp, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, max_order,
-                                           max_rounds, atoms_per_round, rows_per_round,
-                                           order_cost, max_pivots)
+        lp, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, lim)
         vals = np.asarray(selection(lp, sol) if selection is not None else sol["values"])
         vals = np.where(np.abs(vals) > 1e-9, vals, 0.0) * scale
         cert["growth"] = {"stop": grown.stop, "rounds": grown.rounds, "atoms": len(seeds)}

@@ -10,8 +10,11 @@ plus the row ``s − Σ_T I_or(T) = 0``; an atom costs ``c_T |I|`` (split ``x⁺
 ``c_T = 1 + δ (|T| − 1)``, ``δ`` (``order_cost``, tiny) breaking ties between equally sparse
 splits in favour of lower orders (``a x_i + b x_j`` and ``a·AND{i,j} + a·OR{i,j} + (b−a) x_j``
 have the same L1 norm when ``a, b`` share a sign; the first is chosen); the elastic
-slacks ``e^±`` cost ``bigm`` so every restriction is feasible. Both the rows and the atoms are
-generated: HiGHS simplex re-solves warm after either is added.
+slacks ``e^±`` cost the penalty ``M`` (``bigm``, changed by :meth:`SampledLP.set_penalty`) so
+every restriction is feasible. The elastic LP is a relaxation of the LP without slacks: an
+optimum of it with no slack in use is an optimum of the LP without slacks, for any ``M``; the
+row duals satisfy ``|λ_S| ≤ M``. Both the rows and the atoms are generated: HiGHS simplex
+re-solves warm after either is added (and after ``M`` changes).
 
 **Pricing** (:func:`price_atoms`). With row duals ``λ`` (``Σ_S λ_S = 0`` since ``I_and(∅)`` is
 free), an atom may enter when ``|Σ_{S ⊇ T} λ_S| > c_T`` (AND) or ``|Σ_{S ⊆ N∖T} λ_S| > c_T`` (OR).
@@ -109,6 +112,16 @@ class SampledLP:
         self._add(np.full(2 * len(new), self.bigm), np.zeros(2 * len(new)),
                   [np.array([r]) for r in np.concatenate([ids, ids])],
                   [np.ones(1)] * len(new) + [-np.ones(1)] * len(new))
+
+    def set_penalty(self, bigm: float) -> None:
+        """Set the cost ``M`` of every elastic slack, present and future.
+
+        Re-solve warm with the primal simplex (the basis stays primal feasible).
+        """
+        self.bigm = float(bigm)
+        cols = np.asarray(self.slack_cols, dtype=np.int32)
+        if len(cols):
+            self.h.changeColsCost(len(cols), cols, np.full(len(cols), self.bigm))
 
     def add_atoms(self, atoms) -> None:
         """Add the atoms ``(is_or, T)`` not yet present, as ``x⁺, x⁻`` column pairs.
