@@ -9,7 +9,7 @@ held-out R² per checkpoint and the store's size; run with
 
     .venv/bin/python benchmarks/sampled_monitor.py [--checkpoints 10] [--samples 8]
         [--n 32] [--budget 2000] [--executor serial|process] [--workers 2]
-        [--max-pivots 5000] [--max-rounds 30] [--keep]
+        [--max-pivots P] [--max-rounds R] [--keep]
 
 Peak memory is the resident set size (``ru_maxrss``) of this process and, for a process
 pool, the largest of its workers. The other machine users load the CPU: the seconds are noisy.
@@ -74,7 +74,9 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
     mon = Monitor(tmp / "run", X[: args.samples], targets=y[: args.samples], players="all",
                   budget=args.budget, q_bound=args.q_bound, model=spec, source="benchmark",
                   samples_per_task=args.samples_per_task,
-                  solver_options={"max_pivots": args.max_pivots, "max_rounds": args.max_rounds})
+                  solver_options={k: v for k, v in (("max_pivots", args.max_pivots),
+                                                    ("max_rounds", args.max_rounds))
+                                  if v is not None})
     t0 = time.perf_counter()
     store = mon.run(tmp / "train", executor=args.executor, workers=args.workers,
                     progress=False)
@@ -119,12 +121,12 @@ def main() -> None:
     p.add_argument("--budget", type=int, default=2000)
     p.add_argument("--q-bound", type=float, default=0.02)
     p.add_argument("--samples-per-task", type=int, default=2)
-    p.add_argument("--max-pivots", type=int, default=5000,
-                   help="simplex pivots per LP solve of the sparse extraction (past it the "
-                        "result is not certified); the default 20,000 of sparse_and_or took "
-                        "334 s for one sample of this MLP with 15 rounds")
-    p.add_argument("--max-rounds", type=int, default=30,
-                   help="row/column generation rounds of the sparse extraction")
+    p.add_argument("--max-pivots", type=int, default=None,
+                   help="simplex pivots in all per sample of the sparse extraction (past it "
+                        "the result is not certified; default: sparse_and_or's)")
+    p.add_argument("--max-rounds", type=int, default=None,
+                   help="row/column generation rounds of the sparse extraction (default: "
+                        "sparse_and_or's)")
     p.add_argument("--executor", default="process")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--keep", action="store_true", help="keep the run and report folders")
