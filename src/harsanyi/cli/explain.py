@@ -15,11 +15,10 @@ import numpy as np
 import torch
 import typer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 from torch import nn
 
 from harsanyi.cli.data import read_table
+from harsanyi.cli.explain_output import top_table, write_outputs
 from harsanyi.cli.explain_sparse import report_sparse
 from harsanyi.cli.grammar import (
     BUDGET_HELP,
@@ -162,36 +161,17 @@ def _report(inter: Any, rows: list[int], top_k: int, out: Path | None) -> None:
     results = []
     targets = inter.metadata.get("target") or [None] * len(rows)
     for b, row in enumerate(rows):
-        top = inter.get_top_k(top_k, sample=b)
         residual = float(np.asarray(inter.residual)[b])
         v = inter.values[b]
-        table = Table(title=Text(f"sample {row} (target {targets[b]})"),
-                      caption=Text(f"v(∅) = {v[0]:.4g}, v(N) = {v[-1]:.4g}, "
-                                   f"matching residual {residual:.2e}{_split_note(inter, b)}"))
-        for col in ("#", "kind", "players", "order", "value"):
-            table.add_column(col, justify="right" if col in ("#", "order", "value") else "left")
-        entries = []
-        for rank, (kind, members, value) in enumerate(top, 1):
-            names = [inter.players[i] for i in members]
-            entries.append({"kind": kind, "players": names, "indices": list(members),
-                            "order": len(members), "value": value})
-            table.add_row(str(rank), kind, Text((" & " if kind == "and" else " | ").join(names)),
-                          str(len(members)), f"{value:+.4g}")
+        table, entries = top_table(
+            inter, b, top_k, f"sample {row} (target {targets[b]})",
+            f"v(∅) = {v[0]:.4g}, v(N) = {v[-1]:.4g}, "
+            f"matching residual {residual:.2e}{_split_note(inter, b)}")
         console.print(table)
         results.append({"sample": row, "target": targets[b], "v_empty": float(v[0]),
                         "v_full": float(v[-1]), "residual": residual, "top": entries})
     if out is not None:
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        summary = {"players": list(inter.players), "samples": rows, "top_k": top_k,
-                   "metadata": inter.metadata, "results": results}
-        (out / "interactions.json").write_text(json.dumps(summary, indent=2, default=str))
-        frame = inter.to_frame()
-        frame["sample"] = [rows[int(s)] for s in frame["sample"]]
-        frame.to_csv(out / "interactions.csv", index=False)
-        inter.save(out / "interactions.npz")
-        console.print(Text(f"wrote {out / 'interactions.json'}, interactions.csv and "
-                           "interactions.npz"))
+        write_outputs(Path(out), inter, rows, top_k, results, console)
 
 
 def explain(

@@ -9,14 +9,12 @@ covers.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from harsanyi.cli.explain_output import top_table, write_outputs
 from harsanyi.extract.sparse_result import SparseInteractions
 
 __all__ = ["certificate_line", "report_sparse"]
@@ -63,30 +61,11 @@ def report_sparse(inter: SparseInteractions, rows: list[int], top_k: int,
     targets = inter.metadata.get("target") or [None] * len(rows)
     for b, row in enumerate(rows):
         line = certificate_line(inter, b)
-        table = Table(title=Text(f"sample {row} (target {targets[b]})"),
-                      caption=Text(f"{line}; fit residual "
-                                   f"{float(inter.residual.reshape(-1)[b]):.2e}"))
-        for col in ("#", "kind", "players", "order", "value"):
-            table.add_column(col, justify="right" if col in ("#", "order", "value") else "left")
-        entries = []
-        for rank, (kind, members, value) in enumerate(inter.get_top_k(top_k, sample=b), 1):
-            names = [inter.players[i] for i in members]
-            entries.append({"kind": kind, "players": names, "indices": list(members),
-                            "order": len(members), "value": value})
-            table.add_row(str(rank), kind, Text((" & " if kind == "and" else " | ").join(names)),
-                          str(len(members)), f"{value:+.4g}")
+        table, entries = top_table(
+            inter, b, top_k, f"sample {row} (target {targets[b]})",
+            f"{line}; fit residual {float(inter.residual.reshape(-1)[b]):.2e}")
         console.print(table)
         results.append({"sample": row, "target": targets[b], "certificate": line,
                         "holdout_r2": float(inter.holdout_r2.reshape(-1)[b]), "top": entries})
     if out is not None:
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        summary = {"players": list(inter.players), "samples": rows, "top_k": top_k,
-                   "metadata": inter.metadata, "results": results}
-        (out / "interactions.json").write_text(json.dumps(summary, indent=2, default=str))
-        frame = inter.to_frame()
-        frame["sample"] = [rows[int(s)] for s in frame["sample"]]
-        frame.to_csv(out / "interactions.csv", index=False)
-        inter.save(out / "interactions.npz")
-        console.print(Text(f"wrote {out / 'interactions.json'}, interactions.csv and "
-                           "interactions.npz"))
+        write_outputs(Path(out), inter, rows, top_k, results, console)

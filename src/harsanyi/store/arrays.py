@@ -15,12 +15,34 @@ from harsanyi.store.verify import readable_checkpoints
 if TYPE_CHECKING:
     from harsanyi.store.runstore import RunStore
 
-__all__ = ["SPLITS", "RunArrays", "Split", "is_run_store", "read_arrays"]
+__all__ = ["SPLITS", "RunArrays", "Split", "is_run_store", "read_arrays", "split_rows"]
 
 Split = Literal["all", "train", "test", "auto"]
 #: Sample selections: every sample, the train or the test ones, or ``"auto"`` (the test
 #: samples when the store has some, else all).
 SPLITS: tuple[str, ...] = ("all", "train", "test", "auto")
+
+
+def split_rows(splits: np.ndarray, split: Split, path: Path) -> np.ndarray | None:
+    """Return the samples of ``split`` as a boolean mask over ``splits`` (``None``: all).
+
+    ``"auto"`` is ``"test"`` when the run has test samples, else ``"all"``. Raises
+    ``ValueError`` for an unknown split or one without samples.
+
+    >>> split_rows(np.array(["train", "test"]), "auto", Path("run")).tolist()
+    [False, True]
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be 'all', 'train', 'test' or 'auto'; got {split!r}")
+    if split == "auto":
+        split = "test" if (splits == "test").any() else "all"
+    if split == "all":
+        return None
+    keep = splits == split
+    if not keep.any():
+        raise ValueError(f"the run store {path} has no {split!r} samples "
+                         f"(splits: {sorted(set(splits.tolist()))})")
+    return keep
 
 
 @dataclass(frozen=True)
@@ -61,16 +83,9 @@ class RunArrays:
         >>> arr.select("auto").split.tolist(), arr.select("train").values.shape
         (['test'], (1, 1, 4))
         """
-        if split not in SPLITS:
-            raise ValueError(f"split must be 'all', 'train', 'test' or 'auto'; got {split!r}")
-        if split == "auto":
-            split = "test" if (self.split == "test").any() else "all"
-        if split == "all":
+        keep = split_rows(self.split, split, self.path)
+        if keep is None:
             return self
-        keep = self.split == split
-        if not keep.any():
-            raise ValueError(f"the run store {self.path} has no {split!r} samples "
-                             f"(splits: {sorted(set(self.split.tolist()))})")
         return replace(self, and_values=self.and_values[:, keep],
                        or_values=self.or_values[:, keep], values=self.values[:, keep],
                        split=self.split[keep])

@@ -29,7 +29,7 @@ import numpy as np
 from harsanyi.errors import StoreError
 from harsanyi.extract.sparse import refit, union_support
 from harsanyi.games.sampled import SampledGame
-from harsanyi.store.arrays import SPLITS, Split
+from harsanyi.store.arrays import Split, split_rows
 from harsanyi.store.record import read_derived
 from harsanyi.store.sampled import from_bitmasks, sparse_from_arrays, to_bitmasks
 from harsanyi.store.verify import readable_checkpoints
@@ -93,15 +93,9 @@ class SampledRunArrays:
 
     def select(self, split: Split = "all") -> SampledRunArrays:
         """Return the same arrays for the ``"train"`` or ``"test"`` samples (as RunArrays)."""
-        if split not in SPLITS:
-            raise ValueError(f"split must be 'all', 'train', 'test' or 'auto'; got {split!r}")
-        if split == "auto":
-            split = "test" if (self.split == "test").any() else "all"
-        if split == "all":
+        keep = split_rows(self.split, split, self.path)
+        if keep is None:
             return self
-        keep = self.split == split
-        if not keep.any():
-            raise ValueError(f"the run store {self.path} has no {split!r} samples")
         return replace(self, in_union=self.in_union[keep], curves=self.curves[:, keep],
                        found=self.found[:, keep], intercept=self.intercept[:, keep],
                        holdout_r2=self.holdout_r2[:, keep], found_r2=self.found_r2[:, keep],
