@@ -14,8 +14,8 @@ from harsanyi.games.design import SampleDesign
 from harsanyi.games.sampled import SampledGame
 from harsanyi.loading import find_checkpoints
 from harsanyi.store import RunStore, verify_store
-from harsanyi.store.sampled import SPARSE_ARRAYS, design_arrays, sparse_arrays
-from harsanyi.store.union import SampledRunArrays
+from harsanyi.store.sampled import SPARSE_ARRAYS, design_arrays, from_bitmasks, sparse_arrays
+from harsanyi.store.union import SampledRunArrays, union_arrays
 
 OPTS = {"targets": [1, 1, 1], "players": "all", "reward": "logit", "q_bound": 0.02,
         "budget": 300, "model": FACTORY, "samples_per_task": 2}
@@ -111,6 +111,27 @@ def test_union_refit_recovers_an_atom_one_checkpoint_dropped(tmp_path):
     assert arr.found[1, 0, j] == 0.0  # the false zero of checkpoint 1 ...
     np.testing.assert_allclose(arr.curves[:, 0, j], [0.7, 0.84, 0.98], atol=1e-9)  # ... refitted
     assert arr.in_union[0, j]
+
+
+def test_union_leaves_out_atoms_below_the_salient_ratio_everywhere(tmp_path):
+    n, design = 16, SampleDesign.build(16, 400, seed=3)
+    players = [f"x{i}" for i in range(n)]
+    store = RunStore.create(tmp_path / "run", {"sampling": design.describe()}, players=players)
+    for name, data in design_arrays(design).items():
+        store.write_array(name, data)
+    for t, w in enumerate([1.0, 1.5]):
+        game = SampledGame.from_function(
+            lambda m, w=w: w * (2.0 * (m[:, 3] & m[:, 7]) + 0.02 * m[:, 11]
+                                + 0.3 * (m[:, 2] & m[:, 5])), design, players)
+        res = sparse_and_or(SampledGame(game.values[None], design, players), q_bound=0.0)
+        store.write_checkpoint(t, sparse_arrays(res, game.values[None]), {"metadata": {}})
+    arr = store.arrays()
+    in_union = {tuple(np.flatnonzero(r)) for r in arr.rows[arr.in_union[0]]}
+    assert (3, 7) in in_union and (2, 5) in in_union  # 0.3 / 2.0 = 15% of the largest
+    assert (11,) not in in_union  # 0.02 / 2.0 = 1% at every checkpoint
+    every = union_arrays(store, [0, 1], salient=0.0)
+    rows = from_bitmasks(every["support"][every["in_union"][0]], n)
+    assert (11,) in {tuple(np.flatnonzero(r)) for r in rows}
 
 
 def test_callback_use_with_a_budget_returns_sparse_results(tmp_path):

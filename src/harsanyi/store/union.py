@@ -3,8 +3,12 @@
 The sparse extraction at one checkpoint can miss an atom that it finds at the others (its
 value falls under the noise bound, or an equally sparse alternative wins); read naively, its
 curve would drop to a false zero there. So, per sample ``x``, the union ``U_x`` of the atoms
-found at any checkpoint is refitted at every checkpoint ``t`` by least squares on the stored
-values of the design's fit masks (:func:`harsanyi.extract.sparse.refit`, no model call):
+found *salient* at any checkpoint (``|I_t(T)| ≥ UNION_SALIENT · max_T' |I_t(T')|`` at some
+``t``, ratio 0.05 as the papers' salient threshold; [RECON] ours: the atoms below it at every
+checkpoint are left out, because a union of every tiny atom grows to nearly as many atoms as
+fit masks on trained models, and its least squares then fits noise) is refitted at every
+checkpoint ``t`` by least squares on the stored values of the design's fit masks
+(:func:`harsanyi.extract.sparse.refit`, no model call):
 
 ``min Σ_{S fit} (v_t(x_S) − I_t(∅) − Σ_{T ∈ U_x, AND, T ⊆ S} I_t(T) − Σ_{T ∈ U_x, OR,
 T ∩ S ≠ ∅} I_t(T))²``.
@@ -28,6 +32,7 @@ import numpy as np
 
 from harsanyi.errors import StoreError
 from harsanyi.extract.sparse import refit, union_support
+from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.games.sampled import SampledGame
 from harsanyi.store.arrays import Split, split_rows
 from harsanyi.store.record import read_derived
@@ -38,10 +43,13 @@ from harsanyi.store.writers import write_derived
 if TYPE_CHECKING:
     from harsanyi.store.runstore import RunStore
 
-__all__ = ["UNION", "SampledRunArrays", "read_sampled_arrays", "union_arrays", "write_union"]
+__all__ = ["UNION", "UNION_SALIENT", "SampledRunArrays", "read_sampled_arrays", "union_arrays",
+           "write_union"]
 
 #: Name of the derived group holding the union curves.
 UNION = "union"
+#: An atom enters a sample's union when ``|I_t(T)| ≥ UNION_SALIENT · max|I_t|`` at some ``t``.
+UNION_SALIENT = 0.05
 _STORED = ("epochs", "support", "is_or", "in_union", "curves", "found", "intercept",
            "holdout_r2", "found_r2")
 
@@ -102,15 +110,28 @@ class SampledRunArrays:
                        split=self.split[keep])
 
 
-def union_arrays(store: RunStore, epochs: list[int]) -> dict[str, np.ndarray]:
-    """Refit every checkpoint of ``epochs`` on each sample's union of supports (no model call)."""
+def _salient_atoms(found: SparseInteractions, ratio: float) -> SparseInteractions:
+    """Keep the atoms of a one-sample result with ``|I(T)| ≥ ratio · max |I|`` (none if 0)."""
+    top = float(np.abs(found.values).max(initial=0.0))
+    if top == 0.0:
+        return found.salient(np.inf)
+    return found.salient(ratio * top * (1 - 1e-12))
+
+
+def union_arrays(store: RunStore, epochs: list[int], salient: float = UNION_SALIENT
+                 ) -> dict[str, np.ndarray]:
+    """Refit every checkpoint of ``epochs`` on each sample's union of salient supports.
+
+    No model call: the stored values of the design's fit masks. ``salient``: the ratio of the
+    salient rule (default :data:`UNION_SALIENT`; 0 keeps every atom found).
+    """
     design, players = store.design(), store.players
     recs = [store.read(e).arrays for e in epochs]
     found = [sparse_from_arrays(r, players) for r in recs]
     B = recs[0]["game_values"].shape[0]
     per_sample = []
     for b in range(B):
-        sup, is_or = union_support([res[b].salient(0.0) for res in found])
+        sup, is_or = union_support([_salient_atoms(res[b], salient) for res in found])
         values = np.stack([r["game_values"][b] for r in recs])  # (K, m)
         per_sample.append((to_bitmasks(sup), is_or,
                            refit(SampledGame(values, design, players), sup, is_or)))
@@ -147,7 +168,7 @@ def write_union(store: RunStore) -> Path:
         raise StoreError(f"the run store {store.path} has no finished checkpoint to refit")
     arrays = union_arrays(store, epochs)
     return write_derived(store.path, UNION, arrays,
-                         {"epochs": epochs,
+                         {"epochs": epochs, "salient": UNION_SALIENT,
                           "fingerprint": (store.config.get("sampling") or {}).get(
                               "fingerprint")})
 
@@ -161,7 +182,8 @@ def read_sampled_arrays(store: RunStore, split: Split = "all") -> SampledRunArra
     got = read_derived(store.path, UNION)
     fingerprint = (store.config.get("sampling") or {}).get("fingerprint")
     if got is not None and list(got[1].get("epochs", [])) == epochs \
-            and got[1].get("fingerprint") == fingerprint:
+            and got[1].get("fingerprint") == fingerprint \
+            and got[1].get("salient") == UNION_SALIENT:
         arrays = got[0]
     else:
         arrays = union_arrays(store, epochs)
