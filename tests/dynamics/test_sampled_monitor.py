@@ -88,12 +88,18 @@ def test_budget_below_the_minimum_names_it(tmp_path):
         Monitor(tmp_path / "run", inputs(3), **{**OPTS, "budget": 50})
 
 
-def test_union_refit_recovers_an_atom_one_checkpoint_dropped(tmp_path):
-    n, design = 20, SampleDesign.build(20, 400, seed=2)
+def sampled_store(path, n: int, seed: int) -> tuple[RunStore, SampleDesign, list[str]]:
+    """An empty sampled run store of ``n`` players with a 400-mask design."""
+    design = SampleDesign.build(n, 400, seed=seed)
     players = [f"x{i}" for i in range(n)]
-    store = RunStore.create(tmp_path / "run", {"sampling": design.describe()}, players=players)
+    store = RunStore.create(path, {"sampling": design.describe()}, players=players)
     for name, data in design_arrays(design).items():
         store.write_array(name, data)
+    return store, design, players
+
+
+def test_union_refit_recovers_an_atom_one_checkpoint_dropped(tmp_path):
+    store, design, players = sampled_store(tmp_path / "run", 20, seed=2)
     for t, w in enumerate([1.0, 1.2, 1.4]):
         game = SampledGame.from_function(
             lambda m, w=w: w * (1.5 * (m[:, 3] & m[:, 7]) + 0.7 * (m[:, 2] & m[:, 5])
@@ -114,11 +120,8 @@ def test_union_refit_recovers_an_atom_one_checkpoint_dropped(tmp_path):
 
 
 def test_union_leaves_out_atoms_below_the_salient_ratio_everywhere(tmp_path):
-    n, design = 16, SampleDesign.build(16, 400, seed=3)
-    players = [f"x{i}" for i in range(n)]
-    store = RunStore.create(tmp_path / "run", {"sampling": design.describe()}, players=players)
-    for name, data in design_arrays(design).items():
-        store.write_array(name, data)
+    n = 16
+    store, design, players = sampled_store(tmp_path / "run", n, seed=3)
     for t, w in enumerate([1.0, 1.5]):
         game = SampledGame.from_function(
             lambda m, w=w: w * (2.0 * (m[:, 3] & m[:, 7]) + 0.02 * m[:, 11]
