@@ -43,21 +43,8 @@ import harsanyi as hs
 from harsanyi.extract import refit
 from harsanyi.games import Patches, SampleDesign, SampledGame, Tokens, minimum_budget
 from harsanyi.zoo import load_digits
+from harsanyi.zoo.synthetic import planted_sparse_terms
 from harsanyi.zoo.text import textcnn
-
-
-def planted_terms(n: int, count: int, rng: np.random.Generator, max_order: int = 4) -> list:
-    """``count`` terms ``(is_or, T, value)`` on distinct, non-nested supports."""
-    terms, sets = [], []
-    while len(terms) < count:
-        k = int(rng.integers(1, min(max_order, n) + 1))
-        t = tuple(sorted(int(i) for i in rng.choice(n, k, replace=False)))
-        if any(set(t) <= s or s <= set(t) for s in sets):
-            continue
-        sets.append(set(t))
-        value = float(rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0]))
-        terms.append((k >= 2 and bool(rng.random() < 0.5), t, value))
-    return terms
 
 
 def planted_game(terms: list, design: SampleDesign, noise: float, seed: int) -> SampledGame:
@@ -107,7 +94,7 @@ def table_planted(args: argparse.Namespace) -> None:
         for budget in args.budgets:
             rows = []
             for seed in range(args.seeds):
-                terms = planted_terms(n, args.terms, np.random.default_rng(seed))
+                terms = planted_sparse_terms(n, args.terms, np.random.default_rng(seed))
                 game = planted_game(terms, SampleDesign.build(n, budget, seed=seed), args.noise,
                                     seed)
                 start = time.perf_counter()
@@ -130,7 +117,7 @@ def table_planted(args: argparse.Namespace) -> None:
 def run_planted(n: int, budget: int, seed: int, terms_count: int, noise: float,
                 threshold: float) -> tuple[float, float, bool, float]:
     """One planted game: ``(F1, relative value error, certified, extraction seconds)``."""
-    terms = planted_terms(n, terms_count, np.random.default_rng(seed))
+    terms = planted_sparse_terms(n, terms_count, np.random.default_rng(seed))
     game = planted_game(terms, SampleDesign.build(n, budget, seed=seed), noise, seed)
     start = time.perf_counter()
     res = hs.and_or(game, q_bound=q_bound_for(game, noise))
@@ -173,7 +160,7 @@ def table_scale(args: argparse.Namespace) -> None:
     n, budget = args.scale_n, args.scale_budget
     tracemalloc.start()
     start = time.perf_counter()
-    terms = planted_terms(n, args.terms, np.random.default_rng(0))
+    terms = planted_sparse_terms(n, args.terms, np.random.default_rng(0))
     design = SampleDesign.build(n, budget, seed=0)
     game = planted_game(terms, design, args.noise, 0)
     mid = time.perf_counter()

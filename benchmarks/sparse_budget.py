@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from large_n import planted_game, planted_terms, q_bound_for, score
+from large_n import planted_game, q_bound_for, score
 
 import harsanyi as hs
 from harsanyi.games import SampleDesign
+from harsanyi.zoo.synthetic import planted_sparse_terms
 
 BEFORE = {"penalty": 1e6, "atoms_while_infeasible": 200}
 
@@ -49,7 +50,7 @@ def main() -> None:
     for n in args.n:
         for budget in args.budgets:
             for seed in args.seeds:
-                terms = planted_terms(n, args.terms, np.random.default_rng(seed))
+                terms = planted_sparse_terms(n, args.terms, np.random.default_rng(seed))
                 game = planted_game(terms, SampleDesign.build(n, budget, seed=seed),
                                     args.noise, seed)
                 start = time.perf_counter()

@@ -9,6 +9,7 @@ from harsanyi.errors import StoreError
 from harsanyi.extract import SparseInteractions, refit, union_support
 from harsanyi.extract.sparse import neighbours
 from harsanyi.games import SampleDesign, SampledGame
+from harsanyi.zoo.synthetic import planted_sparse_terms
 
 # (is_or, players, value): distinct, non-nested supports of orders 1..3
 PLANTED = [(False, (0,), 1.2), (False, (3, 4), -1.5), (True, (5, 9), 0.8),
@@ -125,26 +126,11 @@ def test_neighbours_are_subsets_and_supersets_of_both_kinds():
     assert (True, (1, 2)) not in near
 
 
-def _random_terms(n, count, seed):
-    """``count`` planted terms of orders 1-4 on distinct, non-nested supports."""
-    rng = np.random.default_rng(seed)
-    terms, sets = [], []
-    while len(terms) < count:
-        k = int(rng.integers(1, 5))
-        t = tuple(sorted(int(i) for i in rng.choice(n, k, replace=False)))
-        if any(set(t) <= s or s <= set(t) for s in sets):
-            continue
-        sets.append(set(t))
-        value = float(rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0]))
-        terms.append((k >= 2 and bool(rng.random() < 0.5), t, value))
-    return terms
-
-
 @pytest.fixture(scope="module")
 def low_budget():
     """n = 24, 12 terms, 400 calls: the grown support cannot match every fit mask, so the
     restricted LP starts with elastic slacks in use."""
-    terms = _random_terms(24, 12, 3)
+    terms = planted_sparse_terms(24, 12, np.random.default_rng(3))
     game = SampledGame.from_function(lambda m: planted(m, terms, seed=7),
                                      SampleDesign.build(24, budget=400, seed=3))
     return terms, game, q_for(game, NOISE)

@@ -18,7 +18,7 @@ from harsanyi.errors import ShapeError
 from harsanyi.zoo.datasets import Dataset
 
 __all__ = ["DEFAULT_FORMULA", "AndOrFormula", "make_and_or_task", "noisy_planted_games",
-           "planted_group_curve"]
+           "planted_group_curve", "planted_sparse_terms"]
 
 Terms = dict[tuple[int, ...], float]
 
@@ -245,6 +245,31 @@ def noisy_planted_games(n: int, count: int, seed: int = 0) -> np.ndarray:
                 v = v + coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
         games[b] = v + rng.normal(0.0, 0.01, 2**n)
     return games
+
+
+def planted_sparse_terms(n: int, count: int, rng: np.random.Generator, max_order: int = 4
+                         ) -> list[tuple[bool, tuple[int, ...], float]]:
+    """Return ``count`` planted terms ``(is_or, T, value)`` on distinct, non-nested supports.
+
+    Orders 1 … ``max_order``, magnitudes 0.5–2 with random signs; a term of order ≥ 2 is an OR
+    term with probability 1/2. No support contains another (an AND and an OR term on nested
+    supports can have an equally sparse alternative): the planted games of the sampled path.
+
+    >>> terms = planted_sparse_terms(8, 3, np.random.default_rng(0))
+    >>> len(terms), all(0.5 <= abs(v) <= 2.0 for _, _, v in terms)
+    (3, True)
+    """
+    terms: list[tuple[bool, tuple[int, ...], float]] = []
+    sets: list[set[int]] = []
+    while len(terms) < count:
+        k = int(rng.integers(1, min(max_order, n) + 1))
+        t = tuple(sorted(int(i) for i in rng.choice(n, k, replace=False)))
+        if any(set(t) <= s or s <= set(t) for s in sets):
+            continue
+        sets.append(set(t))
+        value = float(rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0]))
+        terms.append((k >= 2 and bool(rng.random() < 0.5), t, value))
+    return terms
 
 
 def planted_group_curve(kind: str, rng: np.random.Generator, t: np.ndarray) -> np.ndarray:
