@@ -23,6 +23,8 @@ CASES = {
                 ["# planted", "smallest budget", "# calls vs n", "# scale", "top-20 shared"]),
     "sparse_budget": (["--n", "16", "--budgets", "300", "--seeds", "0", "--terms", "6"],
                       ["# sparse path at low budgets", "optimal"]),
+    "sparse_selection": (["--n", "12", "--budget", "300", "--seeds", "1", "--terms", "4",
+                          "--no-mlp"], ["selection", "canonical", "vertex"]),
     "extraction": (["--quick"], ["planted  fast", "MLP      fast", "faster than exact"]),
     "end_to_end": (["--model", "tiny,resnet20", "--samples", "1", "--n", "4", "--repeat", "1"],
                    ["# tiny:", "# resnet20:", "total = model_game + and_or"]),

@@ -85,6 +85,16 @@ def test_explain_with_a_budget_prints_the_certificate_and_saves(app, files):
     assert doc["metadata"]["design"]["seed"] == 3 and doc["metadata"]["design"]["m"] == 400
 
 
+def test_explain_with_a_budget_and_the_canonical_split(app, files):
+    res = run(app, "explain", "--data", files / "x.npy", "--factory",
+              f"{files / 'planted.py'}:planted", "--reward", "logit", "--target", "1",
+              "--budget", "400", "--q-bound", "0.02", "--selection", "canonical",
+              "--epsilon", "0.02")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "canonical split (ε = 0.02): L1" in text and "LP optimum" in text
+
+
 def test_budget_below_the_minimum_is_a_one_line_error(app, files):
     res = run(app, "explain", "--data", files / "x.npy", "--factory",
               f"{files / 'planted.py'}:planted", "--reward", "logit", "--budget", "50")

@@ -62,7 +62,7 @@ def test_interrupted_run_resumes_to_the_same_result(checkpoints, full_run, tmp_p
     assert RunStore.open(out).completed() == [0, 1]
     (out / ".partial" / "000002-1-dead").mkdir(parents=True)  # a write killed half-way
     store = Monitor(out, inputs(3), resume=True, **OPTS).run(checkpoints, executor="serial",
-                                                             progress=False)
+                                                          progress=False)
     assert store.completed() == [0, 1, 2, 3]
     got, want = _all_arrays(store), _all_arrays(full_run)
     for e in want:
@@ -145,3 +145,13 @@ def test_callback_use_with_a_budget_returns_sparse_results(tmp_path):
     assert isinstance(first, SparseInteractions) and first.values.shape[0] == 2
     assert mon.on_epoch_end(net, 0).get_top_k(1, sample=0) == first.get_top_k(1, sample=0)
     assert mon.refit_union() is not None and mon.store.arrays().epochs.tolist() == [0]
+
+
+def test_sampled_monitor_runs_the_canonical_split(checkpoints, tmp_path):
+    opts = {**OPTS, "solver_options": {"selection": "canonical", "epsilon": 0.01}}
+    store = Monitor(tmp_path / "run", inputs(3), **opts).run(checkpoints, executor="serial",
+                                                          progress=False)
+    meta = store.read(0).attrs["metadata"]
+    assert meta["selection"] == "canonical"
+    assert all(i["selection"] == "canonical" and i["objective"] <= 1.01 * i["lp_optimum"] + 1e-9
+               for i in meta["selection_info"])

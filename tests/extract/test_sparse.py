@@ -7,7 +7,7 @@ import pytest
 import harsanyi as hs
 from harsanyi.errors import StoreError
 from harsanyi.extract import SparseInteractions, refit, union_support
-from harsanyi.extract.sparse import neighbours
+from harsanyi.extract.sparse_lp import neighbours
 from harsanyi.games import SampleDesign, SampledGame
 from harsanyi.zoo.synthetic import planted_sparse_terms
 

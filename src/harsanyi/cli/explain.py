@@ -109,7 +109,7 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
     """Explain ``samples``; ``split``: ``q_bound``, ``solver``, ``selection``, ``epsilon``.
 
     ``sampling``: ``(budget, design seed)``; with a budget the game is sampled and the sparse
-    AND-OR path runs (only ``q_bound`` applies).
+    AND-OR path runs (``q_bound``, ``selection`` and ``epsilon`` apply).
     """
     solver = split["solver"]
     table = read_table(data)
@@ -132,7 +132,8 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
     if sampling[0] is not None:
         if solver == "mobius":
             raise CLIError("--solver mobius needs all 2^n masks; drop --budget")
-        sparse = and_or(game, q_bound=split["q_bound"])
+        sparse = and_or(game, q_bound=split["q_bound"],
+                        **{k: split[k] for k in ("selection", "epsilon") if k in split})
         assert isinstance(sparse, SparseInteractions)  # a sampled game gives a sparse result
         report_sparse(sparse, rows, top_k, out)
         return

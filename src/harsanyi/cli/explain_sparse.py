@@ -17,7 +17,7 @@ from rich.console import Console
 from harsanyi.cli.explain_output import top_table, write_outputs
 from harsanyi.extract.sparse_result import SparseInteractions
 
-__all__ = ["certificate_line", "report_sparse"]
+__all__ = ["certificate_line", "report_sparse", "selection_note"]
 
 
 def certificate_line(inter: SparseInteractions, b: int) -> str:
@@ -50,7 +50,30 @@ def certificate_line(inter: SparseInteractions, b: int) -> str:
         tail = (f"; no atom of order <= {order} outside them would enter" if more == 0 else
                 f"; {more} atoms of order <= {order} outside them would still enter")
         body += tail + (" (exact pricing)" if out.get("exact") else " (truncated pricing)")
-    return head + body
+    return head + body + selection_note(inter, b)
+
+
+def selection_note(inter: SparseInteractions, b: int) -> str:
+    """Return the note on sample ``b``'s canonical split, ``""`` for the vertex.
+
+    The split's L1 norm against the LP optimum, or why the vertex was kept.
+
+    >>> import numpy as np
+    >>> I = SparseInteractions(np.eye(2, dtype=bool)[:1], [False], [[1.0]], np.zeros(1),
+    ...                        np.zeros(1), metadata={"epsilon": 0.01, "selection_info": [
+    ...                            {"selection": "canonical", "lp_optimum": 2.0,
+    ...                             "objective": 2.02}]})
+    >>> selection_note(I, 0)
+    '; canonical split (ε = 0.01): L1 2.02 for an LP optimum of 2'
+    """
+    infos = inter.metadata.get("selection_info") or []
+    info = infos[b] if b < len(infos) else {}
+    if "skipped" in info:
+        return f"; canonical split skipped: {info['skipped']}"
+    if info.get("selection") != "canonical":
+        return ""
+    return (f"; canonical split (ε = {inter.metadata.get('epsilon')}): L1 "
+            f"{info['objective']:.4g} for an LP optimum of {info['lp_optimum']:.4g}")
 
 
 def report_sparse(inter: SparseInteractions, rows: list[int], top_k: int,

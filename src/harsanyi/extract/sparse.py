@@ -8,9 +8,8 @@ Per sample (docs/sparse.md):
 3. **certify**: the LP ``min Σ |I_and(T)| + |I_or(T)|`` s.t. ``|v(S) + … − h(S)| ≤ ζ`` on every
    fit mask, started from the singletons and the grown candidates, with column generation whose
    pricing enumerates every atom up to ``max_order`` (:mod:`.sparse_lp`);
-4. **select**: today the LP's optimal vertex; a ``selection`` callable
-   ``(lp, solution) -> values`` can replace it (the canonical selection of the exhaustive path
-   plugs in here);
+4. **select**: the LP's optimal vertex (``selection="vertex"``) or the canonical split over
+   the ``(1 + ε)``-optimal set (``selection="canonical"``, :mod:`.sparse_select`);
 5. **score** on the held-out masks (R², matching error).
 
 The certificate (``metadata["certificate"][b]``) says what was proven: optimality over the fit
@@ -20,106 +19,32 @@ was exact and no slack was used, never over all ``2**n`` masks of a sampled desi
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from harsanyi._version import __version__
-from harsanyi.extract.sparse_lp import SampledLP, price_atoms
+from harsanyi.extract.solvers.canonical import check_selection
+from harsanyi.extract.sparse_lp import (
+    Atom,
+    SampledLP,
+    atom_matrix,
+    price_atoms,
+    price_neighbours,
+)
 from harsanyi.extract.sparse_result import SparseInteractions, atom_features
+from harsanyi.extract.sparse_select import select_sampled
 from harsanyi.extract.sparse_support import grow_support
 from harsanyi.games.sampled import SampledGame
 
 __all__ = ["refit", "sparse_and_or", "union_support"]
 
-Atom = tuple[bool, tuple[int, ...]]
-
-
-def _down(atoms: list[Atom]) -> list[Atom]:
-    """List each atom's subsets ``T ∖ {i}`` and ``T`` itself, of both kinds.
-
-    Order-1 atoms are AND atoms: singletons of both kinds are one and the same.
-    """
-    out: dict[Atom, None] = {}
-    for _, t in atoms:
-        near = [t[:i] + t[i + 1:] for i in range(len(t))] if len(t) > 1 else []
-        for u in [*near, t]:
-            for is_or in (False, True):
-                out.setdefault((is_or and len(u) > 1, u), None)
-    return list(out)
-
-
-def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
-    """Return the candidates next to the atoms in use.
-
-    For an atom ``(kind, T)``: the subsets ``T ∖ {i}`` and the supersets ``T ∪ {j}`` (order
-    ``≤ max_order``) of both kinds, and ``T`` of the other kind.
-
-    >>> neighbours([(False, (0, 1))], 3, 3)
-    [(False, (1,)), (False, (0,)), (True, (0, 1)), (False, (0, 1, 2)), (True, (0, 1, 2))]
-    """
-    up = [(is_or, tuple(sorted((*t, j)))) for _, t in atoms if len(t) < max_order
-          for j in range(n) if j not in t for is_or in (False, True)]
-    return [a for a in dict.fromkeys(_down(atoms) + up) if a not in set(atoms)]
-
-
-def _atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
-    support = np.zeros((len(atoms), n), dtype=bool)
-    for k, (_, t) in enumerate(atoms):
-        support[k, list(t)] = True
-    return support, np.array([o for o, _ in atoms], dtype=bool)
-
-
-def _price_neighbours(x: np.ndarray, sol: dict[str, Any], used: list[Atom], max_order: int,
-                      skip: dict) -> tuple[list[tuple[float, Atom]], int]:
-    """Price the :func:`neighbours` of the atoms in use against the row duals of ``sol``.
-
-    The price of an AND atom is ``Σ_{S ⊇ T} λ_S``, of an OR atom in complement form
-    ``−Σ_{S ⊆ N∖T} λ_S − λ_s``. Return ``(|price|, atom)`` of those that price out (above their
-    cost ``1 + δ (|T| − 1)``), best first, and the number of candidates priced. The supersets
-    ``T ∪ {j}`` of all atoms are priced at once by one product per kind.
-    """
-    live = np.flatnonzero(np.abs(sol["dual"]) > 1e-12)
-    if not used or not len(live):
-        return [], 0
-    lam, rows = sol["dual"][live], x[live].astype(np.float64)
-    n, priced, delta = x.shape[1], 0, sol["order_cost"]
-    found: list[tuple[float, Atom]] = []
-    low = [u for u in used if len(u[1]) < max_order]
-    if low:
-        sup, _ = _atom_matrix(low, n)
-        hits = rows @ sup.T.astype(np.float64)  # |T ∩ S|, (r, U)
-        p_and = ((hits == sup.sum(1)) * lam[:, None]).T @ rows  # (U, n): T ∪ {j}, AND
-        p_or = -(((hits == 0) * lam[:, None]).T @ (1.0 - rows)) - sol["dual_or"]
-        cost = 1.0 + delta * sup.sum(1) + 1e-7  # the order of T ∪ {j} is |T| + 1
-        for is_or, price in ((False, p_and), (True, p_or)):
-            price = np.where(sup, 0.0, np.abs(price))
-            priced += int((~sup).sum())
-            found += [(float(price[u, j]), (is_or, tuple(sorted(low[u][1] + (int(j),)))))
-                      for u, j in zip(*np.nonzero(price > cost[:, None]), strict=True)]
-    small = [a for a in _down(used) if a not in skip]
-    if small:
-        sup, or_kind = _atom_matrix(small, n)
-        inside = atom_features(x[live], sup, np.zeros(len(small), bool))
-        empty = 1.0 - atom_features(x[live], sup, np.ones(len(small), bool))
-        price = np.abs(np.where(or_kind, -(lam @ empty) - sol["dual_or"], lam @ inside))
-        priced += len(small)
-        cost = 1.0 + delta * (sup.sum(1) - 1) + 1e-7
-        found += [(float(price[k]), small[k]) for k in np.flatnonzero(price > cost)]
-    best: dict[Atom, float] = {}
-    for val, atom in found:
-        if atom not in skip:
-            best[atom] = max(val, best.get(atom, 0.0))
-    return sorted(((v, a) for a, v in best.items()), key=lambda va: -va[0]), priced
-
-
 def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
               sol: dict[str, Any], limit: int) -> np.ndarray:
     """Fit rows off the LP matched worse than ``ζ`` by its solution, worst first."""
     nz = np.flatnonzero(np.abs(sol["values"]) > 0)
-    support, is_or = _atom_matrix([lp.atoms[k] for k in nz], x.shape[1])
+    support, is_or = atom_matrix([lp.atoms[k] for k in nz], x.shape[1])
     h = atom_features(x, support, is_or) @ sol["values"][nz] + sol["intercept"]
     excess = np.abs(h - y) - zeta
     excess[np.asarray(lp.rows, np.int64)] = 0.0
@@ -163,7 +88,7 @@ def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: di
         lp.add_rows(bad)
         return "rows", 0
     used = [a for a, val in zip(lp.atoms, sol["values"], strict=True) if abs(val) > 1e-9]
-    hot, priced = _price_neighbours(x, sol, used, lim.max_order, lp.col_of)
+    hot, priced = price_neighbours(x, sol, used, lim.max_order, lp.col_of)
     infeasible = sol["slack"] > 1e-9
     if hot:
         take = lim.atoms_while_infeasible if infeasible else lim.atoms_per_round
@@ -241,7 +166,7 @@ def _package(game: SampledGame, atoms: list[Atom], values: np.ndarray, intercept
              zetas: np.ndarray, meta: dict[str, Any]) -> SparseInteractions:
     """Build the result and score it: fit residual and held-out R², error per sample."""
     n, shape = game.n, game.batch_shape
-    support, is_or = _atom_matrix(atoms, n)
+    support, is_or = atom_matrix(atoms, n)
     flat_v = game.values.reshape(-1, game.m)
     feats = atom_features(game.masks, support, is_or)
     h = values @ feats.T + intercept[:, None]
@@ -258,6 +183,24 @@ def _package(game: SampledGame, atoms: list[Atom], values: np.ndarray, intercept
          "package_version": __version__})
 
 
+def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: dict[str, Any],
+            selection: str, epsilon: float, lim: Limits
+            ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]]:
+    """Return the atoms, values and intercept of the chosen split of one normalised sample."""
+    cost = np.array([1.0 + lim.order_cost * (len(t) - 1) for _, t in atoms])
+    vertex = {"selection": "vertex", "lp_optimum": float(cost @ np.abs(sol["values"]))}
+    if selection == "vertex":
+        return atoms, sol["values"], sol["intercept"], vertex
+    if sol["slack"] > 1e-9:
+        return atoms, sol["values"], sol["intercept"], {
+            **vertex, "skipped": "the LP still uses an elastic slack (no split matches every "
+                                 "fit mask within the bound over its atoms): the vertex is kept"}
+    chosen, vals, icpt, info = select_sampled(x, y, zeta, atoms, sol["values"],
+                                              sol["intercept"], epsilon=epsilon,
+                                              max_order=lim.max_order, order_cost=lim.order_cost)
+    return chosen, vals, icpt, {"selection": "canonical", **info}
+
+
 def sparse_and_or(
     game: SampledGame,
     q_bound: float = 0.02,
@@ -271,7 +214,8 @@ def sparse_and_or(
     order_cost: float = 1e-6,
     max_pivots: int = 50_000,
     penalty: float = 2.0,
-    selection: Callable[[SampledLP, dict[str, Any]], np.ndarray] | None = None,
+    selection: str = "vertex",
+    epsilon: float = 0.01,
 ) -> SparseInteractions:
     """Sparse AND-OR interactions of a sampled game (steps in the module docstring).
 
@@ -300,7 +244,11 @@ def sparse_and_or(
         slack stays in use at an optimum over the candidates. The row duals obey
         ``|λ_S| ≤ M``, so a small ``M`` keeps the pricing selective while the restricted LP
         cannot yet match every fit mask; ``penalty=1e6`` is the plain big-M start.
-    selection : optional ``(lp, solution) -> values`` choosing among optimal vertices.
+    selection : ``"vertex"`` (default: the LP's optimal vertex) or ``"canonical"``: the unique
+        minimiser of ``‖γ‖² + ‖q‖²/ζ²`` on the fit masks over the splits within ``(1 + ε)`` of
+        the LP optimum (:mod:`.sparse_select`); skipped, with the reason in
+        ``metadata["selection_info"]``, for a sample whose LP still uses an elastic slack.
+    epsilon : ``ε ≥ 0`` of the canonical selection.
 
     >>> from harsanyi.games.design import SampleDesign
     >>> d = SampleDesign.build(24, budget=600, seed=0)
@@ -312,6 +260,7 @@ def sparse_and_or(
     >>> I.metadata["certificate"][0]["optimal"], float(I.holdout_r2) > 0.999
     (True, True)
     """
+    check_selection(selection, epsilon)
     if not np.isfinite(q_bound) or q_bound < 0:
         raise ValueError(f"q_bound must be a finite number >= 0; got {q_bound}")
     if min(max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible, rows_per_round) < 1:
@@ -328,7 +277,7 @@ def sparse_and_or(
     full = int(np.flatnonzero(masks.all(axis=1))[0])
     flat = game.values.reshape(-1, game.m)
     x = masks[fit]
-    per_sample, zetas, certs = [], [], []
+    per_sample, zetas, certs, infos = [], [], [], []
     for v in flat:
         zeta = q_bound * abs(v[full] - v[empty])
         y = v[fit] - v[empty]
@@ -337,12 +286,14 @@ def sparse_and_or(
         seeds = [(bool(o), tuple(np.flatnonzero(s).tolist()))
                  for s, o in zip(grown.support, grown.is_or, strict=True)]
         lp, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, lim)
-        vals = np.asarray(selection(lp, sol) if selection is not None else sol["values"])
+        atoms_b, vals, icpt, info = _select(x, y / scale, zeta / scale, lp.atoms, sol,
+                                            selection, epsilon, lim)
         vals = np.where(np.abs(vals) > 1e-9, vals, 0.0) * scale
         cert["growth"] = {"stop": grown.stop, "rounds": grown.rounds, "atoms": len(seeds)}
-        per_sample.append((lp.atoms, vals, sol["intercept"] * scale + v[empty]))
+        per_sample.append((atoms_b, vals, icpt * scale + v[empty]))
         zetas.append(zeta)
         certs.append(cert)
+        infos.append(info)
     atoms = sorted({a for atoms_b, vals_b, _ in per_sample
                     for a, val in zip(atoms_b, vals_b, strict=True) if val != 0.0},
                    key=lambda a: (len(a[1]), a[0], a[1]))
@@ -354,7 +305,8 @@ def sparse_and_or(
                 values[b, index[a]] = val
     intercept = np.array([c for _, _, c in per_sample])
     meta = {"kind": "and_or", "solver": "sparse", "q_bound": q_bound, "max_order": max_order,
-            "certificate": certs}
+            "certificate": certs, "selection": selection,
+            "epsilon": epsilon if selection == "canonical" else 0.0, "selection_info": infos}
     return _package(game, atoms, values, intercept, np.array(zetas), meta)
 
 

@@ -32,8 +32,13 @@ from typing import Any
 import numpy as np
 
 from harsanyi.extract.solvers.lp import SIMPLEX, highs_core, simplex_highs
+from harsanyi.extract.sparse_result import atom_features
 
-__all__ = ["Pricing", "SampledLP", "price_atoms"]
+__all__ = ["Atom", "Pricing", "SampledLP", "atom_matrix", "neighbours", "price_atoms",
+           "price_neighbours"]
+
+#: An atom: ``(is_or, T)`` with ``T`` a sorted tuple of players.
+Atom = tuple[bool, tuple[int, ...]]
 
 class SampledLP:
     """The LP on boolean fit masks ``(m, n)`` with values ``(m,)`` and noise bound ``ζ``.
@@ -256,3 +261,86 @@ def price_atoms(masks: np.ndarray, dual: np.ndarray, dual_or: float, max_order: 
         top, examined, complete = max(top, t), examined + e, complete and c
     found.sort(key=lambda f: -f[0])
     return Pricing(found, top, examined, complete)
+
+
+def _down(atoms: list[Atom]) -> list[Atom]:
+    """List each atom's subsets ``T ∖ {i}`` and ``T`` itself, of both kinds.
+
+    Order-1 atoms are AND atoms: singletons of both kinds are one and the same.
+    """
+    out: dict[Atom, None] = {}
+    for _, t in atoms:
+        near = [t[:i] + t[i + 1:] for i in range(len(t))] if len(t) > 1 else []
+        for u in [*near, t]:
+            for is_or in (False, True):
+                out.setdefault((is_or and len(u) > 1, u), None)
+    return list(out)
+
+
+def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
+    """Return the candidates next to the atoms in use.
+
+    For an atom ``(kind, T)``: the subsets ``T ∖ {i}`` and the supersets ``T ∪ {j}`` (order
+    ``≤ max_order``) of both kinds, and ``T`` of the other kind.
+
+    >>> neighbours([(False, (0, 1))], 3, 3)
+    [(False, (1,)), (False, (0,)), (True, (0, 1)), (False, (0, 1, 2)), (True, (0, 1, 2))]
+    """
+    up = [(is_or, tuple(sorted((*t, j)))) for _, t in atoms if len(t) < max_order
+          for j in range(n) if j not in t for is_or in (False, True)]
+    return [a for a in dict.fromkeys(_down(atoms) + up) if a not in set(atoms)]
+
+
+def atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(support, is_or)``: the atoms as boolean rows ``(k, n)`` and their kinds.
+
+    >>> atom_matrix([(True, (0, 2))], 3)[0].astype(int).tolist()
+    [[1, 0, 1]]
+    """
+    support = np.zeros((len(atoms), n), dtype=bool)
+    for k, (_, t) in enumerate(atoms):
+        support[k, list(t)] = True
+    return support, np.array([o for o, _ in atoms], dtype=bool)
+
+
+def price_neighbours(x: np.ndarray, sol: dict[str, Any], used: list[Atom], max_order: int,
+                      skip: dict) -> tuple[list[tuple[float, Atom]], int]:
+    """Price the :func:`neighbours` of the atoms in use against the row duals of ``sol``.
+
+    The price of an AND atom is ``Σ_{S ⊇ T} λ_S``, of an OR atom in complement form
+    ``−Σ_{S ⊆ N∖T} λ_S − λ_s``. Return ``(|price|, atom)`` of those that price out (above their
+    cost ``1 + δ (|T| − 1)``), best first, and the number of candidates priced. The supersets
+    ``T ∪ {j}`` of all atoms are priced at once by one product per kind.
+    """
+    live = np.flatnonzero(np.abs(sol["dual"]) > 1e-12)
+    if not used or not len(live):
+        return [], 0
+    lam, rows = sol["dual"][live], x[live].astype(np.float64)
+    n, priced, delta = x.shape[1], 0, sol["order_cost"]
+    found: list[tuple[float, Atom]] = []
+    low = [u for u in used if len(u[1]) < max_order]
+    if low:
+        sup, _ = atom_matrix(low, n)
+        hits = rows @ sup.T.astype(np.float64)  # |T ∩ S|, (r, U)
+        p_and = ((hits == sup.sum(1)) * lam[:, None]).T @ rows  # (U, n): T ∪ {j}, AND
+        p_or = -(((hits == 0) * lam[:, None]).T @ (1.0 - rows)) - sol["dual_or"]
+        cost = 1.0 + delta * sup.sum(1) + 1e-7  # the order of T ∪ {j} is |T| + 1
+        for is_or, price in ((False, p_and), (True, p_or)):
+            price = np.where(sup, 0.0, np.abs(price))
+            priced += int((~sup).sum())
+            found += [(float(price[u, j]), (is_or, tuple(sorted(low[u][1] + (int(j),)))))
+                      for u, j in zip(*np.nonzero(price > cost[:, None]), strict=True)]
+    small = [a for a in _down(used) if a not in skip]
+    if small:
+        sup, or_kind = atom_matrix(small, n)
+        inside = atom_features(x[live], sup, np.zeros(len(small), bool))
+        empty = 1.0 - atom_features(x[live], sup, np.ones(len(small), bool))
+        price = np.abs(np.where(or_kind, -(lam @ empty) - sol["dual_or"], lam @ inside))
+        priced += len(small)
+        cost = 1.0 + delta * (sup.sum(1) - 1) + 1e-7
+        found += [(float(price[k]), small[k]) for k in np.flatnonzero(price > cost)]
+    best: dict[Atom, float] = {}
+    for val, atom in found:
+        if atom not in skip:
+            best[atom] = max(val, best.get(atom, 0.0))
+    return sorted(((v, a) for a, v in best.items()), key=lambda va: -va[0]), priced

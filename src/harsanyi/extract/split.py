@@ -59,8 +59,8 @@ def and_or(
     """Sparse AND-OR interactions of a game (or a batch of games).
 
     A :class:`~harsanyi.games.sampled.SampledGame` (``model_game(..., budget=B)``) goes to
-    :func:`~harsanyi.extract.sparse.sparse_and_or` with ``q_bound`` and ``options`` (``solver``
-    and ``warm_start`` do not apply) and gives a
+    :func:`~harsanyi.extract.sparse.sparse_and_or` with ``q_bound``, ``selection``, ``epsilon``
+    and ``options`` (``solver`` and ``warm_start`` do not apply) and gives a
     :class:`~harsanyi.extract.sparse_result.SparseInteractions` (docs/sparse.md).
 
     Solves, per sample, ``min_{γ, q} Σ_{S≠∅} |I_and(S)| + |I_or(S)|`` subject to
@@ -114,7 +114,7 @@ def and_or(
     from harsanyi.extract.sparse import sparse_and_or
 
     if isinstance(game, SampledGame):
-        return sparse_and_or(game, q_bound, **options)
+        return sparse_and_or(game, q_bound, selection=selection, epsilon=epsilon, **options)
     check_selection(selection, epsilon)
     game = _as_game(game)
     check_players_fit(game.n, 8.0 * 8 * max(1, int(np.prod(game.batch_shape))),

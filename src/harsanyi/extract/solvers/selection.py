@@ -36,7 +36,7 @@ from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.dense_qp import DenseQP, solve_dense_qp
 from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
 
-__all__ = ["atom_gram", "select_one", "selection_gradient"]
+__all__ = ["atom_gram", "select_one", "selection_gradient", "solve_selection_qp"]
 
 
 def atom_gram(atoms: np.ndarray, n: int) -> np.ndarray:
@@ -113,11 +113,26 @@ def _restricted_qp(v, z, kind, atoms, rows, budget) -> dict[str, Any]:
     p = 0.5 * wg * (d[:, None] * gram * d[None, :]) + 2.0 * wq * gram
     c = -2.0 * wq * dictionary_transpose(v, kind)[atoms]
     w = weights(n, kind)[atoms]
-    a_r = _atom_columns(atoms, rows, size)
+    return solve_selection_qp(p, c, _atom_columns(atoms, rows, size), v[rows], z, w, budget)
+
+
+def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.ndarray, z: float,
+                       w: np.ndarray, budget: float) -> dict[str, Any]:
+    """Solve ``min ½ xᵀPx + cᵀx`` s.t. ``|A_R x − v_R| ≤ ζ``, ``Σ w |x| ≤ B`` (``w = 0``: free).
+
+    By the dense interior point of :mod:`.dense_qp` when ``ζ > 0``, else by Clarabel (rows
+    are equalities). Returns ``x``, the row multipliers ``nu`` (``> 0`` at the upper bound),
+    the budget multiplier ``mu`` and the ``iterations``.
+
+    >>> out = solve_selection_qp(np.eye(2), np.array([-1.0, -1.0]), np.array([[1.0, 1.0]]),
+    ...                          np.array([0.5]), 0.0, np.ones(2), 1.0)
+    >>> np.round(out["x"], 6).tolist()
+    [0.25, 0.25]
+    """
     if z > 0:
-        sol = solve_dense_qp(DenseQP(p, c, a_r, v[rows] - z, v[rows] + z, w, budget))
+        sol = solve_dense_qp(DenseQP(p, c, a_r, v_r - z, v_r + z, w, budget))
         return {"x": sol.x, "nu": sol.nu, "mu": sol.mu, "iterations": sol.iterations}
-    return _clarabel_qp(p, c, a_r, v[rows], w, budget)
+    return _clarabel_qp(p, c, a_r, v_r, w, budget)
 
 
 def _clarabel_qp(p, c, a_r, v_r, w, budget) -> dict[str, Any]:
