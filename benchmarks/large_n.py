@@ -21,8 +21,10 @@ Tables printed:
    digits, each trained here for a few seconds; the top-20 of the sampled result at budgets
    2^n/4, /16, /64 against the top-20 of the exhaustive ``and_or`` on all 2^n masks (same q
    bound), held-out R².
-4. **peers** (``--peers``, needs the optional ``shapiq``): held-out R² against calls for ours
-   and shapiq's SPEX / ProxySPEX on the trained model of table 3, on the same held-out masks.
+4. **peers** (needs the optional ``shapiq`` and ``lightgbm``: ``pip install -e '.[peers]'``):
+   held-out R² against calls for ours and shapiq's SPEX / ProxySPEX on the same held-out masks,
+   for ``--peer-models``: the trained MLP over ``--peer-n`` features and the TextCNN of table 3
+   over ``--peer-n`` tokens.
 
 Smoke run: ``python benchmarks/large_n.py --n 16 --budgets 400 --seeds 1 --terms 6
 --curve-n 12 --curve-budgets 250 --scale-n 20 --scale-budget 400 --exhaustive-n 8 --peer-n 0``.
@@ -323,15 +325,35 @@ def table_peers(args: argparse.Namespace) -> None:
     try:
         import shapiq  # noqa: F401 - optional peer, installed only for this table
     except ImportError:
-        print("# peers: shapiq is not installed (pip install shapiq lightgbm): skipped")
+        print("# peers: shapiq is not installed (pip install -e '.[peers]'): skipped")
         return
+    for model in args.peer_models:
+        peer_rows(args, model)
+
+
+def token_logit(net: torch.nn.Module, sentence: torch.Tensor):
+    """``v(S)``: the TextCNN's logit of class 1 with the tokens outside ``S`` replaced by the
+    padding id 0 (the same value function for every method)."""
+
+    def fn(masks: np.ndarray) -> np.ndarray:
+        m = torch.as_tensor(np.asarray(masks, dtype=bool))
+        with torch.inference_mode():
+            ids = torch.where(m, sentence, torch.zeros_like(sentence))
+            return net(input_ids=ids)[:, 1].numpy().astype(np.float64)
+
+    return fn
+
+
+def peer_rows(args: argparse.Namespace, model: str) -> None:
     n = args.peer_n
-    net, x = trained_model(n)
-    fn = masked_logit(net, x)
+    if model == "text":
+        fn, what = token_logit(*text_model(n)), f"TextCNN over {n} tokens"
+    else:
+        fn, what = masked_logit(*trained_model(n)), f"trained MLP, n={n}"
     held = SampleDesign.build(n, 2000, seed=999)  # one held-out set for every method
     test = held.masks[held.kind != "structured"]
     y = fn(test)
-    print(f"# peers: trained MLP, n={n}, R2 on the same {len(test)} random masks (none used to "
+    print(f"# peers: {what}, R2 on the same {len(test)} random masks (none used to "
           f"fit), q_bound=0.02 for ours; SPEX/ProxySPEX scored by their Möbius transform")
     print(f"{'budget':>6} {'method':>10} {'calls':>6} {'R2':>8} {'time s':>7}")
     for budget in args.peer_budgets:
@@ -368,6 +390,8 @@ def main() -> None:
     parser.add_argument("--max-order", type=int, default=5)
     parser.add_argument("--peer-n", type=int, default=24)
     parser.add_argument("--peer-budgets", type=ints, default=[500, 1000, 2000, 5000])
+    parser.add_argument("--peer-models", type=lambda s: s.split(","), default=["mlp", "text"],
+                        help="models of the peers table: mlp,text")
     parser.add_argument("--skip", default="",
                         help="tables to skip: planted,curve,scale,exhaustive,peers")
     args = parser.parse_args()

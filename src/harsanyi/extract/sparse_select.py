@@ -40,6 +40,9 @@ __all__ = ["select_sampled"]
 
 #: Relative size below which a selected value is interior-point round-off (set to zero).
 ROUND_OFF = 1e-9
+#: Up to this many fit masks the restricted QP has all of them from the start (the selection
+#: makes most of them tight; row generation would add them over many rounds).
+ALL_ROWS = 4000
 
 
 def _costs(atoms: list[Atom], order_cost: float) -> np.ndarray:
@@ -117,7 +120,7 @@ def _drop_inactive(x: np.ndarray, atoms: list[Atom], theta: np.ndarray, nu: np.n
 
 def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
                    values: np.ndarray, intercept: float, *, epsilon: float, max_order: int,
-                   order_cost: float, max_rounds: int = 30, max_add: int = 200
+                   order_cost: float, max_rounds: int = 30, max_add: int = 500
                    ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]]:
     """Canonical split of one normalised sampled game from an optimum of its LP.
 
@@ -143,7 +146,8 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
     opt = float(_costs(atoms, order_cost) @ np.abs(values))
     budget = (1.0 + epsilon) * opt
     h = atom_features(x, *atom_matrix(atoms, x.shape[1])) @ values + intercept
-    rows = np.flatnonzero(np.abs(h - y) >= zeta * (1 - 1e-7)) if zeta > 0 else np.arange(len(y))
+    tight = np.abs(h - y) >= zeta * (1 - 1e-7)
+    rows = np.arange(len(y)) if zeta == 0 or len(y) <= ALL_ROWS else np.flatnonzero(tight)
     chosen = [a for a, val in zip(atoms, values, strict=True) if val != 0.0]
     info: dict[str, Any] = {"lp_optimum": opt, "rounds": 0, "qp_iterations": 0}
     theta, kkt, pricing = np.zeros(len(chosen) + 1), np.inf, None
