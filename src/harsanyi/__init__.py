@@ -20,7 +20,7 @@ from harsanyi._version import __version__
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time these load on first use
     from harsanyi import dynamics, metrics, theory, zoo
     from harsanyi.dynamics import Monitor, monitor_checkpoints
-    from harsanyi.extract import Interactions, and_or, mobius
+    from harsanyi.extract import Interactions, SparseInteractions, and_or, load_interactions, mobius
     from harsanyi.games import Game, model_game
     from harsanyi.store import RunStore
 
@@ -29,6 +29,8 @@ _NAMES = {
     "Game": "harsanyi.games",
     "model_game": "harsanyi.games",
     "Interactions": "harsanyi.extract",
+    "SparseInteractions": "harsanyi.extract",
+    "load_interactions": "harsanyi.extract",
     "and_or": "harsanyi.extract",
     "mobius": "harsanyi.extract",
     "Monitor": "harsanyi.dynamics",
@@ -43,9 +45,11 @@ __all__ = [
     "Interactions",
     "Monitor",
     "RunStore",
+    "SparseInteractions",
     "__version__",
     "and_or",
     "dynamics",
+    "load_interactions",
     "metrics",
     "mobius",
     "model_game",

@@ -6,6 +6,7 @@ from typing import Any
 from harsanyi.extract.indices import banzhaf_values, k_sii, shapley_taylor, shapley_values
 from harsanyi.extract.interactions import Interactions
 from harsanyi.extract.matching import matching_residual, reconstruct
+from harsanyi.extract.result_io import load_interactions
 from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.extract.split import and_or, mobius
 
@@ -25,6 +26,7 @@ __all__ = [
     "and_or",
     "banzhaf_values",
     "k_sii",
+    "load_interactions",
     "matching_residual",
     "mobius",
     "reconstruct",

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["Interactions"]
 
 _ARRAYS = ("and_values", "or_values", "gamma", "q", "values", "bound", "residual", "objective")
-_FORMAT = "harsanyi.interactions/1"
+#: The header format of a saved :class:`Interactions` (:mod:`.npz_io`).
+FORMAT = "harsanyi.interactions/1"
 
 
 @dataclass(eq=False)
@@ -349,11 +350,11 @@ class Interactions:
         The header holds the players, the metadata and the package version. Returns the path
         written.
         """
-        return save_npz(path, _FORMAT, self.players, self.metadata,
+        return save_npz(path, FORMAT, self.players, self.metadata,
                         {k: getattr(self, k) for k in _ARRAYS})
 
     @classmethod
     def load(cls, path: str | Path) -> Interactions:
         """Read a file written by :meth:`save`; a corrupted or foreign file raises StoreError."""
-        arrays, header = load_npz(path, _FORMAT, _ARRAYS, "harsanyi interactions")
+        arrays, header = load_npz(path, FORMAT, _ARRAYS, "harsanyi interactions")
         return cls(**arrays, players=header["players"], metadata=header["metadata"])

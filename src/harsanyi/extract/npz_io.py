@@ -17,7 +17,7 @@ import numpy as np
 from harsanyi._version import __version__
 from harsanyi.errors import StoreError
 
-__all__ = ["load_npz", "save_npz"]
+__all__ = ["load_npz", "read_format", "save_npz"]
 
 
 def save_npz(path: str | Path, fmt: str, players: Sequence[str], metadata: Mapping[str, Any],
@@ -47,15 +47,32 @@ def load_npz(path: str | Path, fmt: str, names: Sequence[str], what: str
 
     A corrupted or foreign file raises :class:`~harsanyi.errors.StoreError` naming ``what``.
     """
-    path = Path(path)
+    fmt_found = read_format(path)
+    if fmt_found != fmt:
+        raise StoreError(f"{path} has format {fmt_found!r}, expected {fmt!r}; "
+                         "harsanyi.load_interactions(path) reads every kind of result")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with np.load(Path(path), allow_pickle=False) as data:
             header = json.loads(str(data["header"]))
             arrays = {k: data[k] for k in names}
+    except Exception as exc:  # zipfile / json / key errors: all mean "not ours or broken"
+        raise StoreError(f"{path} is not a readable {what} file: {exc}") from exc
+    return arrays, header
+
+
+def read_format(path: str | Path) -> str:
+    """Return the format named in the header of a file written by :func:`save_npz`.
+
+    A file that is not one raises :class:`~harsanyi.errors.StoreError`.
+
+    >>> import tempfile
+    >>> read_format(save_npz(tempfile.mkdtemp() + "/r", "demo/1", [], {}, {}))
+    'demo/1'
+    """
+    try:
+        with np.load(Path(path), allow_pickle=False) as data:
+            return str(json.loads(str(data["header"])).get("format"))
     except FileNotFoundError:
         raise
     except Exception as exc:  # zipfile / json / key errors: all mean "not ours or broken"
-        raise StoreError(f"{path} is not a readable {what} file: {exc}") from exc
-    if header.get("format") != fmt:
-        raise StoreError(f"{path} has format {header.get('format')!r}, expected {fmt!r}")
-    return arrays, header
+        raise StoreError(f"{path} is not a readable harsanyi result file: {exc}") from exc

@@ -21,7 +21,8 @@ from harsanyi.extract.npz_io import load_npz, save_npz
 
 __all__ = ["KIND_NAMES", "SparseInteractions", "atom_features"]
 
-_FORMAT = "harsanyi.sparse_interactions/1"
+#: The header format of a saved :class:`SparseInteractions` (:mod:`.npz_io`).
+FORMAT = "harsanyi.sparse_interactions/1"
 _ARRAYS = ("support", "is_or", "values", "intercept", "residual", "holdout_r2",
            "holdout_error")
 #: Names of the two kinds, indexed by ``is_or``.
@@ -192,11 +193,11 @@ class SparseInteractions:
     # -- persistence -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write a compressed ``.npz`` with every array and a JSON header."""
-        return save_npz(path, _FORMAT, self.players, self.metadata,
+        return save_npz(path, FORMAT, self.players, self.metadata,
                         {k: getattr(self, k) for k in _ARRAYS})
 
     @classmethod
     def load(cls, path: str | Path) -> SparseInteractions:
         """Read a file written by :meth:`save`; a corrupted or foreign file raises StoreError."""
-        arrays, header = load_npz(path, _FORMAT, _ARRAYS, "sparse interactions")
+        arrays, header = load_npz(path, FORMAT, _ARRAYS, "sparse interactions")
         return cls(**arrays, players=header["players"], metadata=header["metadata"])
