@@ -47,7 +47,7 @@ def load_npz(path: str | Path, fmt: str, names: Sequence[str], what: str
 
     A corrupted or foreign file raises :class:`~harsanyi.errors.StoreError` naming ``what``.
     """
-    fmt_found = read_format(path)
+    fmt_found = read_format(path, what)
     if fmt_found != fmt:
         raise StoreError(f"{path} has format {fmt_found!r}, expected {fmt!r}; "
                          "harsanyi.load_interactions(path) reads every kind of result")
@@ -60,10 +60,10 @@ def load_npz(path: str | Path, fmt: str, names: Sequence[str], what: str
     return arrays, header
 
 
-def read_format(path: str | Path) -> str:
+def read_format(path: str | Path, what: str = "harsanyi result") -> str:
     """Return the format named in the header of a file written by :func:`save_npz`.
 
-    A file that is not one raises :class:`~harsanyi.errors.StoreError`.
+    A file that is not one raises :class:`~harsanyi.errors.StoreError` naming ``what``.
 
     >>> import tempfile
     >>> read_format(save_npz(tempfile.mkdtemp() + "/r", "demo/1", [], {}, {}))
@@ -75,4 +75,4 @@ def read_format(path: str | Path) -> str:
     except FileNotFoundError:
         raise
     except Exception as exc:  # zipfile / json / key errors: all mean "not ours or broken"
-        raise StoreError(f"{path} is not a readable harsanyi result file: {exc}") from exc
+        raise StoreError(f"{path} is not a readable {what} file: {exc}") from exc
