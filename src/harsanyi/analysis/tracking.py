@@ -22,7 +22,7 @@ from harsanyi.errors import ShapeError
 from harsanyi.metrics.tracking import pooled, tracking_quality
 from harsanyi.store import RunArrays
 
-__all__ = ["Tracking", "analyse_tracking"]
+__all__ = ["Tracking", "analyse_tracking", "split_selection"]
 
 
 @dataclass(frozen=True)
@@ -83,10 +83,14 @@ def analyse_tracking(arr: RunArrays, *, k: int = 20) -> Tracking:
     return Tracking(start=arr.epochs[:-1], end=arr.epochs[1:],
                     split_change=med["split_change"], mobius_change=med["mobius_change"],
                     split_overlap=med["split_overlap"], mobius_overlap=med["mobius_overlap"],
-                    k=int(k), selection=_selection(arr.config))
+                    k=int(k), selection=split_selection(arr.config))
 
 
-def _selection(config: dict) -> str:
-    """How a run's split was chosen (``solver_options["selection"]``; ``"vertex"`` before)."""
+def split_selection(config: dict) -> str:
+    """Return how a run's split was chosen (``solver_options["selection"]``; ``"vertex"`` before).
+
+    >>> split_selection({"solver_options": {"selection": "canonical"}}), split_selection({})
+    ('canonical', 'vertex')
+    """
     options = config.get("solver_options") or {}
     return str(options.get("selection", "vertex")) if config.get("kind") != "and" else "AND-only"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from harsanyi import analysis as an
+from harsanyi.analysis.tracking import split_selection
 from harsanyi.errors import HarsanyiError, StoreError
 from harsanyi.report import GroupSummary, RunSummary, SampledSummary
 from harsanyi.store import RunStore
@@ -32,7 +33,8 @@ def certificate_text(store: RunStore, epochs: list[int]) -> str:
             f"(the LP's atoms and their neighbours, order <= {order}), never all 2^n masks; "
             f"a last pricing over every atom of order <= {order} found at most {enter} outside "
             f"the candidates that would still enter ({'exact' if exact else 'truncated'} "
-            "pricing).")
+            f"pricing). The atoms come from the {split_selection(store.config)} split of each "
+            "checkpoint; the curves are least-squares refits on their union.")
 
 
 def union_note(arr: SampledRunArrays, fit: int) -> str:
