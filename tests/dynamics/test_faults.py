@@ -63,10 +63,19 @@ def _invoke(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
+def _terminal_signals():
+    """Give the child a terminal's Ctrl-C: SIGINT at its default and unblocked, whatever the
+    test process inherited (a disposition or mask inherited from the test runner's worker made
+    the run ignore the Ctrl-C below in a loaded full-suite run, exiting 0)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _spawn(args, out, *extra):
     return subprocess.Popen([sys.executable, "-m", "harsanyi", *args, "--out", str(out), *extra],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=_terminal_signals)
 
 
 def _finished(out):
