@@ -126,11 +126,13 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
 
     ``x`` ``(m, n)`` bool: the fit masks; ``y``: ``v − v(∅)`` on them (normalised); ``zeta``:
     ``ζ`` in the same units; ``atoms``, ``values``, ``intercept``: the LP's atoms and its
-    optimum. The candidate set is the LP optimum's support and its :func:`neighbours`.
-    Returns the atoms of the selection, their values, the intercept and an info dict:
-    ``lp_optimum`` (``OPT``, weighted), ``objective`` (the selection's weighted L1 norm,
-    ``≤ (1 + ε)·OPT``), ``rounds``, ``qp_iterations``, ``kkt`` (largest relative KKT violation
-    left on the fit masks and the candidates; 0 when exact) and ``candidates``.
+    optimum. The restriction starts from the optimum's support; atoms of order ``≤ max_order``
+    enter when they price out and leave when unused (module docstring). Returns the atoms of
+    the selection, their values, the intercept and an info dict: ``lp_optimum`` (``OPT``,
+    weighted), ``objective`` (the selection's weighted L1 norm, ``≤ (1 + ε)·OPT``), ``rounds``,
+    ``qp_iterations``, ``kkt`` (largest relative KKT violation left on the fit masks and the
+    atoms; 0 when exact), ``priced`` (subsets the last pricing examined) and ``exact`` (whether
+    it covered every atom up to the order cap).
 
     >>> x = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)  # x0 OR x1, ζ = 0
     >>> atoms = [(False, (0,)), (False, (1,)), (True, (0, 1))]
