@@ -172,10 +172,13 @@ def table_scale(args: argparse.Namespace) -> None:
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     f1, err = score(game, res, terms, args.threshold)
+    cert = res.metadata["certificate"][0]
     print(f"# scale: n={n}, {budget} calls, one sample, {args.terms} terms")
     print(f"design + game {mid - start:.1f} s, extraction {end - mid:.1f} s; peak Python heap "
           f"{peak / 2**20:.0f} MiB, process peak RSS {rss:.0f} MiB; F1 {f1:.3f}, value error "
-          f"{err:.4f}, held-out R2 {float(res.holdout_r2):.5f}", flush=True)
+          f"{err:.4f}, held-out R2 {float(res.holdout_r2):.5f}; certified {cert['optimal']} "
+          f"(stop {cert['stop']}, {cert['simplex_iterations']} pivots, {cert['rounds']} rounds, "
+          f"{cert['lp_rows']} rows, {cert['lp_atoms']} atoms)", flush=True)
 
 
 def trained_model(n: int, seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor]:

@@ -184,7 +184,7 @@ def _package(game: SampledGame, atoms: list[Atom], values: np.ndarray, intercept
 
 
 def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: dict[str, Any],
-            selection: str, epsilon: float, lim: Limits
+            selection: str, epsilon: float, lim: Limits, stop: str
             ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]]:
     """Return the atoms, values and intercept of the chosen split of one normalised sample."""
     cost = np.array([1.0 + lim.order_cost * (len(t) - 1) for _, t in atoms])
@@ -193,8 +193,10 @@ def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: d
         return atoms, sol["values"], sol["intercept"], vertex
     if sol["slack"] > 1e-9:
         return atoms, sol["values"], sol["intercept"], {
-            **vertex, "skipped": "the LP still uses an elastic slack (no split matches every "
-                                 "fit mask within the bound over its atoms): the vertex is kept"}
+            **vertex, "skipped": f"the LP's last optimum (stop: {stop}) still uses an elastic "
+                                 "slack: no split over its atoms matches every fit mask within "
+                                 "the bound, so there is no near-optimal set to select from; "
+                                 "the vertex is kept"}
     chosen, vals, icpt, info = select_sampled(x, y, zeta, atoms, sol["values"],
                                               sol["intercept"], epsilon=epsilon,
                                               max_order=lim.max_order, order_cost=lim.order_cost)
@@ -287,7 +289,7 @@ def sparse_and_or(
                  for s, o in zip(grown.support, grown.is_or, strict=True)]
         lp, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, lim)
         atoms_b, vals, icpt, info = _select(x, y / scale, zeta / scale, lp.atoms, sol,
-                                            selection, epsilon, lim)
+                                            selection, epsilon, lim, cert["stop"])
         vals = np.where(np.abs(vals) > 1e-9, vals, 0.0) * scale
         cert["growth"] = {"stop": grown.stop, "rounds": grown.rounds, "atoms": len(seeds)}
         per_sample.append((atoms_b, vals, icpt * scale + v[empty]))
