@@ -29,6 +29,7 @@ from harsanyi.extract.solvers.canonical import check_selection
 from harsanyi.extract.sparse_lp import (
     Atom,
     SampledLP,
+    atom_costs,
     atom_matrix,
     price_atoms,
     price_neighbours,
@@ -187,8 +188,8 @@ def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: d
             selection: str, epsilon: float, lim: Limits, stop: str
             ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]]:
     """Return the atoms, values and intercept of the chosen split of one normalised sample."""
-    cost = np.array([1.0 + lim.order_cost * (len(t) - 1) for _, t in atoms])
-    vertex = {"selection": "vertex", "lp_optimum": float(cost @ np.abs(sol["values"]))}
+    opt = float(atom_costs(atoms, lim.order_cost) @ np.abs(sol["values"]))
+    vertex = {"selection": "vertex", "lp_optimum": opt}
     if selection == "vertex":
         return atoms, sol["values"], sol["intercept"], vertex
     if sol["slack"] > 1e-9:

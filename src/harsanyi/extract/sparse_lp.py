@@ -34,8 +34,8 @@ import numpy as np
 from harsanyi.extract.solvers.lp import SIMPLEX, highs_core, simplex_highs
 from harsanyi.extract.sparse_result import atom_features
 
-__all__ = ["Atom", "Pricing", "SampledLP", "atom_matrix", "neighbours", "price_atoms",
-           "price_neighbours"]
+__all__ = ["Atom", "Pricing", "SampledLP", "atom_costs", "atom_matrix", "neighbours",
+           "price_atoms", "price_neighbours"]
 
 #: An atom: ``(is_or, T)`` with ``T`` a sorted tuple of players.
 Atom = tuple[bool, tuple[int, ...]]
@@ -147,7 +147,7 @@ class SampledLP:
             idx += [hit, hit]
             val += [np.full(len(hit), sign), np.full(len(hit), -sign)]
         start = self.ncol
-        cost = np.repeat([1.0 + self.order_cost * (len(t) - 1) for _, t in new], 2)
+        cost = np.repeat(atom_costs(new, self.order_cost), 2)
         self._add(cost, np.zeros(2 * len(new)), idx, val)
         for k, a in enumerate(new):
             self.col_of[a] = start + 2 * k
@@ -289,6 +289,15 @@ def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
     up = [(is_or, tuple(sorted((*t, j)))) for _, t in atoms if len(t) < max_order
           for j in range(n) if j not in t for is_or in (False, True)]
     return [a for a in dict.fromkeys(_down(atoms) + up) if a not in set(atoms)]
+
+
+def atom_costs(atoms: list[Atom], order_cost: float) -> np.ndarray:
+    """Return the LP's costs ``c_T = 1 + δ (|T| − 1)`` of the atoms (``δ``: ``order_cost``).
+
+    >>> atom_costs([(False, (0,)), (True, (0, 1, 2))], 0.5).tolist()
+    [1.0, 2.0]
+    """
+    return np.array([1.0 + order_cost * (len(t) - 1) for _, t in atoms], dtype=np.float64)
 
 
 def atom_matrix(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:

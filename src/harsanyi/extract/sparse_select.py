@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from harsanyi.extract.solvers.selection import solve_selection_qp
-from harsanyi.extract.sparse_lp import Atom, Pricing, atom_matrix, price_atoms
+from harsanyi.extract.sparse_lp import Atom, Pricing, atom_costs, atom_matrix, price_atoms
 from harsanyi.extract.sparse_result import atom_features
 
 __all__ = ["select_sampled"]
@@ -45,11 +45,6 @@ ROUND_OFF = 1e-9
 ALL_ROWS = 4000
 
 
-def _costs(atoms: list[Atom], order_cost: float) -> np.ndarray:
-    """Return the LP's costs ``c_T = 1 + δ (|T| − 1)`` of the atoms."""
-    return np.array([1.0 + order_cost * (len(t) - 1) for _, t in atoms])
-
-
 def _atoms_with_empty(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(support, is_or)`` of ``I_and(∅)`` followed by ``atoms``."""
     support, is_or = atom_matrix(atoms, n)
@@ -57,25 +52,24 @@ def _atoms_with_empty(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray
             np.concatenate([[False], is_or]))
 
 
-def _solve(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], rows: np.ndarray,
-           cost: np.ndarray, budget: float) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Solve ``min ‖θ‖²`` over ``atoms`` (and ``I_and(∅)``) and the fit rows ``rows``.
+def _solve(feats: np.ndarray, y: np.ndarray, zeta: float, rows: np.ndarray, cost: np.ndarray,
+           budget: float) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Solve ``min ‖θ‖²`` over the columns ``feats`` (``I_and(∅)`` first) and the fit rows ``rows``.
 
     Returns ``θ``, ``ν`` on every fit mask (zero off ``rows``), ``μ`` and the interior-point
     iterations.
     """
-    support, is_or = _atoms_with_empty(atoms, x.shape[1])
-    k = len(support)
-    out = solve_selection_qp(2.0 * np.eye(k), np.zeros(k), atom_features(x[rows], support, is_or),
-                             y[rows], zeta, np.concatenate([[0.0], cost]), budget)
+    k = feats.shape[1]
+    out = solve_selection_qp(2.0 * np.eye(k), np.zeros(k), feats[rows], y[rows], zeta,
+                             np.concatenate([[0.0], cost]), budget)
     nu = np.zeros(len(y))
     nu[rows] = out["nu"]
     return np.asarray(out["x"]), nu, float(out["mu"]), int(out["iterations"])
 
 
-def _violations(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], rows: np.ndarray,
-                theta: np.ndarray, nu: np.ndarray, mu: float, max_order: int, order_cost: float
-                ) -> tuple[np.ndarray, list[Atom], float, Pricing]:
+def _violations(x: np.ndarray, feats: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
+                rows: np.ndarray, theta: np.ndarray, nu: np.ndarray, mu: float, max_order: int,
+                order_cost: float) -> tuple[np.ndarray, list[Atom], float, Pricing]:
     """Return the violations of the full KKT conditions at ``(θ, ν, μ)``.
 
     The fit rows off the box (worst first), the atoms of order ``≤ max_order`` outside the
@@ -83,8 +77,7 @@ def _violations(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], ro
     :func:`~harsanyi.extract.sparse_lp.price_atoms` with ``λ = ν / μ``), the largest relative
     violation and the pricing.
     """
-    support, is_or = _atoms_with_empty(atoms, x.shape[1])
-    q = atom_features(x, support, is_or) @ theta - y
+    q = feats @ theta - y
     excess = np.abs(q) - zeta
     worst = float(excess.max(initial=0.0)) / (zeta if zeta > 0 else 1.0)
     excess[rows] = -np.inf  # constraints of the restricted QP: met up to its tolerance
@@ -93,25 +86,22 @@ def _violations(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], ro
     lam = nu / max(mu, 1e-12)
     pricing = price_atoms(x, lam, -float(lam.sum()), max_order, order_cost=order_cost)
     inside = set(atoms)
-    hot = [(o, t) for _, o, t in pricing.entering if (o, t) not in inside]
-    over = max([p / (1.0 + order_cost * (len(t) - 1)) - 1.0 for p, o, t in pricing.entering
-                if (o, t) not in inside], default=0.0)
-    return bad, hot, max(worst, over, 0.0), pricing
+    out = [(p, (o, t)) for p, o, t in pricing.entering if (o, t) not in inside]
+    over = max((p / atom_costs([a], order_cost)[0] - 1.0 for p, a in out), default=0.0)
+    return bad, [a for _, a in out], max(worst, over, 0.0), pricing
 
 
-def _drop_inactive(x: np.ndarray, atoms: list[Atom], theta: np.ndarray, nu: np.ndarray,
+def _drop_inactive(feats: np.ndarray, atoms: list[Atom], theta: np.ndarray, nu: np.ndarray,
                    mu: float, order_cost: float) -> tuple[list[Atom], np.ndarray]:
     """Drop the atoms the restricted optimum does not use.
 
     Those with ``|θ_T| ≤ 1e-6·max|θ|`` and a price ``|F_Tᵀ ν| < 0.99 μ c_T``: zero at the
     optimum, which stays the optimum without them. The interior point leaves them small but
-    nonzero; they re-enter if they price out later.
+    nonzero; they re-enter if they price out later. ``feats``: the columns, ``I_and(∅)`` first.
     """
     if not atoms:
         return atoms, theta
-    support, is_or = atom_matrix(atoms, x.shape[1])
-    ratio = np.abs(atom_features(x, support, is_or).T @ nu) / (max(mu, 1e-12)
-                                                               * _costs(atoms, order_cost))
+    ratio = np.abs(feats[:, 1:].T @ nu) / (max(mu, 1e-12) * atom_costs(atoms, order_cost))
     small = np.abs(theta[1:]) <= 1e-6 * max(float(np.abs(theta).max()), 1e-300)
     keep = ~(small & (ratio < 0.99))
     return ([a for a, k in zip(atoms, keep, strict=True) if k],
@@ -145,7 +135,7 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
     >>> round(info["objective"], 9), info["kkt"] < 1e-6, info["exact"]
     (1.01, True, True)
     """
-    opt = float(_costs(atoms, order_cost) @ np.abs(values))
+    opt = float(atom_costs(atoms, order_cost) @ np.abs(values))
     budget = (1.0 + epsilon) * opt
     h = atom_features(x, *atom_matrix(atoms, x.shape[1])) @ values + intercept
     tight = np.abs(h - y) >= zeta * (1 - 1e-7)
@@ -155,19 +145,19 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
     theta, kkt, pricing = np.zeros(len(chosen) + 1), np.inf, None
     for _ in range(max_rounds):
         info["rounds"] += 1
-        theta, nu, mu, its = _solve(x, y, zeta, chosen, rows, _costs(chosen, order_cost),
-                                    budget)
+        feats = atom_features(x, *_atoms_with_empty(chosen, x.shape[1]))
+        theta, nu, mu, its = _solve(feats, y, zeta, rows, atom_costs(chosen, order_cost), budget)
         info["qp_iterations"] += its
         theta = np.where(np.abs(theta) > ROUND_OFF * np.abs(theta).max(), theta, 0.0)
-        bad, hot, kkt, pricing = _violations(x, y, zeta, chosen, rows, theta, nu, mu, max_order,
-                                             order_cost)
-        chosen, theta = _drop_inactive(x, chosen, theta, nu, mu, order_cost)
+        bad, hot, kkt, pricing = _violations(x, feats, y, zeta, chosen, rows, theta, nu, mu,
+                                             max_order, order_cost)
+        chosen, theta = _drop_inactive(feats, chosen, theta, nu, mu, order_cost)
         if not len(bad) and not hot:
             break
         rows = np.union1d(rows, bad[:max(max_add, len(rows))])  # at most doubles per round
         chosen = chosen + hot[:max_add]
     theta = np.pad(theta, (0, len(chosen) + 1 - len(theta)))  # atoms added in the last round
-    info.update(objective=float(_costs(chosen, order_cost) @ np.abs(theta[1:])), kkt=float(kkt),
+    info.update(objective=float(atom_costs(chosen, order_cost) @ np.abs(theta[1:])), kkt=float(kkt),
                 priced=pricing.examined if pricing else 0,
                 exact=bool(pricing.complete) if pricing else False)
     return chosen, theta[1:], float(theta[0]), info
