@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import typer
+from cli_app import command_app
 from typer.testing import CliRunner
 
 from harsanyi.cli.explain import explain
@@ -37,16 +38,7 @@ def planted():
 
 @pytest.fixture
 def app() -> typer.Typer:
-    cli = typer.Typer()
-
-    @cli.callback()
-    def _root() -> None:
-        """Test app."""
-
-    cli.command("explain")(explain)
-    cli.command("monitor")(monitor)
-    cli.command("report")(report)
-    return cli
+    return command_app(explain=explain, monitor=monitor, report=report)
 
 
 @pytest.fixture

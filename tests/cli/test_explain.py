@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import typer
+from cli_app import command_app
 from typer.testing import CliRunner
 
 import harsanyi as hs
@@ -49,14 +50,7 @@ def points():
 
 @pytest.fixture
 def app() -> typer.Typer:
-    cli = typer.Typer()
-
-    @cli.callback()
-    def _root() -> None:
-        """Test app."""
-
-    cli.command("explain")(explain)
-    return cli
+    return command_app(explain=explain)
 
 
 @pytest.fixture
