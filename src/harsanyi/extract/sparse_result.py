@@ -130,17 +130,56 @@ class SparseInteractions:
             return self
         return self[sample]
 
-    def get_top_k(self, k: int = 10, sample: Any = None
-                  ) -> list[tuple[str, tuple[int, ...], float]]:
+    def get_top_k(self, k: int = 10, sample: Any = None, *, names: bool = False
+                  ) -> list[tuple[str, tuple[Any, ...], float]]:
         """Return the ``k`` strongest atoms of one sample as ``(kind, players, value)``.
 
-        They are ordered by ``|value|`` descending; exact zeros are skipped.
+        They are ordered by ``|value|`` descending; exact zeros are skipped. ``players`` are
+        indices, or the players' names with ``names=True`` (as :meth:`Interactions.get_top_k
+        <harsanyi.extract.interactions.Interactions.get_top_k>`).
+
+        >>> I = SparseInteractions(np.array([[True, True]]), np.array([True]), np.array([1.5]),
+        ...                        np.array(0.0), np.array(0.0), players=["rain", "wind"])
+        >>> I.get_top_k(1, names=True)
+        [('or', ('rain', 'wind'), 1.5)]
         """
         one = self._single(sample)
         order = np.argsort(-np.abs(one.values), kind="stable")[:k]
         subsets = self.subsets()
-        return [(KIND_NAMES[int(self.is_or[j])], subsets[j], float(one.values[j]))
-                for j in order if one.values[j] != 0.0]
+        out: list[tuple[str, tuple[Any, ...], float]] = []
+        for j in order:
+            if one.values[j] == 0.0:
+                continue
+            who: tuple[Any, ...] = subsets[j]
+            if names:
+                who = tuple(self.players[i] for i in who)
+            out.append((KIND_NAMES[int(self.is_or[j])], who, float(one.values[j])))
+        return out
+
+    def to_dict(self, sample: Any = None, *, skip_zeros: bool = True
+                ) -> dict[tuple[str, tuple[str, ...]], float]:
+        """Return one sample as ``{(kind, tuple of player names): value}``.
+
+        The same keys as :meth:`Interactions.to_dict
+        <harsanyi.extract.interactions.Interactions.to_dict>`: ``("and", ())`` holds the
+        intercept ``I_and(∅) = v(∅) + q_∅``; exact zeros (the intercept, or atoms this sample
+        does not use) are left out unless ``skip_zeros=False``.
+
+        >>> I = SparseInteractions(np.array([[True, True]]), np.array([True]), np.array([1.5]),
+        ...                        np.array(0.25), np.array(0.0), players=["a", "b"])
+        >>> I.to_dict()
+        {('and', ()): 0.25, ('or', ('a', 'b')): 1.5}
+        """
+        one = self._single(sample)
+        out: dict[tuple[str, tuple[str, ...]], float] = {}
+        if not (skip_zeros and float(one.intercept) == 0.0):
+            out[("and", ())] = float(one.intercept)
+        for j, who in enumerate(self.subsets()):
+            if skip_zeros and one.values[j] == 0.0:
+                continue
+            key = (KIND_NAMES[int(self.is_or[j])], tuple(self.players[i] for i in who))
+            out[key] = float(one.values[j])
+        return out
 
     def salient(self, threshold: float) -> SparseInteractions:
         """Keep the atoms with ``|I(T)| > threshold`` in at least one sample.
