@@ -7,7 +7,8 @@ import pytest
 import harsanyi as hs
 from harsanyi.errors import StoreError
 from harsanyi.extract import SparseInteractions, refit, union_support
-from harsanyi.extract.sparse_lp import neighbours
+from harsanyi.extract.sparse import Limits, _next_step, _violated
+from harsanyi.extract.sparse_lp import SampledLP, neighbours
 from harsanyi.games import SampleDesign, SampledGame
 from harsanyi.zoo.synthetic import planted_sparse_terms
 
@@ -172,3 +173,20 @@ def test_penalty_rises_until_no_slack_is_used():
     assert cert["optimal"] and cert["penalty"] > 2.0
     exact = hs.and_or(game, q_bound=0.0, solver="exact")
     assert np.abs(res.values).sum() == pytest.approx(float(exact.objective), rel=1e-8)
+
+
+def test_rows_wait_while_a_slack_is_in_use_unless_one_batch_completes_them(low_budget):
+    """With a slack in use, atoms enter before more fit masks (rows cannot remove a slack),
+    unless one batch brings in every fit mask left (docs/sparse.md, section 3)."""
+    _, game, q = low_budget
+    x, v = game.masks[game.design.fit], game.values[game.design.fit]
+    y, zeta = v - game.values[0], q * abs(game.values[1] - game.values[0])
+    steps = []
+    for per_round in (100, len(y)):
+        lp = SampledLP(x, y, zeta, bigm=2.0)
+        lp.add_rows(range(100))
+        lp.add_atoms([(False, (i,)) for i in range(24)])  # singletons cannot match the pairs
+        sol = lp.solve()
+        assert sol["slack"] > 1e-3 and len(_violated(x, y, zeta, lp, sol, len(y)))
+        steps.append(_next_step(x, y, zeta, lp, sol, Limits(rows_per_round=per_round))[0])
+    assert steps == ["atoms", "rows"]

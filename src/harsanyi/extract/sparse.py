@@ -81,16 +81,21 @@ def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: di
     """Apply the next generation step to ``lp`` after its optimum ``sol``.
 
     In this order: add the violated fit masks, add the candidates that price out, raise the
-    penalty of a slack still in use. Return the step taken (``"rows"``, ``"atoms"``,
-    ``"penalty"``, or the stop: ``"optimal"``, ``"slack"``) and the candidates priced.
+    penalty of a slack still in use. While a slack is in use the rows come last, unless one
+    batch brings in every fit mask left: more rows cannot remove a slack (they only constrain
+    the restriction further), and each batch of rows added to a restriction that cannot match
+    its own rows costs thousands of dual simplex pivots (docs/sparse.md, §3). Return the
+    step taken (``"rows"``, ``"atoms"``, ``"penalty"``, or the stop: ``"optimal"``,
+    ``"slack"``) and the candidates priced.
     """
-    bad = _violated(x, y, zeta, lp, sol, lim.rows_per_round)
-    if len(bad):
-        lp.add_rows(bad)
-        return "rows", 0
+    infeasible = sol["slack"] > 1e-9
+    if not infeasible or len(lp.rows) + lim.rows_per_round >= len(y):
+        bad = _violated(x, y, zeta, lp, sol, lim.rows_per_round)
+        if len(bad):
+            lp.add_rows(bad)
+            return "rows", 0
     used = [a for a, val in zip(lp.atoms, sol["values"], strict=True) if abs(val) > 1e-9]
     hot, priced = price_neighbours(x, sol, used, lim.max_order, lp.col_of)
-    infeasible = sol["slack"] > 1e-9
     if hot:
         take = lim.atoms_while_infeasible if infeasible else lim.atoms_per_round
         lp.add_atoms([a for _, a in hot[:take]])
@@ -98,6 +103,10 @@ def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: di
     if infeasible and lp.bigm < lim.max_penalty:
         lp.set_penalty(min(lp.bigm * lim.penalty_growth, lim.max_penalty))
         return "penalty", priced
+    bad = _violated(x, y, zeta, lp, sol, lim.rows_per_round) if infeasible else np.zeros(0)
+    if len(bad):  # a slack remains at the largest penalty: the rows still enter
+        lp.add_rows(bad)
+        return "rows", 0
     return ("slack" if infeasible else "optimal"), priced
 
 
