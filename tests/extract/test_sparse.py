@@ -175,18 +175,19 @@ def test_penalty_rises_until_no_slack_is_used():
     assert np.abs(res.values).sum() == pytest.approx(float(exact.objective), rel=1e-8)
 
 
-def test_rows_wait_while_a_slack_is_in_use_unless_one_batch_completes_them(low_budget):
-    """With a slack in use, atoms enter before more fit masks (rows cannot remove a slack),
-    unless one batch brings in every fit mask left (docs/sparse.md, section 3)."""
+def test_rows_and_atoms_take_turns_while_a_slack_is_in_use(low_budget):
+    """With a slack in use, a round of fit masks is followed by a round of candidates, and the
+    other way round (rows alone cannot remove a slack, atoms alone overfit the rows already
+    in), unless one batch brings in every fit mask left (docs/sparse.md, section 3)."""
     _, game, q = low_budget
     x, v = game.masks[game.design.fit], game.values[game.design.fit]
     y, zeta = v - game.values[0], q * abs(game.values[1] - game.values[0])
     steps = []
-    for per_round in (100, len(y)):
+    for last, per_round in (("rows", 100), ("atoms", 100), ("", 100), ("rows", len(y))):
         lp = SampledLP(x, y, zeta, bigm=2.0)
         lp.add_rows(range(100))
         lp.add_atoms([(False, (i,)) for i in range(24)])  # singletons cannot match the pairs
         sol = lp.solve()
         assert sol["slack"] > 1e-3 and len(_violated(x, y, zeta, lp, sol, len(y)))
-        steps.append(_next_step(x, y, zeta, lp, sol, Limits(rows_per_round=per_round))[0])
-    assert steps == ["atoms", "rows"]
+        steps.append(_next_step(x, y, zeta, lp, sol, Limits(rows_per_round=per_round), last)[0])
+    assert steps == ["atoms", "rows", "rows", "rows"]

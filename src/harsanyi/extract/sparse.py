@@ -65,7 +65,7 @@ class Limits:
     """
 
     max_order: int = 4
-    max_rounds: int = 60
+    max_rounds: int = 100
     max_pivots: int = 50_000
     rows_per_round: int = 500
     atoms_per_round: int = 200
@@ -77,19 +77,22 @@ class Limits:
 
 
 def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: dict[str, Any],
-               lim: Limits) -> tuple[str, int]:
+               lim: Limits, last: str = "") -> tuple[str, int]:
     """Apply the next generation step to ``lp`` after its optimum ``sol``.
 
     In this order: add the violated fit masks, add the candidates that price out, raise the
-    penalty of a slack still in use. While a slack is in use the rows come last, unless one
-    batch brings in every fit mask left: more rows cannot remove a slack (they only constrain
-    the restriction further), and each batch of rows added to a restriction that cannot match
-    its own rows costs thousands of dual simplex pivots (docs/sparse.md, §3). Return the
-    step taken (``"rows"``, ``"atoms"``, ``"penalty"``, or the stop: ``"optimal"``,
-    ``"slack"``) and the candidates priced.
+    penalty of a slack still in use. While a slack is in use, rows and candidates take turns
+    (``last``: the previous step) unless one batch brings in every fit mask left: more rows
+    cannot remove a slack (they only constrain the restriction further), and batch after batch
+    of rows added to a restriction that cannot match its own rows costs thousands of dual
+    simplex pivots each; candidates alone, on the other hand, fit the rows already in ever
+    more closely and leave the others out (docs/sparse.md, §3). Return the step taken
+    (``"rows"``, ``"atoms"``, ``"penalty"``, or the stop: ``"optimal"``, ``"slack"``) and the
+    candidates priced.
     """
     infeasible = sol["slack"] > 1e-9
-    if not infeasible or len(lp.rows) + lim.rows_per_round >= len(y):
+    last_batch = len(lp.rows) + lim.rows_per_round >= len(y)  # every fit mask left fits in
+    if not infeasible or last_batch or last != "rows":  # with a slack: rows every other round
         bad = _violated(x, y, zeta, lp, sol, lim.rows_per_round)
         if len(bad):
             lp.add_rows(bad)
@@ -134,7 +137,7 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
             best = best or sol  # the first solve ran out of pivots: what HiGHS has
             break
         best = sol
-        step, priced = _next_step(x, y, zeta, lp, sol, lim)
+        step, priced = _next_step(x, y, zeta, lp, sol, lim, step)
         if step in ("optimal", "slack"):
             break
         simplex = "dual" if step == "rows" else "primal"
@@ -219,7 +222,7 @@ def sparse_and_or(
     *,
     max_order: int = 4,
     beam: int = 24,
-    max_rounds: int = 60,
+    max_rounds: int = 100,
     atoms_per_round: int = 200,
     atoms_while_infeasible: int = 20,
     rows_per_round: int = 500,
