@@ -92,6 +92,7 @@ def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: di
     """
     infeasible = sol["slack"] > 1e-9
     last_batch = len(lp.rows) + lim.rows_per_round >= len(y)  # every fit mask left fits in
+    bad = None
     if not infeasible or last_batch or last != "rows":  # with a slack: rows every other round
         bad = _violated(x, y, zeta, lp, sol, lim.rows_per_round)
         if len(bad):
@@ -106,10 +107,11 @@ def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: di
     if infeasible and lp.bigm < lim.max_penalty:
         lp.set_penalty(min(lp.bigm * lim.penalty_growth, lim.max_penalty))
         return "penalty", priced
-    bad = _violated(x, y, zeta, lp, sol, lim.rows_per_round) if infeasible else np.zeros(0)
-    if len(bad):  # a slack remains at the largest penalty: the rows still enter
-        lp.add_rows(bad)
-        return "rows", 0
+    if infeasible and bad is None:  # a slack remains at the largest penalty: rows still enter
+        bad = _violated(x, y, zeta, lp, sol, lim.rows_per_round)
+        if len(bad):
+            lp.add_rows(bad)
+            return "rows", 0
     return ("slack" if infeasible else "optimal"), priced
 
 
