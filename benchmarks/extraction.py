@@ -16,6 +16,7 @@ ratios, not the seconds).
     python benchmarks/extraction.py             # n = 10, 64 samples per family
     python benchmarks/extraction.py --quick     # n = 8, 8 samples, sgd 2,000 iterations
     python benchmarks/extraction.py --only-selection --sizes 10,12   # vertex vs canonical
+    python benchmarks/extraction.py --only-selection --sizes 16 --families planted,noisy
 
 The vertex-vs-canonical table adds two hard families: noisy planted games (Gaussian noise 0.01
 on every v(x_S), not absorbed by q) and an MLP over-fitted to 20% flipped labels.
@@ -155,8 +156,12 @@ def salient(r) -> np.ndarray:
     return (p >= 0.05 * p.max(-1, keepdims=True)).sum(-1)
 
 
-def selection_table(sizes: list[int], samples: int, epsilon: float) -> None:
-    """vertex ("fast") vs canonical (fast + selection): s/game, objective / LP optimum."""
+def selection_table(sizes: list[int], samples: int, epsilon: float,
+                    families: list[str] | None = None) -> None:
+    """vertex ("fast") vs canonical (fast + selection): s/game, objective / LP optimum.
+
+    ``families``: names of :data:`FAMILIES` to run (all by default).
+    """
     print(f"\nvertex vs canonical (epsilon = {epsilon}), {samples} games per family, CPU s/game")
     head = (f"{'n':>2} {'games':8} {'vertex s':>9} {'canon s':>8} {'ratio':>6} "
             f"{'v obj/LP':>9} {'c obj/LP max':>12} {'salient c/v med':>15} {'max':>5} "
@@ -165,6 +170,8 @@ def selection_table(sizes: list[int], samples: int, epsilon: float) -> None:
     print("-" * len(head))
     for n in sizes:
         for family, maker in FAMILIES.items():
+            if families is not None and family not in families:
+                continue
             values, bound = maker(n, samples)
             vertex, t_v = timed(values, bound, "fast")
             start = time.process_time()
@@ -193,14 +200,19 @@ def main() -> None:
     parser.add_argument("--selection-samples", type=int, default=8)
     parser.add_argument("--epsilon", type=float, default=0.01)
     parser.add_argument("--only-selection", action="store_true")
+    parser.add_argument("--families", default=",".join(FAMILIES),
+                        help=f"families of the vertex-vs-canonical table, of {list(FAMILIES)}")
     args = parser.parse_args()
+    families = args.families.split(",")
+    if unknown := sorted(set(families) - set(FAMILIES)):
+        parser.error(f"unknown families {unknown}; choose among {list(FAMILIES)}")
     if args.quick:
         args.n, args.samples, args.sgd_iters = 8, 8, 2_000
         args.sizes, args.selection_samples = "6", 2
     torch.set_num_threads(1)
     if args.only_selection:
         selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples,
-                        args.epsilon)
+                        args.epsilon, families)
         return
     torch.set_num_threads(1)
     print(f"n = {args.n}, {args.samples} samples per family, zeta = 0.02|v(N) - v(0)|, "
@@ -234,7 +246,8 @@ def main() -> None:
         print(f"{'':8} fast: {both['exact'][2] / both['fast'][2]:.1f}x faster than exact, "
               f"{runs[2][2] / both['fast'][2]:.0f}x faster than sgd dense, {fb} full-LP "
               f"fallbacks, max certified gap {gap:.1e}")
-    selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples, args.epsilon)
+    selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples, args.epsilon,
+                    families)
 
 
 if __name__ == "__main__":
