@@ -9,6 +9,7 @@ import pytest
 import torch
 from scipy.optimize import linprog
 
+import harsanyi.extract.solvers.fast as fast_solver
 import harsanyi.extract.solvers.sgd as sgd
 from harsanyi.core.transforms import kron_blocked, mobius
 from harsanyi.errors import NonFiniteOutputError, ShapeError
@@ -413,3 +414,23 @@ def test_errors():
         solve(good, 0.0, warm_start=warm)
     with pytest.raises(ValueError, match="backend must be"):
         solve(good, 0.0, solver="sgd", backend="gpu")
+
+
+def test_fast_above_the_full_lp_limit_returns_the_restricted_optimum(monkeypatch):
+    """Past its limits "fast" falls back to the full LP only up to FULL_LP_MAX_PLAYERS; above,
+    the full LP is never built (n = 16 needed 32 GiB) and the last restricted optimum comes back
+    uncertified (converged False)."""
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(1, 2**10))  # noise: generation needs more than one round
+    bound = 0.02 * np.abs(v[:, -1] - v[:, 0])
+    kept = solve(v, bound, "fast", max_rounds=1)
+    assert kept.info["fallback"][0] and kept.info["converged"][0] and kept.info["gap"][0] < 1e-7
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the full LP must not be built above FULL_LP_MAX_PLAYERS")
+
+    monkeypatch.setattr(fast_solver, "FULL_LP_MAX_PLAYERS", 9)
+    monkeypatch.setattr(fast_solver, "solve_full_lp", refuse)
+    stopped = solve(v, bound, "fast", max_rounds=1)
+    assert not stopped.info["fallback"][0] and not stopped.info["converged"][0]
+    assert stopped.info["rounds"][0] == 1

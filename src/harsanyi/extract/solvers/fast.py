@@ -32,7 +32,12 @@ from harsanyi.extract.solvers.operators import (
     weights,
 )
 
-__all__ = ["candidates_from_admm", "candidates_from_result", "generate", "solve_fast"]
+__all__ = ["FULL_LP_MAX_PLAYERS", "candidates_from_admm", "candidates_from_result", "generate",
+           "solve_fast"]
+
+#: Largest n whose full LP :func:`generate` falls back to (n = 12: 45–85 s by HiGHS's interior
+#: point on trained-MLP games; n = 16 needed 32 GiB just to build it).
+FULL_LP_MAX_PLAYERS = 12
 
 
 def _signs(idx: np.ndarray, sign: np.ndarray) -> dict[int, int]:
@@ -136,7 +141,10 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     of all rows (a dense game, e.g. ``ζ`` tiny because ``v(N) ≈ v(∅)``), and falls back to it
     when the restriction grows past ``max_fraction`` of the rows, after ``max_rounds`` rounds,
     or when the restricted solves have taken ``max_pivots`` simplex pivots in all (``None``: no
-    limit).
+    limit). Above ``FULL_LP_MAX_PLAYERS`` = 12 players there is no full LP (its matrix alone has
+    ``~2·3^n`` nonzeros and was built through a dense ``2^n × 2^n`` mask array): past a limit
+    the last restricted optimum is returned with ``info["stopped"] = True``, uncertified
+    (:func:`solve_fast` reports ``converged`` False for it).
 
     >>> cand = {"atoms": np.array([0]), "rows": np.array([0]), "atom_sign": {}, "row_sign": {}}
     >>> x, lam, info = generate(np.array([0.0, 1.0, 1.0, 1.0]), 0.1, "and_or", cand,
@@ -145,7 +153,8 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     ([0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8], False)
     """
     size = values.shape[-1]
-    if len(cand["rows"]) > dense_fraction * size:  # nearly every row is tight
+    full_lp = size <= 2**FULL_LP_MAX_PLAYERS
+    if full_lp and len(cand["rows"]) > dense_fraction * size:  # nearly every row is tight
         x, lam, full = solve_full_lp(values, bound, kind)
         return x, lam, {"rounds": 0, "iterations": full["iterations"], "fallback": True}
     w = weights(size.bit_length() - 1, kind)
@@ -181,6 +190,9 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
             return x, lam, {"rounds": rounds, "iterations": lp.iterations, "fallback": False}
         too_big = len(lp.rows) + len(new_rows) > max_fraction * size
         if rounds >= max_rounds or too_big or out["status"] != "Optimal" or done:
+            if not full_lp:  # the full LP cannot be built: the last restricted optimum
+                return x, lam, {"rounds": rounds, "iterations": lp.iterations,
+                                "fallback": False, "stopped": True}
             x, lam, full = solve_full_lp(values, bound, kind)
             return x, lam, {"rounds": rounds, "iterations": lp.iterations + full["iterations"],
                             "fallback": True}
@@ -272,6 +284,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     lams = np.zeros((batch, size))
     rounds = np.zeros(batch, np.int64)
     fallback = np.zeros(batch, bool)
+    converged = np.ones(batch, bool)
     for b in progress_bar(range(batch), progress, desc="AND-OR split", unit="sample"):
         if kind == "and" and zn[b] == 0:
             xs[b] = mobius(vn[b])  # unique solution
@@ -289,6 +302,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
         iters[b] += gen["iterations"]
         rounds[b] = gen["rounds"]
         fallback[b] = gen["fallback"]
+        converged[b] = not gen.get("stopped", False)
     _, gap = certify(vn, zn, xs, lams, kind)
     if kind == "and":
         gap = np.where(zn == 0, 0.0, gap)  # Möbius is the unique solution there
@@ -299,5 +313,5 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
             "warm_used": np.array([warm_start is not None and admm_done[b] == 0
                                    for b in range(batch)]),
             "rounds": rounds, "fallback": fallback, "gap": np.maximum(gap, 0.0),
-            "converged": np.ones(batch, bool), "seconds": time.perf_counter() - start}
+            "converged": converged, "seconds": time.perf_counter() - start}
     return finish(values, bound, x, kind, info)
