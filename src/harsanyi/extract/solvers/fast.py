@@ -9,7 +9,9 @@ with ``|A x − v| > ζ``, dual simplex) until nothing is violated, which certif
 global optimum of the full LP (``info["gap"]``). A sample goes to the full LP instead
 (``info["fallback"]``) when ``ζ = 0``, when its candidates cover 95% of the rows, or past
 ``max_rounds``, ``max_fraction`` or ``max_pivots`` (counts, never seconds, so that the result
-does not depend on the machine's load). Measurements: ``benchmarks/README.md``.
+does not depend on the machine's load); above ``FULL_LP_MAX_PLAYERS`` = 12 players, where the
+full LP cannot be built, it stops there instead, uncertified (``info["converged"]`` False).
+Measurements: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
