@@ -9,6 +9,7 @@ import pytest
 import torch
 from scipy.optimize import linprog
 
+import harsanyi as hs
 import harsanyi.extract.solvers.fast as fast_solver
 import harsanyi.extract.solvers.sgd as sgd
 from harsanyi.core.transforms import kron_blocked, mobius
@@ -434,3 +435,11 @@ def test_fast_above_the_full_lp_limit_returns_the_restricted_optimum(monkeypatch
     stopped = solve(v, bound, "fast", max_rounds=1)
     assert not stopped.info["fallback"][0] and not stopped.info["converged"][0]
     assert stopped.info["rounds"][0] == 1
+
+
+def test_and_or_warns_when_a_sample_is_left_uncertified(monkeypatch):
+    monkeypatch.setattr(fast_solver, "FULL_LP_MAX_PLAYERS", 9)
+    game = hs.Game(np.random.default_rng(0).normal(size=2**10))
+    with pytest.warns(RuntimeWarning, match="1 of 1 sample.*without a certificate"):
+        res = hs.and_or(game, q_bound=0.02, max_rounds=1)
+    assert not res.metadata["solver_info"]["converged"][0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -130,6 +131,13 @@ def and_or(
         warm = warm_start
     result = solve(flat, bound.reshape(-1), solver=solver, kind="and_or",
                    warm_start=_flat_result(warm), progress=progress, **options)
+    stopped = ~np.asarray(result.info.get("converged", True), dtype=bool).reshape(-1)
+    if solver != "sgd" and stopped.any():
+        warnings.warn(
+            f"{int(stopped.sum())} of {stopped.size} sample(s) reached the solver's limits "
+            "(max_rounds, max_pivots) without a certificate: their split is the last restricted "
+            "optimum, not proven L1-optimal (solver_info['converged'] is False there); raise "
+            "the limits through the solver options", RuntimeWarning, stacklevel=2)
     shape = game.values.shape
     chosen: str | None = selection
     slack: float | None = epsilon
