@@ -86,9 +86,10 @@ def _violations(x: np.ndarray, feats: np.ndarray, y: np.ndarray, zeta: float, at
     lam = nu / max(mu, 1e-12)
     pricing = price_atoms(x, lam, -float(lam.sum()), max_order, order_cost=order_cost)
     inside = set(atoms)
-    out = [(p, (o, t)) for p, o, t in pricing.entering if (o, t) not in inside]
-    over = max((p / atom_costs([a], order_cost)[0] - 1.0 for p, a in out), default=0.0)
-    return bad, [a for _, a in out], max(worst, over, 0.0), pricing
+    hot = [(o, t) for _, o, t in pricing.entering if (o, t) not in inside]
+    price = np.array([p for p, o, t in pricing.entering if (o, t) not in inside])
+    over = float((price / atom_costs(hot, order_cost) - 1.0).max(initial=0.0))
+    return bad, hot, max(worst, over, 0.0), pricing
 
 
 def _drop_inactive(feats: np.ndarray, atoms: list[Atom], theta: np.ndarray, nu: np.ndarray,
