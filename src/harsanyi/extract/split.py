@@ -134,10 +134,11 @@ def and_or(
     stopped = ~np.asarray(result.info.get("converged", True), dtype=bool).reshape(-1)
     if solver != "sgd" and stopped.any():
         warnings.warn(
-            f"{int(stopped.sum())} of {stopped.size} sample(s) reached the solver's limits "
-            "(max_rounds, max_pivots) without a certificate: their split is the last restricted "
-            "optimum, not proven L1-optimal (solver_info['converged'] is False there); raise "
-            "the limits through the solver options", RuntimeWarning, stacklevel=2)
+            f"{int(stopped.sum())} of {stopped.size} sample(s) stopped without a certificate "
+            f"(solver {solver!r}; solver_info['converged'] is False there): their split is not "
+            "proven L1-optimal. With 'fast' above 12 players this is the last restricted optimum "
+            "at max_rounds or max_pivots: raise them through the solver options",
+            RuntimeWarning, stacklevel=2)
     shape = game.values.shape
     chosen: str | None = selection
     slack: float | None = epsilon
