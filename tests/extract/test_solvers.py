@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -11,8 +12,10 @@ from scipy.optimize import linprog
 
 import harsanyi as hs
 import harsanyi.extract.solvers.fast as fast_solver
+import harsanyi.extract.solvers.lp as lp_module
 import harsanyi.extract.solvers.sgd as sgd
-from harsanyi.core.transforms import kron_blocked, mobius
+from harsanyi.core.orders import order_of_masks
+from harsanyi.core.transforms import kron_blocked, mobius, zeta
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 from harsanyi.extract.solvers import SOLVERS, SolverResult, solve
 from harsanyi.extract.solvers.base import certify, matching_error
@@ -443,3 +446,43 @@ def test_and_or_warns_when_a_sample_is_left_uncertified(monkeypatch):
     with pytest.warns(RuntimeWarning, match="1 of 1 sample.*without a certificate"):
         res = hs.and_or(game, q_bound=0.02, max_rounds=1)
     assert not res.metadata["solver_info"]["converged"][0]
+
+
+def test_fast_with_a_zero_bound_above_the_full_lp_limit_uses_generation(monkeypatch):
+    """ζ = 0 goes to the full LP only where it can be built; above FULL_LP_MAX_PLAYERS the
+    sample runs ADMM and row/column generation like any other and reaches the same optimum."""
+    rng = np.random.default_rng(3)
+    and_x = np.zeros(2**10)
+    and_x[rng.choice(np.arange(1, 2**10), 6, replace=False)] = rng.uniform(0.5, 2.0, 6)
+    v = zeta(and_x)[None, :]  # a pure AND game: v = Σ_{T⊆S} I(T)
+    oracle = solve(v, np.zeros(1), "exact")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the full LP must not be built above FULL_LP_MAX_PLAYERS")
+
+    monkeypatch.setattr(fast_solver, "FULL_LP_MAX_PLAYERS", 9)
+    monkeypatch.setattr(fast_solver, "solve_full_lp", refuse)
+    res = solve(v, np.zeros(1), "fast")
+    assert not res.info["fallback"][0] and res.info["admm_iterations"][0] > 0
+    assert res.info["converged"][0] and res.info["gap"][0] < 1e-7
+    assert res.objective[0] == pytest.approx(oracle.objective[0], rel=1e-7)
+
+
+def test_the_full_lp_matrix_is_built_sparse():
+    """The full LP's matrix has 2·3^n + OR nonzeros and is built without a dense 2^n x 2^n
+    array (the old construction peaked at 150 MiB at n = 12, a 32 GiB MemoryError at n = 16)."""
+    n = 12
+    or_cols = np.flatnonzero(order_of_masks(n) >= 2)
+    tracemalloc.start()
+    try:
+        block = lp_module._full_block(n, or_cols)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 80 * 2**20
+    masks = np.arange(2**n)
+    rows = np.random.default_rng(0).choice(masks, 40, replace=False)
+    dense = block[rows].toarray()
+    subset = ((masks[None, :] & ~rows[:, None]) == 0).astype(float)
+    disjoint = ((or_cols[None, :] & rows[:, None]) == 0).astype(float)
+    assert np.array_equal(dense, np.hstack([subset, -subset, -disjoint, disjoint]))

@@ -7,10 +7,12 @@ basis. Then, per sample, the LP restricted to the candidates is solved with HiGH
 grown by column generation (atoms with ``|Aᵀλ| > 1``, primal simplex) or row generation (rows
 with ``|A x − v| > ζ``, dual simplex) until nothing is violated, which certifies ``x`` as a
 global optimum of the full LP (``info["gap"]``). A sample goes to the full LP instead
-(``info["fallback"]``) when ``ζ = 0``, when its candidates cover 95% of the rows, or past
-``max_rounds``, ``max_fraction`` or ``max_pivots`` (counts, never seconds, so that the result
-does not depend on the machine's load); above ``FULL_LP_MAX_PLAYERS`` = 12 players, where the
-full LP cannot be built, it stops there instead, uncertified (``info["converged"]`` False).
+(``info["fallback"]``) when ``ζ = 0`` (every row is tight), when its candidates cover 95% of
+the rows, or past ``max_rounds``, ``max_fraction`` or ``max_pivots`` (counts, never seconds, so
+that the result does not depend on the machine's load). Above ``FULL_LP_MAX_PLAYERS`` = 12
+players, where the full LP is too large to solve, a sample stops at those limits instead,
+uncertified (``info["converged"]`` False), and a ``ζ = 0`` sample goes through row and column
+generation like any other.
 Measurements: ``benchmarks/README.md``.
 """
 
@@ -38,7 +40,7 @@ __all__ = ["FULL_LP_MAX_PLAYERS", "candidates_from_admm", "candidates_from_resul
            "solve_fast"]
 
 #: Largest n whose full LP :func:`generate` falls back to (n = 12: 45–85 s by HiGHS's interior
-#: point on trained-MLP games; n = 16 needed 32 GiB just to build it).
+#: point on trained-MLP games; at n = 16 its matrix alone has ~2·3^16 = 86 M nonzeros).
 FULL_LP_MAX_PLAYERS = 12
 
 
@@ -144,7 +146,7 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     when the restriction grows past ``max_fraction`` of the rows, after ``max_rounds`` rounds,
     or when the restricted solves have taken ``max_pivots`` simplex pivots in all (``None``: no
     limit). Above ``FULL_LP_MAX_PLAYERS`` = 12 players there is no full LP (its matrix alone has
-    ``~2·3^n`` nonzeros and was built through a dense ``2^n × 2^n`` mask array): past a limit
+    ``~2·3^n`` nonzeros and HiGHS takes minutes on it): past a limit
     the last restricted optimum is returned with ``info["stopped"] = True``, uncertified
     (:func:`solve_fast` reports ``converged`` False for it).
 
@@ -273,7 +275,9 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     cands: list[dict[str, Any] | None] = [None] * batch
     if warm_start is not None:
         cands = _warm_candidates(values, bound, warm_start, kind, warm_tol)
-    need = [b for b in range(batch) if cands[b] is None and zn[b] != 0]  # ζ = 0: no restriction
+    full_lp = size <= 2**FULL_LP_MAX_PLAYERS
+    # ζ = 0 makes every row tight, so restricting cannot pay where the full LP can be built
+    need = [b for b in range(batch) if cands[b] is None and (zn[b] != 0 or not full_lp)]
     admm_done = np.zeros(batch, np.int64)
     if need and core is not None:
         xh, lh, _ = run_admm(vn[need], zn[need], kind, iters=admm_iters, rho=rho, alpha=alpha,
@@ -291,7 +295,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
         if kind == "and" and zn[b] == 0:
             xs[b] = mobius(vn[b])  # unique solution
             continue
-        if core is None or zn[b] == 0:  # ζ = 0: every row is tight, restricting cannot pay
+        if core is None or (zn[b] == 0 and full_lp):
             xs[b], lams[b], full = solve_full_lp(vn[b], zn[b], kind)
             iters[b] += full["iterations"]
             fallback[b] = True

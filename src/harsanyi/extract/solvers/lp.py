@@ -65,11 +65,29 @@ def simplex_highs(core: Any, tol: float = 1e-9) -> Any:
     return h
 
 
-def _block(rows: np.ndarray, and_cols: np.ndarray, or_cols: np.ndarray) -> sp.csc_matrix:
-    """Columns ``[I_and⁺, I_and⁻, I_or⁺, I_or⁻]`` of the rows ``rows`` (complement form)."""
-    r = np.asarray(rows, dtype=np.int64)[:, None]
-    za = sp.csc_matrix(((np.asarray(and_cols, np.int64)[None, :] & ~r) == 0).astype(np.float64))
-    zo = sp.csc_matrix(((np.asarray(or_cols, np.int64)[None, :] & r) == 0).astype(np.float64))
+def _kron_power(block: list[list[float]], n: int) -> sp.csc_matrix:
+    """``block^{⊗n}`` as a sparse matrix, built factor by factor (no dense ``2^n × 2^n``).
+
+    Every factor is the same 2×2 block, so which factor is player ``i``'s does not matter.
+
+    >>> _kron_power([[1, 0], [1, 1]], 2).toarray().astype(int).tolist()
+    [[1, 0, 0, 0], [1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1]]
+    """
+    one = sp.csr_matrix(np.asarray(block, dtype=np.float64))
+    out = sp.csr_matrix(np.ones((1, 1)))
+    for _ in range(n):
+        out = sp.kron(out, one, format="csr")
+    return out.tocsc()
+
+
+def _full_block(n: int, or_cols: np.ndarray) -> sp.csc_matrix:
+    """Columns ``[I_and⁺, I_and⁻, I_or⁺, I_or⁻]`` of every row (complement form).
+
+    ``T ⊆ S`` is the Kronecker power of ``[[1,0],[1,1]]`` (rows ``S``, columns ``T``) and
+    ``T ∩ S = ∅`` that of ``[[1,1],[1,0]]``: ``3^n`` nonzeros each, built sparse.
+    """
+    za = _kron_power([[1, 0], [1, 1]], n)
+    zo = _kron_power([[1, 1], [1, 0]], n)[:, np.asarray(or_cols, np.int64)]
     return sp.hstack([za, -za, -zo, zo], format="csc")
 
 
@@ -88,12 +106,11 @@ def solve_full_lp(
     """
     size = values.shape[-1]
     n = size.bit_length() - 1
-    every = np.arange(size)
     or_cols = np.flatnonzero(order_of_masks(n) >= 2) if kind == "and_or" else np.zeros(0, int)
     m = len(or_cols)
     w = np.ones(size)
     w[0] = 0.0
-    core = _block(every, every, or_cols)
+    core = _full_block(n, or_cols)
     blocks = [core]
     cost = [w, w, np.ones(2 * m)]
     lower = [np.zeros(2 * size + 2 * m)]
