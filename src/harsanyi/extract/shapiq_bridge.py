@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.core.orders import mask_of, members, order_of_masks
+from harsanyi.core.orders import mask_of, members
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import ShapeError
 
-__all__ = ["SHAPIQ_MISSING", "moebius_from_shapiq", "moebius_to_shapiq"]
+__all__ = ["SHAPIQ_MISSING", "moebius_from_shapiq", "moebius_to_shapiq", "terms_to_shapiq"]
 
 #: The message of the ImportError raised when shapiq is not installed.
 SHAPIQ_MISSING = "shapiq is not installed: pip install 'harsanyi[shapiq]' (or pip install shapiq)"
@@ -42,17 +42,33 @@ def moebius_to_shapiq(moebius: np.ndarray, *, skip_zeros: bool = False) -> Any:
     >>> iv.index, iv[(0, 1)], iv.baseline_value
     ('Moebius', 2.0, 0.5)
     """
-    shapiq = _shapiq()
     m = np.asarray(moebius, dtype=np.float64)
     if m.ndim != 1:
         raise ShapeError(f"one game at a time: Möbius values of shape (2**n,); got {m.shape}")
     n = n_players(m)
-    masks = sorted(range(2**n), key=lambda s: (int(order_of_masks(n)[s]), members(s, n)))
-    masks = [s for s in masks if s == 0 or not skip_zeros or m[s] != 0.0]
-    lookup = {members(s, n): j for j, s in enumerate(masks)}
+    terms = {members(s, n): float(m[s]) for s in range(2**n)
+             if s == 0 or not skip_zeros or m[s] != 0.0}
+    return terms_to_shapiq(terms, n)
+
+
+def terms_to_shapiq(terms: dict[tuple[int, ...], float], n: int) -> Any:
+    """Return a ``shapiq.InteractionValues`` (``index="Moebius"``) of sparse Möbius ``terms``.
+
+    ``terms``: ``{sorted tuple of players: m(T)}``; subsets not listed are 0 (shapiq's reading
+    too), ``()`` is ``m(∅)`` and the ``baseline_value`` (0 when absent). Subsets are ordered by
+    size, then lexicographically.
+
+    >>> iv = terms_to_shapiq({(): 0.5, (0, 63): 2.0}, 64)
+    >>> iv.n_players, iv[(0, 63)], iv[(1, 2)], iv.baseline_value
+    (64, 2.0, 0.0, 0.5)
+    """
+    shapiq = _shapiq()
+    terms = {(): 0.0, **terms}
+    keys = sorted(terms, key=lambda t: (len(t), t))
     return shapiq.InteractionValues(
-        m[masks], index="Moebius", max_order=n, n_players=n, min_order=0,
-        interaction_lookup=lookup, estimated=False, baseline_value=float(m[0]),
+        np.array([terms[t] for t in keys], dtype=np.float64), index="Moebius", max_order=n,
+        n_players=n, min_order=0, interaction_lookup={t: j for j, t in enumerate(keys)},
+        estimated=False, baseline_value=float(terms[()]),
     )
 
 

@@ -11,6 +11,7 @@ an atom a sample does not use has value 0 there. The surrogate is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,16 @@ import numpy as np
 
 from harsanyi.errors import ShapeError
 from harsanyi.extract.npz_io import load_npz, save_npz
+from harsanyi.extract.shapiq_bridge import terms_to_shapiq
 
-__all__ = ["KIND_NAMES", "SparseInteractions", "atom_features"]
+__all__ = ["KIND_NAMES", "MAX_OR_EXPANSION", "SparseInteractions", "atom_features"]
 
 #: The header format of a saved :class:`SparseInteractions` (:mod:`.npz_io`).
 FORMAT = "harsanyi.sparse_interactions/1"
 _ARRAYS = ("support", "is_or", "values", "intercept", "residual", "holdout_r2",
            "holdout_error")
+#: Largest order of an OR atom :meth:`SparseInteractions.moebius_terms` expands (2^k − 1 terms).
+MAX_OR_EXPANSION = 20
 #: Names of the two kinds, indexed by ``is_or``.
 KIND_NAMES = ("and", "or")
 
@@ -198,6 +202,57 @@ class SparseInteractions:
         return SparseInteractions(self.support[keep], self.is_or[keep],
                                   self.values[..., keep], self.intercept, self.residual,
                                   self.holdout_r2, self.holdout_error, list(self.players), meta)
+
+    def moebius_terms(self, sample: Any = None, *, skip_zeros: bool = True
+                      ) -> dict[tuple[int, ...], float]:
+        """Return the Möbius interactions of one sample's surrogate ``h`` as ``{T: m(T)}``.
+
+        ``h(x_S) = Σ_{T⊆S} m(T)``: an AND atom is its own term, an OR atom ``T`` spreads over
+        every ``∅ ≠ U ⊆ T`` as ``(−1)^{|U|+1} I_or(T)`` (``x0 OR x1 = x0 + x1 − x0·x1``), and
+        ``m(∅)`` is the intercept. Keys are sorted player indices; terms that cancel to exact
+        zeros are left out unless ``skip_zeros=False``. An OR atom of order ``k`` gives
+        ``2^k − 1`` terms, so orders above :data:`MAX_OR_EXPANSION` raise ``ValueError``.
+
+        >>> I = SparseInteractions(np.array([[True, True]]), np.array([True]), np.array([1.5]),
+        ...                        np.array(0.25), np.array(0.0))
+        >>> I.moebius_terms()
+        {(): 0.25, (0,): 1.5, (1,): 1.5, (0, 1): -1.5}
+        """
+        one = self._single(sample)
+        terms: dict[tuple[int, ...], float] = {(): float(one.intercept)}
+        for j, who in enumerate(self.subsets()):
+            value = float(one.values[j])
+            if value == 0.0:
+                continue
+            if not self.is_or[j]:
+                terms[who] = terms.get(who, 0.0) + value
+                continue
+            if len(who) > MAX_OR_EXPANSION:
+                raise ValueError(f"the OR atom {who} has order {len(who)}: its Möbius form has "
+                                 f"2^{len(who)} - 1 terms (at most order {MAX_OR_EXPANSION})")
+            for k in range(1, len(who) + 1):
+                for sub in combinations(who, k):
+                    terms[sub] = terms.get(sub, 0.0) + (value if k % 2 else -value)
+        if skip_zeros:
+            terms = {t: val for t, val in terms.items() if val != 0.0}
+        return terms
+
+    def to_shapiq(self, sample: Any = None) -> Any:
+        """Return one sample's surrogate as a ``shapiq.InteractionValues`` of index ``"Moebius"``.
+
+        Needs the optional extra ``shapiq``. It holds :meth:`moebius_terms`, the Möbius
+        interactions of the game the split explains (``v + q`` on the fit masks), as
+        :meth:`Interactions.to_shapiq(include_q=True)
+        <harsanyi.extract.interactions.Interactions.to_shapiq>` does for an exhaustive game;
+        shapiq's converters and plots take it from there (``feature_names=I.players``).
+
+        >>> I = SparseInteractions(np.array([[True, True]]), np.array([True]), np.array([1.5]),
+        ...                        np.array(0.0), np.array(0.0))
+        >>> iv = I.to_shapiq()
+        >>> iv.index, float(iv[(0, 1)]), float(iv[(0,)])
+        ('Moebius', -1.5, 1.5)
+        """
+        return terms_to_shapiq(self.moebius_terms(sample), self.n)
 
     def surrogate(self, masks: np.ndarray) -> np.ndarray:
         """``h(x_S)`` on boolean masks ``(m, n)``; returns ``(..., m)``."""
