@@ -9,6 +9,8 @@ import scipy.sparse as sp
 import torch
 
 import harsanyi as hs
+import harsanyi.extract.solvers.dense_qp as dense_qp
+import harsanyi.extract.solvers.selection as selection_module
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.canonical import select_canonical
@@ -213,3 +215,57 @@ def test_select_canonical_keeps_a_feasible_point_inside_the_box():
     fit = dictionary_apply(np.concatenate([r.and_values, r.or_values], -1))
     assert np.all(np.abs(fit - games) <= bounds(games)[:, None] * (1 + 1e-9))
     assert np.all(r.objective <= 1.05 * r.info["lp_optimum"] * (1 + 1e-9))
+
+
+def box_noise_planted_game(n: int = 10, seed: int = 0) -> np.ndarray:
+    """A planted AND-OR game plus uniform noise inside the box (the first game of
+    benchmarks/extraction.py's planted family): its canonical support has ~800 tiny atoms and
+    ill-conditioned restricted QPs (cond(P) ~ 1e12)."""
+    rng = np.random.default_rng(seed)
+    masks = np.arange(2**n)
+    v = np.full(2**n, rng.normal())
+    for kind, terms in (("and", rng.integers(3, 7)), ("or", rng.integers(2, 5))):
+        for _ in range(terms):
+            order = rng.integers(1 if kind == "and" else 2, min(n, 5) + 1)
+            t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
+            coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
+            v += coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
+    zeta = 0.02 * abs(v[-1] - v[0])
+    return (v + rng.uniform(-zeta, zeta, 2**n))[None, :]
+
+
+@pytest.fixture(scope="module")
+def ill_conditioned():
+    game = box_noise_planted_game()
+    return game, canonical(game)
+
+
+def test_continuous_where_the_restricted_qps_are_ill_conditioned(ill_conditioned):
+    """The interior point used to stop three iterations after its residuals first rose, with
+    the budget 0.6% short of binding: the split moved by 1e-2 under a 1e-6 perturbation."""
+    game, r = ill_conditioned
+    noise = 1e-6 * np.abs(game[:, -1:] - game[:, :1])
+    rng = np.random.default_rng(5)
+    for _ in range(2):
+        moved = canonical(game + noise * rng.standard_normal(game.shape))
+        change = np.abs(pooled(moved) - pooled(r)).sum() / np.abs(pooled(r)).sum()
+        assert change <= 1e-3
+        assert moved.objective[0] == pytest.approx(1.01 * moved.metadata["lp_optimum"][0],
+                                                   rel=1e-5)  # the budget binds
+
+
+def test_a_stalled_interior_point_falls_back_to_clarabel(ill_conditioned, monkeypatch):
+    game, r = ill_conditioned
+    calls = []
+    fallback = selection_module._clarabel_qp
+
+    def counted(*args):
+        calls.append(args[4])  # ζ of the restricted QP
+        return fallback(*args)
+
+    monkeypatch.setattr(dense_qp, "STALL", 0)  # stop at the first non-improving iterate
+    monkeypatch.setattr(selection_module, "_clarabel_qp", counted)
+    again = canonical(game)
+    assert calls and all(z > 0 for z in calls)
+    change = np.abs(pooled(again) - pooled(r)).sum() / np.abs(pooled(r)).sum()
+    assert change <= 1e-3
