@@ -254,6 +254,15 @@ def test_continuous_where_the_restricted_qps_are_ill_conditioned(ill_conditioned
                                                    rel=1e-5)  # the budget binds
 
 
+def test_the_polish_finds_the_exact_point_of_an_ill_conditioned_game(ill_conditioned):
+    """Its support has ~300 atoms of 1e-5..1e-3 (the noise the box no longer takes): the
+    interior point must run to a tight complementarity for the polish to tell them apart."""
+    _, r = ill_conditioned
+    info = r.metadata["solver_info"]
+    assert info["polished"][0] and info["kkt"][0] < 1e-7
+    assert np.count_nonzero(pooled(r)) > 100
+
+
 def test_a_stalled_interior_point_falls_back_to_clarabel(ill_conditioned, monkeypatch):
     game, r = ill_conditioned
     calls = []
@@ -263,7 +272,8 @@ def test_a_stalled_interior_point_falls_back_to_clarabel(ill_conditioned, monkey
         calls.append(args[4])  # ζ of the restricted QP
         return fallback(*args)
 
-    monkeypatch.setattr(dense_qp, "STALL", 0)  # stop at the first non-improving iterate
+    # an interior point cut short (5 iterations) is unconverged: Clarabel solves that QP
+    monkeypatch.setitem(dense_qp.solve_dense_qp.__kwdefaults__, "max_iter", 5)
     monkeypatch.setattr(selection_module, "_clarabel_qp", counted)
     again = canonical(game)
     assert calls and all(z > 0 for z in calls)

@@ -60,12 +60,16 @@ class DenseQPSolution:
     """The result of :func:`solve_dense_qp`.
 
     ``x``; ``nu`` ``(m,)``: row multipliers (``> 0`` at the upper bound); ``mu``: budget
-    multiplier; ``gap``: final relative complementarity; ``iterations``; ``converged``.
+    multiplier; ``kink`` ``(k,)``: per weighted atom, ``min(z₃, z₄) / (z₃ + z₄)`` of the duals
+    of ``x ≤ t`` and ``−x ≤ t`` (``(μ w − |price|) / (2 μ w)`` from the interior point's own
+    complementarity: near 0 on the support, 0 for free atoms); ``gap``: final relative
+    complementarity; ``iterations``; ``converged``.
     """
 
     x: np.ndarray
     nu: np.ndarray
     mu: float
+    kink: np.ndarray
     gap: float
     iterations: int
     converged: bool
@@ -182,7 +186,9 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
         scale = 1.0 + max(data, p_big * float(np.abs(x).max(initial=0.0)))
         merit = res / (res_tol * scale) + gap / tol
         if best is None or merit < best[0]:
-            best = (merit, it, DenseQPSolution(x=x, nu=z[0] - z[1], mu=float(z[4][0]),
+            kink = np.zeros(k)
+            kink[lw] = np.minimum(z[2], z[3]) / np.maximum(z[2] + z[3], 1e-300)
+            best = (merit, it, DenseQPSolution(x=x, nu=z[0] - z[1], mu=float(z[4][0]), kink=kink,
                                                gap=float(gap), iterations=it, converged=False))
         if res <= res_tol * scale and gap <= tol:
             converged = True

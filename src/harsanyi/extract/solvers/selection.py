@@ -36,7 +36,15 @@ from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.dense_qp import DenseQP, solve_dense_qp
 from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
 
-__all__ = ["atom_gram", "select_one", "selection_gradient", "solve_selection_qp"]
+__all__ = ["COMPLEMENTARITY_TOL", "atom_gram", "select_one", "selection_gradient",
+           "solve_selection_qp"]
+
+#: Relative complementarity at which the restricted QP's interior point stops. Its objective
+#: ``½ xᵀPx + cᵀx`` leaves out the constant ``‖v‖²`` of ``‖q‖²``, so ``|obj|`` is large (~200
+#: in normalised units) and a relative ``1e-10`` left atoms of ``1e-4`` with dual slacks of the
+#: same size: the polish could not tell the support, and failed on 1 planted game in 4 at
+#: ``n = 10`` (docs/selection.md).
+COMPLEMENTARITY_TOL = 1e-16
 
 
 def atom_gram(atoms: np.ndarray, n: int) -> np.ndarray:
@@ -132,9 +140,11 @@ def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.nd
     [0.25, 0.25]
     """
     if z > 0:
-        sol = solve_dense_qp(DenseQP(p, c, a_r, v_r - z, v_r + z, w, budget))
+        sol = solve_dense_qp(DenseQP(p, c, a_r, v_r - z, v_r + z, w, budget),
+                             tol=COMPLEMENTARITY_TOL)
         if sol.converged:
-            return {"x": sol.x, "nu": sol.nu, "mu": sol.mu, "iterations": sol.iterations}
+            return {"x": sol.x, "nu": sol.nu, "mu": sol.mu, "iterations": sol.iterations,
+                    "kink": sol.kink}
         out = _clarabel_qp(p, c, a_r, v_r, z, w, budget)
         return {**out, "iterations": out["iterations"] + sol.iterations}
     return _clarabel_qp(p, c, a_r, v_r, z, w, budget)
@@ -261,14 +271,17 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
     return x, nu, float(y[-1])
 
 
-def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100
+def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
+                     dual_gap: np.ndarray | None = None
                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Return the exact KKT point from an approximate one ``(x, ν, μ)``.
 
     By active-set steps on equality QPs.
 
     Start: an atom is in the support when ``|x_j| / max|x| > (μ w_j − |price_j|) / (μ w_j)``
-    (primal size beats dual slack; sign ``s_j``), a row of ``rows`` is tight when
+    (primal size beats dual slack; sign ``s_j``; ``dual_gap``, where not NaN, gives
+    ``(μ w_j − |price_j|) / (μ w_j)`` from the interior point's own duals, which are more
+    accurate than prices recomputed from ``ν``), a row of ``rows`` is tight when
     ``(ζ − |q_S|) / ζ < |ν_S| / max|ν|`` (side ``σ_S``), the budget is tight. Each step solves
     ``min ½ xᵀPx + cᵀx`` s.t. ``A_{R,J} x = v_R + ζ σ``, ``sᵀ x_J = B`` (Schur complement of
     ``P ≻ 0``), then drops atoms whose sign flipped and rows whose multiplier has the wrong
@@ -283,6 +296,8 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100
     big = max(float(np.abs(x).max()), 1e-300)
     mu_w = np.maximum(mu, 1e-300) * w
     gap = np.where(w > 0, (mu_w - np.abs(price)) / np.where(w > 0, mu_w, 1.0), 0.0)
+    if dual_gap is not None:
+        gap = np.where(np.isnan(dual_gap), gap, dual_gap)
     keep = (np.abs(x) / big > gap) & (w > 0)
     keep[0] = True
     if np.count_nonzero(keep & (x == 0)) > max(10, 0.2 * np.count_nonzero(x)):
@@ -403,6 +418,9 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         nu = np.zeros(size)
         nu[rows] = res["nu"]
         mu = res["mu"]
+        kink = np.full(len(x_start), np.nan)
+        if "kink" in res:
+            kink[atoms] = 2.0 * res["kink"]
         excess = np.abs(dictionary_apply(x, kind) - v) - z
         excess[rows] = -np.inf
         new_rows = np.flatnonzero(excess > 1e-7 * max(z, 1e-3))
@@ -416,7 +434,8 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         missing = len(new_rows) + len(new_atoms)
         if missing <= max(20, 0.05 * len(atoms)):
             # the restricted optimum is nearly the full one: the active-set steps finish it
-            exact = polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps=polish_steps)
+            exact = polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps=polish_steps,
+                                     dual_gap=kink)
             if exact is not None:
                 x, nu, mu = exact
                 info["polished"] = True
