@@ -64,3 +64,26 @@ def test_matches_conic_solver(seed):
 def test_deterministic():
     qp = random_qp(7)
     np.testing.assert_array_equal(solve_dense_qp(qp).x, solve_dense_qp(qp).x)
+
+
+def test_a_target_complementarity_is_pursued_and_an_unreachable_one_keeps_the_converged_point():
+    qp = random_qp(3)
+    plain = solve_dense_qp(qp)
+    tight = solve_dense_qp(qp, target=1e-16)
+    assert plain.converged and tight.converged
+    assert tight.gap <= min(1e-16, plain.gap) and tight.iterations > plain.iterations
+    np.testing.assert_allclose(tight.x, plain.x, atol=1e-6)
+    never = solve_dense_qp(qp, target=1e-300)  # stalls below 1e-10 and keeps that iterate
+    assert never.converged and never.gap <= 1e-10
+    np.testing.assert_allclose(never.x, tight.x, atol=1e-6)
+    with pytest.raises(ValueError, match="target"):
+        solve_dense_qp(qp, target=0.0)
+
+
+def test_kink_duals_read_the_support():
+    qp = random_qp(5)
+    sol = solve_dense_qp(qp, target=1e-16)
+    on = np.abs(sol.x) > 1e-6 * np.abs(sol.x).max()
+    weighted = qp.w > 0
+    assert np.all(sol.kink[on & weighted] < 1e-6)
+    assert np.all(sol.kink[~weighted] == 0.0)

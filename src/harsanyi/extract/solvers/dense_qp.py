@@ -135,16 +135,18 @@ class _Newton:
 
 
 def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
-                   max_iter: int = 60) -> DenseQPSolution:
+                   max_iter: int = 60, target: float | None = None) -> DenseQPSolution:
     """Solve :class:`DenseQP` by Mehrotra's predictor-corrector (see the module docstring).
 
-    Stops when the primal and dual residuals are below ``res_tol`` relative to the data
+    Converged when the primal and dual residuals are below ``res_tol`` relative to the data
     (``max(|c|, |v_R ± ζ|, max|P|·max|x|)``) and the complementarity ``sᵀz / #constraints``
-    below ``tol·(1 + |objective|)``; or, once the complementarity is below ``tol``, when the
-    residuals have not improved for three iterations (they stall at the conditioning of ``H``
-    as ``z/s`` grows): then the best iterate is returned with ``converged=False``. The callers
-    finish exactly by an active-set polish, so the iterate only has to identify the active
-    set.
+    below ``tol·(1 + |objective|)``. With a ``target`` below ``tol`` it keeps iterating towards
+    that complementarity and returns the last converged iterate if it stalls first (no better
+    iterate for ``STALL`` iterations). Without any converged iterate it stops once the
+    complementarity is below ``tol`` and the residuals have not improved for ``STALL``
+    iterations (they stall at the conditioning of ``H`` as ``z/s`` grows), or at ``max_iter``,
+    and returns the best iterate with ``converged=False``. The callers finish exactly by an
+    active-set polish, so the iterate only has to identify the active set.
 
     >>> qp = DenseQP(p=np.eye(2), c=np.array([-1.0, -1.0]), a=np.array([[1.0, 1.0]]),
     ...              lo=np.array([0.0]), hi=np.array([10.0]), w=np.ones(2), budget=0.5)
@@ -167,8 +169,12 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
     data = max(float(np.abs(qp.c).max(initial=0.0)), float(np.abs(qp.hi).max(initial=0.0)),
                float(np.abs(qp.lo).max(initial=0.0)))
     p_big = float(np.abs(qp.p).max(initial=0.0))
+    if target is not None and not target > 0:
+        raise ValueError(f"target must be a complementarity > 0; got {target!r}")
+    goal = tol if target is None else min(target, tol)
     it, converged = 0, False
     best: tuple[float, int, DenseQPSolution] | None = None
+    accepted: DenseQPSolution | None = None
     for it in range(1, max_iter + 1):
         ax = qp.a @ x
         # residuals: r_p = G(x, t) + s − h (per group), r_d = stationarity in x and t
@@ -184,15 +190,20 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
                   float(np.abs(rdx).max(initial=0.0)), float(np.abs(rdt).max(initial=0.0)))
         gap = mu_c / (1.0 + abs(obj))
         scale = 1.0 + max(data, p_big * float(np.abs(x).max(initial=0.0)))
-        merit = res / (res_tol * scale) + gap / tol
-        if best is None or merit < best[0]:
+        merit = res / (res_tol * scale) + gap / goal
+        ok = res <= res_tol * scale and gap <= tol
+        if best is None or merit < best[0] or ok:
             kink = np.zeros(k)
             kink[lw] = np.minimum(z[2], z[3]) / np.maximum(z[2] + z[3], 1e-300)
-            best = (merit, it, DenseQPSolution(x=x, nu=z[0] - z[1], mu=float(z[4][0]), kink=kink,
-                                               gap=float(gap), iterations=it, converged=False))
-        if res <= res_tol * scale and gap <= tol:
-            converged = True
-            break
+            here = DenseQPSolution(x=x, nu=z[0] - z[1], mu=float(z[4][0]), kink=kink,
+                                   gap=float(gap), iterations=it, converged=False)
+            if best is None or merit < best[0]:
+                best = (merit, it, here)
+            if ok:
+                accepted = here
+                if gap <= goal:
+                    converged = True
+                    break
         if gap <= tol and it - best[1] >= STALL:
             break  # the residual stalls at the conditioning of H: keep the best iterate
         newton = _Newton(qp, lw, s, z, rp, rdx, rdt)
@@ -210,5 +221,7 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
         z = [zi + a_d * dzi for zi, dzi in zip(z, dz, strict=True)]
     assert best is not None
     out = best[2]
+    if not converged and accepted is not None:  # the target was not reached: the tol one
+        out, converged = accepted, True
     out.iterations, out.converged = it, converged
     return out

@@ -36,15 +36,16 @@ from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.dense_qp import DenseQP, solve_dense_qp
 from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
 
-__all__ = ["COMPLEMENTARITY_TOL", "atom_gram", "select_one", "selection_gradient",
+__all__ = ["COMPLEMENTARITY_TARGET", "atom_gram", "select_one", "selection_gradient",
            "solve_selection_qp"]
 
-#: Relative complementarity at which the restricted QP's interior point stops. Its objective
+#: Relative complementarity the restricted QP's interior point aims for once converged (at
+#: ``1e-10``; it keeps the last converged iterate if it stalls first). Its objective
 #: ``½ xᵀPx + cᵀx`` leaves out the constant ``‖v‖²`` of ``‖q‖²``, so ``|obj|`` is large (~200
-#: in normalised units) and a relative ``1e-10`` left atoms of ``1e-4`` with dual slacks of the
+#: in normalised units) and ``1e-10`` alone left atoms of ``1e-4`` with dual slacks of the
 #: same size: the polish could not tell the support, and failed on 1 planted game in 4 at
 #: ``n = 10`` (docs/selection.md).
-COMPLEMENTARITY_TOL = 1e-16
+COMPLEMENTARITY_TARGET = 1e-16
 
 
 def atom_gram(atoms: np.ndarray, n: int) -> np.ndarray:
@@ -141,7 +142,7 @@ def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.nd
     """
     if z > 0:
         sol = solve_dense_qp(DenseQP(p, c, a_r, v_r - z, v_r + z, w, budget),
-                             tol=COMPLEMENTARITY_TOL)
+                             target=COMPLEMENTARITY_TARGET)
         if sol.converged:
             return {"x": sol.x, "nu": sol.nu, "mu": sol.mu, "iterations": sol.iterations,
                     "kink": sol.kink}
