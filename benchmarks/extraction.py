@@ -33,23 +33,12 @@ import torch
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.canonical import select_canonical
 from harsanyi.extract.solvers.exact import MAX_EXACT_PLAYERS
-from harsanyi.zoo.synthetic import noisy_planted_games
+from harsanyi.zoo.synthetic import box_noise_planted_games, noisy_planted_games
 
 
 def planted_games(n: int, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    masks = np.arange(2**n)
-    games = np.zeros((count, 2**n))
-    for b in range(count):
-        v = np.full(2**n, rng.normal())
-        for kind, terms in (("and", rng.integers(3, 7)), ("or", rng.integers(2, 5))):
-            for _ in range(terms):
-                order = rng.integers(1 if kind == "and" else 2, min(n, 5) + 1)
-                t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
-                coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
-                v += coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
-        zeta = 0.02 * abs(v[-1] - v[0])
-        games[b] = v + rng.uniform(-zeta, zeta, 2**n)
+    """The zoo's planted games with noise inside the box, and their bounds."""
+    games = box_noise_planted_games(n, count, seed)
     return games, 0.02 * np.abs(games[:, -1] - games[:, 0])
 
 

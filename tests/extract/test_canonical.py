@@ -16,7 +16,7 @@ from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.canonical import select_canonical
 from harsanyi.extract.solvers.operators import dictionary_apply, or_mask, weights
 from harsanyi.extract.solvers.selection import atom_gram, selection_gradient
-from harsanyi.zoo.synthetic import noisy_planted_games
+from harsanyi.zoo.synthetic import box_noise_planted_games, noisy_planted_games
 
 
 def mlp_games(n: int, count: int, seed: int = 0) -> np.ndarray:
@@ -217,26 +217,11 @@ def test_select_canonical_keeps_a_feasible_point_inside_the_box():
     assert np.all(r.objective <= 1.05 * r.info["lp_optimum"] * (1 + 1e-9))
 
 
-def box_noise_planted_game(n: int = 10, seed: int = 0) -> np.ndarray:
-    """A planted AND-OR game plus uniform noise inside the box (the first game of
-    benchmarks/extraction.py's planted family): its canonical support has ~800 tiny atoms and
-    ill-conditioned restricted QPs (cond(P) ~ 1e12)."""
-    rng = np.random.default_rng(seed)
-    masks = np.arange(2**n)
-    v = np.full(2**n, rng.normal())
-    for kind, terms in (("and", rng.integers(3, 7)), ("or", rng.integers(2, 5))):
-        for _ in range(terms):
-            order = rng.integers(1 if kind == "and" else 2, min(n, 5) + 1)
-            t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
-            coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
-            v += coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
-    zeta = 0.02 * abs(v[-1] - v[0])
-    return (v + rng.uniform(-zeta, zeta, 2**n))[None, :]
-
-
 @pytest.fixture(scope="module")
 def ill_conditioned():
-    game = box_noise_planted_game()
+    # the first planted game of benchmarks/extraction.py: ~300 tiny atoms in its canonical
+    # support, restricted QPs with cond(P) ~ 1e12
+    game = box_noise_planted_games(10, 1)
     return game, canonical(game)
 
 

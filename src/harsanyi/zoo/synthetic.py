@@ -17,8 +17,8 @@ import numpy as np
 from harsanyi.errors import ShapeError
 from harsanyi.zoo.datasets import Dataset
 
-__all__ = ["DEFAULT_FORMULA", "AndOrFormula", "make_and_or_task", "noisy_planted_games",
-           "planted_group_curve", "planted_sparse_terms"]
+__all__ = ["DEFAULT_FORMULA", "AndOrFormula", "box_noise_planted_games", "make_and_or_task",
+           "noisy_planted_games", "planted_group_curve", "planted_sparse_terms"]
 
 Terms = dict[tuple[int, ...], float]
 
@@ -222,6 +222,23 @@ def make_and_or_task(
     )
 
 
+def _planted_game(rng: np.random.Generator, n: int, constant: float, terms: tuple[int, int],
+                  max_order: int) -> np.ndarray:
+    """``constant`` plus ``terms = (AND, OR)`` random terms of magnitude 0.5–2, random signs.
+
+    AND terms have orders 1 … ``max_order``, OR terms 2 … ``max_order`` (``≤ n``).
+    """
+    masks = np.arange(2**n)
+    v = np.full(2**n, constant)
+    for kind, count in zip(("and", "or"), terms, strict=True):
+        for _ in range(count):
+            order = rng.integers(1 if kind == "and" else 2, min(n, max_order) + 1)
+            t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
+            coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
+            v = v + coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
+    return v
+
+
 def noisy_planted_games(n: int, count: int, seed: int = 0) -> np.ndarray:
     """Return ``count`` planted games ``(count, 2**n)`` with noise the noise term cannot absorb.
 
@@ -233,18 +250,29 @@ def noisy_planted_games(n: int, count: int, seed: int = 0) -> np.ndarray:
     (2, 16)
     """
     rng = np.random.default_rng(seed)
-    masks = np.arange(2**n)
-    games = np.zeros((count, 2**n))
-    for b in range(count):
-        v = np.full(2**n, rng.normal())
-        for kind, terms in (("and", 5), ("or", 2)):
-            for _ in range(terms):
-                order = rng.integers(1 if kind == "and" else 2, min(n, 4) + 1)
-                t = int(sum(1 << i for i in rng.choice(n, order, replace=False)))
-                coef = rng.choice([-1, 1]) * rng.uniform(0.5, 2.0)
-                v = v + coef * (((t & ~masks) == 0) if kind == "and" else ((t & masks) != 0))
-        games[b] = v + rng.normal(0.0, 0.01, 2**n)
-    return games
+    return np.stack([_planted_game(rng, n, rng.normal(), (5, 2), 4)
+                     + rng.normal(0.0, 0.01, 2**n) for _ in range(count)])
+
+
+def box_noise_planted_games(n: int, count: int, seed: int = 0) -> np.ndarray:
+    """Return ``count`` planted games ``(count, 2**n)`` with noise inside the box.
+
+    Each game is a constant, 3–6 AND terms (orders 1–5) and 2–4 OR terms (orders 2–5) of
+    magnitude 0.5–2 with random signs, plus uniform noise in ``±ζ``, ``ζ = 0.02·|v(N) − v(∅)|``
+    of the noiseless game: noise that ``q`` can take whole, which the canonical split instead
+    partly fits with many tiny atoms (ill-conditioned restricted QPs; docs/selection.md).
+
+    >>> box_noise_planted_games(4, 2).shape
+    (2, 16)
+    """
+    rng = np.random.default_rng(seed)
+    games = []
+    for _ in range(count):
+        v = _planted_game(rng, n, rng.normal(), (int(rng.integers(3, 7)), int(rng.integers(2, 5))),
+                          5)
+        zeta = 0.02 * abs(v[-1] - v[0])
+        games.append(v + rng.uniform(-zeta, zeta, 2**n))
+    return np.stack(games)
 
 
 def planted_sparse_terms(n: int, count: int, rng: np.random.Generator, max_order: int = 4
