@@ -154,6 +154,8 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
     >>> sol.x.round(6).tolist(), sol.converged
     ([0.25, 0.25], True)
     """
+    if target is not None and not target > 0:
+        raise ValueError(f"target must be a complementarity > 0; got {target!r}")
     k, m = qp.p.shape[0], qp.a.shape[0]
     lw = np.flatnonzero(qp.w > 0)
     wl = qp.w[lw]
@@ -169,8 +171,6 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
     data = max(float(np.abs(qp.c).max(initial=0.0)), float(np.abs(qp.hi).max(initial=0.0)),
                float(np.abs(qp.lo).max(initial=0.0)))
     p_big = float(np.abs(qp.p).max(initial=0.0))
-    if target is not None and not target > 0:
-        raise ValueError(f"target must be a complementarity > 0; got {target!r}")
     goal = tol if target is None else min(target, tol)
     it, converged = 0, False
     best: tuple[float, int, DenseQPSolution] | None = None

@@ -13,7 +13,8 @@ canonical split"). ``x ↦ (γ, q)`` is affine and injective, so ``f`` is strict
 
 Solved in the normalised units of :func:`.base.normalise` (``ζ = 0``: ``q = 0`` and
 ``f = ‖γ‖²``) by atom and row generation around the LP vertex: a restricted QP over atoms
-``J`` and rows ``R`` (Clarabel, interior point), then a matrix-free check of the full KKT
+``J`` and rows ``R`` (the dense interior point of :mod:`.dense_qp`; Clarabel at ``ζ = 0`` or
+where that one does not converge), then a matrix-free check of the full KKT
 conditions with the fast transforms (an atom outside ``J`` is priced ``|∇f_j + (Aᵀν)_j|``
 against ``μ·w_j``; a row outside ``R`` must satisfy the box), then an *active-set polish*:
 the equality-constrained QP on the identified support, signs and tight rows is solved
@@ -132,7 +133,7 @@ def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.nd
     By the dense interior point of :mod:`.dense_qp` when ``ζ > 0``; by Clarabel when ``ζ = 0``
     (rows are equalities) or when the dense interior point stalls before convergence (an
     ill-conditioned ``P``: its best iterate can leave the budget 0.6% short of binding, a
-    different point; ``benchmarks/README.md``). Returns ``x``, the row multipliers ``nu``
+    different point; docs/selection.md). Returns ``x``, the row multipliers ``nu``
     (``> 0`` at the upper bound), the budget multiplier ``mu`` and the ``iterations``.
 
     >>> out = solve_selection_qp(np.eye(2), np.array([-1.0, -1.0]), np.array([[1.0, 1.0]]),
