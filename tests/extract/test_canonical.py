@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import clarabel
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ import scipy.sparse as sp
 import torch
 
 import harsanyi as hs
+import harsanyi.extract.solvers.canonical as canonical_module
 import harsanyi.extract.solvers.dense_qp as dense_qp
 import harsanyi.extract.solvers.selection as selection_module
 from harsanyi.extract.solvers import solve
@@ -264,3 +267,13 @@ def test_a_stalled_interior_point_falls_back_to_clarabel(ill_conditioned, monkey
     assert calls and all(z > 0 for z in calls)
     change = np.abs(pooled(again) - pooled(r)).sum() / np.abs(pooled(r)).sum()
     assert change <= 1e-3
+
+
+def test_canonical_warns_above_the_practical_size(monkeypatch):
+    monkeypatch.setattr(canonical_module, "CANONICAL_PRACTICAL_MAX", 3)
+    game = hs.Game(np.random.default_rng(0).normal(size=2**4))
+    with pytest.warns(RuntimeWarning, match="not yet practical"):
+        hs.and_or(game, q_bound=0.02, selection="canonical")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hs.and_or(game, q_bound=0.02, selection="vertex")

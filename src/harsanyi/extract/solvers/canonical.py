@@ -18,13 +18,16 @@ from harsanyi.extract.solvers.base import SolverResult, finish, normalise
 from harsanyi.extract.solvers.operators import limited_threads
 from harsanyi.extract.solvers.selection import select_one
 
-__all__ = ["SELECTIONS", "check_selection", "select_canonical", "selection_options",
-           "vertex_info"]
+__all__ = ["CANONICAL_PRACTICAL_MAX", "SELECTIONS", "check_selection", "select_canonical",
+           "selection_options", "vertex_info"]
 
 #: The selections :func:`harsanyi.and_or` offers: the canonical split, and the raw LP vertex
 #: the solver's path happens to end at (the default while the canonical one costs 1.9-5.6x
 #: at n = 10).
 SELECTIONS = ("canonical", "vertex")
+#: Largest n at which the canonical split has been practical: at n = 16 one planted game ran
+#: past 30 minutes at 4–7 GiB (dense restricted QPs; docs/selection.md).
+CANONICAL_PRACTICAL_MAX = 12
 
 
 def check_selection(selection: str, epsilon: float) -> None:
