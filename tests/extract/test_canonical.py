@@ -277,3 +277,31 @@ def test_canonical_warns_above_the_practical_size(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         hs.and_or(game, q_bound=0.02, selection="vertex")
+
+
+def float32_mlp_games(n: int, count: int, seed: int) -> np.ndarray:
+    """Games of a random float32 ReLU MLP: its outputs carry float32 rounding (~1e-7)."""
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(n, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+    x = torch.randn(count, n)
+    masks = torch.as_tensor((np.arange(2**n)[:, None] >> np.arange(n)) & 1, dtype=torch.float32)
+    with torch.no_grad():
+        return net(x[:, None, :] * masks[None]).squeeze(-1).double().numpy()
+
+
+def test_the_polish_releases_a_tight_row_whose_dependent_bounds_disagree(monkeypatch):
+    """Tight rows that are linearly dependent on the support need consistent bounds; float32
+    rounding breaks that by ~1e-9, least squares then leaves them all off their bound and the
+    KKT check used to fail (polished False). One of them is slack at the optimum."""
+    released = []
+    find = selection_module._inconsistent_row
+
+    def spy(*args):
+        released.append(find(*args))
+        return released[-1]
+
+    monkeypatch.setattr(selection_module, "_inconsistent_row", spy)
+    r = canonical(float32_mlp_games(8, 4, seed=4))  # game 2 failed the check before
+    assert released and released[-1] is not None
+    info = r.metadata["solver_info"]
+    assert info["polished"].all() and info["kkt"].max() < 1e-7

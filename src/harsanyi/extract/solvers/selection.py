@@ -341,6 +341,29 @@ def signed_multipliers(x, v, z, kind, sup, sgn, tight, sides
     return nu, float(y[-1])
 
 
+def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side) -> int | None:
+    """Return the tight row to release when the tight rows' bounds disagree, else ``None``.
+
+    Tight rows that are linearly dependent on the support need consistent bounds; when they
+    disagree (by ~1e-9, e.g. float32 model outputs), least squares leaves several of them off
+    their bound and the KKT check fails. At the optimum one of them is slack: release the first
+    (smallest ``|ν|`` first is not enough: its release can push it out of the box) whose
+    release leaves it inside the box.
+    """
+    fit = dictionary_apply(x, kind) - v
+    off = np.abs(np.abs(fit[tight]) - z)
+    suspects = tight[off > 1e-9 * z]
+    if not len(suspects):
+        return None
+    for r in suspects[np.argsort(-off[off > 1e-9 * z], kind="stable")]:
+        rest = tight[tight != r]
+        xs, _, _ = _eq_solve(v, z, kind, budget, sup, sgn, rest,
+                             np.array([side[int(t)] for t in rest], dtype=np.float64))
+        if abs(dictionary_apply(xs, kind)[r] - v[r]) <= z * (1 + 1e-12):
+            return int(r)
+    return None
+
+
 def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 40,
                grow: float = 0.0) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Run active-set steps from atoms ``sign`` and tight rows ``side``.
@@ -386,7 +409,13 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
                     sign[int(j)] = -float(np.sign(price[j]))
         else:
             viol = kkt_violation(xs, nu_s, mu_s, v, z, kind, budget)
-            return (xs, nu_s, mu_s) if max(viol.values()) <= 1e-7 else None
+            if max(viol.values()) <= 1e-7:
+                return xs, nu_s, mu_s
+            slack_row = _inconsistent_row(xs, v, z, kind, budget, sup, sgn, tight, side) \
+                if z > 0 and len(tight) else None
+            if slack_row is None:
+                return None
+            del side[slack_row]
     return None
 
 
