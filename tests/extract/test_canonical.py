@@ -14,6 +14,7 @@ import harsanyi as hs
 import harsanyi.extract.solvers.canonical as canonical_module
 import harsanyi.extract.solvers.dense_qp as dense_qp
 import harsanyi.extract.solvers.selection as selection_module
+from harsanyi.core.orders import masks_matrix
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.canonical import select_canonical
@@ -22,14 +23,16 @@ from harsanyi.extract.solvers.selection import atom_gram, selection_gradient
 from harsanyi.zoo.synthetic import box_noise_planted_games, noisy_planted_games
 
 
-def mlp_games(n: int, count: int, seed: int = 0) -> np.ndarray:
-    """Games of a random (untrained, so dense in interactions) ReLU MLP on n inputs."""
+def mlp_games(n: int, count: int, seed: int = 0, dtype: torch.dtype = torch.float64
+              ) -> np.ndarray:
+    """Games of a random (untrained, so dense in interactions) ReLU MLP on n inputs, computed
+    in ``dtype`` (float32 outputs carry rounding of ~1e-7)."""
     torch.manual_seed(seed)
     net = torch.nn.Sequential(torch.nn.Linear(n, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
-    x = torch.randn(count, n, dtype=torch.float64)
-    masks = torch.as_tensor((np.arange(2**n)[:, None] >> np.arange(n)) & 1, dtype=torch.float64)
+    x = torch.randn(count, n, dtype=dtype)
+    masks = torch.as_tensor(masks_matrix(n), dtype=dtype)
     with torch.no_grad():
-        return net.double()(x[:, None, :] * masks[None]).squeeze(-1).numpy()
+        return net.to(dtype)(x[:, None, :] * masks[None]).squeeze(-1).double().numpy()
 
 
 GAMES = {"planted": noisy_planted_games(6, 4), "mlp": mlp_games(6, 4)}
@@ -279,16 +282,6 @@ def test_canonical_warns_above_the_practical_size(monkeypatch):
         hs.and_or(game, q_bound=0.02, selection="vertex")
 
 
-def float32_mlp_games(n: int, count: int, seed: int) -> np.ndarray:
-    """Games of a random float32 ReLU MLP: its outputs carry float32 rounding (~1e-7)."""
-    torch.manual_seed(seed)
-    net = torch.nn.Sequential(torch.nn.Linear(n, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
-    x = torch.randn(count, n)
-    masks = torch.as_tensor((np.arange(2**n)[:, None] >> np.arange(n)) & 1, dtype=torch.float32)
-    with torch.no_grad():
-        return net(x[:, None, :] * masks[None]).squeeze(-1).double().numpy()
-
-
 def test_the_polish_releases_a_tight_row_whose_dependent_bounds_disagree(monkeypatch):
     """Tight rows that are linearly dependent on the support need consistent bounds; float32
     rounding breaks that by ~1e-9, least squares then leaves them all off their bound and the
@@ -301,7 +294,7 @@ def test_the_polish_releases_a_tight_row_whose_dependent_bounds_disagree(monkeyp
         return released[-1]
 
     monkeypatch.setattr(selection_module, "_inconsistent_row", spy)
-    r = canonical(float32_mlp_games(8, 4, seed=4))  # game 2 failed the check before
+    r = canonical(mlp_games(8, 4, seed=4, dtype=torch.float32))  # game 2 failed the check before
     assert released and released[-1] is not None
     info = r.metadata["solver_info"]
     assert info["polished"].all() and info["kkt"].max() < 1e-7

@@ -80,10 +80,10 @@ def test_a_target_complementarity_is_pursued_and_an_unreachable_one_keeps_the_co
         solve_dense_qp(qp, target=0.0)
 
 
-def test_kink_duals_read_the_support():
+def test_dual_slacks_read_the_support():
     qp = random_qp(5)
     sol = solve_dense_qp(qp, target=1e-16)
     on = np.abs(sol.x) > 1e-6 * np.abs(sol.x).max()
     weighted = qp.w > 0
-    assert np.all(sol.kink[on & weighted] < 1e-6)
-    assert np.all(sol.kink[~weighted] == 0.0)
+    assert np.all(sol.dual_slack[on & weighted] < 1e-6)
+    assert np.all(sol.dual_slack[~weighted] == 0.0)

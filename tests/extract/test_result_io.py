@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import harsanyi as hs
+from harsanyi.core.orders import masks_matrix
 from harsanyi.errors import StoreError
 
 
@@ -55,13 +56,12 @@ def test_sparse_result_reads_like_the_dense_one():
 
 def _as_sparse(dense: hs.Interactions) -> hs.SparseInteractions:
     """The same split listed by subset: every nonzero AND (|T| ≥ 1) and OR (|T| ≥ 2) atom."""
-    n = dense.n
-    bits = (np.arange(2**n)[:, None] >> np.arange(n)) & 1
+    bits = masks_matrix(dense.n)
     order = bits.sum(1)
     and_at = np.flatnonzero((dense.and_values != 0) & (order >= 1))
     or_at = np.flatnonzero((dense.or_values != 0) & (order >= 2))
     return hs.SparseInteractions(
-        bits[np.concatenate([and_at, or_at])].astype(bool),
+        bits[np.concatenate([and_at, or_at])],
         np.r_[np.zeros(len(and_at), bool), np.ones(len(or_at), bool)],
         np.r_[dense.and_values[and_at], dense.or_values[or_at]],
         np.array(dense.and_values[0]), np.array(0.0), players=dense.players)

@@ -110,18 +110,23 @@ def and_or(
     (1.01, 'canonical', 1.0)
     """
     # heavy: the solvers load SciPy's HiGHS and Clarabel, on the first extraction only
-    from harsanyi.extract.solvers import canonical, solve
-    from harsanyi.extract.solvers.canonical import check_selection, select_canonical, vertex_info
+    from harsanyi.extract.solvers import solve
+    from harsanyi.extract.solvers.canonical import (
+        CANONICAL_PRACTICAL_MAX,
+        check_selection,
+        select_canonical,
+        vertex_info,
+    )
     from harsanyi.extract.sparse import sparse_and_or
 
     if isinstance(game, SampledGame):
         return sparse_and_or(game, q_bound, selection=selection, epsilon=epsilon, **options)
     check_selection(selection, epsilon)
     game = _as_game(game)
-    if selection == "canonical" and solver != "sgd" and game.n > canonical.CANONICAL_PRACTICAL_MAX:
+    if selection == "canonical" and solver != "sgd" and game.n > CANONICAL_PRACTICAL_MAX:
         warnings.warn(
             f"selection='canonical' at n={game.n} players: above "
-            f"{canonical.CANONICAL_PRACTICAL_MAX} it is not yet practical (a planted n = 16 game "
+            f"{CANONICAL_PRACTICAL_MAX} it is not yet practical (a planted n = 16 game "
             "ran past 30 minutes at 4-7 GiB; docs/selection.md); selection='vertex' gives the "
             "certified LP optimum", RuntimeWarning, stacklevel=2)
     check_players_fit(game.n, 8.0 * 8 * max(1, int(np.prod(game.batch_shape))),

@@ -60,16 +60,16 @@ class DenseQPSolution:
     """The result of :func:`solve_dense_qp`.
 
     ``x``; ``nu`` ``(m,)``: row multipliers (``> 0`` at the upper bound); ``mu``: budget
-    multiplier; ``kink`` ``(k,)``: per weighted atom, ``min(z₃, z₄) / (z₃ + z₄)`` of the duals
-    of ``x ≤ t`` and ``−x ≤ t`` (``(μ w − |price|) / (2 μ w)`` from the interior point's own
-    complementarity: near 0 on the support, 0 for free atoms); ``gap``: final relative
+    multiplier; ``dual_slack`` ``(k,)``: per weighted atom, ``2 min(z₃, z₄) / (z₃ + z₄)`` of
+    the duals of ``x ≤ t`` and ``−x ≤ t``, i.e. ``(μ w − |price|) / (μ w)`` from the interior
+    point's own complementarity (near 0 on the support; 0 for free atoms); ``gap``: final relative
     complementarity; ``iterations``; ``converged``.
     """
 
     x: np.ndarray
     nu: np.ndarray
     mu: float
-    kink: np.ndarray
+    dual_slack: np.ndarray
     gap: float
     iterations: int
     converged: bool
@@ -193,9 +193,9 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
         merit = res / (res_tol * scale) + gap / goal
         ok = res <= res_tol * scale and gap <= tol
         if best is None or merit < best[0] or ok:
-            kink = np.zeros(k)
-            kink[lw] = np.minimum(z[2], z[3]) / np.maximum(z[2] + z[3], 1e-300)
-            here = DenseQPSolution(x=x, nu=z[0] - z[1], mu=float(z[4][0]), kink=kink,
+            slack = np.zeros(k)
+            slack[lw] = 2.0 * np.minimum(z[2], z[3]) / np.maximum(z[2] + z[3], 1e-300)
+            here = DenseQPSolution(x=x, nu=z[0] - z[1], mu=float(z[4][0]), dual_slack=slack,
                                    gap=float(gap), iterations=it, converged=False)
             if best is None or merit < best[0]:
                 best = (merit, it, here)

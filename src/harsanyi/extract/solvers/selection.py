@@ -146,7 +146,7 @@ def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.nd
                              target=COMPLEMENTARITY_TARGET)
         if sol.converged:
             return {"x": sol.x, "nu": sol.nu, "mu": sol.mu, "iterations": sol.iterations,
-                    "kink": sol.kink}
+                    "dual_slack": sol.dual_slack}
         out = _clarabel_qp(p, c, a_r, v_r, z, w, budget)
         return {**out, "iterations": out["iterations"] + sol.iterations}
     return _clarabel_qp(p, c, a_r, v_r, z, w, budget)
@@ -274,14 +274,14 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
 
 
 def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
-                     dual_gap: np.ndarray | None = None
+                     dual_slack: np.ndarray | None = None
                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Return the exact KKT point from an approximate one ``(x, ν, μ)``.
 
     By active-set steps on equality QPs.
 
     Start: an atom is in the support when ``|x_j| / max|x| > (μ w_j − |price_j|) / (μ w_j)``
-    (primal size beats dual slack; sign ``s_j``; ``dual_gap``, where not NaN, gives
+    (primal size beats dual slack; sign ``s_j``; ``dual_slack``, where not NaN, gives
     ``(μ w_j − |price_j|) / (μ w_j)`` from the interior point's own duals, which are more
     accurate than prices recomputed from ``ν``), a row of ``rows`` is tight when
     ``(ζ − |q_S|) / ζ < |ν_S| / max|ν|`` (side ``σ_S``), the budget is tight. Each step solves
@@ -298,8 +298,8 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
     big = max(float(np.abs(x).max()), 1e-300)
     mu_w = np.maximum(mu, 1e-300) * w
     gap = np.where(w > 0, (mu_w - np.abs(price)) / np.where(w > 0, mu_w, 1.0), 0.0)
-    if dual_gap is not None:
-        gap = np.where(np.isnan(dual_gap), gap, dual_gap)
+    if dual_slack is not None:
+        gap = np.where(np.isnan(dual_slack), gap, dual_slack)
     keep = (np.abs(x) / big > gap) & (w > 0)
     keep[0] = True
     if np.count_nonzero(keep & (x == 0)) > max(10, 0.2 * np.count_nonzero(x)):
@@ -350,12 +350,9 @@ def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side) -> int | Non
     (smallest ``|ν|`` first is not enough: its release can push it out of the box) whose
     release leaves it inside the box.
     """
-    fit = dictionary_apply(x, kind) - v
-    off = np.abs(np.abs(fit[tight]) - z)
-    suspects = tight[off > 1e-9 * z]
-    if not len(suspects):
-        return None
-    for r in suspects[np.argsort(-off[off > 1e-9 * z], kind="stable")]:
+    off = np.abs(np.abs(dictionary_apply(x, kind)[tight] - v[tight]) - z)
+    far = off > 1e-9 * z
+    for r in tight[far][np.argsort(-off[far], kind="stable")]:
         rest = tight[tight != r]
         xs, _, _ = _eq_solve(v, z, kind, budget, sup, sgn, rest,
                              np.array([side[int(t)] for t in rest], dtype=np.float64))
@@ -449,9 +446,9 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         nu = np.zeros(size)
         nu[rows] = res["nu"]
         mu = res["mu"]
-        kink = np.full(len(x_start), np.nan)
-        if "kink" in res:
-            kink[atoms] = 2.0 * res["kink"]
+        dual_slack = np.full(len(x_start), np.nan)
+        if "dual_slack" in res:
+            dual_slack[atoms] = res["dual_slack"]
         excess = np.abs(dictionary_apply(x, kind) - v) - z
         excess[rows] = -np.inf
         new_rows = np.flatnonzero(excess > 1e-7 * max(z, 1e-3))
@@ -466,7 +463,7 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         if missing <= max(20, 0.05 * len(atoms)):
             # the restricted optimum is nearly the full one: the active-set steps finish it
             exact = polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps=polish_steps,
-                                     dual_gap=kink)
+                                     dual_slack=dual_slack)
             if exact is not None:
                 x, nu, mu = exact
                 info["polished"] = True
