@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/end_to_end.py [--model tiny,resnet20] [--samples 4] [--n 10]
                                        [--batch-size 512] [--device cpu] [--repeat 3]
-                                       [--solver fast]
+                                       [--solver fast] [--selection auto]
 
 A small CNN on 3×32×32 images (10 classes, untrained) with ``n`` random patches of an 8×8 grid
 (central 6×6 region): ``--model tiny`` (2 conv layers, 16 and 32 channels: its forwards are so
@@ -66,6 +66,8 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--solver", default="fast")
+    ap.add_argument("--selection", default="auto",
+                    help="auto (the default of and_or: canonical at n <= 12) or vertex")
     args = ap.parse_args()
     for name in args.model.split(","):
         if name not in ("tiny", "resnet20"):
@@ -100,15 +102,16 @@ def run(name: str, args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     mob = hs.mobius(g)
     t_mobius = time.perf_counter() - t0
-    t_split = best_time(lambda: hs.and_or(g, solver=args.solver), repeat=args.repeat,
-                        min_time=0.0)
-    split_residual = float(np.max(hs.and_or(g, solver=args.solver).residual))
+    t_split = best_time(lambda: hs.and_or(g, solver=args.solver, selection=args.selection),
+                        repeat=args.repeat, min_time=0.0)
+    split = hs.and_or(g, solver=args.solver, selection=args.selection)
+    split_residual = float(np.max(split.residual))
 
     rows = [
         ("bare forward (prebuilt masked inputs)", t_bare),
         ("model_game (masks + forward + reward)", t_game),
         ("mobius (AND only)", t_mobius),
-        (f"and_or (solver={args.solver})", t_split),
+        (f"and_or (solver={args.solver}, {split.metadata['selection']} split)", t_split),
         ("total = model_game + and_or", t_game + t_split),
     ]
     print(f"# {name}: {args.samples} samples x 2^{args.n} masks, batch {bs}, "

@@ -14,6 +14,7 @@ from harsanyi.cli import theory as theory_cli
 from harsanyi.cli.demo import demo
 from harsanyi.cli.theory_store import register
 from harsanyi.extract.matching import reconstruct
+from harsanyi.store import RunStore
 
 runner = CliRunner()
 ENV = {"COLUMNS": "220"}
@@ -77,8 +78,9 @@ def test_demo_command_quick_prints_report_and_findings(tmp_path):
     app.command("demo")(demo)
     app.command("other")(lambda: None)
     out = tmp_path / "rep"
+    # a vertex demo, as every demo folder made before the canonical split became the default
     res = runner.invoke(app, ["demo", "--out", str(out), "--quick", "--workers", "1",
-                              "--no-progress"], env=ENV)
+                              "--no-progress", "--selection", "vertex"], env=ENV)
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
     assert lines[-4] == f"Report: {out / 'index.html'}"
@@ -88,6 +90,12 @@ def test_demo_command_quick_prints_report_and_findings(tmp_path):
     assert (out / "index.html").is_file()
     res = runner.invoke(app, ["demo", "--out", str(out), "--quick", "--epochs", "7"], env=ENV)
     assert res.exit_code == 2 and "epochs (stored 6, now 7)" in res.output
+    assert "selection" not in res.output  # "auto" takes the folder's own selection
+    # rerun with the default selection: it resumes the vertex demo (nothing recomputed)
+    res = runner.invoke(app, ["demo", "--out", str(out), "--quick", "--workers", "1",
+                              "--no-progress"], env=ENV)
+    assert res.exit_code == 0 and " 0 checkpoints computed" in res.output, res.output
+    assert RunStore.open(out / "run").config["solver_options"] == {}
     res = runner.invoke(app, ["demo", "--out", str(out), "--quick", "--selection", "canonical"],
                         env=ENV)
     assert res.exit_code == 2 and "selection (stored None, now 'canonical')" in \

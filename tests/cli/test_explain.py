@@ -143,12 +143,20 @@ def test_canonical_selection_is_stated_with_the_lp_optimum(app, files):
     common = ("--model", tmp / "model.ts", "--data", tmp / "x.npy", "--samples", "0,1")
     canon = run(app, *common, "--selection", "canonical", "--epsilon", "0.05", "--out",
                 tmp / "c")
-    vertex = run(app, *common, "--out", tmp / "v")
+    vertex = run(app, *common, "--selection", "vertex", "--out", tmp / "v")
+    auto = run(app, *common, "--out", tmp / "a")  # the default: canonical at n <= 12
     assert canon.exit_code == 0 and vertex.exit_code == 0, canon.output + vertex.output
-    assert "canonical split: L1" in canon.stdout and "vertex split: L1" in vertex.stdout
+    assert auto.exit_code == 0, auto.output
+
+    def said(res):  # the table's caption wraps with the table's width
+        return " ".join(res.stdout.split())
+    assert "canonical split: L1" in said(canon) and "vertex split: L1" in said(vertex)
+    assert "canonical split: L1" in said(auto)
     c = json.loads((tmp / "c" / "interactions.json").read_text())["metadata"]
     v = json.loads((tmp / "v" / "interactions.json").read_text())["metadata"]
+    a = json.loads((tmp / "a" / "interactions.json").read_text())["metadata"]
     assert (c["selection"], c["epsilon"], v["selection"]) == ("canonical", 0.05, "vertex")
+    assert (a["selection"], a["epsilon"]) == ("canonical", 0.01)
     np.testing.assert_allclose(c["lp_optimum"], v["lp_optimum"], rtol=1e-7)  # one optimum
     split = hs.Interactions.load(tmp / "c" / "interactions.npz")
     l1 = np.abs(split.and_values[:, 1:]).sum(-1) + np.abs(split.or_values).sum(-1)
@@ -177,7 +185,7 @@ def test_canonical_selection_is_stated_with_the_lp_optimum(app, files):
     (["--model", "{tmp}/model.ts", "--data", "{tmp}/x.npy", "--players", "patches:grid=8y8"],
      "grid must be R or RxC; got '8y8'"),
     (["--model", "{tmp}/model.ts", "--data", "{tmp}/x.npy", "--selection", "centre"],
-     "unknown selection 'centre'; choose one of ('canonical', 'vertex')"),
+     "unknown selection 'centre'; choose one of ('auto', 'canonical', 'vertex')"),
     (["--model", "{tmp}/model.ts", "--data", "{tmp}/x.npy", "--selection", "canonical",
       "--epsilon", "-1"], "epsilon must be a finite number >= 0"),
 ])

@@ -245,4 +245,28 @@ def test_per_sample_metadata_spans_every_batch(trained_run, samples, tmp_path):
     arrays = store.read(ckpts[0].epoch).arrays
     objective = (np.abs(arrays["and_values"][:, 1:]).sum(-1)
                  + np.abs(arrays["or_values"]).sum(-1))
-    np.testing.assert_allclose(meta["lp_optimum"], objective, rtol=1e-9)  # the vertex's own
+    # the monitor's default "auto" is the canonical split at n <= 12: within (1 + ε)·OPT
+    assert store.config["solver_options"] == {"selection": "canonical", "epsilon": 0.01}
+    opt = np.asarray(meta["lp_optimum"])
+    assert np.all(objective <= 1.01 * opt * (1 + 1e-9)) and np.all(objective >= opt * (1 - 1e-9))
+
+
+def test_resuming_with_auto_keeps_the_stored_selection(trained_run, samples, tmp_path):
+    """A run stored with the vertex (as every run before the canonical default) resumes under
+    the default "auto" as a vertex run, with a warning; an explicit other selection is refused;
+    a fresh run resolves "auto" to the canonical split (n = 6 <= 12) and records it."""
+    ckpts = find_checkpoints(trained_run["dir"])[:2]
+    opts = {"kind": "and_or", "q_bound": 0.02, "samples_per_task": 8}
+    _monitor(tmp_path / "v", samples, selection="vertex", **opts).run(
+        ckpts[:1], executor="serial", progress=False)
+    with pytest.warns(UserWarning, match="stored with the vertex split and continues with it"):
+        store = _monitor(tmp_path / "v", samples, resume=True, **opts).run(
+            ckpts, executor="serial", progress=False)
+    assert store.config["solver_options"] == {} and store.completed() == [c.epoch for c in ckpts]
+    assert store.read(ckpts[1].epoch).attrs["metadata"]["selection"] == "vertex"
+    with pytest.raises(ConfigMismatchError, match="selection"):
+        _ = _monitor(tmp_path / "v", samples, resume=True, selection="canonical", **opts).store
+    fresh = _monitor(tmp_path / "c", samples, **opts)
+    assert fresh.spec.solver_options == {"selection": "canonical", "epsilon": 0.01}
+    given = _monitor(tmp_path / "g", samples, solver_options={"selection": "vertex"}, **opts)
+    assert given.spec.solver_options == {} and not given.selection_auto  # as selection=

@@ -194,7 +194,9 @@ def test_vertex_mode_reproduces_the_lp_solver():
 
 def test_zero_bound_and_epsilon_zero_and_metadata():
     v = np.array([0.0, 1.0, 1.0, 1.0])  # x0 OR x1, q = 0
-    assert hs.and_or(v, q_bound=0.0).metadata["selection"] == "vertex"  # the default, for now
+    r = hs.and_or(v, q_bound=0.0)  # the default "auto": the canonical split at n <= 12
+    assert r.metadata["selection"] == "canonical" and r.metadata["epsilon"] == 0.01
+    assert abs(float(r.objective) - 1.01) < 1e-9
     r = hs.and_or(v, q_bound=0.0, epsilon=0.0, selection="canonical")
     assert r.metadata["selection"] == "canonical" and r.metadata["lp_optimum"] == 1.0
     np.testing.assert_allclose(r.or_values[3], 1.0, atol=1e-9)
@@ -211,7 +213,7 @@ def test_bad_epsilon(bad):
 
 
 def test_unknown_selection_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"choose one of \('canonical', 'vertex'\)"):
+    with pytest.raises(ValueError, match=r"choose one of \('auto', 'canonical', 'vertex'\)"):
         hs.and_or([0.0, 1.0], selection="centre")
 
 
@@ -298,3 +300,35 @@ def test_the_polish_releases_a_tight_row_whose_dependent_bounds_disagree(monkeyp
     assert released and released[-1] is not None
     info = r.metadata["solver_info"]
     assert info["polished"].all() and info["kkt"].max() < 1e-7
+
+
+def test_auto_is_canonical_up_to_12_players_and_the_vertex_above(monkeypatch):
+    """"auto" resolves by the game's size (no warning), records what it chose; an explicit
+    canonical above 12 players warns before it starts."""
+    games = GAMES["planted"][:1]
+    auto = hs.and_or(games, q_bound=0.02)
+    assert auto.metadata["selection"] == "canonical"
+    np.testing.assert_array_equal(auto.and_values,
+                                  canonical(games, selection="canonical").and_values)
+    monkeypatch.setattr(canonical_module, "CANONICAL_PRACTICAL_MAX", 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        above = hs.and_or(games, q_bound=0.02)
+    assert above.metadata["selection"] == "vertex" and above.metadata["epsilon"] == 0.0
+    with pytest.warns(RuntimeWarning, match="selection='canonical' at n=6"):
+        hs.and_or(games, q_bound=0.02, selection="canonical")
+
+
+def test_an_uncertified_vertex_is_kept(monkeypatch):
+    """Without a certified OPT there is no near-optimal set to select from: the vertex stays,
+    and info["selected"] says so per game (the others are selected as usual)."""
+    games = GAMES["planted"][:2]
+    vertex = solve(games, bounds(games), solver="fast")
+    vertex.info["converged"] = np.array([True, False])
+    r = select_canonical(games, bounds(games), "and_or", vertex, 0.01)
+    assert r.info["selected"].tolist() == [True, False]
+    assert r.info["polished"].tolist() == [True, False]
+    np.testing.assert_array_equal(r.and_values[1], vertex.and_values[1])
+    full = select_canonical(games[:1], bounds(games[:1]), "and_or",
+                            solve(games[:1], bounds(games[:1]), solver="fast"), 0.01)
+    np.testing.assert_allclose(r.and_values[0], full.and_values[0], atol=1e-9)

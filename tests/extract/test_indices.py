@@ -125,7 +125,7 @@ def test_or_term_shares_shapley_by_order_and_banzhaf_by_power_of_two():
     """A pure OR game on T = {0, 1, 2} of n = 4: |T| = 3, I_or(T) = 1."""
     n, t = 4, 0b0111
     v = np.array([1.0 if s & t else 0.0 for s in range(2**n)])
-    I = hs.and_or(v, q_bound=0.0, solver="exact")
+    I = hs.and_or(v, q_bound=0.0, solver="exact", selection="vertex")  # the exact OR term
     assert I.or_values[t] == pytest.approx(1.0) and np.abs(I.and_values[1:]).max() < 1e-9
     phi = shapley_values(I, include_q=True)
     beta = banzhaf_values(I, include_q=True)

@@ -142,6 +142,6 @@ def test_value_equality_short_repr_dict_and_named_top_k():
     d = I[0].to_dict()
     assert d[("and", ())] == v[0, 0] and len(d) == 2**8
     g = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0], players=["a", "b"]), q_bound=0.0,
-                  solver="exact")
+                  solver="exact", selection="vertex")
     assert {k: round(x, 9) for k, x in g.to_dict().items() if abs(x) > 1e-12} == {
         ("or", ("a", "b")): 1.0}

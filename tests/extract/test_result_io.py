@@ -46,7 +46,7 @@ def test_foreign_and_broken_files_are_store_errors(tmp_path):
 def test_sparse_result_reads_like_the_dense_one():
     """get_top_k(names=True) and to_dict give the same keys for either kind of result."""
     dense = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0], players=["a", "b"]), q_bound=0.0,
-                      solver="exact")
+                      solver="exact", selection="vertex")
     sparse = hs.SparseInteractions(np.array([[True, True]]), np.array([True]), np.array([1.0]),
                                    np.array(0.0), np.array(0.0), players=["a", "b"])
     assert sparse.get_top_k(1, names=True) == [("or", ("a", "b"), 1.0)]

@@ -68,7 +68,7 @@ def test_full_budget_agrees_with_the_exhaustive_lp(seed):
     terms = [(False, (0, 1), 1.0), (True, (2, 3), -0.8), (False, (4,), 0.5)]
     game = hs.Game.from_function(lambda m: planted(m, terms, noise=0.0) + 0.05 * rng.normal(
         size=len(m)), n)
-    exact = hs.and_or(game, q_bound=0.0, solver="exact")
+    exact = hs.and_or(game, q_bound=0.0, solver="exact", selection="vertex")  # the LP vertex
     sampled = SampledGame.from_game(game, SampleDesign.build(n, budget=2**n))
     res = hs.and_or(sampled, q_bound=0.0, max_order=n)
     cert = res.metadata["certificate"][0]
@@ -83,7 +83,7 @@ def test_full_budget_agrees_with_the_exhaustive_lp(seed):
 def test_full_budget_unique_optimum_gives_the_same_atoms_and_values():
     terms = [(False, (0, 1), 1.0), (True, (2, 3), -0.8), (False, (4,), 0.5)]
     game = hs.Game.from_function(lambda m: planted(m, terms, noise=0.0), 5)
-    exact = hs.and_or(game, q_bound=0.0, solver="exact")
+    exact = hs.and_or(game, q_bound=0.0, solver="exact", selection="vertex")  # the LP vertex
     res = hs.and_or(SampledGame.from_game(game, SampleDesign.build(5, budget=32)), q_bound=0.0,
                     max_order=5)
     ours = sorted((k, t, round(v, 9)) for k, t, v in res.get_top_k(10))
@@ -171,7 +171,7 @@ def test_penalty_rises_until_no_slack_is_used():
                     q_bound=0.0, max_order=5)
     cert = res.metadata["certificate"][0]
     assert cert["optimal"] and cert["penalty"] > 2.0
-    exact = hs.and_or(game, q_bound=0.0, solver="exact")
+    exact = hs.and_or(game, q_bound=0.0, solver="exact", selection="vertex")  # the LP vertex
     assert np.abs(res.values).sum() == pytest.approx(float(exact.objective), rel=1e-8)
 
 

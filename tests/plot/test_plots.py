@@ -30,7 +30,7 @@ def planted(n: int = 4) -> hs.Interactions:
         return (2.0 * (m[:, 0] & m[:, 1]) - 1.5 * (m[:, 2] | m[:, 3]) + 0.5 * m[:, 0]
                 + (m[:, 0] & m[:, 1] & m[:, 2]))
     game = hs.Game.from_function(v, n, ["not", "bad", "at", "all"])
-    return hs.and_or(game, q_bound=0.0, solver="exact")
+    return hs.and_or(game, q_bound=0.0, solver="exact", selection="vertex")  # planted exactly
 
 
 def not_blank(path) -> bool:

@@ -151,20 +151,24 @@ def test_digits_quick_demo_with_components(tmp_path):
 
 
 def test_quick_demo_on_the_canonical_split(quick_run, tmp_path):
-    """The groups, phases and report of a canonical run; training is reused from the vertex run
-    (same training settings), and the report names the selection."""
+    """The default demo runs on the canonical split ("auto" at n <= 10); a vertex run of the
+    same training (reused) finds the same LP optima, and each report names its selection."""
     res, _ = quick_run
-    out = tmp_path / "canonical"
-    out.mkdir()
-    shutil.copytree(res.out / "train", out / "train")
-    cfg = demo_config(quick=True, selection="canonical")
-    canon = run_demo(out, cfg, workers=1, progress=False, force=True)
-    assert canon.stats["training_reused"]
-    store = RunStore.open(out / "run")
+    store = RunStore.open(res.out / "run")
     assert store.config["solver_options"] == {"selection": "canonical", "epsilon": 0.01}
     meta = store.read(store.completed()[-1]).attrs["metadata"]
     assert meta["selection"] == "canonical"
-    vertex = RunStore.open(res.out / "run").read(store.completed()[-1]).attrs["metadata"]
-    np.testing.assert_allclose(meta["lp_optimum"], vertex["lp_optimum"], rtol=1e-6)
-    assert "Tracking quality (canonical split)" in canon.index.read_text()
-    assert sum(canon.groups.counts().values()) == pytest.approx(10.0)
+    out = tmp_path / "vertex"
+    out.mkdir()
+    shutil.copytree(res.out / "train", out / "train")
+    vertex = run_demo(out, demo_config(quick=True, selection="vertex"), workers=1,
+                      progress=False, force=True)
+    assert vertex.stats["training_reused"]
+    stored = RunStore.open(out / "run")
+    assert stored.config["solver_options"] == {}  # a vertex run records no selection
+    other = stored.read(store.completed()[-1]).attrs["metadata"]
+    assert other["selection"] == "vertex"
+    np.testing.assert_allclose(meta["lp_optimum"], other["lp_optimum"], rtol=1e-6)
+    assert "Tracking quality (vertex split)" in vertex.index.read_text()
+    assert "Tracking quality (canonical split)" in res.index.read_text()
+    assert sum(res.groups.counts().values()) == pytest.approx(10.0)

@@ -42,7 +42,7 @@ def demo(
                                                     "epoch).")] = None,
     solver: Annotated[str | None, typer.Option(help="AND-OR solver: fast | exact | sgd.")]
     = None,
-    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "vertex",
+    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "auto",
     epsilon: Annotated[float, typer.Option(help=EPSILON_HELP)] = 0.01,
     and_only: Annotated[bool, typer.Option("--and-only", help="AND-only (Möbius) interactions, "
                                            "no noise term, instead of the AND-OR split.")] = False,

@@ -203,7 +203,7 @@ def explain(
     q_bound: Annotated[float, typer.Option(help="Relative bound of the noise term q.")] = 0.02,
     solver: Annotated[str, typer.Option(
         help="fast | exact | sgd (AND-OR split) or mobius (AND-only, no q).")] = "fast",
-    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "vertex",
+    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "auto",
     epsilon: Annotated[float, typer.Option(help=EPSILON_HELP)] = 0.01,
     top_k: Annotated[int, typer.Option(help="Interactions shown per sample.")] = 10,
     batch_size: Annotated[int, typer.Option(help="Masked inputs per forward pass.")] = 256,
@@ -236,7 +236,7 @@ def explain(
     """
     try:
         split = {"q_bound": q_bound, "solver": solver,
-                 **split_options(solver, selection, epsilon)}
+                 **split_options(selection, epsilon)}
         _run(model, factory, state_dict, data, samples, players, baseline, reward, target,
              split, top_k, batch_size, outside, subtract_empty, device, out, seed,
              (parse_budget(budget), design_seed))

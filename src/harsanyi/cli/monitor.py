@@ -148,7 +148,7 @@ def monitor(
     reward: Annotated[str, typer.Option(help="log_odds, logit, prob, ...")] = "log_odds",
     q_bound: Annotated[float, typer.Option(help="Relative bound of the noise term q.")] = 0.02,
     solver: Annotated[str, typer.Option(help="fast, exact or sgd.")] = "fast",
-    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "vertex",
+    selection: Annotated[str, typer.Option(help=SELECTION_HELP)] = "auto",
     epsilon: Annotated[float, typer.Option(help=EPSILON_HELP)] = 0.01,
     and_only: Annotated[bool, typer.Option(
         help="AND (Harsanyi) interactions only, as in paper E (q optional via --q-bound).")
@@ -209,12 +209,12 @@ def monitor(
                         else (auto[2] if auto else 0))
         tr, te = _choose(d, train_samples, test_samples, seed)
         calls = parse_budget(budget)
-        options = {} if calls is not None else split_options(solver, selection, epsilon)
+        split_options(selection, epsilon)  # a bad selection or epsilon: CLIError
         mon = _monitor_of(out, d, tr, te, model, dict(
             players=parse_players(players, d.train.names), baselines=baselines,
             reward=reward, batch_size=batch_size, device=device, q_bound=q_bound,
             solver=solver, warm_start=warm_start, kind="and" if and_only else "and_or",
-            solver_options=options, budget=calls, design_seed=design_seed,
+            selection=selection, epsilon=epsilon, budget=calls, design_seed=design_seed,
             samples_per_task=samples_per_task, resume=resume,
             source=f"folder:{checkpoints.resolve()}", metadata={"data": d.name, "seed": seed}))
         if executor is None:

@@ -57,6 +57,8 @@ def component_dynamics(
     solver: str = "fast",
     solver_options: dict[str, Any] | None = None,
     kind: str = "and_or",
+    selection: str = "auto",
+    epsilon: float = 0.01,
     warm_start: bool = True,
     batch_size: int = 256,
     out: str | Path | None = None,
@@ -67,7 +69,8 @@ def component_dynamics(
     ``model`` builds the architecture (a :class:`~harsanyi.loading.FactorySpec`).
     ``mean_input`` is ``E[x]`` over the training set (one input, no batch axis): its feature
     gives the baselines ``b_i``. ``kind="and"`` gives AND-only interactions (:func:`mobius`).
-    Without ``out`` the run store is temporary and ``store`` is ``None``.
+    Without ``out`` the run store is temporary and ``store`` is ``None``. ``selection`` and
+    ``epsilon``: which optimal AND-OR split (as :class:`~harsanyi.dynamics.monitor.Monitor`).
 
     >>> import tempfile, torch
     >>> from harsanyi.zoo.mlp import MLP
@@ -86,7 +89,8 @@ def component_dynamics(
     with tempfile.TemporaryDirectory() as tmp:
         mon = Monitor(Path(tmp) / "run" if out is None else out, inputs, targets=targets,
                       game=game, q_bound=q_bound, solver=solver, solver_options=solver_options,
-                      kind=kind, warm_start=warm_start, resume=resume, model=model,
+                      kind=kind, selection=selection, epsilon=epsilon, warm_start=warm_start,
+                      resume=resume, model=model,
                       samples_per_task=max(len(np.asarray(inputs)), 1),
                       source="component_dynamics")
         store = mon.run(checkpoints, executor="serial", progress=False, threads=None)

@@ -20,6 +20,7 @@ import torch
 from harsanyi.dynamics.backends import Backend, make_backend
 from harsanyi.errors import SchedulerUnreachableError
 from harsanyi.extract import Interactions, and_or, mobius
+from harsanyi.extract.solvers.canonical import stored_selection
 from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.games.factories import GameFactory, ModelGame
 from harsanyi.games.sampled import SampledGame
@@ -50,7 +51,8 @@ class GameSpec:
     :class:`~harsanyi.games.factories.ComponentGame`, or any
     :class:`~harsanyi.games.factories.GameFactory`); ``device`` is where the model runs.
     ``kind="and_or"`` runs :func:`harsanyi.and_or` (``q_bound``, ``solver``,
-    ``solver_options``); ``kind="and"`` runs :func:`harsanyi.mobius` (AND only, paper E).
+    ``solver_options``; options without a ``selection`` are a vertex run, see
+    :meth:`split_options`); ``kind="and"`` runs :func:`harsanyi.mobius` (AND only, paper E).
     """
 
     game: GameFactory = field(default_factory=ModelGame)
@@ -66,6 +68,19 @@ class GameSpec:
         if not isinstance(self.game, GameFactory):
             raise TypeError(f"game must be a GameFactory (ModelGame, ComponentGame, ...); got "
                             f"{type(self.game).__name__}")
+
+    def split_options(self) -> dict[str, Any]:
+        """Return the options of :func:`harsanyi.and_or`, the selection spelt out.
+
+        A run's options name the selection only for the canonical split
+        (:func:`~harsanyi.extract.solvers.canonical.stored_selection`), so that runs stored
+        before the option existed resume unchanged; ``and_or``'s own default is ``"auto"``.
+
+        >>> GameSpec().split_options(), GameSpec(solver_options={"selection": "canonical",
+        ...                                                      "epsilon": 0.01}).split_options()
+        ({'selection': 'vertex'}, {'selection': 'canonical', 'epsilon': 0.01})
+        """
+        return {"selection": stored_selection(self.solver_options), **self.solver_options}
 
 
 def resolve_device(device: str | None) -> str | None:
@@ -133,7 +148,7 @@ def compute_batch(
             warm_i = Interactions(**{k: warm[k] for k in ARRAYS},
                                      players=list(game.players))
         result = and_or(game, q_bound=spec.q_bound, solver=spec.solver, warm_start=warm_i,
-                           progress=False, **spec.solver_options)
+                           progress=False, **spec.split_options())
     t2 = time.perf_counter()
     arrays = {k: np.asarray(getattr(result, k), dtype=np.float64) for k in ARRAYS}
     return BatchResult(arrays=arrays, metadata=dict(result.metadata),
@@ -151,7 +166,7 @@ def _sampled_batch(game: SampledGame, spec: GameSpec, seconds_forward: float) ->
     if spec.kind != "and_or":
         raise ValueError("a sampled game (budget=...) is extracted by the sparse AND-OR path; "
                          "kind='and' needs all 2**n masks")
-    result = and_or(game, q_bound=spec.q_bound, **spec.solver_options)
+    result = and_or(game, q_bound=spec.q_bound, **spec.split_options())
     assert isinstance(result, SparseInteractions)  # a sampled game gives a sparse result
     return BatchResult(arrays=sparse_arrays(result, game.values),
                        metadata=dict(result.metadata), n_forwards=int(game.values.size),

@@ -18,6 +18,7 @@ run checks its factory, checkpoints, players and data before it writes anything
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,15 @@ from harsanyi.dynamics.offline import Execution, run_pending
 from harsanyi.dynamics.preflight import check_run
 from harsanyi.dynamics.sampled_run import check_resume_design, merge_sampled, store_design
 from harsanyi.errors import CheckpointError, ShapeError
+from harsanyi.extract.solvers.canonical import (
+    resolve_selection,
+    selection_options,
+    stored_selection,
+)
 from harsanyi.games.design import SampleDesign
 from harsanyi.games.factories import GameFactory, ModelGame, digest
 from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints
-from harsanyi.store import RunStore
+from harsanyi.store import RunStore, stored_config
 from harsanyi.store.lock import WriterLock
 from harsanyi.store.union import write_union
 
@@ -65,6 +71,13 @@ class Monitor:
     device : where the model runs (``"auto"``: a GPU when available).
     q_bound, solver, solver_options, kind : extraction (:func:`harsanyi.and_or`, or
         ``kind="and"`` for :func:`harsanyi.mobius`).
+    selection, epsilon : which optimal AND-OR split (:func:`harsanyi.and_or`): ``"auto"``
+        (default) is resolved once for the run
+        (:func:`~harsanyi.extract.solvers.canonical.resolve_selection`: the canonical split up
+        to 12 players, else the LP vertex) and recorded in its configuration; resuming a run
+        with ``"auto"`` keeps the selection the run was stored with (a run stored before the
+        option existed is a vertex run). A ``selection`` in ``solver_options`` takes
+        precedence.
     warm_start : start the solver of each batch from its result at the previous checkpoint.
         Off by default: on ``benchmarks/monitor.py`` (20 consecutive epochs of MLP-5, process
         pool) cold starts took 120 s and 130 s in two runs, warm 132 s; and cold tasks are
@@ -111,6 +124,8 @@ class Monitor:
         solver: str = "fast",
         solver_options: dict[str, Any] | None = None,
         kind: str = "and_or",
+        selection: str = "auto",
+        epsilon: float = 0.01,
         baseline_data: Any = None,
         warm_start: bool = False,
         samples_per_task: int = 8,
@@ -151,8 +166,19 @@ class Monitor:
         if getattr(game, "budget", None) is not None and (warm_start or kind != "and_or"):
             raise ValueError("a sampled run (budget=...) uses the sparse AND-OR extraction: "
                              "warm_start and kind='and' need all 2**n masks")
+        self.players = game.player_names(tuple(x.shape[1:]))
+        #: the sampling design of every checkpoint (``None``: all ``2**n`` masks)
+        self.design: SampleDesign | None = getattr(game, "design", None)
+        options = dict(solver_options or {})
+        if "selection" in options:  # given with the solver options: it takes precedence
+            selection = options.pop("selection")
+            epsilon = options.pop("epsilon", epsilon)
+        #: whether the selection was left to "auto" (a resumed run then keeps its own)
+        self.selection_auto = selection == "auto"
+        chosen = resolve_selection(selection, len(self.players), sampled=self.design is not None)
+        options.update(selection_options(chosen, epsilon, solver=solver, kind=kind))
         self.spec = GameSpec(game, device=device, q_bound=q_bound, solver=solver,
-                             solver_options=dict(solver_options or {}), kind=kind)
+                             solver_options=options, kind=kind)
         self.warm_start = bool(warm_start)
         self.samples_per_task = int(samples_per_task)
         self.out, self.resume = Path(out), bool(resume)
@@ -164,9 +190,6 @@ class Monitor:
         self._store: RunStore | None = None
         self._lock = WriterLock(self.out)
         self._last: tuple[int, dict[str, np.ndarray]] | None = None
-        self.players = game.player_names(tuple(self.inputs.shape[1:]))
-        #: the sampling design of every checkpoint (``None``: all ``2**n`` masks)
-        self.design: SampleDesign | None = getattr(game, "design", None)
 
     # -- configuration and store -------------------------------------------------------------
     @property
@@ -210,6 +233,7 @@ class Monitor:
             self._lock.acquire()
             try:
                 if self.resume:
+                    self._keep_stored_selection()
                     check_resume_design(self.out, self.config())
                 store = RunStore.open_or_create(
                     self.out, self.config(), resume=self.resume, players=self.players,
@@ -225,6 +249,26 @@ class Monitor:
             self._store = store
             self.resume = True  # from now on, reopening this store continues it
         return self._store
+
+    def _keep_stored_selection(self) -> None:
+        """Resuming with ``selection="auto"``: continue with the selection the run was stored with.
+
+        An explicit selection is left to the store's configuration check
+        (:class:`~harsanyi.errors.ConfigMismatchError` when it differs).
+        """
+        stored = stored_config(self.out)
+        if not self.selection_auto or stored is None:
+            return
+        keys = ("selection", "epsilon")
+        theirs = dict(stored.get("solver_options") or {})
+        ours = self.spec.solver_options
+        if stored_selection(theirs) != stored_selection(ours):
+            warnings.warn(f"resuming {self.out}: it was stored with the "
+                          f"{stored_selection(theirs)} split and continues with it (selection "
+                          "'auto'); pass selection explicitly to start another run",
+                          UserWarning, stacklevel=3)
+        self.spec.solver_options = {**{k: v for k, v in ours.items() if k not in keys},
+                                    **{k: theirs[k] for k in keys if k in theirs}}
 
     def close(self) -> None:
         """Release the store's writer lock (the next use of :attr:`store` takes it again)."""

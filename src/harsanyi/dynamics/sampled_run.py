@@ -11,7 +11,6 @@ refits each sample's union of supports at every checkpoint (:mod:`harsanyi.store
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import numpy as np
 from harsanyi.dynamics.engine import BatchResult
 from harsanyi.errors import DesignMismatchError
 from harsanyi.games.design import SampleDesign
-from harsanyi.store import RunStore
+from harsanyi.store import RunStore, stored_config
 from harsanyi.store.sampled import check_sampling, concat_sparse, design_arrays
 
 __all__ = ["check_resume_design", "merge_sampled", "store_design"]
@@ -35,10 +34,8 @@ def check_resume_design(out: str | Path, config: Mapping[str, Any]) -> None:
 
     >>> check_resume_design("/nonexistent/run", {"sampling": None})
     """
-    meta = Path(out) / "zarr.json"
-    try:
-        stored = json.loads(meta.read_text())["attributes"]["config"]
-    except (OSError, ValueError, KeyError, TypeError):
+    stored = stored_config(out)
+    if stored is None:
         return
     check_sampling(stored, config, out)
 

@@ -204,7 +204,7 @@ class Interactions:
 
         >>> import harsanyi as hs
         >>> I = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0], players=["a", "b"]), q_bound=0.0,
-        ...               solver="exact")
+        ...               solver="exact", selection="vertex")
         >>> {key: round(val, 9) for key, val in I.to_dict().items()}
         {('or', ('a', 'b')): 1.0}
         """

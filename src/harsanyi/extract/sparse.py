@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from harsanyi._version import __version__
-from harsanyi.extract.solvers.canonical import check_selection
+from harsanyi.extract.solvers.canonical import check_selection, resolve_selection
 from harsanyi.extract.sparse_lp import (
     Atom,
     SampledLP,
@@ -231,7 +231,7 @@ def sparse_and_or(
     order_cost: float = 1e-6,
     max_pivots: int = 50_000,
     penalty: float = 2.0,
-    selection: str = "vertex",
+    selection: str = "auto",
     epsilon: float = 0.01,
 ) -> SparseInteractions:
     """Sparse AND-OR interactions of a sampled game (steps in the module docstring).
@@ -261,7 +261,9 @@ def sparse_and_or(
         slack stays in use at an optimum over the candidates. The row duals obey
         ``|λ_S| ≤ M``, so a small ``M`` keeps the pricing selective while the restricted LP
         cannot yet match every fit mask; ``penalty=1e6`` is the plain big-M start.
-    selection : ``"vertex"`` (default: the LP's optimal vertex) or ``"canonical"``: the unique
+    selection : ``"auto"`` (default) and ``"vertex"``: the LP's optimal vertex (the
+        canonical split is 20–100× slower on sampled games, §5b of docs/sparse.md); or
+        ``"canonical"``: the unique
         minimiser of ``‖γ‖² + ‖q‖²/ζ²`` on the fit masks over the splits within ``(1 + ε)`` of
         the LP optimum (:mod:`.sparse_select`); skipped, with the reason in
         ``metadata["selection_info"]``, for a sample whose LP still uses an elastic slack.
@@ -278,6 +280,7 @@ def sparse_and_or(
     (True, True)
     """
     check_selection(selection, epsilon)
+    selection = resolve_selection(selection, game.n, sampled=True)
     if not np.isfinite(q_bound) or q_bound < 0:
         raise ValueError(f"q_bound must be a finite number >= 0; got {q_bound}")
     if min(max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible, rows_per_round) < 1:

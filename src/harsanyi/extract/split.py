@@ -51,7 +51,7 @@ def and_or(
     q_bound: float = 0.02,
     solver: str = "fast",
     *,
-    selection: str = "vertex",
+    selection: str = "auto",
     epsilon: float = 0.01,
     warm_start: Interactions | None = None,
     progress: bool | None = None,
@@ -70,14 +70,17 @@ def and_or(
     Universal matching ``v(S) + q_S = v(∅)+q_∅ + Σ_{∅≠T⊆S} I_and(T) + Σ_{T∩S≠∅} I_or(T)``
     holds for every ``S``; ``result.residual`` reports how well.
 
-    The LP's optimum is often not unique. With ``selection="canonical"`` the result is the
-    unique minimiser of ``‖γ‖² + ‖q‖²/ζ²`` over the splits whose L1 objective is within
+    The LP's optimum is often not unique: a whole face of splits can share the optimal L1
+    norm, and which vertex a solver ends at is an accident of its path. By default
+    (``selection="auto"``) the result is the *canonical split* for games of up to 12 players:
+    the unique minimiser of ``‖γ‖² + ‖q‖²/ζ²`` over the splits whose L1 objective is within
     ``(1 + ε)`` of the certified LP optimum ``OPT`` (docs/selection.md): the same for the same
-    game whatever the batch, warm start or machine, and continuous in the game. It is not yet
-    the default because it costs 2.5x to 86x the vertex at n = 10 (benchmarks/extraction.py);
-    the default ``"vertex"`` is an optimal vertex of the LP, the one the solver's path ends at.
-    ``metadata`` records ``selection``, ``epsilon`` and ``lp_optimum`` (``OPT`` per game, next
-    to ``objective``).
+    game whatever the batch, warm start or machine, and continuous in the game. It costs
+    1.9–5.6× the vertex at n = 10 (benchmarks/extraction.py). Above 12 players, and for sampled
+    games, ``"auto"`` gives the LP vertex (the canonical split is not practical there yet;
+    :func:`~harsanyi.extract.solvers.canonical.resolve_selection`). ``metadata`` records the
+    ``selection`` each result got, ``epsilon`` and ``lp_optimum`` (``OPT`` per game, next to
+    ``objective``).
 
     Parameters
     ----------
@@ -91,8 +94,9 @@ def and_or(
         speeds up the LP, never changes the canonical split.
     progress : a tqdm bar over the samples (iterations for ``"sgd"``): ``None`` (default)
         shows it once the work has run 2 s, ``True`` at once, ``False`` never.
-    selection : ``"vertex"`` (default: the optimal vertex the LP solver's path ends at) or
-        ``"canonical"`` (unique and stable, slower; see above). Not used by ``"sgd"``.
+    selection : ``"auto"`` (default; see above), ``"canonical"`` (unique and stable; warns
+        above 12 players) or ``"vertex"`` (the optimal vertex the LP solver's path ends at,
+        the result of earlier versions). Not used by ``"sgd"``.
     epsilon : relative slack ``ε ≥ 0`` of the canonical split's L1 objective over ``OPT``.
     **options : passed to the solver: "fast" takes ``admm_iters``, ``rho``, ``max_rounds``,
         ``max_pivots``, ``tol``, ``warm_tol``, ``device``, ``threads``; "sgd" takes ``lr``,
@@ -105,7 +109,7 @@ def and_or(
     ...               selection="vertex")
     >>> I.get_top_k(2), float(I.residual) < 1e-12
     ([('and', (0, 1), 1.0)], True)
-    >>> J = hs.and_or([0.0, 1.0, 1.0, 1.0], q_bound=0.0, selection="canonical", epsilon=0.01)
+    >>> J = hs.and_or([0.0, 1.0, 1.0, 1.0], q_bound=0.0)  # the canonical split, ε = 0.01
     >>> round(float(J.objective), 6), J.metadata["selection"], J.metadata["lp_optimum"]
     (1.01, 'canonical', 1.0)
     """
@@ -114,15 +118,17 @@ def and_or(
     from harsanyi.extract.solvers.canonical import (
         CANONICAL_PRACTICAL_MAX,
         check_selection,
+        resolve_selection,
         select_canonical,
         vertex_info,
     )
     from harsanyi.extract.sparse import sparse_and_or
 
+    check_selection(selection, epsilon)
     if isinstance(game, SampledGame):
         return sparse_and_or(game, q_bound, selection=selection, epsilon=epsilon, **options)
-    check_selection(selection, epsilon)
     game = _as_game(game)
+    selection = resolve_selection(selection, game.n)
     if selection == "canonical" and solver != "sgd" and game.n > CANONICAL_PRACTICAL_MAX:
         warnings.warn(
             f"selection='canonical' at n={game.n} players: above "
@@ -147,8 +153,9 @@ def and_or(
         warnings.warn(
             f"{int(stopped.sum())} of {stopped.size} sample(s) stopped without a certificate "
             f"(solver {solver!r}; solver_info['converged'] is False there): their split is not "
-            "proven L1-optimal. With 'fast' above 12 players this is the last restricted optimum "
-            "at max_rounds or max_pivots: raise them through the solver options",
+            "proven L1-optimal (and a canonical selection keeps it: solver_info['selected'] is "
+            "False). With 'fast' above 12 players this is the last restricted optimum at "
+            "max_rounds or max_pivots: raise them through the solver options",
             RuntimeWarning, stacklevel=2)
     shape = game.values.shape
     chosen: str | None = selection

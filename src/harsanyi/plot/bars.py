@@ -34,7 +34,7 @@ def bar(interactions: Interactions, k: int = 10, *, sample: int | tuple[int, ...
     -------
     >>> import harsanyi as hs
     >>> I = hs.and_or(hs.Game([0.0, 1.0, 1.0, 1.0], ["rain", "sprinkler"]), q_bound=0.0,
-    ...               solver="exact")
+    ...               solver="exact", selection="vertex")
     >>> import matplotlib.pyplot as plt
     >>> _ = plt.figure()              # a new figure: the plot draws on its axes
     >>> ax = bar(I)

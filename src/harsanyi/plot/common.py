@@ -64,7 +64,7 @@ def ranked(interactions: Interactions, k: int | None = None, *, kinds: tuple[str
     exact zeros are left out.
 
     >>> import harsanyi as hs
-    >>> I = hs.and_or([0.0, 1.0, 1.0, 1.0], q_bound=0.0, solver="exact")
+    >>> I = hs.and_or([0.0, 1.0, 1.0, 1.0], q_bound=0.0, solver="exact", selection="vertex")
     >>> ranked(I, 2)
     [('or', (0, 1), 1.0)]
     """

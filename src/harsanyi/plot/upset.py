@@ -31,7 +31,7 @@ def upset(interactions: Interactions, k: int = 12, *, min_order: int = 2,
     >>> v = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 3.0]     # AND(x0,x1) and AND(x0,x1,x2)
     >>> import matplotlib.pyplot as plt
     >>> _ = plt.figure()              # a new figure: the plot draws on its axes
-    >>> ax = upset(hs.and_or(hs.Game(v, ["a", "b", "c"]), q_bound=0.0, solver="exact"))
+    >>> ax = upset(hs.and_or(hs.Game(v, ["a", "b", "c"]), q_bound=0.0, selection="vertex"))
     >>> len(ax.upset_bars.patches), [t.get_text() for t in ax.upset_matrix.get_yticklabels()]
     (2, ['c', 'b', 'a'])
     """

@@ -84,7 +84,25 @@ from harsanyi.store.writers import (
     write_root,
 )
 
-__all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash"]
+__all__ = ["FORMAT", "CheckpointRecord", "RunStore", "config_diff", "config_hash",
+           "stored_config"]
+
+
+def stored_config(path: str | Path) -> dict[str, Any] | None:
+    """Return the configuration stored at ``path``, or ``None`` if there is none to read.
+
+    Reads the root's ``zarr.json`` only (nothing is opened, locked or repaired), so that a
+    caller can look before it resumes; an unreadable root is left to
+    :meth:`RunStore.open_or_create` to report.
+
+    >>> stored_config("/nonexistent/run") is None
+    True
+    """
+    try:
+        config = json.loads((Path(path) / "zarr.json").read_text())["attributes"]["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return config if isinstance(config, dict) else None
 
 FORMAT = "harsanyi.run/1"
 

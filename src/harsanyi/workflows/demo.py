@@ -54,9 +54,10 @@ from harsanyi.workflows.demo_tasks import (
     epoch_schedule,
     measurement_groups,
     monitored_checkpoints,
+    resolve_demo_selection,
     tabular_task,
 )
-from harsanyi.workflows.marker import check_marker, write_marker
+from harsanyi.workflows.marker import check_marker, read_marker, write_marker
 from harsanyi.zoo.training import read_manifest, train
 
 __all__ = [
@@ -206,7 +207,7 @@ def monitor_stage(run_dir: Path, ckpt_dir: Path, factory: Any, samples: dict[str
                   split=samples["split"], sample_ids=samples["index"],
                   groups={"flipped": samples["flipped"]}, players=players, baselines="mean",
                   baseline_data=baseline_data, q_bound=config.q_bound, solver=config.solver,
-                  solver_options=config.solver_options(), kind=config.kind,
+                  selection=config.selection, epsilon=config.epsilon, kind=config.kind,
                   warm_start=config.warm_start, samples_per_task=8,
                   resume=True,
                   model=factory, source="harsanyi demo",
@@ -269,9 +270,9 @@ def run_demo(
     >>> res = run_demo("report", demo_config(quick=True), workers=1)  # doctest: +SKIP
     >>> print(res.index, *res.findings, sep="\n")                    # doctest: +SKIP
     """
-    cfg = config or demo_config()
-    say = echo or (lambda _msg: None)
     out = Path(out)
+    cfg = resolve_demo_selection(config or demo_config(), read_marker(out, DEMO_MARKER))
+    say = echo or (lambda _msg: None)
     check_out_dir(out, cfg, force)
     task = get_task(cfg)
     stats: dict[str, Any] = {}
@@ -286,7 +287,7 @@ def run_demo(
     side = None
     if task.extra is not None and workers >= 2:  # the second view runs beside the monitor
         say(f"      {task.extra}: in a background process")
-        side = _background(_extra_view_job, out, samples, cfg.to_dict())
+        side = _background(_extra_view_job, out, samples, asdict(cfg))
     try:
         _, mstats = monitor_stage(out / "run", out / "train", task.factory, samples,
                                   task.players, task.dataset.X_train, cfg, workers, progress)

@@ -115,6 +115,7 @@ def component_view(out: Path, samples: dict[str, Any], cfg: DemoConfig, factory:
     component_dynamics(ckpts, factory, "feature", samples["inputs"], mean_input,
                        targets=np.asarray(samples["targets"]), r=cfg.players, mode="pooled",
                        q_bound=cfg.q_bound, solver=cfg.solver, kind=cfg.kind,
+                       selection=cfg.selection, epsilon=cfg.epsilon,
                        warm_start=cfg.warm_start, out=run_dir, resume=True)
     ana = analyse_run(run_dir, cfg.top_k)
     header = {"task": "digits, feature components (paper C)",

@@ -20,7 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.extract.solvers.canonical import selection_options
+from harsanyi.extract.solvers.canonical import (
+    resolve_selection,
+    selection_options,
+    stored_selection,
+)
 from harsanyi.games.players import Columns
 from harsanyi.loading import FactorySpec, find_checkpoints
 from harsanyi.zoo.recipes import overfitting_recipe
@@ -35,6 +39,7 @@ __all__ = [
     "epoch_schedule",
     "measurement_groups",
     "monitored_checkpoints",
+    "resolve_demo_selection",
     "tabular_task",
 ]
 
@@ -55,7 +60,9 @@ class DemoConfig:
     the solver at each checkpoint from the previous one (off: with the current "fast" solver a
     warm start was slower than a cold one); ``components``: the digits task's
     feature-component view (``r = players``); ``selection``/``epsilon``: which optimal split
-    (:func:`harsanyi.and_or`; ``"canonical"`` is slower, docs/selection.md).
+    (:func:`harsanyi.and_or`; docs/selection.md): ``"auto"`` is resolved by
+    :func:`resolve_demo_selection` before the run (the canonical split, or the selection of
+    the demo already in the output folder).
     """
 
     task: str = "tabular"
@@ -70,7 +77,7 @@ class DemoConfig:
     warm_start: bool = False
     seed: int = 0
     components: bool = True
-    selection: str = "vertex"
+    selection: str = "auto"
     epsilon: float = 0.01
 
     def __post_init__(self) -> None:
@@ -99,14 +106,27 @@ class DemoConfig:
             del out["selection"], out["epsilon"]
         return out
 
-    def solver_options(self) -> dict[str, Any]:
-        """Return the options of :func:`harsanyi.and_or` beyond the solver (the selection).
 
-        >>> DemoConfig(selection="canonical").solver_options(), DemoConfig().solver_options()
-        ({'selection': 'canonical', 'epsilon': 0.01}, {})
-        """
-        return selection_options(self.selection, self.epsilon, solver=self.solver,
-                                 kind=self.kind)
+
+def resolve_demo_selection(config: DemoConfig, stored: dict[str, Any] | None) -> DemoConfig:
+    """Resolve ``selection="auto"`` of ``config``, given the settings ``stored`` in the folder.
+
+    The selection of the demo already in the folder (its marker's settings; a marker without
+    one is a vertex run, as before the option existed), so that a rerun resumes it; else
+    :func:`~harsanyi.extract.solvers.canonical.resolve_selection` (the canonical split at the
+    demo's ``n ≤ 10``). An explicit selection is kept.
+
+    >>> resolve_demo_selection(DemoConfig(), None).selection
+    'canonical'
+    >>> resolve_demo_selection(DemoConfig(), {"task": "tabular"}).selection
+    'vertex'
+    """
+    if config.selection != "auto":
+        return config
+    if stored is not None:
+        return replace(config, selection=stored_selection(stored),
+                       epsilon=float(stored.get("epsilon", config.epsilon)))
+    return replace(config, selection=resolve_selection("auto", config.players))
 
 
 def demo_config(task: str = "tabular", *, quick: bool = False, **changes: Any) -> DemoConfig:

@@ -14,7 +14,29 @@ from typing import Any
 from harsanyi.errors import ConfigMismatchError, StoreError
 from harsanyi.store import config_diff, jsonable
 
-__all__ = ["check_marker", "write_marker"]
+__all__ = ["check_marker", "read_marker", "write_marker"]
+
+
+def read_marker(out: Path, name: str) -> dict[str, Any] | None:
+    """Return the settings stored in ``out/name``, or ``None`` when there is no marker.
+
+    Raises :class:`~harsanyi.errors.StoreError` when the marker is unreadable.
+
+    >>> read_marker(Path("/nonexistent"), ".m.json") is None
+    True
+    """
+    marker = Path(out) / name
+    if not marker.is_file():
+        return None
+    try:
+        stored = json.loads(marker.read_text())["config"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"the marker {marker} is unreadable ({exc}); delete it or choose "
+                         "another --out") from exc
+    if not isinstance(stored, dict):
+        raise StoreError(f"the marker {marker} is unreadable (its settings are not an object); "
+                         "delete it or choose another --out")
+    return stored
 
 
 def check_marker(out: Path, name: str, config: dict[str, Any], what: str) -> bool:
@@ -35,15 +57,10 @@ def check_marker(out: Path, name: str, config: dict[str, Any], what: str) -> boo
     ...     print("epochs (stored 6, now 7)" in str(exc))
     True
     """
-    marker = out / name
-    if not marker.is_file():
+    stored = read_marker(out, name)
+    if stored is None:
         return False
     wanted = jsonable(config)
-    try:
-        stored = json.loads(marker.read_text())["config"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise StoreError(f"the marker {marker} is unreadable ({exc}); delete it or choose "
-                         "another --out") from exc
     diff = config_diff(stored, wanted)
     if diff:
         shown = ", ".join(f"{k} (stored {stored.get(k)!r}, now {wanted.get(k)!r})" for k in diff)

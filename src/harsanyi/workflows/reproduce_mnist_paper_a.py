@@ -43,7 +43,8 @@ def paper_a_run(run: TrainedRun, cfg: ReproConfig, out: Path, *,
     mon = Monitor(out / "paperA" / "run", samples["inputs"], targets=samples["targets"],
                   split=samples["split"], sample_ids=samples["index"],
                   groups={"flipped": samples["flipped"]}, game=game, q_bound=cfg.q_bound,
-                  solver=cfg.solver, resume=True, model=run.factory, samples_per_task=8,
+                  solver=cfg.solver, selection="vertex", resume=True, model=run.factory,
+                  samples_per_task=8,
                   source="harsanyi reproduce mnist (paper A)")
     store = mon.run(monitored_checkpoints(run.folder, cfg.a_checkpoints), executor="serial",
                     progress=progress)

@@ -129,7 +129,7 @@ def patch_sparsity(model: Any, ds: Dataset, samples: dict[str, Any], cfg: ReproC
             game = model_game(model, samples["inputs"][i: i + 1], players=players,
                               baselines="mean", data=ds.X_train, outside="masked",
                               target=[samples["targets"][i]], progress=False)
-        res = and_or(game, cfg.q_bound, cfg.solver, progress=False)
+        res = and_or(game, cfg.q_bound, cfg.solver, selection="vertex", progress=False)
         assert isinstance(res, Interactions)  # an exhaustive game gives dense interactions
         ands.append(res.and_values[0])
         ors.append(res.or_values[0])
@@ -164,8 +164,9 @@ def _monitor(run: TrainedRun, ds: Dataset, samples: dict[str, Any], cfg: ReproCo
     game = ComponentGame(cfg.layer, r=cfg.r, mode="pooled", mean_input=ds.X_train.mean(axis=0))
     mon = Monitor(run_dir, samples["inputs"], targets=samples["targets"],
                   split=samples["split"], sample_ids=samples["index"], game=game,
-                  q_bound=cfg.q_bound, solver=cfg.solver, resume=True, model=run.factory,
-                  samples_per_task=len(samples["inputs"]), source="harsanyi reproduce mnist",
+                  q_bound=cfg.q_bound, solver=cfg.solver, selection="vertex", resume=True,
+                  model=run.factory, samples_per_task=len(samples["inputs"]),
+                  source="harsanyi reproduce mnist",
                   metadata={"model": run.model, "seed": run.seed})
     return mon.run(_checkpoints(run, cfg), executor="serial", progress=progress)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -18,16 +19,48 @@ from harsanyi.extract.solvers.base import SolverResult, finish, normalise
 from harsanyi.extract.solvers.operators import limited_threads
 from harsanyi.extract.solvers.selection import select_one
 
-__all__ = ["CANONICAL_PRACTICAL_MAX", "SELECTIONS", "check_selection", "select_canonical",
-           "selection_options", "vertex_info"]
+__all__ = ["CANONICAL_PRACTICAL_MAX", "SELECTIONS", "check_selection", "resolve_selection",
+           "select_canonical", "selection_options", "stored_selection", "vertex_info"]
 
-#: The selections :func:`harsanyi.and_or` offers: the canonical split, and the raw LP vertex
-#: the solver's path happens to end at (the default while the canonical one costs 1.9-5.6x
-#: at n = 10).
-SELECTIONS = ("canonical", "vertex")
+#: The selections :func:`harsanyi.and_or` offers: ``"auto"`` (the default, see
+#: :func:`resolve_selection`), the canonical split, and the raw LP vertex the solver's path
+#: happens to end at.
+SELECTIONS = ("auto", "canonical", "vertex")
 #: Largest n at which the canonical split has been practical: at n = 16 one planted game ran
 #: past 30 minutes at 4–7 GiB (dense restricted QPs; docs/selection.md).
 CANONICAL_PRACTICAL_MAX = 12
+
+
+def resolve_selection(selection: str, n: int, *, sampled: bool = False) -> str:
+    """Return the selection that ``selection`` stands for on a game of ``n`` players.
+
+    ``"auto"`` is the canonical split for a game of all ``2**n`` masks with
+    ``n ≤ CANONICAL_PRACTICAL_MAX`` (12), and the LP vertex above (the canonical split is not
+    practical there yet) and for a sampled game (there it is 20–100× slower than the vertex,
+    docs/sparse.md). Every result records the selection it got (``metadata["selection"]``).
+    Other selections are returned unchanged (checked).
+
+    >>> resolve_selection("auto", 10), resolve_selection("auto", 14)
+    ('canonical', 'vertex')
+    >>> resolve_selection("auto", 24, sampled=True), resolve_selection("canonical", 14)
+    ('vertex', 'canonical')
+    """
+    check_selection(selection, 0.0)
+    if selection != "auto":
+        return selection
+    return "vertex" if sampled or n > CANONICAL_PRACTICAL_MAX else "canonical"
+
+
+def stored_selection(solver_options: Mapping[str, Any] | None) -> str:
+    """Return the selection recorded in a run's solver options.
+
+    A run records ``selection`` only for the canonical split (:func:`selection_options`);
+    options without it are a vertex run, as every run stored before the option existed.
+
+    >>> stored_selection({"selection": "canonical", "epsilon": 0.01}), stored_selection({})
+    ('canonical', 'vertex')
+    """
+    return str((solver_options or {}).get("selection", "vertex"))
 
 
 def check_selection(selection: str, epsilon: float) -> None:
@@ -37,7 +70,7 @@ def check_selection(selection: str, epsilon: float) -> None:
     >>> check_selection("centre", 0.01)
     Traceback (most recent call last):
     ...
-    ValueError: unknown selection 'centre'; choose one of ('canonical', 'vertex')
+    ValueError: unknown selection 'centre'; choose one of ('auto', 'canonical', 'vertex')
     """
     if selection not in SELECTIONS:
         raise ValueError(f"unknown selection {selection!r}; choose one of {SELECTIONS}")
@@ -54,8 +87,9 @@ def selection_options(selection: str, epsilon: float, *, solver: str = "fast",
     """Return the :func:`harsanyi.and_or` options that ask for ``selection`` (checked).
 
     Empty for the raw vertex, for ``solver="sgd"`` (no LP optimum to select around) and for
-    AND-only interactions, so that a stored run's configuration is the same as before the
-    option existed.
+    AND-only interactions, so that a stored vertex run's configuration is the same as before
+    the option existed (:func:`stored_selection` reads it back). ``"auto"`` is kept as it is:
+    :func:`harsanyi.and_or` resolves it per game, the monitor once per run.
 
     >>> selection_options("canonical", 0.01), selection_options("vertex", 0.01)
     ({'selection': 'canonical', 'epsilon': 0.01}, {})
@@ -74,8 +108,10 @@ def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: S
     Per game: ``min ‖γ‖² + ‖q‖²/ζ²`` over ``|A x − v| ≤ ζ``, ``‖x‖_w1 ≤ (1 + ε)·OPT`` with
     ``OPT`` = ``vertex.objective`` (the certified LP optimum), ``γ = ½ A D x``, ``q = A x − v``.
     ``info`` keeps the vertex solver's entries and adds ``selection``, ``epsilon``,
-    ``lp_optimum`` (per game, original units), ``polished`` (the exact active-set solve passed
-    the full KKT check), ``kkt`` (largest relative KKT violation), ``selection_rounds``,
+    ``lp_optimum`` (per game, original units), ``selected`` (per game: ``False`` where the
+    vertex solver stopped without a certificate, ``info["converged"]``; there is no certified
+    ``OPT`` to select around, so the vertex is kept), ``polished`` (the exact active-set solve
+    passed the full KKT check), ``kkt`` (largest relative KKT violation), ``selection_rounds``,
     ``qp_iterations`` and ``selection_seconds``. ``threads``: BLAS threads (one by default, as
     the LP solvers; see :func:`.operators.limited_threads`).
 
@@ -100,6 +136,8 @@ def _select(values, bound, kind, vertex, epsilon, max_rounds, max_add) -> Solver
     xv = xv / scale[:, None]
     xv[:, 0] = (vertex.and_values[:, 0] - values[:, 0]) / scale
     opt = np.asarray(vertex.objective, dtype=np.float64)
+    certified = np.broadcast_to(np.asarray(vertex.info.get("converged", True), bool)
+                                .reshape(-1), (batch,))
     xs = xv.copy()
     polished = np.ones(batch, bool)
     kkt = np.zeros(batch)
@@ -108,6 +146,9 @@ def _select(values, bound, kind, vertex, epsilon, max_rounds, max_add) -> Solver
     for b in range(batch):
         if kind == "and" and zn[b] == 0:
             continue  # the Möbius transform: the only feasible point
+        if not certified[b]:  # no certified optimum to select around: the vertex is kept
+            polished[b] = False
+            continue
         xs[b], info = select_one(vn[b], float(zn[b]), kind, float(opt[b] / scale[b]), epsilon,
                                  xv[b], max_rounds=max_rounds, max_add=max_add)
         polished[b], kkt[b] = info["polished"], info["kkt"]
@@ -115,7 +156,8 @@ def _select(values, bound, kind, vertex, epsilon, max_rounds, max_add) -> Solver
     x = xs * scale[:, None]
     x[:, 0] += values[:, 0]
     info = {**vertex.info, "selection": "canonical", "epsilon": float(epsilon),
-            "lp_optimum": opt, "polished": polished, "kkt": kkt, "selection_rounds": rounds,
+            "lp_optimum": opt, "selected": certified.copy(), "polished": polished, "kkt": kkt,
+            "selection_rounds": rounds,
             "qp_iterations": qp_iters, "selection_seconds": time.perf_counter() - start}
     return finish(values, bound, x, kind, info)
 
