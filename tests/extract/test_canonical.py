@@ -19,7 +19,7 @@ from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.canonical import select_canonical
 from harsanyi.extract.solvers.operators import dictionary_apply, or_mask, weights
-from harsanyi.extract.solvers.selection import atom_gram, selection_gradient
+from harsanyi.extract.solvers.selection import Hessians, atom_gram, selection_gradient
 from harsanyi.zoo.synthetic import box_noise_planted_games, noisy_planted_games
 
 
@@ -95,6 +95,13 @@ def test_atom_gram_and_gradient_match_dense_formulas():
                                                size + np.flatnonzero(or_mask(n))]), 12, False))
     a = _atom_columns(atoms, np.arange(size), size)
     np.testing.assert_array_equal(atom_gram(atoms, n), a.T @ a)
+    np.testing.assert_array_equal(atom_gram(atoms[:5], n, atoms[3:]), a[:, :5].T @ a[:, 3:])
+    hess = Hessians(rng.normal(size=size), 0.3, "and_or")  # grown block by block, any order
+    for part in (atoms[:4], atoms[2:9], atoms[::-1], atoms[5:]):
+        np.testing.assert_array_equal(hess.p_c(part)[0],
+                                      0.5 * 0.09 * (atom_gram(part, n) * np.outer(
+                                          *(2 * [np.where(part < size, 1.0, -1.0)])))
+                                      + 2.0 * atom_gram(part, n))
     x = np.zeros(2 * size)
     x[atoms] = rng.normal(size=len(atoms))
     v, z = rng.normal(size=size), 0.3

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
-from scipy.linalg.blas import dsyrk
+from scipy.linalg.blas import dsyr, dsyrk
 
 __all__ = ["STALL", "DenseQP", "solve_dense_qp"]
 
@@ -97,12 +97,13 @@ class _Newton:
         self.wg, self.dt = wg, wg[2] + wg[3]
         self.corr = wg[4][0] / (1.0 + wg[4][0] * float(self.wl @ (self.wl / self.dt)))
         k = qp.p.shape[0]
-        # only the upper triangle is read by the Cholesky factorisation: BLAS syrk fills it
-        h = qp.p + dsyrk(1.0, (qp.a * np.sqrt(wg[0] + wg[1])[:, None]).T, trans=0)
+        # only the upper triangle is read by the Cholesky factorisation: BLAS syrk (onto a copy
+        # of P) and syr update it in place, half the time of dense sums and outer products
+        h = dsyrk(1.0, (qp.a * np.sqrt(wg[0] + wg[1])[:, None]).T, beta=1.0, c=qp.p, trans=0)
         h[lw, lw] += 4.0 * wg[2] * wg[3] / self.dt
         g = np.zeros(k)
         g[lw] = (wg[3] - wg[2]) * self.wl / self.dt
-        h += self.corr * np.outer(g, g)
+        h = dsyr(self.corr, g, a=h, lower=0, overwrite_a=1)
         try:
             self.chol = sla.cho_factor(h, lower=False, check_finite=False)
         except np.linalg.LinAlgError:

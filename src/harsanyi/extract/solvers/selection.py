@@ -37,7 +37,7 @@ from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.dense_qp import DenseQP, solve_dense_qp
 from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
 
-__all__ = ["COMPLEMENTARITY_TARGET", "atom_gram", "select_one", "selection_gradient",
+__all__ = ["COMPLEMENTARITY_TARGET", "Hessians", "atom_gram", "select_one", "selection_gradient",
            "solve_selection_qp"]
 
 #: Relative complementarity the restricted QP's interior point aims for once converged (at
@@ -47,10 +47,15 @@ __all__ = ["COMPLEMENTARITY_TARGET", "atom_gram", "select_one", "selection_gradi
 #: same size: the polish could not tell the support, and failed on 1 planted game in 4 at
 #: ``n = 10`` (docs/selection.md).
 COMPLEMENTARITY_TARGET = 1e-16
+#: A restriction's row is released for the next round when at least this fraction of its band
+#: ``ζ`` away from both bounds, without a multiplier (:func:`_keep_rows`).
+RELEASE = 0.01
+#: Most atoms whose Gram matrix :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
+GRAM_CACHE_MAX = 4096
 
 
-def atom_gram(atoms: np.ndarray, n: int) -> np.ndarray:
-    """Return the Gram matrix ``A_Jᵀ A_J`` of atoms ``J`` in closed form.
+def atom_gram(atoms: np.ndarray, n: int, others: np.ndarray | None = None) -> np.ndarray:
+    """Return the Gram matrix ``A_Jᵀ A_K`` of atoms ``J`` and ``K`` (default ``J``) in closed form.
 
     Index ``j < 2**n``: AND atom ``j``; else OR atom ``j − 2**n``. Computed without touching
     the ``2**n`` rows:
@@ -59,22 +64,27 @@ def atom_gram(atoms: np.ndarray, n: int) -> np.ndarray:
 
     >>> atom_gram(np.array([1, 3, 4 + 3]), 2).tolist()  # AND {0}, AND {0,1}, OR {0,1}
     [[2.0, 1.0, 2.0], [1.0, 1.0, 1.0], [2.0, 1.0, 3.0]]
+    >>> atom_gram(np.array([4 + 3]), 2, np.array([1, 3])).tolist()
+    [[2.0, 1.0]]
     """
     size = 2**n
-    atoms = np.asarray(atoms, np.int64)
-    is_or = atoms >= size
-    t = np.where(is_or, atoms - size, atoms)
+    rows = np.asarray(atoms, np.int64)
+    cols = rows if others is None else np.asarray(others, np.int64)
+    pow2 = np.exp2(n - np.arange(n + 1))  # 2^{n−k} by order k
     pop = order_of_masks(n)
-    union = pop[t[:, None] | t[None, :]]
-    disjoint = (t[:, None] & t[None, :]) == 0
-    p_u = np.exp2(n - union)
-    p_t = np.exp2(n - pop[t])
-    both_and = np.exp2(n - union)
-    both_or = size - p_t[:, None] - p_t[None, :] + p_u
-    and_or = p_t[:, None] - disjoint * p_u  # row atom AND, column atom OR
-    out = np.where(is_or[:, None] & is_or[None, :], both_or, both_and)
-    out = np.where(~is_or[:, None] & is_or[None, :], and_or, out)
-    out = np.where(is_or[:, None] & ~is_or[None, :], and_or.T, out)
+    r_or, c_or = rows >= size, cols >= size
+    t = np.where(r_or, rows - size, rows)
+    u = np.where(c_or, cols - size, cols)
+    p_u = pow2[pop[t[:, None] | u[None, :]]]  # 2^{n−|T∪U|}
+    p_t, p_c = pow2[pop[t]][:, None], pow2[pop[u]][None, :]
+    disjoint = (t[:, None] & u[None, :]) == 0
+    out = p_u.copy()  # (AND, AND)
+    both = r_or[:, None] & c_or[None, :]
+    out[both] = (size - p_t - p_c + p_u)[both]
+    row_and = ~r_or[:, None] & c_or[None, :]  # S ⊇ T (row AND), S ∩ U ≠ ∅ (column OR)
+    out[row_and] = (p_t - disjoint * p_u)[row_and]
+    row_or = r_or[:, None] & ~c_or[None, :]  # S ⊇ U (column AND), S ∩ T ≠ ∅ (row OR)
+    out[row_or] = (p_c - disjoint * p_u)[row_or]
     return out
 
 
@@ -90,6 +100,58 @@ def _weights_fq(z: float, kind: str) -> tuple[float, float]:
     """
     wg = 0.0 if kind == "and" else (z * z if z > 0 else 1.0)
     return wg, (1.0 if z > 0 else 0.0)
+
+
+class Hessians:
+    """The restricted QPs' ``P_J`` and ``c_J`` of one game, and Cholesky factors of ``P_J``.
+
+    ``ζ²·f = ½ xᵀ P x + cᵀ x + const`` with ``P = ½ wg D Aᵀ A D + 2 wq Aᵀ A`` and
+    ``c = −2 wq Aᵀ v`` (:func:`_weights_fq`). The restricted QPs of the generation rounds and
+    the equality QPs of the polish's steps work on atom sets that overlap almost entirely, so
+    the Gram matrix ``A_Jᵀ A_J`` of every atom seen so far is kept (up to
+    ``GRAM_CACHE_MAX`` atoms, then computed per call) and grown by the new atoms' blocks only;
+    the Cholesky factor of the last ``P_J`` is kept for the next step with the same support.
+    """
+
+    def __init__(self, v: np.ndarray, z: float, kind: str) -> None:
+        self.n = v.shape[-1].bit_length() - 1
+        self.wg, self.wq = _weights_fq(z, kind)
+        self.signs = _signs(self.n, kind)
+        self.c_full = -2.0 * self.wq * dictionary_transpose(v, kind)
+        self.atoms = np.empty(0, np.int64)
+        self.gram = np.empty((0, 0))
+        self._order = np.empty(0, np.int64)
+        self._factor: tuple[bytes, Any] | None = None
+
+    def _gram(self, atoms: np.ndarray) -> np.ndarray:
+        new = np.setdiff1d(atoms, self.atoms)
+        if len(self.atoms) + len(new) > GRAM_CACHE_MAX:
+            return atom_gram(atoms, self.n)
+        if len(new):
+            cross = atom_gram(new, self.n, self.atoms)
+            self.gram = np.block([[self.gram, cross.T], [cross, atom_gram(new, self.n)]])
+            self.atoms = np.concatenate([self.atoms, new])
+            self._order = np.argsort(self.atoms, kind="stable")
+        where = self._order[np.searchsorted(self.atoms, atoms, sorter=self._order)]
+        return self.gram[np.ix_(where, where)]
+
+    def p_c(self, atoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(P_J, c_J)`` of atoms ``J``."""
+        gram = self._gram(atoms)
+        d = self.signs[atoms]
+        return 0.5 * self.wg * (d[:, None] * gram * d[None, :]) + 2.0 * self.wq * gram, \
+            self.c_full[atoms]
+
+    def factor(self, atoms: np.ndarray, p: np.ndarray) -> Any:
+        """Return the Cholesky factor of ``P_J`` (``p``), or ``None`` if it is not definite."""
+        key = np.asarray(atoms, np.int64).tobytes()
+        if self._factor is None or self._factor[0] != key:
+            try:
+                chol = sla.cho_factor(p)
+            except np.linalg.LinAlgError:
+                chol = None
+            self._factor = (key, chol)
+        return self._factor[1]
 
 
 def selection_gradient(x: np.ndarray, v: np.ndarray, z: float, kind: str = "and_or"
@@ -109,20 +171,15 @@ def selection_gradient(x: np.ndarray, v: np.ndarray, z: float, kind: str = "and_
     return grad
 
 
-def _restricted_qp(v, z, kind, atoms, rows, budget) -> dict[str, Any]:
+def _restricted_qp(v, z, kind, atoms, rows, budget, hess: Hessians) -> dict[str, Any]:
     """Solve ``min ½ xᵀPx + cᵀx`` over atoms ``J``, rows ``R``.
 
     ``v_R − ζ ≤ A_R x ≤ v_R + ζ``, ``Σ w |x| ≤ B``: by the dense interior point of
     :mod:`.dense_qp` when ``ζ > 0``, else by Clarabel (rows are equalities).
     """
     size = v.shape[-1]
-    n = size.bit_length() - 1
-    wg, wq = _weights_fq(z, kind)
-    d = _signs(n, kind)[atoms]
-    gram = atom_gram(atoms, n)
-    p = 0.5 * wg * (d[:, None] * gram * d[None, :]) + 2.0 * wq * gram
-    c = -2.0 * wq * dictionary_transpose(v, kind)[atoms]
-    w = weights(n, kind)[atoms]
+    p, c = hess.p_c(atoms)
+    w = weights(hess.n, kind)[atoms]
     return solve_selection_qp(p, c, _atom_columns(atoms, rows, size), v[rows], z, w, budget)
 
 
@@ -231,17 +288,13 @@ def kkt_violation(x, nu_full, mu, v, z, kind, budget) -> dict[str, float]:
     }
 
 
-def _equality_qp(p, c, cmat, dvec, definite: bool) -> tuple[np.ndarray, np.ndarray]:
+def _equality_qp(p, c, cmat, dvec, chol) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``min ½ xᵀPx + cᵀx`` s.t. ``C x = d``.
 
     Returns ``(x, y)`` with ``P x + c + Cᵀ y = 0``; by the Schur complement when ``P ≻ 0``
-    (``definite``: ``ζ > 0``), else least squares on the KKT matrix (``ζ = 0``:
-    ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``).
+    (``chol``: its Cholesky factor, at ``ζ > 0``), else (``chol`` None) least squares on the
+    KKT matrix (``ζ = 0``: ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``).
     """
-    try:
-        chol = sla.cho_factor(p) if definite else None
-    except np.linalg.LinAlgError:
-        chol = None
     if chol is None:
         k, m = p.shape[0], cmat.shape[0]
         kkt = np.block([[p, cmat.T], [cmat, np.zeros((m, m))]])
@@ -253,19 +306,14 @@ def _equality_qp(p, c, cmat, dvec, definite: bool) -> tuple[np.ndarray, np.ndarr
     return -sla.cho_solve(chol, c + cmat.T @ y), y
 
 
-def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
+def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians):
     """Solve the equality-constrained QP of one active set: ``(x, ν, μ)`` on all indices."""
     size = v.shape[-1]
-    n = size.bit_length() - 1
-    wg, wq = _weights_fq(z, kind)
-    s = sign * weights(n, kind)[sup]
+    s = sign * weights(hess.n, kind)[sup]
     cmat = np.vstack([_atom_columns(sup, tight, size), s[None, :]])
     dvec = np.concatenate([v[tight] + z * side, [budget]])
-    d = _signs(n, kind)[sup]
-    gram = atom_gram(sup, n)
-    p = 0.5 * wg * (d[:, None] * gram * d[None, :]) + 2.0 * wq * gram
-    c = -2.0 * wq * dictionary_transpose(v, kind)[sup]
-    xj, y = _equality_qp(p, c, cmat, dvec, definite=z > 0)
+    p, c = hess.p_c(sup)
+    xj, y = _equality_qp(p, c, cmat, dvec, hess.factor(sup, p) if z > 0 else None)
     x = np.zeros(2 * size if kind == "and_or" else size)
     x[sup] = xj
     nu = np.zeros(size)
@@ -274,7 +322,7 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side):
 
 
 def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
-                     dual_slack: np.ndarray | None = None
+                     dual_slack: np.ndarray | None = None, hess: Hessians | None = None
                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Return the exact KKT point from an approximate one ``(x, ν, μ)``.
 
@@ -316,7 +364,8 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
         tight = rows
     side = dict(zip(tight.tolist(), (np.sign(q[tight]) if z > 0 else 0 * tight).tolist(),
                     strict=True))
-    return active_set(v, z, kind, budget, sign, side, max_steps=max_steps, grow=0.1)
+    return active_set(v, z, kind, budget, sign, side, max_steps=max_steps, grow=0.1,
+                      hess=hess)
 
 
 def signed_multipliers(x, v, z, kind, sup, sgn, tight, sides
@@ -341,7 +390,8 @@ def signed_multipliers(x, v, z, kind, sup, sgn, tight, sides
     return nu, float(y[-1])
 
 
-def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side) -> int | None:
+def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side, hess: Hessians
+                      ) -> int | None:
     """Return the tight row to release when the tight rows' bounds disagree, else ``None``.
 
     Tight rows that are linearly dependent on the support need consistent bounds; when they
@@ -355,27 +405,30 @@ def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side) -> int | Non
     for r in tight[far][np.argsort(-off[far], kind="stable")]:
         rest = tight[tight != r]
         xs, _, _ = _eq_solve(v, z, kind, budget, sup, sgn, rest,
-                             np.array([side[int(t)] for t in rest], dtype=np.float64))
+                             np.array([side[int(t)] for t in rest], dtype=np.float64), hess)
         if abs(dictionary_apply(xs, kind)[r] - v[r]) <= z * (1 + 1e-12):
             return int(r)
     return None
 
 
 def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 40,
-               grow: float = 0.0) -> tuple[np.ndarray, np.ndarray, float] | None:
+               grow: float = 0.0, hess: Hessians | None = None
+               ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Run active-set steps from atoms ``sign`` and tight rows ``side``.
 
     ``sign``: index → sign, ``side``: index → side; see :func:`polish_selection`; ``grow``:
-    fraction of the support added per step (at least one atom or row).
+    fraction of the support added per step (at least one atom or row); ``hess``: the game's
+    :class:`Hessians` (a new one by default).
     """
     size = v.shape[-1]
+    hess = hess if hess is not None else Hessians(v, z, kind)
     w = weights(size.bit_length() - 1, kind)
     for _ in range(max_steps):
         sup = np.array(sorted(sign), np.int64)
         tight = np.array(sorted(side), np.int64)
         sgn = np.array([sign[j] for j in sup])
         xs, nu_s, mu_s = _eq_solve(v, z, kind, budget, sup, sgn, tight,
-                                   np.array([side[r] for r in tight], dtype=np.float64))
+                                   np.array([side[r] for r in tight], dtype=np.float64), hess)
         flipped = sup[(w[sup] > 0) & (xs[sup] * sgn < 0)]
         sides = np.array([side[r] for r in tight], dtype=np.float64)
         wrong = tight[nu_s[tight] * sides < 0] if z > 0 else []
@@ -408,12 +461,32 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
             viol = kkt_violation(xs, nu_s, mu_s, v, z, kind, budget)
             if max(viol.values()) <= 1e-7:
                 return xs, nu_s, mu_s
-            slack_row = _inconsistent_row(xs, v, z, kind, budget, sup, sgn, tight, side) \
-                if z > 0 and len(tight) else None
+            slack_row = _inconsistent_row(xs, v, z, kind, budget, sup, sgn, tight, side,
+                                          hess) if z > 0 and len(tight) else None
             if slack_row is None:
                 return None
             del side[slack_row]
     return None
+
+
+def _keep_rows(x, v, z, kind, rows, nu, released) -> np.ndarray:
+    """Return the rows of the restriction worth keeping for its next solve.
+
+    The LP vertex seeds the restriction with all its tight rows (about one per atom), but at
+    the selection's optimum only about a third of them bind; each of them costs a rank-one
+    term of every Newton matrix. A row at least ``RELEASE·ζ`` away from either bound,
+    with no multiplier, is released for the next round (and marked in ``released``, so that
+    a row that comes back after a release stays). The row check of the next round adds back
+    any released row that the new point violates, so the answer does not change: it is the
+    polished KKT point of the full problem.
+    """
+    if z <= 0:
+        return rows
+    slack = z - np.abs(dictionary_apply(x, kind)[rows] - v[rows])
+    free = (slack > RELEASE * z) & (np.abs(nu[rows]) <= 1e-9 * max(1.0, np.abs(nu).max())) \
+        & ~released[rows]
+    released[rows[free]] = True
+    return rows[~free]
 
 
 def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
@@ -438,9 +511,11 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     atoms = np.union1d(np.flatnonzero(x_start), [0])
     info: dict[str, Any] = {"rounds": 0, "qp_iterations": 0, "polished": False}
     w = weights(size.bit_length() - 1, kind)
+    released = np.zeros(size, bool)  # rows released once are kept from then on (no cycling)
+    hess = Hessians(v, z, kind)
     for _ in range(max_rounds):
         info["rounds"] += 1
-        res = _restricted_qp(v, z, kind, atoms, rows, budget)
+        res = _restricted_qp(v, z, kind, atoms, rows, budget, hess)
         info["qp_iterations"] += res["iterations"]
         x = _full_x(atoms, res["x"], len(x_start))
         nu = np.zeros(size)
@@ -463,14 +538,14 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         if missing <= max(20, 0.05 * len(atoms)):
             # the restricted optimum is nearly the full one: the active-set steps finish it
             exact = polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps=polish_steps,
-                                     dual_slack=dual_slack)
+                                     dual_slack=dual_slack, hess=hess)
             if exact is not None:
                 x, nu, mu = exact
                 info["polished"] = True
                 break
             if not missing:
                 break
-        rows = np.union1d(rows, new_rows)
+        rows = np.union1d(_keep_rows(x, v, z, kind, rows, nu, released), new_rows)
         atoms = np.union1d(atoms, new_atoms)
     viol = kkt_violation(x, nu, mu, v, z, kind, budget)
     info["kkt"] = max(viol.values())
