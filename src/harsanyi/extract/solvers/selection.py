@@ -171,8 +171,9 @@ def selection_gradient(x: np.ndarray, v: np.ndarray, z: float, kind: str = "and_
     return grad
 
 
-def _restricted_qp(v, z, kind, atoms, rows, budget, hess: Hessians) -> dict[str, Any]:
-    """Solve ``min ½ xᵀPx + cᵀx`` over atoms ``J``, rows ``R``.
+def _restricted_qp(v, z, kind, atoms, rows, budget, hess: Hessians, x0: np.ndarray
+                   ) -> dict[str, Any]:
+    """Solve ``min ½ xᵀPx + cᵀx`` over atoms ``J``, rows ``R``, from ``x0`` (on ``J``).
 
     ``v_R − ζ ≤ A_R x ≤ v_R + ζ``, ``Σ w |x| ≤ B``: by the dense interior point of
     :mod:`.dense_qp` when ``ζ > 0``, else by Clarabel (rows are equalities).
@@ -180,17 +181,20 @@ def _restricted_qp(v, z, kind, atoms, rows, budget, hess: Hessians) -> dict[str,
     size = v.shape[-1]
     p, c = hess.p_c(atoms)
     w = weights(hess.n, kind)[atoms]
-    return solve_selection_qp(p, c, _atom_columns(atoms, rows, size), v[rows], z, w, budget)
+    return solve_selection_qp(p, c, _atom_columns(atoms, rows, size), v[rows], z, w, budget,
+                              x0)
 
 
 def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.ndarray, z: float,
-                       w: np.ndarray, budget: float) -> dict[str, Any]:
+                       w: np.ndarray, budget: float, x0: np.ndarray | None = None
+                       ) -> dict[str, Any]:
     """Solve ``min ½ xᵀPx + cᵀx`` s.t. ``|A_R x − v_R| ≤ ζ``, ``Σ w |x| ≤ B`` (``w = 0``: free).
 
     By the dense interior point of :mod:`.dense_qp` when ``ζ > 0``; by Clarabel when ``ζ = 0``
     (rows are equalities) or when the dense interior point stalls before convergence (an
     ill-conditioned ``P``: its best iterate can leave the budget 0.6% short of binding, a
-    different point; docs/selection.md). Returns ``x``, the row multipliers ``nu``
+    different point; docs/selection.md); ``x0``: the dense interior point's start. Returns
+    ``x``, the row multipliers ``nu``
     (``> 0`` at the upper bound), the budget multiplier ``mu`` and the ``iterations``.
 
     >>> out = solve_selection_qp(np.eye(2), np.array([-1.0, -1.0]), np.array([[1.0, 1.0]]),
@@ -200,7 +204,7 @@ def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.nd
     """
     if z > 0:
         sol = solve_dense_qp(DenseQP(p, c, a_r, v_r - z, v_r + z, w, budget),
-                             target=COMPLEMENTARITY_TARGET)
+                             target=COMPLEMENTARITY_TARGET, x0=x0)
         if sol.converged:
             return {"x": sol.x, "nu": sol.nu, "mu": sol.mu, "iterations": sol.iterations,
                     "dual_slack": sol.dual_slack}
@@ -513,9 +517,10 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     w = weights(size.bit_length() - 1, kind)
     released = np.zeros(size, bool)  # rows released once are kept from then on (no cycling)
     hess = Hessians(v, z, kind)
+    x = np.asarray(x_start, dtype=np.float64)  # each restricted QP starts at the last point
     for _ in range(max_rounds):
         info["rounds"] += 1
-        res = _restricted_qp(v, z, kind, atoms, rows, budget, hess)
+        res = _restricted_qp(v, z, kind, atoms, rows, budget, hess, x[atoms])
         info["qp_iterations"] += res["iterations"]
         x = _full_x(atoms, res["x"], len(x_start))
         nu = np.zeros(size)
