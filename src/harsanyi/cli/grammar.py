@@ -66,7 +66,7 @@ SAMPLES_SYNTAX = "all | 0,3,5-7 (rows) | random:N (N rows drawn with --seed)"
 SELECTION_HELP = ("Which optimal AND-OR split: auto (default: canonical up to 12 players, "
                   "vertex above and with --budget), canonical (the unique, stable minimiser "
                   "of ||gamma||^2 + ||q/zeta||^2 among splits within (1 + epsilon) of the L1 "
-                  "optimum; 1.9-5.6x slower than vertex at n = 10; docs/selection.md) or "
+                  "optimum; 1.6-3.8x the time of vertex at n = 10; docs/selection.md) or "
                   "vertex (the LP vertex the solver ends at). Ignored by sgd and mobius.")
 EPSILON_HELP = "Relative slack of the L1 optimum the canonical split may use."
 BUDGET_HELP = ("Model calls per sample (per checkpoint for monitor): evaluate B masked inputs "

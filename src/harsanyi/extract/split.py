@@ -76,7 +76,7 @@ def and_or(
     the unique minimiser of ``‖γ‖² + ‖q‖²/ζ²`` over the splits whose L1 objective is within
     ``(1 + ε)`` of the certified LP optimum ``OPT`` (docs/selection.md): the same for the same
     game whatever the batch, warm start or machine, and continuous in the game. It costs
-    1.9–5.6× the vertex at n = 10 (benchmarks/extraction.py). Above 12 players, and for sampled
+    1.6–3.8× the vertex at n = 10 (benchmarks/extraction.py). Above 12 players, and for sampled
     games, ``"auto"`` gives the LP vertex (the canonical split is not practical there yet;
     :func:`~harsanyi.extract.solvers.canonical.resolve_selection`). ``metadata`` records the
     ``selection`` each result got, ``epsilon`` and ``lp_optimum`` (``OPT`` per game, next to
