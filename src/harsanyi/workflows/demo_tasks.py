@@ -137,9 +137,10 @@ def demo_config(task: str = "tabular", *, quick: bool = False, **changes: Any) -
 
     Defaults: 16 training + 16 test samples, ``n = 10``, 16 monitored checkpoints of 60 epochs
     (tabular) or 12 of 30 (digits): sized so that the demo stays within its time budget (5 min
-    tabular, 10 min digits, on 2 CPU cores) at the "fast" solver's speed, about 0.5-0.8 s CPU
-    per (sample, checkpoint) at ``n = 10``. The papers' setting (32 + 32 samples, every epoch)
-    is ``samples=32, checkpoints=0``.
+    tabular, 10 min digits, on 2 CPU cores) on the canonical split, about 0.8 s CPU per
+    (sample, checkpoint) at ``n = 10`` (measured: 3 min 50 s and 8 min 37 s on an idle 2-core
+    machine; the vertex, ``selection="vertex"``, takes 0.5-0.8 s). The papers' setting
+    (32 + 32 samples, every epoch) is ``samples=32, checkpoints=0``.
 
     >>> demo_config().epochs, demo_config("digits").checkpoints, demo_config(quick=True).samples
     (60, 12, 3)
