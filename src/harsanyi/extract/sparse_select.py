@@ -53,15 +53,15 @@ def _atoms_with_empty(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _solve(feats: np.ndarray, y: np.ndarray, zeta: float, rows: np.ndarray, cost: np.ndarray,
-           budget: float) -> tuple[np.ndarray, np.ndarray, float, int]:
+           budget: float, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Solve ``min ‖θ‖²`` over the columns ``feats`` (``I_and(∅)`` first) and the fit rows ``rows``.
 
-    Returns ``θ``, ``ν`` on every fit mask (zero off ``rows``), ``μ`` and the interior-point
-    iterations.
+    From ``start`` (the last round's ``θ``, zero on atoms that entered since). Returns ``θ``,
+    ``ν`` on every fit mask (zero off ``rows``), ``μ`` and the interior-point iterations.
     """
     k = feats.shape[1]
     out = solve_selection_qp(2.0 * np.eye(k), np.zeros(k), feats[rows], y[rows], zeta,
-                             np.concatenate([[0.0], cost]), budget)
+                             np.concatenate([[0.0], cost]), budget, start)
     nu = np.zeros(len(y))
     nu[rows] = out["nu"]
     return np.asarray(out["x"]), nu, float(out["mu"]), int(out["iterations"])
@@ -143,11 +143,14 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
     rows = np.arange(len(y)) if zeta == 0 or len(y) <= ALL_ROWS else np.flatnonzero(tight)
     chosen = [a for a, val in zip(atoms, values, strict=True) if val != 0.0]
     info: dict[str, Any] = {"lp_optimum": opt, "rounds": 0, "qp_iterations": 0}
-    theta, kkt, pricing = np.zeros(len(chosen) + 1), np.inf, None
+    theta = np.concatenate([[intercept], values[values != 0.0]])  # the LP optimum
+    kkt, pricing = np.inf, None
     for _ in range(max_rounds):
         info["rounds"] += 1
         feats = atom_features(x, *_atoms_with_empty(chosen, x.shape[1]))
-        theta, nu, mu, its = _solve(feats, y, zeta, rows, atom_costs(chosen, order_cost), budget)
+        start = np.pad(theta, (0, len(chosen) + 1 - len(theta)))
+        theta, nu, mu, its = _solve(feats, y, zeta, rows, atom_costs(chosen, order_cost), budget,
+                                    start)
         info["qp_iterations"] += its
         theta = np.where(np.abs(theta) > ROUND_OFF * np.abs(theta).max(), theta, 0.0)
         bad, hot, kkt, pricing = _violations(x, feats, y, zeta, chosen, rows, theta, nu, mu,
