@@ -69,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f"{'n':>3} {'game':>10} {'selection':>9} {'s':>7} {'atoms':>6} {'salient':>7} "
-          f"{'change':>8} {'R2':>7} {'cert':>5} {'L1/OPT':>7}")
+          f"{'change':>8} {'R2':>7} {'cert':>5} {'L1/OPT':>7} {'QP its':>6}")
     for n in args.n:
         for name, game, q in games(args, n):
             noise = 1e-6 * span(game) * rng.standard_normal(game.values.shape)
@@ -85,7 +85,8 @@ def main() -> None:
                 note = " (skipped: LP uses a slack)" if "skipped" in info else ""
                 print(f"{n:>3} {name:>10} {sel:>9} {took:>7.2f} {len(res.is_or):>6} "
                       f"{salient(res):>7} {change(pooled(res), pooled(moved)):>8.1e} "
-                      f"{float(res.holdout_r2):>7.4f} {cert!s:>5} {ratio:>7.4f}{note}",
+                      f"{float(res.holdout_r2):>7.4f} {cert!s:>5} {ratio:>7.4f} "
+                      f"{info.get('qp_iterations', 0):>6}{note}",
                       flush=True)
 
 
