@@ -19,6 +19,7 @@ import pandas as pd
 from harsanyi.analysis.guard import exhaustive
 from harsanyi.core.transforms import mobius
 from harsanyi.errors import ShapeError
+from harsanyi.extract.solvers.canonical import stored_selection
 from harsanyi.metrics.tracking import pooled, tracking_quality
 from harsanyi.store import RunArrays
 
@@ -92,5 +93,6 @@ def split_selection(config: dict) -> str:
     >>> split_selection({"solver_options": {"selection": "canonical"}}), split_selection({})
     ('canonical', 'vertex')
     """
-    options = config.get("solver_options") or {}
-    return str(options.get("selection", "vertex")) if config.get("kind") != "and" else "AND-only"
+    if config.get("kind") == "and":
+        return "AND-only"
+    return stored_selection(config.get("solver_options"))

@@ -29,7 +29,7 @@ from harsanyi.dynamics.engine import ARRAYS, Backend, BatchResult, GameSpec, com
 from harsanyi.dynamics.first_pass import needs_fit
 from harsanyi.dynamics.offline import Execution, run_pending
 from harsanyi.dynamics.preflight import check_run
-from harsanyi.dynamics.sampled_run import check_resume_design, merge_sampled, store_design
+from harsanyi.dynamics.sampled_run import merge_sampled, store_design
 from harsanyi.errors import CheckpointError, ShapeError
 from harsanyi.extract.solvers.canonical import (
     resolve_selection,
@@ -41,6 +41,7 @@ from harsanyi.games.factories import GameFactory, ModelGame, digest
 from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints
 from harsanyi.store import RunStore, stored_config
 from harsanyi.store.lock import WriterLock
+from harsanyi.store.sampled import check_sampling
 from harsanyi.store.union import write_union
 
 __all__ = ["Monitor", "monitor_checkpoints"]
@@ -232,9 +233,10 @@ class Monitor:
                        **{k: v.tolist() for k, v in self.groups.items()}}
             self._lock.acquire()
             try:
-                if self.resume:
-                    self._keep_stored_selection()
-                    check_resume_design(self.out, self.config())
+                stored = stored_config(self.out) if self.resume else None
+                if stored is not None:  # before anything is opened: keep its selection under
+                    self._keep_stored_selection(stored)  # "auto", refuse another design
+                    check_sampling(stored, self.config(), self.out)
                 store = RunStore.open_or_create(
                     self.out, self.config(), resume=self.resume, players=self.players,
                     samples=samples, metadata=self.metadata)
@@ -250,14 +252,14 @@ class Monitor:
             self.resume = True  # from now on, reopening this store continues it
         return self._store
 
-    def _keep_stored_selection(self) -> None:
+    def _keep_stored_selection(self, stored: dict[str, Any]) -> None:
         """Resuming with ``selection="auto"``: continue with the selection the run was stored with.
 
-        An explicit selection is left to the store's configuration check
-        (:class:`~harsanyi.errors.ConfigMismatchError` when it differs).
+        ``stored``: the run's stored configuration. An explicit selection is left to the
+        store's configuration check (:class:`~harsanyi.errors.ConfigMismatchError` when it
+        differs).
         """
-        stored = stored_config(self.out)
-        if not self.selection_auto or stored is None:
+        if not self.selection_auto:
             return
         keys = ("selection", "epsilon")
         theirs = dict(stored.get("solver_options") or {})

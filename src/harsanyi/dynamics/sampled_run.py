@@ -12,7 +12,6 @@ refits each sample's union of supports at every checkpoint (:mod:`harsanyi.store
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,24 +19,10 @@ import numpy as np
 from harsanyi.dynamics.engine import BatchResult
 from harsanyi.errors import DesignMismatchError
 from harsanyi.games.design import SampleDesign
-from harsanyi.store import RunStore, stored_config
-from harsanyi.store.sampled import check_sampling, concat_sparse, design_arrays
+from harsanyi.store import RunStore
+from harsanyi.store.sampled import concat_sparse, design_arrays
 
-__all__ = ["check_resume_design", "merge_sampled", "store_design"]
-
-
-def check_resume_design(out: str | Path, config: Mapping[str, Any]) -> None:
-    """Refuse to resume the run at ``out`` with another design (before anything is opened).
-
-    Nothing happens when there is no store at ``out`` yet or its root cannot be read (the
-    store's own checks then report it).
-
-    >>> check_resume_design("/nonexistent/run", {"sampling": None})
-    """
-    stored = stored_config(out)
-    if stored is None:
-        return
-    check_sampling(stored, config, out)
+__all__ = ["merge_sampled", "store_design"]
 
 
 def store_design(store: RunStore, design: SampleDesign) -> None:

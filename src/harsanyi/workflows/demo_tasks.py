@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from harsanyi.extract.solvers.canonical import (
+    check_selection,
     resolve_selection,
-    selection_options,
     stored_selection,
 )
 from harsanyi.games.players import Columns
@@ -93,7 +93,7 @@ class DemoConfig:
                              f"{self.players}")
         if self.kind not in ("and_or", "and"):
             raise ValueError(f"kind must be 'and_or' or 'and'; got {self.kind!r}")
-        selection_options(self.selection, self.epsilon)  # raises on a bad selection
+        check_selection(self.selection, self.epsilon)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the plain-dict form.
@@ -105,7 +105,6 @@ class DemoConfig:
         if self.selection == "vertex":
             del out["selection"], out["epsilon"]
         return out
-
 
 
 def resolve_demo_selection(config: DemoConfig, stored: dict[str, Any] | None) -> DemoConfig:
