@@ -26,7 +26,7 @@ import torch
 
 from harsanyi.core.progress import progress_bar
 from harsanyi.core.transforms import mobius
-from harsanyi.extract.solvers.admm import DENSE_PROJECTOR_MAX, run_admm
+from harsanyi.extract.solvers.admm import DENSE_PROJECTOR_MAX, AdmmState, run_admm
 from harsanyi.extract.solvers.base import SolverResult, certify, finish, normalise
 from harsanyi.extract.solvers.lp import RestrictedLP, highs_core, solve_full_lp
 from harsanyi.extract.solvers.operators import (
@@ -36,12 +36,17 @@ from harsanyi.extract.solvers.operators import (
     weights,
 )
 
-__all__ = ["FULL_LP_MAX_PLAYERS", "candidates_from_admm", "candidates_from_result", "generate",
-           "solve_fast"]
+__all__ = ["DENSE_EXTRA_ITERS", "DENSE_GUESS", "FULL_LP_MAX_PLAYERS", "candidates_from_admm",
+           "candidates_from_result", "generate", "solve_fast"]
 
 #: Largest n whose full LP :func:`generate` falls back to (n = 12: 45–85 s by HiGHS's interior
 #: point on trained-MLP games; at n = 16 its matrix alone has ~2·3^16 = 86 M nonzeros).
 FULL_LP_MAX_PLAYERS = 12
+
+#: Above ``DENSE_PROJECTOR_MAX`` players, a sample whose first ADMM guess has candidate rows on
+#: at least this fraction of all rows gets ``DENSE_EXTRA_ITERS`` more ADMM iterations.
+DENSE_GUESS = 0.2
+DENSE_EXTRA_ITERS = 200
 
 
 def _signs(idx: np.ndarray, sign: np.ndarray) -> dict[int, int]:
@@ -208,6 +213,31 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
             simplex = "dual"
 
 
+def _refine_dense(cands: list[dict[str, Any] | None], need: list[int], state: AdmmState,
+                  vn: np.ndarray, zn: np.ndarray, kind: str, more: int, admm_done: np.ndarray,
+                  **admm: Any) -> None:
+    """Continue the ADMM by ``more`` iterations for the samples whose guess is dense.
+
+    A guess is dense when its candidate rows are at least ``DENSE_GUESS`` of all rows (an
+    over-fitted network's game: thousands of tight rows). There, every row or atom the guess
+    misses costs the simplex hundreds of pivots on a dense basis, and a closer guess pays for
+    the extra iterations many times over (``benchmarks/README.md``); on sparse games it does
+    not, and they stop at the first ``admm_iters``. Updates ``cands`` and ``admm_done`` in place.
+    """
+    size = vn.shape[-1]
+    pos = [k for k, b in enumerate(need)
+           if len(cands[b]["rows"]) >= DENSE_GUESS * size]  # type: ignore[index]
+    if not pos:
+        return
+    idx = torch.as_tensor(pos)
+    sub = AdmmState(state.x[idx], state.r[idx], state.ux[idx], state.ur[idx])
+    chosen = [need[k] for k in pos]
+    xh, lh, _ = run_admm(vn[chosen], zn[chosen], kind, iters=more, state=sub, **admm)
+    for k, b in enumerate(chosen):
+        cands[b] = candidates_from_admm(xh[k], lh[k], kind)
+        admm_done[b] += more
+
+
 def solve_fast(
     values: np.ndarray,
     bound: np.ndarray,
@@ -241,7 +271,8 @@ def solve_fast(
 
     ``admm_iters``: ADMM iterations before the candidates are read (``None``: 300 up to
     ``DENSE_PROJECTOR_MAX`` = 10 players, where an iteration is one dense product, and 100 above,
-    where each iteration runs conjugate gradients; measured in ``benchmarks/README.md``).
+    where each iteration runs conjugate gradients, plus ``DENSE_EXTRA_ITERS`` = 200 for a
+    sample whose first guess is dense, see ``DENSE_GUESS``; measured in ``benchmarks/README.md``).
 
     ``max_pivots``: simplex pivots the row and column generation of one sample may take
     before it falls back to the full LP (``None``: ``10 · 2**n``). A guard against a simplex
@@ -268,8 +299,10 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     batch, size = values.shape
     if max_pivots is None:
         max_pivots = 10 * size
+    dense_more = 0
     if admm_iters is None:
         admm_iters = 300 if size <= 2**DENSE_PROJECTOR_MAX else 100
+        dense_more = 0 if size <= 2**DENSE_PROJECTOR_MAX else DENSE_EXTRA_ITERS
     vn, zn, scale = normalise(values, bound)
     core = highs_core()
     cands: list[dict[str, Any] | None] = [None] * batch
@@ -280,11 +313,14 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     need = [b for b in range(batch) if cands[b] is None and (zn[b] != 0 or not full_lp)]
     admm_done = np.zeros(batch, np.int64)
     if need and core is not None:
-        xh, lh, _ = run_admm(vn[need], zn[need], kind, iters=admm_iters, rho=rho, alpha=alpha,
-                             sigma=sigma, device=device, threads=threads)
+        xh, lh, state = run_admm(vn[need], zn[need], kind, iters=admm_iters, rho=rho,
+                                 alpha=alpha, sigma=sigma, device=device, threads=threads)
         for k, b in enumerate(need):
             cands[b] = candidates_from_admm(xh[k], lh[k], kind)
             admm_done[b] = admm_iters
+        if dense_more:
+            _refine_dense(cands, need, state, vn, zn, kind, dense_more, admm_done,
+                          rho=rho, alpha=alpha, sigma=sigma, device=device, threads=threads)
     iters = np.zeros(batch, np.int64)
     xs = np.zeros((batch, size * (1 if kind == "and" else 2)))
     lams = np.zeros((batch, size))
