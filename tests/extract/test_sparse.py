@@ -8,7 +8,8 @@ import harsanyi as hs
 from harsanyi.errors import StoreError
 from harsanyi.extract import SparseInteractions, refit, union_support
 from harsanyi.extract.sparse import Limits, _next_step, _violated
-from harsanyi.extract.sparse_lp import SampledLP, neighbours
+from harsanyi.extract.sparse_lp import SampledLP, atom_costs, atom_matrix, neighbours, pool_atoms
+from harsanyi.extract.sparse_result import atom_features
 from harsanyi.games import SampleDesign, SampledGame
 from harsanyi.zoo.synthetic import planted_sparse_terms
 
@@ -151,11 +152,12 @@ def test_low_budget_is_certified_within_a_pivot_count(low_budget):
 
 def test_generation_stopped_by_a_count_returns_a_sound_uncertified_result(low_budget):
     _, game, q = low_budget
-    rounds = hs.and_or(game, q_bound=q, max_rounds=5)  # stops right after atoms were added
+    # pool_max=0: no whole-pool solve after the stop (tested below)
+    rounds = hs.and_or(game, q_bound=q, max_rounds=5, pool_max=0)  # stops after atoms came in
     cert = rounds.metadata["certificate"][0]
-    assert cert["stop"] == "max_rounds" and not cert["optimal"]
+    assert cert["stop"] == "max_rounds" and not cert["optimal"] and "pool" not in cert
     assert rounds.values.shape == (len(rounds.is_or),) and np.isfinite(rounds.residual)
-    pivots = hs.and_or(game, q_bound=q, max_pivots=50)
+    pivots = hs.and_or(game, q_bound=q, max_pivots=50, pool_max=0)
     cert = pivots.metadata["certificate"][0]
     assert cert["stop"] == "max_pivots" and not cert["optimal"]
     assert cert["simplex_iterations"] <= 50 + 1 and np.isfinite(pivots.holdout_r2)
@@ -168,7 +170,7 @@ def test_penalty_rises_until_no_slack_is_used():
     rng = np.random.default_rng(0)
     game = hs.Game.from_function(lambda m: 0.05 * rng.normal(size=len(m)), 5)
     res = hs.and_or(SampledGame.from_game(game, SampleDesign.build(5, budget=32)),
-                    q_bound=0.0, max_order=5)
+                    q_bound=0.0, max_order=5, pool_max=0)  # by generation, not the whole pool
     cert = res.metadata["certificate"][0]
     assert cert["optimal"] and cert["penalty"] > 2.0
     exact = hs.and_or(game, q_bound=0.0, solver="exact", selection="vertex")  # the LP vertex
@@ -191,3 +193,85 @@ def test_rows_and_atoms_take_turns_while_a_slack_is_in_use(low_budget):
         assert sol["slack"] > 1e-3 and len(_violated(x, y, zeta, lp, sol, len(y)))
         steps.append(_next_step(x, y, zeta, lp, sol, Limits(rows_per_round=per_round), last)[0])
     assert steps == ["atoms", "rows", "rows", "rows"]
+
+
+def smooth_game(n, budget, seed=0):
+    """A sampled game with interactions of every order (no sparse truth)."""
+    rng = np.random.default_rng(seed)
+    w, u = rng.normal(size=n), rng.normal(size=n)
+    return SampledGame.from_function(lambda m: np.tanh(m @ w) + 0.5 * np.tanh(m @ u) ** 2,
+                                     SampleDesign.build(n, budget=budget, seed=seed))
+
+
+def pool_optimum(game, q_bound, max_order, order_cost=1e-6):
+    """Brute force: the LP over the fit masks and every atom of order <= max_order (dense)."""
+    from scipy.optimize import linprog
+
+    x, v = game.masks[game.design.fit], game.values[game.design.fit]
+    zeta = q_bound * abs(game.values[game.masks.all(1)][0] - game.values[~game.masks.any(1)][0])
+    atoms = pool_atoms(game.n, max_order)
+    feats = atom_features(x, *atom_matrix(atoms, game.n))
+    cost = atom_costs(atoms, order_cost)
+    k = len(atoms)
+    a = np.hstack([feats, -feats, np.ones((len(v), 1))])
+    res = linprog(np.concatenate([cost, cost, [0.0]]), A_ub=np.vstack([a, -a]),
+                  b_ub=np.concatenate([v + zeta, zeta - v]),
+                  bounds=[(0, None)] * (2 * k) + [(None, None)], method="highs")
+    return res.fun
+
+
+def l1(res, order_cost=1e-6):
+    atoms = [(bool(o), tuple(np.flatnonzero(t))) for t, o in zip(res.support, res.is_or,
+                                                                  strict=True)]
+    return float(atom_costs(atoms, order_cost) @ np.abs(res.values))
+
+
+def test_optimal_means_optimal_over_every_atom_up_to_the_order_cap():
+    """Generation ends only when no atom of order <= max_order prices out, not only its
+    candidates: on this game the candidates' optimum had an L1 norm 70% above the LP's."""
+    game = smooth_game(12, 300)
+    res = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex", pool_first=0)
+    cert = res.metadata["certificate"][0]
+    assert cert["optimal"] and cert["stop"] == "optimal" and "pool" not in cert
+    assert cert["outside_candidates"] == {**cert["outside_candidates"], "would_enter": 0,
+                                          "exact": True}
+    assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
+
+
+def test_a_small_pool_is_solved_whole_and_certified():
+    game = smooth_game(12, 300)
+    res = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex")
+    cert = res.metadata["certificate"][0]
+    assert cert["optimal"] and cert["stop"] == "pool" and cert["rounds"] == 0
+    assert cert["pool"]["status"] == "Optimal" and cert["pool"]["atoms"] == 584
+    assert cert["outside_candidates"]["would_enter"] == 0
+    assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
+
+
+def test_a_stopped_generation_is_certified_by_the_whole_pool():
+    game = smooth_game(10, 200)
+    res = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex", pool_first=0,
+                    max_pivots=5)
+    cert = res.metadata["certificate"][0]
+    assert cert["optimal"] and cert["stop"] == "pool"
+    assert cert["generation"]["stop"] == "max_pivots"
+    assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
+    off = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex", pool_first=0,
+                    max_pivots=5, pool_max=0)
+    cert = off.metadata["certificate"][0]
+    assert not cert["optimal"] and cert["stop"] == "max_pivots" and "pool" not in cert
+
+
+def test_an_infeasible_pool_says_so_and_keeps_the_uncertified_fit():
+    """180 fit masks, 100 atoms of order <= 2: no split matches every mask within the bound."""
+    game = smooth_game(10, 200, seed=2)
+    res = hs.and_or(game, q_bound=0.02, max_order=2, selection="vertex", max_pivots=500)
+    cert = res.metadata["certificate"][0]
+    assert not cert["optimal"] and cert["stop"] == "max_pivots" and cert["slack"] > 0
+    assert cert["pool"]["status"] == "Infeasible" and "raise max_order" in cert["pool"]["says"]
+    assert np.isfinite(res.residual) and res.values.shape == (len(res.is_or),)
+
+
+def test_pool_limits_must_be_counts():
+    with pytest.raises(ValueError, match="pool_max and pool_first"):
+        hs.and_or(smooth_game(6, 40), q_bound=0.02, pool_max=-1)

@@ -34,6 +34,7 @@ def test_report_of_a_sampled_run(tmp_path):
     html = report_from_run(store.path, tmp_path / "rep").read_text()
     assert "Sampled run: 300 masks per sample and checkpoint" in html
     assert "never all 2^n masks" in html  # what the certificate covers
+    assert "every atom of order &lt;= " in html or "every atom of order <= " in html
     assert "The atoms come from the vertex split of each checkpoint" in html
     assert "No two-phase theory fit yet" not in html
     s = sampled_summary(store)

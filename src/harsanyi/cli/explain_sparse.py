@@ -32,8 +32,13 @@ def certificate_line(inter: SparseInteractions, b: int) -> str:
     ...                                  "max_order": 4})
     >>> line = certificate_line(I, 0); line[:52]
     'sampled: 200 masks (176 fit), held-out R² 0.9900; ce'
-    >>> "no atom of order <= 4 outside them would enter (exact pricing)" in line
-    True
+    >>> line[52:]
+    'rtified optimal on the fit masks over every atom of order <= 4'
+    >>> I.metadata["certificate"] = [{"optimal": False, "stop": "max_pivots", "outside_candidates":
+    ...     {"would_enter": 3, "exact": True}, "pool": {"says": "no split ... raise max_order"}}]
+    >>> certificate_line(I, 0)[50:]
+    'NOT certified optimal (stop: max_pivots): 3 atoms of order <= 4 outside the LP would \
+still enter (exact pricing); no split ... raise max_order'
     """
     design = inter.metadata.get("design") or {}
     certs = inter.metadata.get("certificate") or []
@@ -43,13 +48,20 @@ def certificate_line(inter: SparseInteractions, b: int) -> str:
     order = inter.metadata.get("max_order", "max_order")
     head = (f"sampled: {design.get('m', '?')} masks ({design.get('fit', '?')} fit), "
             f"held-out R² {r2:.4f}; ")
-    body = ("certified optimal on the fit masks for the candidate atoms" if cert.get("optimal")
-            else "NOT certified optimal (generation stopped or slack used)")
-    if out:
-        more = int(out.get("would_enter", 0))
-        tail = (f"; no atom of order <= {order} outside them would enter" if more == 0 else
-                f"; {more} atoms of order <= {order} outside them would still enter")
-        body += tail + (" (exact pricing)" if out.get("exact") else " (truncated pricing)")
+    if cert.get("optimal"):
+        body = ("certified optimal on the fit masks over every atom of order <= "
+                f"{order}" if out.get("exact", True) else
+                f"certified optimal on the fit masks over the atoms of order <= {order} that "
+                "its truncated pricing examined")
+    else:
+        body = f"NOT certified optimal (stop: {cert.get('stop', '?')})"
+        if out:
+            body += (f": {int(out.get('would_enter', 0))} atoms of order <= {order} outside the "
+                     "LP would still enter "
+                     f"({'exact' if out.get('exact') else 'truncated'} pricing)")
+    pool = cert.get("pool") or {}
+    if pool.get("says"):  # the whole pool of atoms was infeasible
+        body += f"; {pool['says']}"
     return head + body + selection_note(inter, b)
 
 

@@ -7,7 +7,8 @@ Per sample (docs/sparse.md):
 2. **grow** a candidate support by order on the fit masks (:func:`.sparse_support.grow_support`);
 3. **certify**: the LP ``min Σ |I_and(T)| + |I_or(T)|`` s.t. ``|v(S) + … − h(S)| ≤ ζ`` on every
    fit mask, started from the singletons and the grown candidates, with column generation whose
-   pricing enumerates every atom up to ``max_order`` (:mod:`.sparse_lp`);
+   last pricing enumerates every atom up to ``max_order`` (:mod:`.sparse_lp`), or over every
+   such atom at once when that pool is small or generation stops uncertified;
 4. **select**: the LP's optimal vertex (``selection="vertex"``) or the canonical split over
    the ``(1 + ε)``-optimal set (``selection="canonical"``, :mod:`.sparse_select`);
 5. **score** on the held-out masks (R², matching error).
@@ -31,6 +32,8 @@ from harsanyi.extract.sparse_lp import (
     SampledLP,
     atom_costs,
     atom_matrix,
+    pool_atoms,
+    pool_size,
     price_atoms,
     price_neighbours,
 )
@@ -61,7 +64,10 @@ class Limits:
     round (``rows_per_round``), atoms added per round (``atoms_per_round``, or
     ``atoms_while_infeasible`` while an elastic slack is in use), the penalty schedule of the
     elastic slacks (``penalty`` first, times ``penalty_growth`` while a slack remains at an
-    optimum over the candidates, up to ``max_penalty``).
+    optimum over the candidates, up to ``max_penalty``), ``pool_max``: the largest pool of
+    atoms (all of order ``≤ max_order``) solved whole when generation stops uncertified, and
+    ``pool_first``: the size ``atoms × fit masks`` of a pool small enough to be solved whole
+    from the start.
     """
 
     max_order: int = 4
@@ -74,6 +80,8 @@ class Limits:
     penalty: float = 2.0
     penalty_growth: float = 10.0
     max_penalty: float = 1e6
+    pool_max: int = 30_000
+    pool_first: int = 200_000
 
 
 def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: dict[str, Any],
@@ -115,16 +123,48 @@ def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: di
     return ("slack" if infeasible else "optimal"), priced
 
 
-def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom],
-                       lim: Limits) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
-    """Solve the LP over the fit rows and the candidates around the atoms in use.
+def _add_outside(x: np.ndarray, lp: SampledLP, sol: dict[str, Any], lim: Limits) -> bool:
+    """Add the atoms outside the LP that price out, best first; return whether there were any.
 
-    By row and column generation on the elastic LP, its penalty raised only when a slack
-    remains at an optimum over the candidates (each step in :func:`_next_step`; rows are
-    followed by the dual simplex, atoms and penalties by the primal simplex). A small penalty
-    keeps the duals ``|λ_S| ≤ M`` meaningful for pricing (with ``M = 10⁶`` every atom prices
-    out by the infeasibility it removes, and the restricted LP fills with dense atoms). Past
-    ``max_rounds`` or ``max_pivots`` it returns the last restricted optimum, uncertified.
+    Every atom of order ``≤ max_order`` is priced (at most ``atoms_per_round`` enter). Run at
+    an optimum over the candidates, so that ``"optimal"`` means optimal over all atoms up to
+    the order cap (when the pricing is exact), not only over the neighbours of those in use.
+    """
+    full = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order, order_cost=lim.order_cost)
+    outside = [(o, t) for _, o, t in full.entering if (o, t) not in lp.col_of]
+    lp.add_atoms(outside[:lim.atoms_per_round])
+    return bool(outside)
+
+
+def _solve_pool(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits
+                ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
+    """Solve the LP over every fit mask and every atom of order ``≤ max_order`` at once.
+
+    Without slacks, by HiGHS's interior point and its crossover to an optimal vertex: every
+    atom the certificate covers is a column, so an optimum is certified without pricing. Its
+    status is ``"Infeasible"`` when no split of order ``≤ max_order`` matches every fit mask
+    within ``ζ`` (a proof, not a stop). Returns the LP, its solution and a report.
+    """
+    lp = SampledLP(x, y, zeta, bigm=lim.max_penalty, order_cost=lim.order_cost)
+    lp.forbid_slacks()
+    lp.add_rows(range(len(y)))
+    lp.add_atoms(pool_atoms(x.shape[1], lim.max_order))
+    sol = lp.solve(method="ipm")
+    report = {"atoms": len(lp.atoms), "status": sol["status"],
+              "ipm_iterations": sol["ipm_iterations"],
+              "crossover_iterations": sol["crossover_iterations"]}
+    if sol["status"] == "Infeasible":
+        report["says"] = (f"no split over the atoms of order <= {lim.max_order} matches every "
+                          "fit mask within the bound: raise max_order or q_bound")
+    return lp, sol, report
+
+
+def _generate(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom], lim: Limits
+              ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
+    """Run row and column generation on the elastic LP.
+
+    Returns the LP, its last optimum and a report (``stop``, ``rounds``,
+    ``simplex_iterations``, ``penalty``, ``priced``).
     """
     m, n = x.shape
     lp = SampledLP(x, y, zeta, bigm=lim.penalty, order_cost=lim.order_cost)
@@ -140,6 +180,8 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
             break
         best = sol
         step, priced = _next_step(x, y, zeta, lp, sol, lim, step)
+        if step == "optimal" and _add_outside(x, lp, sol, lim):
+            step = "atoms"
         if step in ("optimal", "slack"):
             break
         simplex = "dual" if step == "rows" else "primal"
@@ -147,20 +189,67 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
         step = "max_rounds"
     assert best is not None  # max_rounds >= 1
     sol = {**best, "values": np.pad(best["values"], (0, len(lp.atoms) - len(best["values"])))}
+    return lp, sol, {"stop": step, "rounds": rounds, "simplex_iterations": lp.iterations,
+                     "penalty": lp.bigm, "priced": priced}
+
+
+def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom],
+                       lim: Limits) -> tuple[list[Atom], dict[str, Any], dict[str, Any]]:
+    """Solve the LP over the fit rows and the atoms of order ``≤ max_order``.
+
+    A small pool (``pool_size ≤ pool_max`` and ``pool_size · m ≤ pool_first``) is solved whole
+    first (:func:`_solve_pool`);
+    when it is infeasible, generation runs too and its last optimum is kept (uncertified).
+    Otherwise by row and column generation on the elastic LP (:func:`_generate`), its penalty
+    raised only when a slack remains at an optimum over the candidates (each step in
+    :func:`_next_step`; rows are followed by the dual simplex, atoms and penalties by the
+    primal simplex). A small penalty keeps the duals ``|λ_S| ≤ M`` meaningful for pricing
+    (with ``M = 10⁶`` every atom prices out by the infeasibility it removes, and the restricted
+    LP fills with dense atoms). When generation stops uncertified (``max_rounds``,
+    ``max_pivots``, or a slack left at the largest penalty) and the pool has at most
+    ``pool_max`` atoms, the pool is solved whole instead. Returns the LP's atoms (for a pool,
+    those in use), the solution and the certificate.
+    """
+    m, n = x.shape
+    size = pool_size(n, lim.max_order)
+    generated: dict[str, Any] | None = None
+    pool: dict[str, Any] | None = None
+    if size <= lim.pool_max and size * m <= lim.pool_first:
+        lp, sol, pool = _solve_pool(x, y, zeta, lim)
+    if pool is None or pool["status"] != "Optimal":
+        gen_lp, gen_sol, generated = _generate(x, y, zeta, seeds, lim)
+        if pool is None and generated["stop"] != "optimal" and size <= lim.pool_max:
+            lp, sol, pool = _solve_pool(x, y, zeta, lim)
+        if pool is None or pool["status"] != "Optimal":
+            lp, sol = gen_lp, gen_sol  # an infeasible pool has no optimum: keep generation's
+    whole = pool is not None and pool["status"] == "Optimal"
+    if whole:
+        step = "pool"
+        atoms_text = f"every atom of order <= {lim.max_order} ({size}, all in the LP)"
+    else:
+        assert generated is not None
+        step = generated["stop"]
+        atoms_text = (f"the {len(lp.atoms)} atoms of the LP and the {generated['priced']} "
+                      f"candidates of order <= {lim.max_order} next to those in use (subsets "
+                      "and supersets by one player, both kinds)")
     full = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order, order_cost=lim.order_cost)
     outside = [a for a in full.entering if (a[1], a[2]) not in lp.col_of]
-    cert = {"optimal": step == "optimal",
+    cert = {"optimal": step in ("optimal", "pool"),
             "rows": f"the {m} sampled masks used to fit ({len(lp.rows)} of them in the LP, "
                     "the others checked)",
-            "atoms": f"the {len(lp.atoms)} atoms of the LP and the {priced} candidates of order "
-                     f"<= {lim.max_order} next to those in use (subsets and supersets by one "
-                     "player, both kinds)",
+            "atoms": atoms_text,
             "outside_candidates": {"would_enter": len(outside), "exact": full.complete,
                                    "max_price": full.max_price},
-            "stop": step, "slack": sol["slack"], "penalty": lp.bigm, "rounds": rounds,
-            "simplex_iterations": lp.iterations, "lp_atoms": len(lp.atoms),
-            "lp_rows": len(lp.rows), "status": sol["status"]}
-    return lp, sol, cert
+            "stop": step, "slack": sol["slack"], "penalty": lp.bigm,
+            "rounds": generated["rounds"] if generated else 0,
+            "simplex_iterations": generated["simplex_iterations"] if generated else 0,
+            "lp_atoms": len(lp.atoms), "lp_rows": len(lp.rows), "status": sol["status"]}
+    if pool is not None:
+        cert["pool"] = pool
+        if generated is not None:
+            cert["generation"] = {k: v for k, v in generated.items() if k != "priced"}
+    used = np.flatnonzero(sol["values"] != 0.0) if whole else np.arange(len(lp.atoms))
+    return [lp.atoms[k] for k in used], {**sol, "values": sol["values"][used]}, cert
 
 
 def _scores(y_true: np.ndarray, y_hat: np.ndarray) -> tuple[float, float]:
@@ -231,6 +320,8 @@ def sparse_and_or(
     order_cost: float = 1e-6,
     max_pivots: int = 50_000,
     penalty: float = 2.0,
+    pool_max: int = 30_000,
+    pool_first: int = 200_000,
     selection: str = "auto",
     epsilon: float = 0.01,
 ) -> SparseInteractions:
@@ -261,6 +352,16 @@ def sparse_and_or(
         slack stays in use at an optimum over the candidates. The row duals obey
         ``|λ_S| ≤ M``, so a small ``M`` keeps the pricing selective while the restricted LP
         cannot yet match every fit mask; ``penalty=1e6`` is the plain big-M start.
+    pool_max, pool_first : the *pool* is every atom of order ``≤ max_order`` (``n = 24``,
+        order 4: 25,876 atoms). A pool of at most ``pool_max`` atoms is solved whole, as one
+        LP, by HiGHS's interior point and crossover: from the start when ``atoms × fit masks
+        ≤ pool_first`` (a small LP, faster than generation), else when generation stops
+        uncertified (``max_rounds``, ``max_pivots``, or a slack left at the largest penalty).
+        It certifies what generation could not, at the cost of one large solve (about 2
+        minutes for a trained MLP at ``n = 24``, 1,000 calls; docs/sparse.md §5b), or proves
+        that no split of order ``≤ max_order`` matches the fit masks within ``ζ``.
+        ``metadata["certificate"][b]["pool"]`` says that it ran and how it ended;
+        ``pool_max=0`` turns it off.
     selection : ``"auto"`` (default) and ``"vertex"``: the LP's optimal vertex (the
         canonical split is 20–100× slower on sampled games, §5b of docs/sparse.md); or
         ``"canonical"``: the unique
@@ -286,12 +387,15 @@ def sparse_and_or(
     if min(max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible, rows_per_round) < 1:
         raise ValueError("max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible and "
                          "rows_per_round must be positive counts")
+    if min(pool_max, pool_first) < 0:
+        raise ValueError("pool_max and pool_first must be counts >= 0 (pool_max=0: never solve "
+                         f"the pool whole); got {pool_max}, {pool_first}")
     if not 0.0 < penalty <= Limits.max_penalty:
         raise ValueError(f"penalty must be in (0, {Limits.max_penalty:g}]; got {penalty}")
     lim = Limits(max_order=max_order, max_rounds=max_rounds, max_pivots=max_pivots,
                  rows_per_round=rows_per_round, atoms_per_round=atoms_per_round,
                  atoms_while_infeasible=atoms_while_infeasible, order_cost=order_cost,
-                 penalty=penalty)
+                 penalty=penalty, pool_max=pool_max, pool_first=pool_first)
     masks, fit = game.masks, game.design.fit
     empty = int(np.flatnonzero(~masks.any(axis=1))[0])
     full = int(np.flatnonzero(masks.all(axis=1))[0])
@@ -305,8 +409,8 @@ def sparse_and_or(
         grown = grow_support(x, y / scale, zeta / scale, max_order, beam=beam)
         seeds = [(bool(o), tuple(np.flatnonzero(s).tolist()))
                  for s, o in zip(grown.support, grown.is_or, strict=True)]
-        lp, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, lim)
-        atoms_b, vals, icpt, info = _select(x, y / scale, zeta / scale, lp.atoms, sol,
+        lp_atoms, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, lim)
+        atoms_b, vals, icpt, info = _select(x, y / scale, zeta / scale, lp_atoms, sol,
                                             selection, epsilon, lim, cert["stop"])
         vals = np.where(np.abs(vals) > 1e-9, vals, 0.0) * scale
         cert["growth"] = {"stop": grown.stop, "rounds": grown.rounds, "atoms": len(seeds)}

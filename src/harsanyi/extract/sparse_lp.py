@@ -26,7 +26,9 @@ and an LP with no entering atom and no slack is optimal over the fit masks and a
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from math import comb
 from typing import Any
 
 import numpy as np
@@ -35,7 +37,7 @@ from harsanyi.extract.solvers.lp import SIMPLEX, highs_core, simplex_highs
 from harsanyi.extract.sparse_result import atom_features
 
 __all__ = ["Atom", "Pricing", "SampledLP", "atom_costs", "atom_matrix", "neighbours",
-           "price_atoms", "price_neighbours"]
+           "pool_atoms", "pool_size", "price_atoms", "price_neighbours"]
 
 #: An atom: ``(is_or, T)`` with ``T`` a sorted tuple of players.
 Atom = tuple[bool, tuple[int, ...]]
@@ -72,6 +74,7 @@ class SampledLP:
                   [np.zeros(0), np.ones(1)])
         self.rows: list[int] = []
         self.slack_cols: list[int] = []
+        self.slacks_allowed = True
         self.atoms: list[tuple[bool, tuple[int, ...]]] = []
         self.col_of: dict[tuple[bool, tuple[int, ...]], int] = {}
         self.iterations = 0
@@ -117,6 +120,8 @@ class SampledLP:
         self._add(np.full(2 * len(new), self.bigm), np.zeros(2 * len(new)),
                   [np.array([r]) for r in np.concatenate([ids, ids])],
                   [np.ones(1)] * len(new) + [-np.ones(1)] * len(new))
+        if not self.slacks_allowed:
+            self.forbid_slacks()
 
     def set_penalty(self, bigm: float) -> None:
         """Set the cost ``M`` of every elastic slack, present and future.
@@ -153,15 +158,34 @@ class SampledLP:
             self.col_of[a] = start + 2 * k
             self.atoms.append(a)
 
-    def solve(self, max_pivots: int | None = None, simplex: str = "dual") -> dict[str, Any]:
-        """Re-solve warm with HiGHS's ``simplex`` and return the solution.
+    def forbid_slacks(self) -> None:
+        """Fix the elastic slacks of every row, present and future, at 0.
 
-        Use ``"dual"`` after rows were added, ``"primal"`` after atoms were added. Return
+        This is the LP without slacks, whose solve ends ``"Infeasible"`` when no split over
+        the atoms matches every row within ``ζ``.
+        """
+        self.slacks_allowed = False
+        cols = np.asarray(self.slack_cols, dtype=np.int32)
+        if len(cols):
+            zero = np.zeros(len(cols))
+            self.h.changeColsBounds(len(cols), cols, zero, zero)
+
+    def solve(self, max_pivots: int | None = None, simplex: str = "dual",
+              method: str = "simplex") -> dict[str, Any]:
+        """Re-solve and return the solution.
+
+        ``method="simplex"`` re-solves warm with HiGHS's ``simplex`` (``"dual"`` after rows
+        were added, ``"primal"`` after atoms were added); ``"ipm"`` runs HiGHS's interior point
+        and its crossover to an optimal vertex (no warm start: for one large solve). Return
         ``values`` (one per atom, in :attr:`atoms` order), ``intercept``, row duals ``dual``
         ``(m,)`` (zero off the restriction; ``dual_or`` of the ``s`` row), ``objective`` (atoms
-        only), ``slack`` (largest elastic slack), ``status``.
+        only), ``slack`` (largest elastic slack), ``status``, ``ipm_iterations`` and
+        ``crossover_iterations``.
         """
+        if method not in ("simplex", "ipm"):
+            raise ValueError(f"method must be 'simplex' or 'ipm'; got {method!r}")
         limit = np.iinfo(np.int32).max if max_pivots is None else max(int(max_pivots), 1)
+        self.h.setOptionValue("solver", method)
         self.h.setOptionValue("simplex_iteration_limit", int(limit))
         self.h.setOptionValue("simplex_strategy", SIMPLEX[simplex])
         self.h.run()
@@ -172,7 +196,8 @@ class SampledLP:
         sol = self.h.getSolution()
         col = np.asarray(sol.col_value)
         row_dual = np.asarray(sol.row_dual)
-        self.iterations += int(self.h.getInfo().simplex_iteration_count)
+        info = self.h.getInfo()
+        self.iterations += int(info.simplex_iteration_count)
         cols = np.array([self.col_of[a] for a in self.atoms], dtype=np.int64)
         values = col[cols] - col[cols + 1] if len(cols) else np.zeros(0)
         dual = np.zeros(self.m)
@@ -181,7 +206,9 @@ class SampledLP:
                 "dual_or": float(row_dual[0]), "objective": float(np.abs(values).sum()),
                 "order_cost": self.order_cost,
                 "slack": float(col[self.slack_cols].max()) if self.slack_cols else 0.0,
-                "status": self.h.modelStatusToString(self.h.getModelStatus())}
+                "status": self.h.modelStatusToString(self.h.getModelStatus()),
+                "ipm_iterations": max(0, int(info.ipm_iteration_count)),
+                "crossover_iterations": max(0, int(info.crossover_iteration_count))}
 
 
 @dataclass
@@ -289,6 +316,34 @@ def neighbours(atoms: list[Atom], n: int, max_order: int) -> list[Atom]:
     up = [(is_or, tuple(sorted((*t, j)))) for _, t in atoms if len(t) < max_order
           for j in range(n) if j not in t for is_or in (False, True)]
     return [a for a in dict.fromkeys(_down(atoms) + up) if a not in set(atoms)]
+
+
+def pool_size(n: int, max_order: int) -> int:
+    """Return the number of atoms of order ``≤ max_order``.
+
+    AND atoms of orders ``1 … k`` and OR atoms of orders ``2 … k`` (``k = min(max_order, n)``).
+
+    >>> pool_size(24, 4), pool_size(3, 5)
+    (25876, 11)
+    """
+    k = min(max_order, n)
+    return sum(comb(n, j) for j in range(1, k + 1)) + sum(comb(n, j) for j in range(2, k + 1))
+
+
+def pool_atoms(n: int, max_order: int) -> list[Atom]:
+    """Return every atom of order ``≤ max_order``, by order, AND before OR (see :func:`pool_size`).
+
+    >>> pool_atoms(3, 2)
+    [(False, (0,)), (False, (1,)), (False, (2,)), (False, (0, 1)), (False, (0, 2)), \
+(False, (1, 2)), (True, (0, 1)), (True, (0, 2)), (True, (1, 2))]
+    """
+    out: list[Atom] = []
+    for order in range(1, min(max_order, n) + 1):
+        subsets = list(itertools.combinations(range(n), order))
+        out += [(False, t) for t in subsets]
+        if order >= 2:
+            out += [(True, t) for t in subsets]
+    return out
 
 
 def atom_costs(atoms: list[Atom], order_cost: float) -> np.ndarray:

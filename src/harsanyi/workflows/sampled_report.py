@@ -29,11 +29,17 @@ def certificate_text(store: RunStore, epochs: list[int]) -> str:
     order = recs[-1].attrs.get("metadata", {}).get("max_order", "max_order")
     enter = max(int(np.max(r.arrays["would_enter"], initial=0)) for r in recs)
     exact = all(bool(np.all(r.arrays["exact"])) for r in recs)
-    return (f"Each certificate covers the {fit} fit masks of the design and the candidate atoms "
-            f"(the LP's atoms and their neighbours, order <= {order}), never all 2^n masks; "
-            f"a last pricing over every atom of order <= {order} found at most {enter} outside "
-            f"the candidates that would still enter ({'exact' if exact else 'truncated'} "
-            f"pricing). The atoms come from the {split_selection(store.config)} split of each "
+    if enter == 0 and exact:
+        covers = (f"Each certificate covers the {fit} fit masks of the design and every atom of "
+                  f"order <= {order} (an exact pricing over all of them found none that would "
+                  "still enter), never all 2^n masks.")
+    else:
+        covers = (f"Each certificate covers the {fit} fit masks of the design and the candidate "
+                  f"atoms (the LP's atoms and their neighbours, order <= {order}), never all "
+                  f"2^n masks; a last pricing over every atom of order <= {order} found at most "
+                  f"{enter} outside the candidates that would still enter "
+                  f"({'exact' if exact else 'truncated'} pricing).")
+    return (f"{covers} The atoms come from the {split_selection(store.config)} split of each "
             "checkpoint; the curves are least-squares refits on their union.")
 
 
