@@ -4,9 +4,11 @@ The planted games of ``large_n.py`` (``--terms`` AND and OR terms of orders 1-4,
 ±``--noise``, ζ = noise) at each n and budget, one row per seed: extraction time, F1 of the
 support ``|I| > 0.1``, relative value error after a least-squares refit, certified or not,
 why generation stopped, simplex pivots, rounds, and the penalty of the elastic slacks at the
-end. ``--before`` runs the former start (big-M penalty 10⁶ from the first solve and 200 atoms
-per round while a slack is in use) under the same pivot cap, for a before/after comparison;
-docs/sparse.md quotes both.
+end, and ``outside``: the atoms of order ``≤ max_order`` outside the LP that the last
+pricing found would still enter (0 for a certificate over all of them). ``--before`` runs
+the former start (big-M penalty 10⁶ from the first solve and 200 atoms per round while a
+slack is in use) under the same pivot cap, for a before/after comparison; docs/sparse.md
+quotes both.
 
 Usage: python benchmarks/sparse_budget.py [--n 32,64] [--budgets 500,1000,2000,5000]
 [--seeds 0,1,2] [--before]
@@ -46,7 +48,7 @@ def main() -> None:
     print(f"# sparse path at low budgets ({'before: big-M start' if args.before else 'after'}"
           f"): {args.terms} planted terms, noise ±{args.noise}, options {options}")
     print(f"{'n':>3} {'calls':>6} {'seed':>4} {'time s':>7} {'F1':>6} {'val err':>8} "
-          f"{'certified':>9} {'stop':>10} {'pivots':>7} {'rounds':>6} {'M':>7}")
+          f"{'certified':>9} {'stop':>10} {'pivots':>7} {'rounds':>6} {'M':>7} {'outside':>7}")
     for n in args.n:
         for budget in args.budgets:
             for seed in args.seeds:
@@ -60,7 +62,8 @@ def main() -> None:
                 c = res.metadata["certificate"][0]
                 print(f"{n:>3} {budget:>6} {seed:>4} {took:>7.1f} {f1:>6.3f} {err:>8.4f} "
                       f"{c['optimal']!s:>9} {c['stop']:>10} {c['simplex_iterations']:>7} "
-                      f"{c['rounds']:>6} {c['penalty']:>7.0e}", flush=True)
+                      f"{c['rounds']:>6} {c['penalty']:>7.0e} "
+                      f"{c['outside_candidates']['would_enter']:>7}", flush=True)
 
 
 if __name__ == "__main__":

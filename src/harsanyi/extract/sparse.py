@@ -232,14 +232,18 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
         atoms_text = (f"the {len(lp.atoms)} atoms of the LP and the {generated['priced']} "
                       f"candidates of order <= {lim.max_order} next to those in use (subsets "
                       "and supersets by one player, both kinds)")
-    full = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order, order_cost=lim.order_cost)
-    outside = [a for a in full.entering if (a[1], a[2]) not in lp.col_of]
+    if whole:  # every atom is a column of the LP: nothing outside it to price
+        priced_out: dict[str, Any] = {"would_enter": 0, "exact": True, "max_price": None}
+    else:
+        full = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order,
+                           order_cost=lim.order_cost)
+        priced_out = {"would_enter": sum((o, t) not in lp.col_of for _, o, t in full.entering),
+                      "exact": full.complete, "max_price": full.max_price}
     cert = {"optimal": step in ("optimal", "pool"),
             "rows": f"the {m} sampled masks used to fit ({len(lp.rows)} of them in the LP, "
                     "the others checked)",
             "atoms": atoms_text,
-            "outside_candidates": {"would_enter": len(outside), "exact": full.complete,
-                                   "max_price": full.max_price},
+            "outside_candidates": priced_out,
             "stop": step, "slack": sol["slack"], "penalty": lp.bigm,
             "rounds": generated["rounds"] if generated else 0,
             "simplex_iterations": generated["simplex_iterations"] if generated else 0,
