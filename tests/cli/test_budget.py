@@ -123,3 +123,28 @@ def test_monitor_with_a_budget_then_its_report(app, files):
     assert "Skipped: this run is sampled" in html
     top = (files / "rep" / "tables" / "top-interactions-top-interactions.csv").read_text()
     assert top.splitlines()[0].startswith("epoch,sample,kind") and "x20 &amp;" not in top
+
+
+def test_max_order_caps_the_atoms_and_needs_a_budget(app, files):
+    base = ["explain", "--data", files / "x.npy", "--factory", f"{files / 'planted.py'}:planted",
+            "--reward", "logit", "--target", "1", "--q-bound", "0.02"]
+    res = run(app, *base, "--budget", "400", "--max-order", "3")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "certified optimal on the fit masks over every atom of order <= 3" in text
+    res = run(app, *base, "--max-order", "3")
+    assert res.exit_code == 2 and "--max-order applies with --budget only" in res.output
+    res = run(app, *base, "--budget", "400", "--max-order", "0")
+    assert res.exit_code == 2 and "--max-order must be at least 1" in res.output
+
+
+def test_monitor_passes_max_order_to_the_sparse_extraction(app, files):
+    res = run(app, "monitor", files / "ck", "--out", files / "run", "--factory",
+              f"{files / 'planted.py'}:planted", "--train-data", files / "x.npy", "--labels",
+              files / "y.npy", "--train-samples", "0-0", "--test-samples", "none", "--reward",
+              "logit", "--budget", "300", "--max-order", "3", "--executor", "serial",
+              "--no-progress")
+    assert res.exit_code == 0, res.output
+    store = RunStore.open(files / "run")
+    assert store.config["solver_options"]["max_order"] == 3
+    assert store.read(0).attrs["metadata"]["max_order"] == 3

@@ -24,11 +24,13 @@ from harsanyi.cli.grammar import (
     BUDGET_HELP,
     DESIGN_SEED_HELP,
     EPSILON_HELP,
+    MAX_ORDER_HELP,
     PLAYERS_SYNTAX,
     SAMPLES_SYNTAX,
     SELECTION_HELP,
     CLIError,
     parse_budget,
+    parse_max_order,
     parse_players,
     parse_samples,
     split_options,
@@ -109,7 +111,7 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
     """Explain ``samples``; ``split``: ``q_bound``, ``solver``, ``selection``, ``epsilon``.
 
     ``sampling``: ``(budget, design seed)``; with a budget the game is sampled and the sparse
-    AND-OR path runs (``q_bound``, ``selection`` and ``epsilon`` apply).
+    AND-OR path runs (``q_bound``, ``selection``, ``epsilon`` and ``max_order`` apply).
     """
     solver = split["solver"]
     table = read_table(data)
@@ -133,7 +135,8 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
         if solver == "mobius":
             raise CLIError("--solver mobius needs all 2^n masks; drop --budget")
         sparse = and_or(game, q_bound=split["q_bound"],
-                        **{k: split[k] for k in ("selection", "epsilon") if k in split})
+                        **{k: split[k] for k in ("selection", "epsilon", "max_order")
+                           if k in split})
         assert isinstance(sparse, SparseInteractions)  # a sampled game gives a sparse result
         report_sparse(sparse, rows, top_k, out)
         return
@@ -215,6 +218,7 @@ def explain(
         help="Write interactions.json, interactions.csv and interactions.npz here.")] = None,
     budget: Annotated[str | None, typer.Option(help=BUDGET_HELP)] = None,
     design_seed: Annotated[int, typer.Option(help=DESIGN_SEED_HELP)] = 0,
+    max_order: Annotated[int | None, typer.Option(help=MAX_ORDER_HELP)] = None,
 ) -> None:
     """Explain a model's output on some samples by its top AND-OR interactions.
 
@@ -235,11 +239,12 @@ def explain(
     {players}
     """
     try:
+        calls = parse_budget(budget)
         split = {"q_bound": q_bound, "solver": solver,
-                 **split_options(selection, epsilon)}
+                 **split_options(selection, epsilon), **parse_max_order(max_order, calls)}
         _run(model, factory, state_dict, data, samples, players, baseline, reward, target,
              split, top_k, batch_size, outside, subtract_empty, device, out, seed,
-             (parse_budget(budget), design_seed))
+             (calls, design_seed))
     except (CLIError, HarsanyiError, ValueError, OSError, KeyError, ImportError,
             json.JSONDecodeError) as exc:
         message = " ".join(str(exc).split())

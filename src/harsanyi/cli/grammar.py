@@ -33,12 +33,14 @@ __all__ = [
     "BUDGET_HELP",
     "DESIGN_SEED_HELP",
     "EPSILON_HELP",
+    "MAX_ORDER_HELP",
     "PLAYERS_SYNTAX",
     "SAMPLES_SYNTAX",
     "SELECTION_HELP",
     "CLIError",
     "parse_budget",
     "parse_indices",
+    "parse_max_order",
     "parse_players",
     "parse_samples",
     "split_options",
@@ -76,6 +78,10 @@ BUDGET_HELP = ("Model calls per sample (per checkpoint for monitor): evaluate B 
                "(docs/sampled-runs.md). The minimum is 4n+2 calls (98 at n=24, 258 at n=64; "
                "below it the error names it); a budget >= 2^n (n <= 20) evaluates every mask. "
                "Accepts 2000, 2_000 or 2k. Omit for all 2^n masks.")
+MAX_ORDER_HELP = ("Order cap of the atoms of a --budget extraction (default 4): its "
+                  "certificate covers every AND and OR atom of order <= it on the fit masks. "
+                  "Raise it when the certificate says no split of that order fits. Only "
+                  "with --budget (all 2^n masks have every order).")
 DESIGN_SEED_HELP = ("Seed of the sampling design of --budget: the same seed and budget give "
                     "the same masks (a resumed run must use the stored ones).")
 
@@ -312,6 +318,27 @@ def parse_budget(text: str | None) -> int | None:
     if value < 1 or value != int(value):
         raise CLIError(f"--budget must be a positive whole number of model calls; got {text!r}")
     return int(value)
+
+
+def parse_max_order(max_order: int | None, budget: int | None) -> dict[str, Any]:
+    """Return the sparse extraction's options of ``--max-order`` (``{}`` when not given).
+
+    >>> parse_max_order(None, None), parse_max_order(3, 2000)
+    ({}, {'max_order': 3})
+    >>> parse_max_order(3, None)
+    Traceback (most recent call last):
+    ...
+    harsanyi.cli.grammar.CLIError: --max-order applies with --budget only: with all 2^n masks \
+every order is in the split
+    """
+    if max_order is None:
+        return {}
+    if budget is None:
+        raise CLIError("--max-order applies with --budget only: with all 2^n masks every order "
+                       "is in the split")
+    if max_order < 1:
+        raise CLIError(f"--max-order must be at least 1; got {max_order}")
+    return {"max_order": int(max_order)}
 
 
 def split_options(selection: str, epsilon: float) -> dict[str, Any]:

@@ -33,10 +33,12 @@ from harsanyi.cli.grammar import (
     BUDGET_HELP,
     DESIGN_SEED_HELP,
     EPSILON_HELP,
+    MAX_ORDER_HELP,
     PLAYERS_SYNTAX,
     SAMPLES_SYNTAX,
     SELECTION_HELP,
     parse_budget,
+    parse_max_order,
     parse_players,
     parse_samples,
     split_options,
@@ -175,6 +177,7 @@ def monitor(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     budget: Annotated[str | None, typer.Option(help=BUDGET_HELP)] = None,
     design_seed: Annotated[int, typer.Option(help=DESIGN_SEED_HELP)] = 0,
+    max_order: Annotated[int | None, typer.Option(help=MAX_ORDER_HELP)] = None,
 ) -> None:
     """Compute the interactions of fixed train/test samples at every checkpoint of a run.
 
@@ -215,6 +218,7 @@ def monitor(
             reward=reward, batch_size=batch_size, device=device, q_bound=q_bound,
             solver=solver, warm_start=warm_start, kind="and" if and_only else "and_or",
             selection=selection, epsilon=epsilon, budget=calls, design_seed=design_seed,
+            solver_options=parse_max_order(max_order, calls),
             samples_per_task=samples_per_task, resume=resume,
             source=f"folder:{checkpoints.resolve()}", metadata={"data": d.name, "seed": seed}))
         if executor is None:
