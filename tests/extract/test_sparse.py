@@ -262,14 +262,21 @@ def test_a_stopped_generation_is_certified_by_the_whole_pool():
     assert not cert["optimal"] and cert["stop"] == "max_pivots" and "pool" not in cert
 
 
-def test_an_infeasible_pool_says_so_and_keeps_the_uncertified_fit():
+def test_an_infeasible_pool_says_so_and_gives_its_elastic_fit():
     """180 fit masks, 100 atoms of order <= 2: no split matches every mask within the bound."""
     game = smooth_game(10, 200, seed=2)
-    res = hs.and_or(game, q_bound=0.02, max_order=2, selection="vertex", max_pivots=500)
+    res = hs.and_or(game, q_bound=0.02, max_order=2, selection="vertex")
     cert = res.metadata["certificate"][0]
-    assert not cert["optimal"] and cert["stop"] == "max_pivots" and cert["slack"] > 0
+    assert not cert["optimal"] and cert["stop"] == "pool_infeasible" and cert["slack"] > 0
     assert cert["pool"]["status"] == "Infeasible" and "raise max_order" in cert["pool"]["says"]
+    assert cert["pool"]["elastic"]["status"] == "Optimal" and cert["simplex_iterations"] == 0
     assert np.isfinite(res.residual) and res.values.shape == (len(res.is_or),)
+    # after generation, an infeasible pool keeps generation's last optimum
+    late = hs.and_or(game, q_bound=0.02, max_order=2, selection="vertex", pool_first=0,
+                     max_pivots=500)
+    cert = late.metadata["certificate"][0]
+    assert not cert["optimal"] and cert["stop"] == "max_pivots"
+    assert cert["pool"]["status"] == "Infeasible" and "elastic" not in cert["pool"]
 
 
 def test_pool_limits_must_be_counts():

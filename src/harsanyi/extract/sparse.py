@@ -67,7 +67,7 @@ class Limits:
     optimum over the candidates, up to ``max_penalty``), ``pool_max``: the largest pool of
     atoms (all of order ``≤ max_order``) solved whole when generation stops uncertified, and
     ``pool_first``: the size ``atoms × fit masks`` of a pool small enough to be solved whole
-    from the start.
+    from the start, and ``pool_penalty``: the slacks' cost when such a pool is infeasible.
     """
 
     max_order: int = 4
@@ -82,6 +82,7 @@ class Limits:
     max_penalty: float = 1e6
     pool_max: int = 30_000
     pool_first: int = 200_000
+    pool_penalty: float = 1e4
 
 
 def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: dict[str, Any],
@@ -136,26 +137,33 @@ def _add_outside(x: np.ndarray, lp: SampledLP, sol: dict[str, Any], lim: Limits)
     return bool(outside)
 
 
-def _solve_pool(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits
+def _solve_pool(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits, elastic: bool
                 ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
     """Solve the LP over every fit mask and every atom of order ``≤ max_order`` at once.
 
     Without slacks, by HiGHS's interior point and its crossover to an optimal vertex: every
     atom the certificate covers is a column, so an optimum is certified without pricing. Its
     status is ``"Infeasible"`` when no split of order ``≤ max_order`` matches every fit mask
-    within ``ζ`` (a proof, not a stop). Returns the LP, its solution and a report.
+    within ``ζ`` (a proof, not a stop); then, with ``elastic``, the slacks are allowed at the
+    penalty ``pool_penalty`` and it is solved again: the elastic fit over every atom,
+    uncertified. Returns the LP, its solution and a report.
     """
-    lp = SampledLP(x, y, zeta, bigm=lim.max_penalty, order_cost=lim.order_cost)
+    lp = SampledLP(x, y, zeta, bigm=lim.pool_penalty, order_cost=lim.order_cost)
     lp.forbid_slacks()
     lp.add_rows(range(len(y)))
     lp.add_atoms(pool_atoms(x.shape[1], lim.max_order))
     sol = lp.solve(method="ipm")
-    report = {"atoms": len(lp.atoms), "status": sol["status"],
-              "ipm_iterations": sol["ipm_iterations"],
-              "crossover_iterations": sol["crossover_iterations"]}
+    report: dict[str, Any] = {"atoms": len(lp.atoms), "status": sol["status"],
+                              "ipm_iterations": sol["ipm_iterations"],
+                              "crossover_iterations": sol["crossover_iterations"]}
     if sol["status"] == "Infeasible":
         report["says"] = (f"no split over the atoms of order <= {lim.max_order} matches every "
                           "fit mask within the bound: raise max_order or q_bound")
+        if elastic:
+            lp.allow_slacks()
+            sol = lp.solve(method="ipm")
+            report["elastic"] = {"penalty": lp.bigm, "status": sol["status"],
+                                 "ipm_iterations": sol["ipm_iterations"]}
     return lp, sol, report
 
 
@@ -198,8 +206,8 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
     """Solve the LP over the fit rows and the atoms of order ``≤ max_order``.
 
     A small pool (``pool_size ≤ pool_max`` and ``pool_size · m ≤ pool_first``) is solved whole
-    first (:func:`_solve_pool`);
-    when it is infeasible, generation runs too and its last optimum is kept (uncertified).
+    first (:func:`_solve_pool`); when it is infeasible, its elastic fit at ``pool_penalty`` is
+    returned (uncertified, ``stop: "pool_infeasible"``).
     Otherwise by row and column generation on the elastic LP (:func:`_generate`), its penalty
     raised only when a slack remains at an optimum over the candidates (each step in
     :func:`_next_step`; rows are followed by the dual simplex, atoms and penalties by the
@@ -215,26 +223,25 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
     generated: dict[str, Any] | None = None
     pool: dict[str, Any] | None = None
     if size <= lim.pool_max and size * m <= lim.pool_first:
-        lp, sol, pool = _solve_pool(x, y, zeta, lim)
-    if pool is None or pool["status"] != "Optimal":
-        gen_lp, gen_sol, generated = _generate(x, y, zeta, seeds, lim)
+        lp, sol, pool = _solve_pool(x, y, zeta, lim, elastic=True)
+    if pool is None or sol["status"] != "Optimal":  # no pool, or its elastic solve failed
+        lp, sol, generated = _generate(x, y, zeta, seeds, lim)
         if pool is None and generated["stop"] != "optimal" and size <= lim.pool_max:
-            lp, sol, pool = _solve_pool(x, y, zeta, lim)
-        if pool is None or pool["status"] != "Optimal":
-            lp, sol = gen_lp, gen_sol  # an infeasible pool has no optimum: keep generation's
-    whole = pool is not None and pool["status"] == "Optimal"
-    if whole:
-        step = "pool"
+            pool_lp, pool_sol, pool = _solve_pool(x, y, zeta, lim, elastic=False)
+            if pool["status"] == "Optimal":
+                lp, sol = pool_lp, pool_sol
+    whole = pool is not None and (pool["status"] == "Optimal" or generated is None)
+    if whole:  # every atom is a column of the LP: nothing outside it to price
+        assert pool is not None
+        step = "pool" if pool["status"] == "Optimal" else "pool_infeasible"
         atoms_text = f"every atom of order <= {lim.max_order} ({size}, all in the LP)"
+        priced_out: dict[str, Any] = {"would_enter": 0, "exact": True, "max_price": None}
     else:
         assert generated is not None
         step = generated["stop"]
         atoms_text = (f"the {len(lp.atoms)} atoms of the LP and the {generated['priced']} "
                       f"candidates of order <= {lim.max_order} next to those in use (subsets "
                       "and supersets by one player, both kinds)")
-    if whole:  # every atom is a column of the LP: nothing outside it to price
-        priced_out: dict[str, Any] = {"would_enter": 0, "exact": True, "max_price": None}
-    else:
         full = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order,
                            order_cost=lim.order_cost)
         priced_out = {"would_enter": sum((o, t) not in lp.col_of for _, o, t in full.entering),
@@ -363,7 +370,8 @@ def sparse_and_or(
         uncertified (``max_rounds``, ``max_pivots``, or a slack left at the largest penalty).
         It certifies what generation could not, at the cost of one large solve (about 2
         minutes for a trained MLP at ``n = 24``, 1,000 calls; docs/sparse.md §5b), or proves
-        that no split of order ``≤ max_order`` matches the fit masks within ``ζ``.
+        that no split of order ``≤ max_order`` matches the fit masks within ``ζ`` (a pool
+        solved first then gives its elastic fit, slacks at penalty 10⁴, uncertified).
         ``metadata["certificate"][b]["pool"]`` says that it ran and how it ended;
         ``pool_max=0`` turns it off.
     selection : ``"auto"`` (default) and ``"vertex"``: the LP's optimal vertex (the

@@ -158,6 +158,14 @@ class SampledLP:
             self.col_of[a] = start + 2 * k
             self.atoms.append(a)
 
+    def allow_slacks(self) -> None:
+        """Let the elastic slacks of every row, present and future, be used again (``≥ 0``)."""
+        self.slacks_allowed = True
+        cols = np.asarray(self.slack_cols, dtype=np.int32)
+        if len(cols):
+            self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)),
+                                    np.full(len(cols), self.core.kHighsInf))
+
     def forbid_slacks(self) -> None:
         """Fix the elastic slacks of every row, present and future, at 0.
 
