@@ -64,10 +64,10 @@ class Limits:
     round (``rows_per_round``), atoms added per round (``atoms_per_round``, or
     ``atoms_while_infeasible`` while an elastic slack is in use), the penalty schedule of the
     elastic slacks (``penalty`` first, times ``penalty_growth`` while a slack remains at an
-    optimum over the candidates, up to ``max_penalty``), ``pool_max``: the largest pool of
-    atoms (all of order ``≤ max_order``) solved whole when generation stops uncertified, and
-    ``pool_first``: the size ``atoms × fit masks`` of a pool small enough to be solved whole
-    from the start, and ``pool_penalty``: the slacks' cost when such a pool is infeasible.
+    optimum over the candidates, up to ``max_penalty``); and the pool of all atoms of order
+    ``≤ max_order``: the largest solved whole (``pool_max``), the largest ``atoms × fit masks``
+    solved whole from the start (``pool_first``), and the slacks' cost when such a pool is
+    infeasible (``pool_penalty``).
     """
 
     max_order: int = 4

@@ -229,7 +229,7 @@ def _refine_dense(cands: list[dict[str, Any] | None], need: list[int], state: Ad
            if len(cands[b]["rows"]) >= DENSE_GUESS * size]  # type: ignore[index]
     if not pos:
         return
-    idx = torch.as_tensor(pos)
+    idx = torch.as_tensor(pos, device=state.x.device)
     sub = AdmmState(state.x[idx], state.r[idx], state.ux[idx], state.ur[idx])
     chosen = [need[k] for k in pos]
     xh, lh, _ = run_admm(vn[chosen], zn[chosen], kind, iters=more, state=sub, **admm)
