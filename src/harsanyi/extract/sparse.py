@@ -149,7 +149,7 @@ def _solve_pool(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits, elastic:
     uncertified. Returns the LP, its solution and a report.
     """
     lp = SampledLP(x, y, zeta, bigm=lim.pool_penalty, order_cost=lim.order_cost)
-    lp.forbid_slacks()
+    lp.set_slacks(False)
     lp.add_rows(range(len(y)))
     lp.add_atoms(pool_atoms(x.shape[1], lim.max_order))
     sol = lp.solve(method="ipm")
@@ -160,7 +160,7 @@ def _solve_pool(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits, elastic:
         report["says"] = (f"no split over the atoms of order <= {lim.max_order} matches every "
                           "fit mask within the bound: raise max_order or q_bound")
         if elastic:
-            lp.allow_slacks()
+            lp.set_slacks(True)
             sol = lp.solve(method="ipm")
             report["elastic"] = {"penalty": lp.bigm, "status": sol["status"],
                                  "ipm_iterations": sol["ipm_iterations"]}

@@ -121,7 +121,7 @@ class SampledLP:
                   [np.array([r]) for r in np.concatenate([ids, ids])],
                   [np.ones(1)] * len(new) + [-np.ones(1)] * len(new))
         if not self.slacks_allowed:
-            self.forbid_slacks()
+            self.set_slacks(False)
 
     def set_penalty(self, bigm: float) -> None:
         """Set the cost ``M`` of every elastic slack, present and future.
@@ -158,25 +158,18 @@ class SampledLP:
             self.col_of[a] = start + 2 * k
             self.atoms.append(a)
 
-    def allow_slacks(self) -> None:
-        """Let the elastic slacks of every row, present and future, be used again (``≥ 0``)."""
-        self.slacks_allowed = True
-        cols = np.asarray(self.slack_cols, dtype=np.int32)
-        if len(cols):
-            self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)),
-                                    np.full(len(cols), self.core.kHighsInf))
+    def set_slacks(self, allowed: bool) -> None:
+        """Allow the elastic slacks of every row, present and future (``≥ 0``), or fix them at 0.
 
-    def forbid_slacks(self) -> None:
-        """Fix the elastic slacks of every row, present and future, at 0.
-
-        This is the LP without slacks, whose solve ends ``"Infeasible"`` when no split over
-        the atoms matches every row within ``ζ``.
+        Fixed at 0 this is the LP without slacks, whose solve ends ``"Infeasible"`` when no
+        split over the atoms matches every row within ``ζ``.
         """
-        self.slacks_allowed = False
+        self.slacks_allowed = allowed
         cols = np.asarray(self.slack_cols, dtype=np.int32)
         if len(cols):
-            zero = np.zeros(len(cols))
-            self.h.changeColsBounds(len(cols), cols, zero, zero)
+            upper = self.core.kHighsInf if allowed else 0.0
+            self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)),
+                                    np.full(len(cols), upper))
 
     def solve(self, max_pivots: int | None = None, simplex: str = "dual",
               method: str = "simplex") -> dict[str, Any]:
