@@ -31,7 +31,6 @@ def init_worker(threads: int | None, parent: int | None = None) -> None:
     """
     if threads:
         torch.set_num_threads(threads)
-    os.environ.setdefault("HARSANYI_WORKER", "1")
     if parent is not None:
         ignore_interrupts()
         watch_parent(parent)

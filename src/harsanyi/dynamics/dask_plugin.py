@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import torch
 from distributed.diagnostics.plugin import WorkerPlugin
 
@@ -33,6 +31,5 @@ class LifelinePlugin(WorkerPlugin):
         """Set the worker up (Dask calls it in each worker when it starts)."""
         if self.threads:
             torch.set_num_threads(self.threads)
-        os.environ.setdefault("HARSANYI_WORKER", "1")
         if self.parent is not None:
             watch_parent(self.parent)
