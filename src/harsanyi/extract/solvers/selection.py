@@ -50,6 +50,9 @@ COMPLEMENTARITY_TARGET = 1e-16
 #: A restriction's row is released for the next round when at least this fraction of its band
 #: ``ζ`` away from both bounds, without a multiplier (:func:`_keep_rows`).
 RELEASE = 0.01
+#: Most steps of the polish's second, stepped attempt (:func:`active_set`): where it succeeded
+#: on float32 games it took 3–4, where it failed it ran to any limit (docs/selection.md).
+STEPPED_STEPS = 10
 #: Most atoms whose Gram matrix :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
 GRAM_CACHE_MAX = 4096
 
@@ -340,7 +343,8 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
     ``min ½ xᵀPx + cᵀx`` s.t. ``A_{R,J} x = v_R + ζ σ``, ``sᵀ x_J = B`` (Schur complement of
     ``P ≻ 0``), then drops atoms whose sign flipped and rows whose multiplier has the wrong
     sign, or else adds the row furthest past the box or the atom priced furthest past ``μ w``
-    (matrix-free, on the full problem). Returns ``(x, ν, μ)`` once nothing changes and the full
+    (matrix-free, on the full problem); where that fails, again by primal active-set steps
+    (:func:`active_set`, ``stepped``). Returns ``(x, ν, μ)`` once nothing changes and the full
     KKT check passes to ``1e-7``, else ``None``.
     """
     size = v.shape[-1]
@@ -368,8 +372,14 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
         tight = rows
     side = dict(zip(tight.tolist(), (np.sign(q[tight]) if z > 0 else 0 * tight).tolist(),
                     strict=True))
-    return active_set(v, z, kind, budget, sign, side, max_steps=max_steps, grow=0.1,
-                      hess=hess)
+    start = np.where(keep, x, 0.0)
+    for stepped in (False, True):  # the primal steps only where dropping all at once failed
+        exact = active_set(v, z, kind, budget, dict(sign), dict(side), start,
+                           max_steps=min(max_steps, STEPPED_STEPS) if stepped else max_steps,
+                           grow=0.1, hess=hess, stepped=stepped)
+        if exact is not None:
+            return exact
+    return None
 
 
 def signed_multipliers(x, v, z, kind, sup, sgn, tight, sides
@@ -415,14 +425,23 @@ def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side, hess: Hessia
     return None
 
 
-def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 40,
-               grow: float = 0.0, hess: Hessians | None = None
-               ) -> tuple[np.ndarray, np.ndarray, float] | None:
-    """Run active-set steps from atoms ``sign`` and tight rows ``side``.
+def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
+               max_steps: int = 40, grow: float = 0.0, hess: Hessians | None = None,
+               stepped: bool = False) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Run active-set steps from atoms ``sign`` and tight rows ``side`` (both changed in place).
 
-    ``sign``: index → sign, ``side``: index → side; see :func:`polish_selection`; ``grow``:
-    fraction of the support added per step (at least one atom or row); ``hess``: the game's
-    :class:`Hessians` (a new one by default).
+    ``sign``: index → sign, ``side``: index → side; see :func:`polish_selection`; ``start``:
+    a point with the signs of ``sign`` (zero off it); ``grow``: fraction of the support added
+    per step (at least one atom or row); ``hess``: the game's :class:`Hessians` (a new one by
+    default).
+
+    When the equality QP's solution ``x_s`` flips the signs of some atoms, every such atom
+    and every row with a wrong-signed multiplier leaves at once; with ``stepped``, the step
+    goes from ``start`` towards ``x_s`` only as far as the first sign change,
+    ``α = min_j start_j / (start_j − x_s,j)``, only the atoms that change sign there leave, and
+    the row multipliers are looked at only once a full step is taken (a primal active-set
+    step). The first is faster where it works; on degenerate games (float32 network outputs)
+    it can cycle where the second does not (docs/selection.md).
     """
     size = v.shape[-1]
     hess = hess if hess is not None else Hessians(v, z, kind)
@@ -434,8 +453,15 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
         xs, nu_s, mu_s = _eq_solve(v, z, kind, budget, sup, sgn, tight,
                                    np.array([side[r] for r in tight], dtype=np.float64), hess)
         flipped = sup[(w[sup] > 0) & (xs[sup] * sgn < 0)]
+        if len(flipped) and stepped:  # the blocking atoms leave at the first sign change
+            ratio = start[flipped] / (start[flipped] - xs[flipped])
+            alpha = float(ratio.min())
+            flipped = flipped[ratio <= alpha + 1e-12]
+            start = start + alpha * (xs - start)
+            start[flipped] = 0.0
         sides = np.array([side[r] for r in tight], dtype=np.float64)
-        wrong = tight[nu_s[tight] * sides < 0] if z > 0 else []
+        wrong = tight[nu_s[tight] * sides < 0] if z > 0 and not (stepped and len(flipped)) \
+            else []
         if len(wrong) and not len(flipped):
             signed = signed_multipliers(xs, v, z, kind, sup, sgn, tight, sides)
             if signed is not None:  # degenerate rows: other multipliers of the right sign
@@ -446,6 +472,7 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, *, max_steps: int = 4
             del side[int(r)]
         if len(flipped) or len(wrong):
             continue
+        start = xs
         qs = np.abs(dictionary_apply(xs, kind) - v) - z
         qs[tight] = -np.inf  # equalities of this step: met up to rounding
         over = np.abs(_prices(xs, nu_s, v, z, kind)) - max(mu_s, 1e-12) * w * (1 + 1e-9)
