@@ -15,7 +15,8 @@ from harsanyi.store.verify import readable_checkpoints
 if TYPE_CHECKING:
     from harsanyi.store.runstore import RunStore
 
-__all__ = ["SPLITS", "RunArrays", "Split", "is_run_store", "read_arrays", "split_rows"]
+__all__ = ["SPLITS", "RunArrays", "RunHeader", "Split", "is_run_store", "read_arrays",
+           "split_rows"]
 
 Split = Literal["all", "train", "test", "auto"]
 #: Sample selections: every sample, the train or the test ones, or ``"auto"`` (the test
@@ -45,20 +46,16 @@ def split_rows(splits: np.ndarray, split: Split, path: Path) -> np.ndarray | Non
     return keep
 
 
-@dataclass(frozen=True)
-class RunArrays:
-    """A run store's arrays over its ``K`` finished checkpoints, for a selection of samples.
+@dataclass(frozen=True, kw_only=True)
+class RunHeader:
+    """What the arrays of every run carry besides its values, over its ``K`` checkpoints.
 
-    ``and_values``, ``or_values``, ``values``: ``(K, B, 2**n)`` float64; ``epochs`` ``(K,)``
-    int; ``train_loss``, ``test_loss`` ``(K,)`` (NaN where not recorded); ``split`` ``(B,)``
-    labels of the kept samples (``"all"`` when the store has none); ``players``; ``path`` the
-    store folder; ``config`` the run's configuration.
+    ``epochs`` ``(K,)`` int; ``train_loss``, ``test_loss`` ``(K,)`` (NaN where not recorded);
+    ``split`` ``(B,)`` labels of the kept samples (``"all"`` when the store has none);
+    ``players``; ``path`` the store folder; ``config`` the run's configuration.
     """
 
     epochs: np.ndarray
-    and_values: np.ndarray
-    or_values: np.ndarray
-    values: np.ndarray
     train_loss: np.ndarray
     test_loss: np.ndarray
     split: np.ndarray
@@ -71,15 +68,29 @@ class RunArrays:
         """Number of players."""
         return len(self.players)
 
+
+@dataclass(frozen=True, kw_only=True)
+class RunArrays(RunHeader):
+    """A run store's arrays over its ``K`` finished checkpoints, for a selection of samples.
+
+    ``and_values``, ``or_values``, ``values``: ``(K, B, 2**n)`` float64; the rest as in
+    :class:`RunHeader`.
+    """
+
+    and_values: np.ndarray
+    or_values: np.ndarray
+    values: np.ndarray
+
     def select(self, split: Split = "all") -> RunArrays:
         """Return the same arrays for the ``"train"`` or ``"test"`` samples.
 
         The same arrays for the ``"train"`` or ``"test"`` samples (``"all"``: unchanged;
         ``"auto"``: the test samples when there are any, else all).
 
-        >>> arr = RunArrays(np.arange(1), np.zeros((1, 2, 4)), np.zeros((1, 2, 4)),
-        ...                 np.zeros((1, 2, 4)), np.ones(1), np.ones(1),
-        ...                 np.array(["train", "test"]), ["a", "b"], Path("run"))
+        >>> zeros = np.zeros((1, 2, 4))
+        >>> arr = RunArrays(epochs=np.arange(1), and_values=zeros, or_values=zeros, values=zeros,
+        ...                 train_loss=np.ones(1), test_loss=np.ones(1),
+        ...                 split=np.array(["train", "test"]), players=["a", "b"], path=Path("run"))
         >>> arr.select("auto").split.tolist(), arr.select("train").values.shape
         (['test'], (1, 1, 4))
         """
@@ -111,8 +122,9 @@ def read_arrays(store: RunStore, split: Split = "all") -> RunArrays:
         raise StoreError(f"the run store {store.path} lists {labels.size} splits for "
                          f"{a.shape[1]} samples")
     losses = store.losses(epochs)
-    arr = RunArrays(np.asarray(epochs), a, o, v, losses["train_loss"], losses["test_loss"],
-                    labels, list(store.players), Path(store.path), dict(store.config))
+    arr = RunArrays(epochs=np.asarray(epochs), and_values=a, or_values=o, values=v,
+                    train_loss=losses["train_loss"], test_loss=losses["test_loss"], split=labels,
+                    players=list(store.players), path=Path(store.path), config=dict(store.config))
     return arr.select(split)
 
 

@@ -24,9 +24,9 @@ recomputes it in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from harsanyi.errors import StoreError
 from harsanyi.extract.sparse import refit, union_support
 from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.games.sampled import SampledGame
-from harsanyi.store.arrays import Split, split_rows
+from harsanyi.store.arrays import RunHeader, Split, split_rows
 from harsanyi.store.record import read_derived
 from harsanyi.store.sampled import from_bitmasks, sparse_from_arrays, to_bitmasks
 from harsanyi.store.verify import readable_checkpoints
@@ -54,20 +54,19 @@ _STORED = ("epochs", "support", "is_or", "in_union", "curves", "found", "interce
            "holdout_r2", "found_r2")
 
 
-@dataclass(frozen=True)
-class SampledRunArrays:
+@dataclass(frozen=True, kw_only=True)
+class SampledRunArrays(RunHeader):
     """A sampled run's curves on the union of supports, over its ``K`` finished checkpoints.
 
     ``support`` ``(A,)`` uint64 bitmasks and ``is_or`` ``(A,)``: every atom of every
     sample's union; ``in_union`` ``(B, A)``; ``curves`` ``(K, B, A)`` refitted values (0 off
     a sample's union); ``found`` ``(K, B, A)`` the values each checkpoint's extraction found
     (0 where it dropped the atom); ``intercept``, ``holdout_r2`` (refit) and ``found_r2``
-    (extraction) ``(K, B)``; ``epochs``, losses, ``split``, ``players``, ``path``,
-    ``config`` as in :class:`~harsanyi.store.RunArrays`. ``sampled`` is True: an analysis that
-    needs all ``2**n`` values checks it and says why it is skipped.
+    (extraction) ``(K, B)``; the rest as in :class:`~harsanyi.store.arrays.RunHeader`.
+    ``sampled`` is True: an analysis that needs all ``2**n`` values checks it and says why it
+    is skipped.
     """
 
-    epochs: np.ndarray
     support: np.ndarray
     is_or: np.ndarray
     in_union: np.ndarray
@@ -76,18 +75,7 @@ class SampledRunArrays:
     intercept: np.ndarray
     holdout_r2: np.ndarray
     found_r2: np.ndarray
-    train_loss: np.ndarray
-    test_loss: np.ndarray
-    split: np.ndarray
-    players: list[str]
-    path: Path
-    config: dict[str, Any] = field(default_factory=dict)
     sampled: bool = True
-
-    @property
-    def n(self) -> int:
-        """Number of players."""
-        return len(self.players)
 
     @property
     def rows(self) -> np.ndarray:
