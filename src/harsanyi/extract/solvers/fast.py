@@ -43,15 +43,15 @@ __all__ = ["DENSE_EXTRA_ITERS", "DENSE_GUESS", "FULL_LP_MAX_PLAYERS", "candidate
 #: point on trained-MLP games; at n = 16 its matrix alone has ~2·3^16 = 86 M nonzeros).
 FULL_LP_MAX_PLAYERS = 12
 
-
-def full_lp_fits(size: int) -> bool:
-    """Whether a game of ``size = 2**n`` masks may fall back to the full LP (``n ≤ 12``)."""
-    return size <= 2**FULL_LP_MAX_PLAYERS
-
 #: Above ``DENSE_PROJECTOR_MAX`` players, a sample whose first ADMM guess has candidate rows on
 #: at least this fraction of all rows gets ``DENSE_EXTRA_ITERS`` more ADMM iterations.
 DENSE_GUESS = 0.2
 DENSE_EXTRA_ITERS = 200
+
+
+def _full_lp_fits(size: int) -> bool:
+    """Whether a game of ``size = 2**n`` masks may fall back to the full LP (``n ≤ 12``)."""
+    return size <= 2**FULL_LP_MAX_PLAYERS
 
 
 def _signs(idx: np.ndarray, sign: np.ndarray) -> dict[int, int]:
@@ -167,7 +167,7 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     ([0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.8], False)
     """
     size = values.shape[-1]
-    full_lp = full_lp_fits(size)
+    full_lp = _full_lp_fits(size)
     if full_lp and len(cand["rows"]) > dense_fraction * size:  # nearly every row is tight
         x, lam, full = solve_full_lp(values, bound, kind)
         return x, lam, {"rounds": 0, "iterations": full["iterations"], "fallback": True}
@@ -313,7 +313,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     cands: list[dict[str, Any] | None] = [None] * batch
     if warm_start is not None:
         cands = _warm_candidates(values, bound, warm_start, kind, warm_tol)
-    full_lp = full_lp_fits(size)
+    full_lp = _full_lp_fits(size)
     # ζ = 0 makes every row tight, so restricting cannot pay where the full LP can be built
     need = [b for b in range(batch) if cands[b] is None and (zn[b] != 0 or not full_lp)]
     admm_done = np.zeros(batch, np.int64)
