@@ -290,6 +290,27 @@ def test_a_dense_first_guess_gets_more_admm_iterations(monkeypatch):
     assert explicit.info["admm_iterations"].tolist() == [100, 100]
 
 
+def test_without_a_full_lp_to_fall_back_to_generation_gets_more_rounds(monkeypatch):
+    """Up to FULL_LP_MAX_PLAYERS the generation stops after MAX_ROUNDS (the full LP follows);
+    above, after MAX_ROUNDS_NO_FULL_LP (a stop there leaves the sample uncertified); an
+    explicit count is kept. The size threshold is lowered so that n = 6 counts."""
+    values, bound = noisy_batch(6, [0])
+    seen = []
+    real = fast_solver.generate
+
+    def spy(*args, **kw):
+        seen.append(kw["max_rounds"])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(fast_solver, "generate", spy)
+    solve(values, bound, solver="fast")
+    monkeypatch.setattr(fast_solver, "FULL_LP_MAX_PLAYERS", 5)
+    above = solve(values, bound, solver="fast")
+    solve(values, bound, solver="fast", max_rounds=7)
+    assert seen == [fast_solver.MAX_ROUNDS, fast_solver.MAX_ROUNDS_NO_FULL_LP, 7]
+    assert above.info["converged"].all()
+
+
 def test_fast_falls_back_to_the_full_lp_past_its_pivot_budget(monkeypatch):
     from harsanyi.extract.solvers import lp as lp_module
 

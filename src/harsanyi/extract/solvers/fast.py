@@ -36,8 +36,9 @@ from harsanyi.extract.solvers.operators import (
     weights,
 )
 
-__all__ = ["DENSE_EXTRA_ITERS", "DENSE_GUESS", "FULL_LP_MAX_PLAYERS", "candidates_from_admm",
-           "candidates_from_result", "generate", "solve_fast"]
+__all__ = ["DENSE_EXTRA_ITERS", "DENSE_GUESS", "FULL_LP_MAX_PLAYERS", "MAX_ROUNDS",
+           "MAX_ROUNDS_NO_FULL_LP", "candidates_from_admm", "candidates_from_result",
+           "default_max_rounds", "generate", "solve_fast"]
 
 #: Largest n whose full LP :func:`generate` falls back to (n = 12: 45–85 s by HiGHS's interior
 #: point on trained-MLP games; at n = 16 its matrix alone has ~2·3^16 = 86 M nonzeros).
@@ -49,9 +50,27 @@ DENSE_GUESS = 0.2
 DENSE_EXTRA_ITERS = 200
 
 
+#: Rounds of row and column generation by default: ``MAX_ROUNDS`` where the full LP is the
+#: fallback (``n ≤ FULL_LP_MAX_PLAYERS``), ``MAX_ROUNDS_NO_FULL_LP`` above, where stopping
+#: leaves the sample uncertified and the pivot cap (``10·2**n``) bounds the work instead: a
+#: trained-MLP game at ``n = 14`` stopped uncertified at round 60 (gap 0.041, 765 s) and was
+#: certified at round 67 (990 s; benchmarks/README.md).
+MAX_ROUNDS = 60
+MAX_ROUNDS_NO_FULL_LP = 250
+
+
 def _full_lp_fits(size: int) -> bool:
     """Whether a game of ``size = 2**n`` masks may fall back to the full LP (``n ≤ 12``)."""
     return size <= 2**FULL_LP_MAX_PLAYERS
+
+
+def default_max_rounds(size: int) -> int:
+    """Default rounds of row and column generation for games of ``size = 2**n`` masks.
+
+    >>> default_max_rounds(2**12), default_max_rounds(2**14)
+    (60, 250)
+    """
+    return MAX_ROUNDS if _full_lp_fits(size) else MAX_ROUNDS_NO_FULL_LP
 
 
 def _signs(idx: np.ndarray, sign: np.ndarray) -> dict[int, int]:
@@ -138,7 +157,7 @@ def _split(idx: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], core: Any, *,
-             max_rounds: int = 60, max_add: int = 200, max_fraction: float = 1.0,
+             max_rounds: int = MAX_ROUNDS, max_add: int = 200, max_fraction: float = 1.0,
              dense_fraction: float = 0.95,
              tol: float = 1e-9, max_pivots: int | None = None
              ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
@@ -254,7 +273,7 @@ def solve_fast(
     alpha: float = 1.6,
     sigma: float = 1.0,
     device: str | torch.device = "cpu",
-    max_rounds: int = 60,
+    max_rounds: int | None = None,
     max_add: int = 200,
     tol: float = 1e-9,
     warm_tol: float = 1.0,
@@ -278,6 +297,10 @@ def solve_fast(
     ``DENSE_PROJECTOR_MAX`` = 10 players, where an iteration is one dense product, and 100 above,
     where each iteration runs conjugate gradients, plus ``DENSE_EXTRA_ITERS`` = 200 for a
     sample whose first guess is dense, see ``DENSE_GUESS``; measured in ``benchmarks/README.md``).
+
+    ``max_rounds``: rounds of row and column generation (``None``: :func:`default_max_rounds`,
+    60 up to ``FULL_LP_MAX_PLAYERS`` = 12 players and 250 above, where there is no full LP to
+    fall back to).
 
     ``max_pivots``: simplex pivots the row and column generation of one sample may take
     before it falls back to the full LP (``None``: ``10 · 2**n``). A guard against a simplex
@@ -304,6 +327,8 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     batch, size = values.shape
     if max_pivots is None:
         max_pivots = 10 * size
+    if max_rounds is None:
+        max_rounds = default_max_rounds(size)
     dense_more = 0
     if admm_iters is None:
         admm_iters = 300 if size <= 2**DENSE_PROJECTOR_MAX else 100
