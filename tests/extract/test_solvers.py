@@ -293,22 +293,34 @@ def test_a_dense_first_guess_gets_more_admm_iterations(monkeypatch):
 def test_without_a_full_lp_to_fall_back_to_generation_gets_more_rounds(monkeypatch):
     """Up to FULL_LP_MAX_PLAYERS the generation stops after MAX_ROUNDS (the full LP follows);
     above, after MAX_ROUNDS_NO_FULL_LP (a stop there leaves the sample uncertified); an
-    explicit count is kept. The size threshold is lowered so that n = 6 counts."""
-    values, bound = noisy_batch(6, [0])
-    seen = []
+    explicit count is kept. The limits are resolved by ``generate`` itself, so a direct call
+    gets the same. The size threshold is lowered so that n = 8 counts, and MAX_ROUNDS is 1 (this
+    game takes 7 rounds)."""
+    values, bound = noisy_batch(8, [0])
+    rounds = []
     real = fast_solver.generate
 
     def spy(*args, **kw):
-        seen.append(kw["max_rounds"])
-        return real(*args, **kw)
+        out = real(*args, **kw)
+        rounds.append((out[2]["rounds"], out[2]["fallback"]))
+        return out
 
     monkeypatch.setattr(fast_solver, "generate", spy)
-    solve(values, bound, solver="fast")
-    monkeypatch.setattr(fast_solver, "FULL_LP_MAX_PLAYERS", 5)
+    monkeypatch.setattr(fast_solver, "MAX_ROUNDS", 1)
+    below = solve(values, bound, solver="fast")
+    monkeypatch.setattr(fast_solver, "FULL_LP_MAX_PLAYERS", 7)
     above = solve(values, bound, solver="fast")
-    solve(values, bound, solver="fast", max_rounds=7)
-    assert seen == [fast_solver.MAX_ROUNDS, fast_solver.MAX_ROUNDS_NO_FULL_LP, 7]
-    assert above.info["converged"].all()
+    solve(values, bound, solver="fast", max_rounds=2)
+    assert rounds[0] == (1, True)  # one round, then the full LP
+    assert rounds[1][0] > 2 and not rounds[1][1]
+    assert rounds[2][0] == 2
+    assert below.info["converged"].all() and above.info["converged"].all()
+    np.testing.assert_allclose(above.objective, below.objective, rtol=1e-9)
+    monkeypatch.setattr(fast_solver, "MAX_ROUNDS_NO_FULL_LP", 3)
+    v = (values[0] - values[0, 0]) / np.abs(values[0] - values[0, 0]).max()
+    cand = {"atoms": np.array([0]), "rows": np.array([0]), "atom_sign": {}, "row_sign": {}}
+    *_, direct = real(v, 0.02, "and_or", cand, lp_module.highs_core())
+    assert direct["rounds"] == 3 and direct["stopped"]
 
 
 def test_fast_falls_back_to_the_full_lp_past_its_pivot_budget(monkeypatch):

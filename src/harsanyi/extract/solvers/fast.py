@@ -157,7 +157,7 @@ def _split(idx: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], core: Any, *,
-             max_rounds: int = MAX_ROUNDS, max_add: int = 200, max_fraction: float = 1.0,
+             max_rounds: int | None = None, max_add: int = 200, max_fraction: float = 1.0,
              dense_fraction: float = 0.95,
              tol: float = 1e-9, max_pivots: int | None = None
              ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
@@ -172,12 +172,13 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     an info dict (``rounds``, ``iterations``, ``fallback``). Solves the full LP
     (:func:`.lp.solve_full_lp`) instead when the candidate rows are more than ``dense_fraction``
     of all rows (a dense game, e.g. ``ζ`` tiny because ``v(N) ≈ v(∅)``), and falls back to it
-    when the restriction grows past ``max_fraction`` of the rows, after ``max_rounds`` rounds,
-    or when the restricted solves have taken ``max_pivots`` simplex pivots in all (``None``: no
-    limit). Above ``FULL_LP_MAX_PLAYERS`` = 12 players there is no full LP (its matrix alone has
-    ``~2·3^n`` nonzeros and HiGHS takes minutes on it): past a limit
-    the last restricted optimum is returned with ``info["stopped"] = True``, uncertified
-    (:func:`solve_fast` reports ``converged`` False for it).
+    when the restriction grows past ``max_fraction`` of the rows, after ``max_rounds`` rounds
+    (``None``: :func:`default_max_rounds`), or when the restricted solves have taken
+    ``max_pivots`` simplex pivots in all (``None``: no limit). Above ``FULL_LP_MAX_PLAYERS`` =
+    12 players there is no full LP (its matrix alone has ``~2·3^n`` nonzeros and HiGHS takes
+    minutes on it): past a limit the last restricted optimum is returned with
+    ``info["stopped"] = True``, uncertified (:func:`solve_fast` reports ``converged`` False
+    for it).
 
     >>> cand = {"atoms": np.array([0]), "rows": np.array([0]), "atom_sign": {}, "row_sign": {}}
     >>> x, lam, info = generate(np.array([0.0, 1.0, 1.0, 1.0]), 0.1, "and_or", cand,
@@ -187,6 +188,8 @@ def generate(values: np.ndarray, bound: float, kind: str, cand: dict[str, Any], 
     """
     size = values.shape[-1]
     full_lp = _full_lp_fits(size)
+    if max_rounds is None:
+        max_rounds = default_max_rounds(size)
     if full_lp and len(cand["rows"]) > dense_fraction * size:  # nearly every row is tight
         x, lam, full = solve_full_lp(values, bound, kind)
         return x, lam, {"rounds": 0, "iterations": full["iterations"], "fallback": True}
@@ -327,8 +330,6 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     batch, size = values.shape
     if max_pivots is None:
         max_pivots = 10 * size
-    if max_rounds is None:
-        max_rounds = default_max_rounds(size)
     dense_more = 0
     if admm_iters is None:
         admm_iters = 300 if size <= 2**DENSE_PROJECTOR_MAX else 100
