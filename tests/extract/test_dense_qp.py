@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from harsanyi.extract.solvers.dense_qp import DenseQP, solve_dense_qp
+from harsanyi.extract.solvers.dense_qp import STALL, DenseQP, solve_dense_qp
 
 
 def random_qp(seed: int, k: int = 30, m: int = 20) -> DenseQP:
@@ -75,6 +75,8 @@ def test_a_target_complementarity_is_pursued_and_an_unreachable_one_keeps_the_co
     np.testing.assert_allclose(tight.x, plain.x, atol=1e-6)
     never = solve_dense_qp(qp, target=1e-300)  # stalls below 1e-10 and keeps that iterate
     assert never.converged and never.gap <= 1e-10
+    # it gives up TARGET_STALL iterations after its last better iterate, not STALL (20 vs 26)
+    assert never.iterations < tight.iterations + STALL
     np.testing.assert_allclose(never.x, tight.x, atol=1e-6)
     with pytest.raises(ValueError, match="target"):
         solve_dense_qp(qp, target=0.0)

@@ -53,9 +53,9 @@ RELEASE = 0.01
 #: Most steps of the polish's second, stepped attempt (:func:`active_set`): where it succeeded
 #: on float32 games it took 3–4, where it failed it ran to any limit (docs/selection.md).
 STEPPED_STEPS = 10
-#: Most equality QPs of a polish tried while the restricted optimum still misses rows or atoms
-#: of the full problem (no stepped retry then): where such a polish succeeded on the ``n = 10``
-#: benchmark games it took 2–19, where it failed it ran to every limit, and one more
+#: Most equality QPs of a polish's first attempt while the restricted optimum still misses
+#: rows or atoms of the full problem: where such a polish succeeded on the ``n = 10``
+#: benchmark games it took 2–19, where it failed it ran to every limit (30), and one more
 #: restricted QP is cheaper than the rest (docs/selection.md).
 EARLY_POLISH_STEPS = 20
 #: Most atoms whose Gram matrix :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
@@ -334,8 +334,8 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians):
 
 
 def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
-                     dual_slack: np.ndarray | None = None, hess: Hessians | None = None,
-                     retry: bool = True) -> tuple[np.ndarray, np.ndarray, float] | None:
+                     dual_slack: np.ndarray | None = None, hess: Hessians | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Return the exact KKT point from an approximate one ``(x, ν, μ)``.
 
     By active-set steps on equality QPs.
@@ -348,8 +348,8 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
     ``min ½ xᵀPx + cᵀx`` s.t. ``A_{R,J} x = v_R + ζ σ``, ``sᵀ x_J = B`` (Schur complement of
     ``P ≻ 0``), then drops atoms whose sign flipped and rows whose multiplier has the wrong
     sign, or else adds the row furthest past the box or the atom priced furthest past ``μ w``
-    (matrix-free, on the full problem); where that fails and ``retry``, again by primal
-    active-set steps (:func:`active_set`, ``stepped``). Returns ``(x, ν, μ)`` once nothing changes and the full
+    (matrix-free, on the full problem); where that fails, again by primal active-set steps
+    (:func:`active_set`, ``stepped``). Returns ``(x, ν, μ)`` once nothing changes and the full
     KKT check passes to ``1e-7``, else ``None``.
     """
     size = v.shape[-1]
@@ -378,7 +378,7 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
     side = dict(zip(tight.tolist(), (np.sign(q[tight]) if z > 0 else 0 * tight).tolist(),
                     strict=True))
     start = np.where(keep, x, 0.0)
-    for stepped in (False, True)[:1 + retry]:  # primal steps only where dropping all failed
+    for stepped in (False, True):  # the primal steps only where dropping all at once failed
         exact = active_set(v, z, kind, budget, dict(sign), dict(side), start,
                            max_steps=min(max_steps, STEPPED_STEPS) if stepped else max_steps,
                            grow=0.1, hess=hess, stepped=stepped)
@@ -575,10 +575,9 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         if missing <= max(20, 0.05 * len(atoms)):
             # the restricted optimum is nearly the full one: the active-set steps finish it
             # (briefly while rows or atoms are still missing: else another round is cheaper)
-            exact = polish_selection(x, v, z, kind, budget, rows, nu, mu,
-                                     max_steps=min(polish_steps, EARLY_POLISH_STEPS) if missing
-                                     else polish_steps, dual_slack=dual_slack, hess=hess,
-                                     retry=not missing)
+            steps = min(polish_steps, EARLY_POLISH_STEPS) if missing else polish_steps
+            exact = polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps=steps,
+                                     dual_slack=dual_slack, hess=hess)
             if exact is not None:
                 x, nu, mu = exact
                 info["polished"] = True
