@@ -319,28 +319,6 @@ def test_the_polish_steps_only_to_the_first_sign_change():
     assert info["polished"].all() and info["kkt"].max() < 1e-7
 
 
-def test_a_polish_tried_while_rows_or_atoms_are_missing_is_brief(monkeypatch):
-    """While the restricted optimum still misses rows or atoms of the full problem, the polish
-    gets EARLY_POLISH_STEPS equality QPs (one more restricted QP is cheaper than the rest);
-    once nothing is missing, polish_steps. The polished points do not depend on it."""
-    seen = []
-    real = selection_module.polish_selection
-
-    def spy(*args, **kw):
-        out = real(*args, **kw)
-        seen.append((kw["max_steps"], out is not None))
-        return out
-
-    monkeypatch.setattr(selection_module, "polish_selection", spy)
-    brief = canonical(GAMES["mlp"])
-    assert (selection_module.EARLY_POLISH_STEPS, False) in seen  # this one failed, briefly
-    assert brief.metadata["solver_info"]["polished"].all()
-    monkeypatch.setattr(selection_module, "EARLY_POLISH_STEPS", 30)
-    long = canonical(GAMES["mlp"])
-    np.testing.assert_allclose(brief.and_values, long.and_values, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(brief.or_values, long.or_values, rtol=1e-9, atol=1e-12)
-
-
 def test_auto_is_canonical_up_to_12_players_and_the_vertex_above(monkeypatch):
     """"auto" resolves by the game's size (no warning), records what it chose; an explicit
     canonical above 12 players warns before it starts."""

@@ -53,11 +53,6 @@ RELEASE = 0.01
 #: Most steps of the polish's second, stepped attempt (:func:`active_set`): where it succeeded
 #: on float32 games it took 3–4, where it failed it ran to any limit (docs/selection.md).
 STEPPED_STEPS = 10
-#: Most equality QPs of a polish's first attempt while the restricted optimum still misses
-#: rows or atoms of the full problem: where such a polish succeeded on the ``n = 10``
-#: benchmark games it took 2–19, where it failed it ran to every limit (30), and one more
-#: restricted QP is cheaper than the rest (docs/selection.md).
-EARLY_POLISH_STEPS = 20
 #: Most atoms whose Gram matrix :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
 GRAM_CACHE_MAX = 4096
 
@@ -574,9 +569,7 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         missing = len(new_rows) + len(new_atoms)
         if missing <= max(20, 0.05 * len(atoms)):
             # the restricted optimum is nearly the full one: the active-set steps finish it
-            # (briefly while rows or atoms are still missing: else another round is cheaper)
-            steps = min(polish_steps, EARLY_POLISH_STEPS) if missing else polish_steps
-            exact = polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps=steps,
+            exact = polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps=polish_steps,
                                      dual_slack=dual_slack, hess=hess)
             if exact is not None:
                 x, nu, mu = exact
