@@ -146,17 +146,24 @@ def salient(r) -> np.ndarray:
     return (p >= 0.05 * p.max(-1, keepdims=True)).sum(-1)
 
 
-def selection_table(sizes: list[int], samples: int, epsilon: float,
+def nonzero(r) -> np.ndarray:
+    return np.count_nonzero(np.concatenate([r.and_values[:, 1:], r.or_values], -1), -1)
+
+
+def selection_table(sizes: list[int], samples: int, epsilons: list[float],
                     families: list[str] | None = None, canonical_max: int | None = None) -> None:
     """vertex ("fast") vs canonical (fast + selection): s/game, objective / LP optimum.
 
+    One row per family and ``ε`` of ``epsilons`` (the vertex is solved once per family);
     ``families``: names of :data:`FAMILIES` to run (all by default); above ``canonical_max``
-    players only the vertex is timed (its canonical columns read "-").
+    players only the vertex is timed (its canonical columns read "-"). "atoms c/v": the
+    median ratio of nonzero atoms, canonical to vertex (the canonical split's tail of tiny
+    atoms that fit the noise, docs/selection.md).
     """
-    print(f"\nvertex vs canonical (epsilon = {epsilon}), {samples} games per family, CPU s/game")
-    head = (f"{'n':>2} {'games':8} {'vertex s':>9} {'canon s':>8} {'ratio':>6} "
+    print(f"\nvertex vs canonical, {samples} games per family, CPU s/game")
+    head = (f"{'n':>2} {'games':8} {'eps':>6} {'vertex s':>9} {'canon s':>8} {'ratio':>6} "
             f"{'v obj/LP':>9} {'c obj/LP max':>12} {'salient c/v med':>15} {'max':>5} "
-            f"{'polished':>8} {'certified':>9}")
+            f"{'atoms c/v':>9} {'polished':>8} {'certified':>9}")
     print(head)
     print("-" * len(head))
     for n in sizes:
@@ -168,20 +175,23 @@ def selection_table(sizes: list[int], samples: int, epsilon: float,
             opt = vertex.objective
             if n <= MAX_EXACT_PLAYERS:
                 opt = solve(values, bound, solver="exact").objective
+            certified = f"{np.mean(vertex.info['converged']):9.0%}"
             if canonical_max is not None and n > canonical_max:
-                print(f"{n:2d} {family:8} {t_v:9.3f} {'-':>8} {'-':>6} "
+                print(f"{n:2d} {family:8} {'-':>6} {t_v:9.3f} {'-':>8} {'-':>6} "
                       f"{(vertex.objective / opt).max():9.6f} {'-':>12} {'-':>15} {'-':>5} "
-                      f"{'-':>8} {np.mean(vertex.info['converged']):9.0%}", flush=True)
+                      f"{'-':>9} {'-':>8} {certified}", flush=True)
                 continue
-            start = time.process_time()
-            canon = select_canonical(values, bound, "and_or", vertex, epsilon)
-            t_c = t_v + (time.process_time() - start) / samples
-            ratio = salient(canon) / salient(vertex)
-            print(f"{n:2d} {family:8} {t_v:9.3f} {t_c:8.3f} {t_c / t_v:6.1f} "
-                  f"{(vertex.objective / opt).max():9.6f} {(canon.objective / opt).max():12.6f} "
-                  f"{np.median(ratio):15.2f} {ratio.max():5.2f} "
-                  f"{canon.info['polished'].mean():8.0%} "
-                  f"{np.mean(vertex.info['converged']):9.0%}", flush=True)
+            for epsilon in epsilons:
+                start = time.process_time()
+                canon = select_canonical(values, bound, "and_or", vertex, epsilon)
+                t_c = t_v + (time.process_time() - start) / samples
+                ratio = salient(canon) / salient(vertex)
+                print(f"{n:2d} {family:8} {epsilon:6g} {t_v:9.3f} {t_c:8.3f} {t_c / t_v:6.1f} "
+                      f"{(vertex.objective / opt).max():9.6f} "
+                      f"{(canon.objective / opt).max():12.6f} "
+                      f"{np.median(ratio):15.2f} {ratio.max():5.2f} "
+                      f"{np.median(nonzero(canon) / nonzero(vertex)):9.1f} "
+                      f"{canon.info['polished'].mean():8.0%} {certified}", flush=True)
     print("obj/LP against the exact LP (n <= 10) or the optimum of 'fast' above; certified:"
           " the share of games whose 'fast' optimum carries its certificate")
 
@@ -196,7 +206,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="n=8, 8 samples, 2,000 sgd iters")
     parser.add_argument("--sizes", default="10", help="n of the vertex-vs-canonical table")
     parser.add_argument("--selection-samples", type=int, default=8)
-    parser.add_argument("--epsilon", type=float, default=0.01)
+    parser.add_argument("--epsilon", default="0.01",
+                        help="comma-separated ε of the canonical split, one row each")
     parser.add_argument("--only-selection", action="store_true")
     parser.add_argument("--families", default=",".join(FAMILIES),
                         help=f"families of the vertex-vs-canonical table, of {list(FAMILIES)}")
@@ -206,13 +217,16 @@ def main() -> None:
     families = args.families.split(",")
     if unknown := sorted(set(families) - set(FAMILIES)):
         parser.error(f"unknown families {unknown}; choose among {list(FAMILIES)}")
+    epsilons = [float(e) for e in args.epsilon.split(",")]
+    if bad := [e for e in epsilons if not e >= 0]:
+        parser.error(f"--epsilon must be >= 0; got {bad}")
     if args.quick:
         args.n, args.samples, args.sgd_iters = 8, 8, 2_000
         args.sizes, args.selection_samples = "6", 2
     torch.set_num_threads(1)
     if args.only_selection:
         selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples,
-                        args.epsilon, families, args.canonical_max)
+                        epsilons, families, args.canonical_max)
         return
     print(f"n = {args.n}, {args.samples} samples per family, zeta = 0.02|v(N) - v(0)|, "
           f"CPU seconds per sample (1 thread)")
@@ -245,7 +259,7 @@ def main() -> None:
         print(f"{'':8} fast: {both['exact'][2] / both['fast'][2]:.1f}x faster than exact, "
               f"{runs[2][2] / both['fast'][2]:.0f}x faster than sgd dense, {fb} full-LP "
               f"fallbacks, max certified gap {gap:.1e}")
-    selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples, args.epsilon,
+    selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples, epsilons,
                     families)
 
 
