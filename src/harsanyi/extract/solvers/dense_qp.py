@@ -220,7 +220,7 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
                     converged = True
                     break
         if gap <= tol and it - best[1] >= (STALL if accepted is None else TARGET_STALL):
-            break  # the residual stalls at the conditioning of H: keep the best iterate
+            break  # no better iterate for a while (the residual stalls at the conditioning of H)
         newton = _Newton(qp, lw, s, z, rp, rdx, rdt)
         aff = newton.solve([-si * zi for si, zi in zip(s, z, strict=True)])
         a_p, a_d = _step(s, aff[2]), _step(z, aff[3])
