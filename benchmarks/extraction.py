@@ -158,12 +158,14 @@ def selection_table(sizes: list[int], samples: int, epsilons: list[float],
     ``families``: names of :data:`FAMILIES` to run (all by default); above ``canonical_max``
     players only the vertex is timed (its canonical columns read "-"). "atoms c/v": the
     median ratio of nonzero atoms, canonical to vertex (the canonical split's tail of tiny
-    atoms that fit the noise, docs/selection.md).
+    atoms that fit the noise, docs/selection.md); "QP its" and "EQPs": interior-point
+    iterations and the polish's equality QPs per game, a measure of the selection's work that,
+    unlike seconds, does not depend on the machine's load.
     """
     print(f"\nvertex vs canonical, {samples} games per family, CPU s/game")
     head = (f"{'n':>2} {'games':8} {'eps':>6} {'vertex s':>9} {'canon s':>8} {'ratio':>6} "
             f"{'v obj/LP':>9} {'c obj/LP max':>12} {'salient c/v med':>15} {'max':>5} "
-            f"{'atoms c/v':>9} {'polished':>8} {'certified':>9}")
+            f"{'atoms c/v':>9} {'QP its':>6} {'EQPs':>5} {'polished':>8} {'certified':>9}")
     print(head)
     print("-" * len(head))
     for n in sizes:
@@ -179,7 +181,7 @@ def selection_table(sizes: list[int], samples: int, epsilons: list[float],
             if canonical_max is not None and n > canonical_max:
                 print(f"{n:2d} {family:8} {'-':>6} {t_v:9.3f} {'-':>8} {'-':>6} "
                       f"{(vertex.objective / opt).max():9.6f} {'-':>12} {'-':>15} {'-':>5} "
-                      f"{'-':>9} {'-':>8} {certified}", flush=True)
+                      f"{'-':>9} {'-':>6} {'-':>5} {'-':>8} {certified}", flush=True)
                 continue
             for epsilon in epsilons:
                 start = time.process_time()
@@ -191,6 +193,8 @@ def selection_table(sizes: list[int], samples: int, epsilons: list[float],
                       f"{(canon.objective / opt).max():12.6f} "
                       f"{np.median(ratio):15.2f} {ratio.max():5.2f} "
                       f"{np.median(nonzero(canon) / nonzero(vertex)):9.1f} "
+                      f"{canon.info['qp_iterations'].mean():6.1f} "
+                      f"{canon.info['equality_qps'].mean():5.1f} "
                       f"{canon.info['polished'].mean():8.0%} {certified}", flush=True)
     print("obj/LP against the exact LP (n <= 10) or the optimum of 'fast' above; certified:"
           " the share of games whose 'fast' optimum carries its certificate")

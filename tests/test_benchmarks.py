@@ -27,7 +27,7 @@ CASES = {
                           "--no-mlp"], ["selection", "canonical", "vertex"]),
     "extraction": (["--quick", "--epsilon", "0.01,0.001"],
                    ["planted  fast", "MLP      fast", "faster than exact", "atoms c/v",
-                    "planted   0.001"]),
+                    "EQPs", "planted   0.001"]),
     "end_to_end": (["--model", "tiny,resnet20", "--samples", "1", "--n", "4", "--repeat", "1"],
                    ["# tiny:", "# resnet20:", "total = model_game + and_or"]),
     "startup": (["--repeat", "1", "--quick"], ["import harsanyi", "beyond torch"]),

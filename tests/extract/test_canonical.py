@@ -345,6 +345,9 @@ def test_an_uncertified_vertex_is_kept(monkeypatch):
     r = select_canonical(games, bounds(games), "and_or", vertex, 0.01)
     assert r.info["selected"].tolist() == [True, False]
     assert r.info["polished"].tolist() == [True, False]
+    # the work done per game: a polished game solved restricted QPs and equality QPs
+    assert r.info["qp_iterations"][0] > 0 and r.info["equality_qps"][0] > 0
+    assert r.info["qp_iterations"][1] == 0 and r.info["equality_qps"][1] == 0
     np.testing.assert_array_equal(r.and_values[1], vertex.and_values[1])
     full = select_canonical(games[:1], bounds(games[:1]), "and_or",
                             solve(games[:1], bounds(games[:1]), solver="fast"), 0.01)

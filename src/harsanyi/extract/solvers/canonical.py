@@ -112,8 +112,9 @@ def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: S
     vertex solver stopped without a certificate, ``info["converged"]``; there is no certified
     ``OPT`` to select around, so the vertex is kept), ``polished`` (the exact active-set solve
     passed the full KKT check), ``kkt`` (largest relative KKT violation), ``selection_rounds``,
-    ``qp_iterations`` and ``selection_seconds``. ``threads``: BLAS threads (one by default, as
-    the LP solvers; see :func:`.operators.limited_threads`).
+    ``qp_iterations``, ``equality_qps`` (the polish's) and ``selection_seconds``.
+    ``threads``: BLAS threads (one by default, as the LP solvers; see
+    :func:`.operators.limited_threads`).
 
     >>> from harsanyi.extract.solvers import solve
     >>> v = np.array([[0.0, 1.0, 1.0, 1.0]])
@@ -143,6 +144,7 @@ def _select(values, bound, kind, vertex, epsilon, max_rounds, max_add) -> Solver
     kkt = np.zeros(batch)
     rounds = np.zeros(batch, np.int64)
     qp_iters = np.zeros(batch, np.int64)
+    equality_qps = np.zeros(batch, np.int64)
     for b in range(batch):
         if kind == "and" and zn[b] == 0:
             continue  # the Möbius transform: the only feasible point
@@ -153,12 +155,14 @@ def _select(values, bound, kind, vertex, epsilon, max_rounds, max_add) -> Solver
                                  xv[b], max_rounds=max_rounds, max_add=max_add)
         polished[b], kkt[b] = info["polished"], info["kkt"]
         rounds[b], qp_iters[b] = info["rounds"], info["qp_iterations"]
+        equality_qps[b] = info["equality_qps"]
     x = xs * scale[:, None]
     x[:, 0] += values[:, 0]
     info = {**vertex.info, "selection": "canonical", "epsilon": float(epsilon),
             "lp_optimum": opt, "selected": certified.copy(), "polished": polished, "kkt": kkt,
             "selection_rounds": rounds,
-            "qp_iterations": qp_iters, "selection_seconds": time.perf_counter() - start}
+            "qp_iterations": qp_iters, "equality_qps": equality_qps,
+            "selection_seconds": time.perf_counter() - start}
     return finish(values, bound, x, kind, info)
 
 

@@ -114,6 +114,7 @@ class Hessians:
     the Gram matrix ``A_Jᵀ A_J`` of every atom seen so far is kept (up to
     ``GRAM_CACHE_MAX`` atoms, then computed per call) and grown by the new atoms' blocks only;
     the Cholesky factor of the last ``P_J`` is kept for the next step with the same support.
+    ``equality_qps`` counts the polish's equality QPs solved with them (a measure of work).
     """
 
     def __init__(self, v: np.ndarray, z: float, kind: str) -> None:
@@ -125,6 +126,7 @@ class Hessians:
         self.gram = np.empty((0, 0))
         self._order = np.empty(0, np.int64)
         self._factor: tuple[bytes, Any] | None = None
+        self.equality_qps = 0
 
     def _gram(self, atoms: np.ndarray) -> np.ndarray:
         new = np.setdiff1d(atoms, self.atoms)
@@ -320,6 +322,7 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians):
     cmat = np.vstack([_atom_columns(sup, tight, size), s[None, :]])
     dvec = np.concatenate([v[tight] + z * side, [budget]])
     p, c = hess.p_c(sup)
+    hess.equality_qps += 1
     xj, y = _equality_qp(p, c, cmat, dvec, hess.factor(sup, p) if z > 0 else None)
     x = np.zeros(2 * size if kind == "and_or" else size)
     x[sup] = xj
@@ -527,7 +530,8 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
 
     ``opt``: the certified LP optimum, ``x_start``: a feasible point of L1 norm ``opt`` (the
     LP vertex) whose support and tight rows seed the restriction. Returns ``x`` and an info
-    dict (``rounds``, ``qp_iterations``, ``polished``, ``kkt``: the largest relative KKT
+    dict (``rounds``, ``qp_iterations``, ``equality_qps`` of the polish, ``polished``,
+    ``kkt``: the largest relative KKT
     violation on the full problem).
 
     >>> v = np.array([0.0, 1.0, 1.0, 1.0])  # x0 OR x1: the vertex is the OR atom
@@ -581,4 +585,5 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
         atoms = np.union1d(atoms, new_atoms)
     viol = kkt_violation(x, nu, mu, v, z, kind, budget)
     info["kkt"] = max(viol.values())
+    info["equality_qps"] = hess.equality_qps
     return x, info
