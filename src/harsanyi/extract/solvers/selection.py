@@ -531,8 +531,7 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     ``opt``: the certified LP optimum, ``x_start``: a feasible point of L1 norm ``opt`` (the
     LP vertex) whose support and tight rows seed the restriction. Returns ``x`` and an info
     dict (``rounds``, ``qp_iterations``, ``equality_qps`` of the polish, ``polished``,
-    ``kkt``: the largest relative KKT
-    violation on the full problem).
+    ``kkt``: the largest relative KKT violation on the full problem).
 
     >>> v = np.array([0.0, 1.0, 1.0, 1.0])  # x0 OR x1: the vertex is the OR atom
     >>> x, info = select_one(v, 0.0, "and_or", 1.0, 0.01, np.array([0, 0, 0, 0, 0, 0, 0, 1.0]))
