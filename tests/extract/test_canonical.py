@@ -319,6 +319,26 @@ def test_the_polish_steps_only_to_the_first_sign_change():
     assert info["polished"].all() and info["kkt"].max() < 1e-7
 
 
+def test_other_multipliers_certify_a_point_the_least_squares_ones_price_out(monkeypatch):
+    """With dependent tight rows (float32 outputs) the least-squares multipliers of the
+    polish's equality QP priced an atom out that then entered, flipped its sign at once and
+    left, until both active-set attempts gave up: this game ended unpolished (4 of 192 such
+    games in docs/selection.md). Other sign-correct multipliers price no atom out; the
+    linear feasibility problem of :func:`kkt_multipliers` finds them."""
+    found = []
+    certify = selection_module.kkt_multipliers
+
+    def spy(*args):
+        found.append(certify(*args))
+        return found[-1]
+
+    monkeypatch.setattr(selection_module, "kkt_multipliers", spy)
+    r = canonical(mlp_games(9, 4, seed=23, dtype=torch.float32)[1:2])
+    assert any(f is not None for f in found)
+    info = r.metadata["solver_info"]
+    assert info["polished"].all() and info["kkt"].max() < 1e-7
+
+
 def test_auto_is_canonical_up_to_12_players_and_the_vertex_above(monkeypatch):
     """"auto" resolves by the game's size (no warning), records what it chose; an explicit
     canonical above 12 players warns before it starts."""

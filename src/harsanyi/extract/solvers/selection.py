@@ -24,21 +24,21 @@ exact KKT point of the full problem up to rounding, whatever restricted problem 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import clarabel
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
-from scipy.optimize import nnls
+from scipy.optimize import linprog, nnls
 
 from harsanyi.core.orders import order_of_masks
 from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.dense_qp import DenseQP, solve_dense_qp
 from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
 
-__all__ = ["COMPLEMENTARITY_TARGET", "Hessians", "atom_gram", "select_one", "selection_gradient",
-           "solve_selection_qp"]
+__all__ = ["COMPLEMENTARITY_TARGET", "Hessians", "atom_gram", "kkt_multipliers", "select_one",
+           "selection_gradient", "solve_selection_qp"]
 
 #: Relative complementarity the restricted QP's interior point aims for once converged (at
 #: ``1e-10``; it keeps the last converged iterate if it stalls first). Its objective
@@ -55,6 +55,12 @@ RELEASE = 0.01
 STEPPED_STEPS = 10
 #: Most atoms whose Gram matrix :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
 GRAM_CACHE_MAX = 4096
+#: Most active sets of a failed polish on which :func:`kkt_multipliers` looks for certifying
+#: multipliers (those revisited by a cycle, the smallest relative overshoot of a price first).
+KKT_LP_POINTS = 3
+#: Off the support, :func:`kkt_multipliers` bounds the prices of the atoms whose least-squares
+#: price is at least this fraction of ``μ w_j`` (the full KKT check then covers every atom).
+KKT_LP_NEAR = 0.5
 
 
 def atom_gram(atoms: np.ndarray, n: int, others: np.ndarray | None = None) -> np.ndarray:
@@ -331,6 +337,24 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians):
     return x, nu, float(y[-1])
 
 
+class PricedOut(NamedTuple):
+    """A point of the polish where only the pricing failed.
+
+    In the box, signs and multipliers consistent, an atom priced past ``μ w_j`` by the
+    relative ``overshoot``; ``sup``, ``sgn``: the support and its signs, ``tight``, ``sides``:
+    the tight rows and their sides.
+    """
+
+    overshoot: float
+    x: np.ndarray
+    nu: np.ndarray
+    mu: float
+    sup: np.ndarray
+    sgn: np.ndarray
+    tight: np.ndarray
+    sides: np.ndarray
+
+
 def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
                      dual_slack: np.ndarray | None = None, hess: Hessians | None = None
                      ) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -347,8 +371,10 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
     ``P ≻ 0``), then drops atoms whose sign flipped and rows whose multiplier has the wrong
     sign, or else adds the row furthest past the box or the atom priced furthest past ``μ w``
     (matrix-free, on the full problem); where that fails, again by primal active-set steps
-    (:func:`active_set`, ``stepped``). Returns ``(x, ν, μ)`` once nothing changes and the full
-    KKT check passes to ``1e-7``, else ``None``.
+    (:func:`active_set`, ``stepped``); where that fails too, the points where only an atom's
+    price was past its bound are checked for other multipliers that certify them
+    (:func:`kkt_multipliers`, at ``ζ > 0``). Returns ``(x, ν, μ)`` once nothing changes and
+    the full KKT check passes to ``1e-7``, else ``None``.
     """
     size = v.shape[-1]
     w = weights(size.bit_length() - 1, kind)
@@ -376,12 +402,39 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
     side = dict(zip(tight.tolist(), (np.sign(q[tight]) if z > 0 else 0 * tight).tolist(),
                     strict=True))
     start = np.where(keep, x, 0.0)
+    priced_out: list[PricedOut] = []
     for stepped in (False, True):  # the primal steps only where dropping all at once failed
         exact = active_set(v, z, kind, budget, dict(sign), dict(side), start,
                            max_steps=min(max_steps, STEPPED_STEPS) if stepped else max_steps,
-                           grow=0.1, hess=hess, stepped=stepped)
+                           grow=0.1, hess=hess, stepped=stepped, priced_out=priced_out)
         if exact is not None:
             return exact
+    return _certified(priced_out, v, z, kind, budget) if z > 0 else None
+
+
+def _certified(priced_out: list[PricedOut], v, z, kind, budget
+               ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Return the first point that :func:`kkt_multipliers` certifies, with its multipliers.
+
+    Only points whose active set (support and tight rows) the polish reached at least twice
+    are tried, the cycle of degenerate multipliers: on the float64 games of
+    ``benchmarks/extraction.py`` the polish fails because atoms or rows are still missing,
+    without revisiting an active set, and the linear problem never certified a point there.
+    At most ``KKT_LP_POINTS`` such active sets, the least priced-out first; ``None`` when none
+    is certified.
+    """
+    keys = [(p.sup.tobytes(), p.tight.tobytes()) for p in priced_out]
+    seen: set[tuple[bytes, bytes]] = set()
+    for key, p in sorted(zip(keys, priced_out, strict=True), key=lambda kp: kp[1].overshoot):
+        if key in seen or keys.count(key) < 2:  # visited once: not a cycle
+            continue
+        if len(seen) == KKT_LP_POINTS:
+            break
+        seen.add(key)
+        cert = kkt_multipliers(p.x, v, z, kind, budget, p.sup, p.sgn, p.tight, p.sides, p.nu,
+                               p.mu)
+        if cert is not None:
+            return p.x, cert[0], cert[1]
     return None
 
 
@@ -407,6 +460,51 @@ def signed_multipliers(x, v, z, kind, sup, sgn, tight, sides
     return nu, float(y[-1])
 
 
+def kkt_multipliers(x, v, z, kind, budget, sup, sgn, tight, sides, nu, mu
+                    ) -> tuple[np.ndarray, float] | None:
+    """Return multipliers that certify ``x`` where the least-squares ones price an atom out.
+
+    With linearly dependent tight rows the multipliers ``(ν, μ)`` of ``x`` are not unique, and
+    those of the equality QP (least squares) can price an atom past ``μ w_j`` although other
+    valid ones price none out: the polish then cycles, the atom entering, flipping its sign at
+    once and leaving (float32 network outputs). Seeks, by a linear feasibility problem (HiGHS),
+
+    ``∇(ζ²f)_J + A_{R,J}ᵀ ν + μ (w∘s)_J = 0``,  ``σ_r ν_r ≥ 0``,  ``μ ≥ 0``,
+    ``|∇(ζ²f)_j + A_{R,j}ᵀ ν| ≤ μ w_j`` off the support,
+
+    the last for the atoms whose price under ``(nu, mu)`` is at least ``KKT_LP_NEAR·μ w_j``
+    (the others are far from their bound). Returns ``(ν, μ)`` on all rows when it is feasible
+    and the full problem's KKT check passes at ``(x, ν, μ)`` to ``1e-7``, else ``None``.
+    ``sup``, ``sgn``: the support and its signs (``I_and(∅)``, of weight 0, among them);
+    ``tight``, ``sides``: the tight rows and their sides ``σ``.
+    """
+    size = v.shape[-1]
+    w = weights(size.bit_length() - 1, kind)
+    grad = selection_gradient(x, v, z, kind)
+    price = grad + dictionary_transpose(nu, kind)
+    near = np.abs(price) >= KKT_LP_NEAR * max(mu, 1e-12) * w
+    near[sup] = False
+    off = np.flatnonzero(near & (w > 0))
+    on_cols = _atom_columns(sup, tight, size).T * sides[None, :]  # ∂ price_J / ∂ (σ ν)
+    off_cols = _atom_columns(off, tight, size).T * sides[None, :]
+    bound = -w[off][:, None]  # price_j − μ w_j ≤ 0 and −price_j − μ w_j ≤ 0
+    res = linprog(np.zeros(len(tight) + 1),
+                  A_ub=np.vstack([np.hstack([off_cols, bound]), np.hstack([-off_cols, bound])]),
+                  b_ub=np.concatenate([-grad[off], grad[off]]),
+                  A_eq=np.hstack([on_cols, (sgn * w[sup])[:, None]]), b_eq=-grad[sup],
+                  bounds=(0, None), method="highs",
+                  options={"primal_feasibility_tolerance": 1e-10,
+                           "dual_feasibility_tolerance": 1e-10})
+    if res.status != 0:
+        return None
+    nu_lp = np.zeros(size)
+    nu_lp[tight] = sides * res.x[:-1]
+    mu_lp = float(res.x[-1])
+    if max(kkt_violation(x, nu_lp, mu_lp, v, z, kind, budget).values()) > 1e-7:
+        return None
+    return nu_lp, mu_lp
+
+
 def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side, hess: Hessians
                       ) -> int | None:
     """Return the tight row to release when the tight rows' bounds disagree, else ``None``.
@@ -430,7 +528,8 @@ def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side, hess: Hessia
 
 def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
                max_steps: int = 40, grow: float = 0.0, hess: Hessians | None = None,
-               stepped: bool = False) -> tuple[np.ndarray, np.ndarray, float] | None:
+               stepped: bool = False, priced_out: list[PricedOut] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Run active-set steps from atoms ``sign`` and tight rows ``side`` (both changed in place).
 
     ``sign``: index → sign, ``side``: index → side; see :func:`polish_selection`; ``start``:
@@ -444,7 +543,8 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
     ``α = min_j start_j / (start_j − x_s,j)``, only the atoms that change sign there leave, and
     the row multipliers are looked at only once a full step is taken (a primal active-set
     step). The first is faster where it works; on degenerate games (float32 network outputs)
-    it can cycle where the second does not (docs/selection.md).
+    it can cycle where the second does not (docs/selection.md). ``priced_out``: a list to
+    which every :class:`PricedOut` point is appended.
     """
     size = v.shape[-1]
     hess = hess if hess is not None else Hessians(v, z, kind)
@@ -487,6 +587,9 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
                 if qs[r] > 1e-11:
                     side[int(r)] = float(np.sign(fit[r])) if z > 0 else 0.0
         elif over.max() > 0:
+            if priced_out is not None:
+                worst = float(np.max(over / np.maximum(max(mu_s, 1e-12) * w, 1e-300)))
+                priced_out.append(PricedOut(worst, xs, nu_s, mu_s, sup, sgn, tight, sides))
             price = _prices(xs, nu_s, v, z, kind)
             for j in np.argsort(-over, kind="stable")[:count]:
                 if over[j] > 0:
