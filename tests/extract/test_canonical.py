@@ -7,6 +7,7 @@ import warnings
 import clarabel
 import numpy as np
 import pytest
+import scipy.linalg as sla
 import scipy.sparse as sp
 import torch
 
@@ -317,6 +318,27 @@ def test_the_polish_steps_only_to_the_first_sign_change():
     r = canonical(mlp_games(8, 4, seed=2, dtype=torch.float32)[2:3])
     info = r.metadata["solver_info"]
     assert info["polished"].all() and info["kkt"].max() < 1e-7
+
+
+@pytest.mark.parametrize("lower", [False, True])
+def test_the_equality_qp_solves_its_schur_system_by_cholesky_or_least_squares(monkeypatch, lower):
+    """The polish's equality QP ``min ½xᵀPx + cᵀx`` s.t. ``Cx = d``: its Schur system goes to
+    Cholesky when well conditioned, to least squares (minimum-norm multipliers) when
+    dependent rows make it singular; the KKT system holds either way, whichever triangle
+    holds ``P``'s factor."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(30, 30))
+    p, c = a @ a.T + np.eye(30), rng.normal(size=30)
+    cmat, d = rng.normal(size=(8, 30)), rng.normal(size=8)
+    used = []
+    lstsq = sla.lstsq
+    monkeypatch.setattr(sla, "lstsq", lambda *args, **kw: used.append(1) or lstsq(*args, **kw))
+    for rows, rhs in ((cmat, d), (np.vstack([cmat, cmat[:2]]), np.concatenate([d, d[:2]]))):
+        x, y = selection_module._equality_qp(p, c, rows, rhs, sla.cho_factor(p, lower=lower))
+        np.testing.assert_allclose(p @ x + c + rows.T @ y, 0.0, atol=1e-10)
+        np.testing.assert_allclose(rows @ x, rhs, atol=1e-10)
+    assert len(used) == 1  # only the duplicated rows went to least squares
+    np.testing.assert_allclose(y[:2], y[8:], atol=1e-10)  # minimum norm: shared equally
 
 
 def test_other_multipliers_certify_a_point_the_least_squares_ones_price_out(monkeypatch):
