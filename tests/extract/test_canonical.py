@@ -292,32 +292,50 @@ def test_canonical_warns_above_the_practical_size(monkeypatch):
         hs.and_or(game, q_bound=0.02, selection="vertex")
 
 
+def returns_of(monkeypatch, name: str) -> list:
+    """Record what ``selection.<name>`` returns, call by call."""
+    out: list = []
+    real = getattr(selection_module, name)
+
+    def spy(*args, **kwargs):
+        out.append(real(*args, **kwargs))
+        return out[-1]
+
+    monkeypatch.setattr(selection_module, name, spy)
+    return out
+
+
+def assert_polished(r: hs.Interactions) -> None:
+    info = r.metadata["solver_info"]
+    assert info["polished"].all() and info["kkt"].max() < 1e-7
+
+
 def test_the_polish_releases_a_tight_row_whose_dependent_bounds_disagree(monkeypatch):
     """Tight rows that are linearly dependent on the support need consistent bounds; float32
     rounding breaks that by ~1e-9, least squares then leaves them all off their bound and the
     KKT check used to fail (polished False). One of them is slack at the optimum."""
-    released = []
-    find = selection_module._inconsistent_row
-
-    def spy(*args):
-        released.append(find(*args))
-        return released[-1]
-
-    monkeypatch.setattr(selection_module, "_inconsistent_row", spy)
+    released = returns_of(monkeypatch, "_inconsistent_row")
     r = canonical(mlp_games(8, 4, seed=4, dtype=torch.float32))  # game 2 failed the check before
     assert released and released[-1] is not None
-    info = r.metadata["solver_info"]
-    assert info["polished"].all() and info["kkt"].max() < 1e-7
+    assert_polished(r)
 
 
-def test_the_polish_steps_only_to_the_first_sign_change():
+def test_the_polish_steps_only_to_the_first_sign_change(monkeypatch):
     """On degenerate float32 games, dropping every atom whose sign flipped (and every row
-    with a wrong multiplier) at once cycled until the polish gave up: game 2 of this seed
-    and 5 other of 96 such games ended unpolished. A primal step to the first sign change
-    polishes it."""
-    r = canonical(mlp_games(8, 4, seed=2, dtype=torch.float32)[2:3])
-    info = r.metadata["solver_info"]
-    assert info["polished"].all() and info["kkt"].max() < 1e-7
+    with a wrong multiplier) at once cycles until the polish gives up: without the primal
+    steps to the first sign change, this game and 5 other of the 192 of docs/selection.md's
+    float32 study end unpolished. Here the stepped attempt finds the point."""
+    attempts = []
+    real = selection_module.active_set
+
+    def spy(*args, **kwargs):
+        attempts.append((kwargs["stepped"], real(*args, **kwargs)))
+        return attempts[-1][1]
+
+    monkeypatch.setattr(selection_module, "active_set", spy)
+    r = canonical(mlp_games(8, 4, seed=9, dtype=torch.float32)[1:2])
+    assert any(stepped and found is not None for stepped, found in attempts)
+    assert_polished(r)
 
 
 @pytest.mark.parametrize("lower", [False, True])
@@ -347,18 +365,10 @@ def test_other_multipliers_certify_a_point_the_least_squares_ones_price_out(monk
     left, until both active-set attempts gave up: this game ended unpolished (4 of 192 such
     games in docs/selection.md). Other sign-correct multipliers price no atom out; the
     linear feasibility problem of :func:`kkt_multipliers` finds them."""
-    found = []
-    certify = selection_module.kkt_multipliers
-
-    def spy(*args):
-        found.append(certify(*args))
-        return found[-1]
-
-    monkeypatch.setattr(selection_module, "kkt_multipliers", spy)
+    found = returns_of(monkeypatch, "kkt_multipliers")
     r = canonical(mlp_games(9, 4, seed=23, dtype=torch.float32)[1:2])
     assert any(f is not None for f in found)
-    info = r.metadata["solver_info"]
-    assert info["polished"].all() and info["kkt"].max() < 1e-7
+    assert_polished(r)
 
 
 def test_auto_is_canonical_up_to_12_players_and_the_vertex_above(monkeypatch):
