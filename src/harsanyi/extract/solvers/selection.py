@@ -24,6 +24,7 @@ exact KKT point of the full problem up to rounding, whatever restricted problem 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, NamedTuple
 
 import clarabel
@@ -57,6 +58,8 @@ RELEASE = 0.01
 STEPPED_STEPS = 10
 #: Most atoms whose Gram matrix :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
 GRAM_CACHE_MAX = 4096
+#: Largest relative KKT violation (:func:`kkt_violation`) of a polished point.
+KKT_TOL = 1e-7
 #: Reciprocal condition number (LAPACK ``dpocon``) above which the polish solves its Schur
 #: complement ``C P⁻¹ Cᵀ`` by Cholesky; below (dependent tight rows make it singular) by least
 #: squares, a minimum-norm solution (:func:`_schur_solve`).
@@ -309,6 +312,11 @@ def kkt_violation(x, nu_full, mu, v, z, kind, budget) -> dict[str, float]:
     }
 
 
+def _kkt_holds(x, nu, mu, v, z, kind, budget) -> bool:
+    """Whether ``(x, ν, μ)`` meets the full problem's KKT conditions to ``KKT_TOL``."""
+    return max(kkt_violation(x, nu, mu, v, z, kind, budget).values()) <= KKT_TOL
+
+
 def _equality_qp(p, c, cmat, dvec, chol) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``min ½ xᵀPx + cᵀx`` s.t. ``C x = d``.
 
@@ -342,7 +350,7 @@ def _schur_solve(schur: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     except np.linalg.LinAlgError:
         factor = None
     if factor is not None:
-        rcond, info = dpocon(factor[0], float(np.abs(schur).sum(axis=0).max()),
+        rcond, info = dpocon(factor[0], float(np.linalg.norm(schur, 1)),
                              uplo="L" if factor[1] else "U")
         if info == 0 and rcond > SCHUR_RCOND:
             return sla.cho_solve(factor, rhs, check_finite=False)
@@ -452,9 +460,10 @@ def _certified(priced_out: list[PricedOut], v, z, kind, budget
     is certified.
     """
     keys = [(p.sup.tobytes(), p.tight.tobytes()) for p in priced_out]
+    visits = Counter(keys)
     seen: set[tuple[bytes, bytes]] = set()
     for key, p in sorted(zip(keys, priced_out, strict=True), key=lambda kp: kp[1].overshoot):
-        if key in seen or keys.count(key) < 2:  # visited once: not a cycle
+        if key in seen or visits[key] < 2:  # visited once: not a cycle
             continue
         if len(seen) == KKT_LP_POINTS:
             break
@@ -475,14 +484,28 @@ def signed_multipliers(x, v, z, kind, sup, sgn, tight, sides
     ``min ‖∇(ζ²f)_J + A_{R,J}ᵀ ν + μ (w∘s)_J‖`` over ``σ_r ν_r ≥ 0``, ``μ ≥ 0`` (non-negative
     least squares) and returns ``(ν, μ)`` when the residual vanishes (to ``1e-9``), else None.
     """
-    size = v.shape[-1]
-    n = size.bit_length() - 1
-    grad = selection_gradient(x, v, z, kind)[sup]
-    cols = _atom_columns(sup, tight, size).T * sides[None, :]
-    mat = np.hstack([cols, (sgn * weights(n, kind)[sup])[:, None]])
-    y, rnorm = nnls(mat, -grad, maxiter=20 * mat.shape[1])
-    if rnorm > 1e-9 * max(1.0, float(np.linalg.norm(grad))):
+    grad, mat = _stationarity(x, v, z, kind, sup, sgn, tight, sides)
+    y, rnorm = nnls(mat, -grad[sup], maxiter=20 * mat.shape[1])
+    if rnorm > 1e-9 * max(1.0, float(np.linalg.norm(grad[sup]))):
         return None
+    return _multipliers(v.shape[-1], tight, sides, y)
+
+
+def _stationarity(x, v, z, kind, sup, sgn, tight, sides) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``∇(ζ²f)(x)`` on every atom and the matrix ``M`` of the support's stationarity.
+
+    ``∇(ζ²f)_J + M (σ∘ν_R, μ) = 0`` reads ``∇(ζ²f)_J + A_{R,J}ᵀ ν + μ (w∘s)_J = 0``, so
+    that sign-correct multipliers are the non-negative ``(σ∘ν_R, μ)``.
+    """
+    size = v.shape[-1]
+    w = weights(size.bit_length() - 1, kind)
+    cols = _atom_columns(sup, tight, size).T * sides[None, :]
+    return selection_gradient(x, v, z, kind), np.hstack([cols, (sgn * w[sup])[:, None]])
+
+
+def _multipliers(size: int, tight: np.ndarray, sides: np.ndarray, y: np.ndarray
+                 ) -> tuple[np.ndarray, float]:
+    """Return ``(ν, μ)`` on every row from ``y = (σ∘ν_R, μ)`` (see :func:`_stationarity`)."""
     nu = np.zeros(size)
     nu[tight] = sides * y[:-1]
     return nu, float(y[-1])
@@ -508,29 +531,23 @@ def kkt_multipliers(x, v, z, kind, budget, sup, sgn, tight, sides, nu, mu
     """
     size = v.shape[-1]
     w = weights(size.bit_length() - 1, kind)
-    grad = selection_gradient(x, v, z, kind)
+    grad, on_support = _stationarity(x, v, z, kind, sup, sgn, tight, sides)
     price = grad + dictionary_transpose(nu, kind)
     near = np.abs(price) >= KKT_LP_NEAR * max(mu, 1e-12) * w
     near[sup] = False
     off = np.flatnonzero(near & (w > 0))
-    on_cols = _atom_columns(sup, tight, size).T * sides[None, :]  # ∂ price_J / ∂ (σ ν)
     off_cols = _atom_columns(off, tight, size).T * sides[None, :]
     bound = -w[off][:, None]  # price_j − μ w_j ≤ 0 and −price_j − μ w_j ≤ 0
     res = linprog(np.zeros(len(tight) + 1),
                   A_ub=np.vstack([np.hstack([off_cols, bound]), np.hstack([-off_cols, bound])]),
                   b_ub=np.concatenate([-grad[off], grad[off]]),
-                  A_eq=np.hstack([on_cols, (sgn * w[sup])[:, None]]), b_eq=-grad[sup],
-                  bounds=(0, None), method="highs",
+                  A_eq=on_support, b_eq=-grad[sup], bounds=(0, None), method="highs",
                   options={"primal_feasibility_tolerance": 1e-10,
                            "dual_feasibility_tolerance": 1e-10})
     if res.status != 0:
         return None
-    nu_lp = np.zeros(size)
-    nu_lp[tight] = sides * res.x[:-1]
-    mu_lp = float(res.x[-1])
-    if max(kkt_violation(x, nu_lp, mu_lp, v, z, kind, budget).values()) > 1e-7:
-        return None
-    return nu_lp, mu_lp
+    nu_lp, mu_lp = _multipliers(size, tight, sides, res.x)
+    return (nu_lp, mu_lp) if _kkt_holds(x, nu_lp, mu_lp, v, z, kind, budget) else None
 
 
 def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side, hess: Hessians
@@ -623,8 +640,7 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
                 if over[j] > 0:
                     sign[int(j)] = -float(np.sign(price[j]))
         else:
-            viol = kkt_violation(xs, nu_s, mu_s, v, z, kind, budget)
-            if max(viol.values()) <= 1e-7:
+            if _kkt_holds(xs, nu_s, mu_s, v, z, kind, budget):
                 return xs, nu_s, mu_s
             slack_row = _inconsistent_row(xs, v, z, kind, budget, sup, sgn, tight, side,
                                           hess) if z > 0 and len(tight) else None
