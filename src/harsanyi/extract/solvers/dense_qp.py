@@ -101,19 +101,28 @@ class _Newton:
         wg = [zi / si for si, zi in zip(s, z, strict=True)]
         self.wg, self.dt = wg, wg[2] + wg[3]
         self.corr = wg[4][0] / (1.0 + wg[4][0] * float(self.wl @ (self.wl / self.dt)))
-        k = qp.p.shape[0]
-        # only the upper triangle is read by the Cholesky factorisation: BLAS syrk (onto a copy
-        # of P) and syr update it in place, half the time of dense sums and outer products
-        h = dsyrk(1.0, (qp.a * np.sqrt(wg[0] + wg[1])[:, None]).T, beta=1.0, c=qp.p, trans=0)
-        h[lw, lw] += 4.0 * wg[2] * wg[3] / self.dt
-        g = np.zeros(k)
-        g[lw] = (wg[3] - wg[2]) * self.wl / self.dt
-        h = dsyr(self.corr, g, a=h, lower=0, overwrite_a=1)
         try:
-            self.chol = sla.cho_factor(h, lower=False, check_finite=False)
+            self.chol = sla.cho_factor(self._matrix(), lower=False, overwrite_a=True,
+                                       check_finite=False)
         except np.linalg.LinAlgError:
-            h[np.diag_indices(k)] += 1e-12 * max(1.0, float(np.abs(np.diag(h)).max()))
-            self.chol = sla.cho_factor(h, lower=False, check_finite=False)
+            h = self._matrix()
+            h[np.diag_indices_from(h)] += 1e-12 * max(1.0, float(np.abs(np.diag(h)).max()))
+            self.chol = sla.cho_factor(h, lower=False, overwrite_a=True, check_finite=False)
+
+    def _matrix(self) -> np.ndarray:
+        """Return the upper triangle of ``H = P + A_Rᵀ W A_R + D + α g gᵀ`` (Fortran order).
+
+        Only the upper triangle is read by the Cholesky factorisation, which overwrites the
+        array: BLAS ``syrk`` (onto a copy of ``P``, passed as ``Pᵀ``, the same symmetric
+        matrix in Fortran order, so that the copy is a plain one) and ``syr`` build it in
+        place, half the time of dense sums and outer products.
+        """
+        qp, lw, wg = self.qp, self.lw, self.wg
+        h = dsyrk(1.0, (qp.a * np.sqrt(wg[0] + wg[1])[:, None]).T, beta=1.0, c=qp.p.T, trans=0)
+        h[lw, lw] += 4.0 * wg[2] * wg[3] / self.dt
+        g = np.zeros(qp.p.shape[0])
+        g[lw] = (wg[3] - wg[2]) * self.wl / self.dt
+        return dsyr(self.corr, g, a=h, lower=0, overwrite_a=1)
 
     def _t_solve(self, b: np.ndarray) -> np.ndarray:
         """``(D_t + W₅ w wᵀ)⁻¹ b`` by Sherman-Morrison."""
