@@ -20,7 +20,12 @@ from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.canonical import select_canonical
 from harsanyi.extract.solvers.operators import dictionary_apply, or_mask, weights
-from harsanyi.extract.solvers.selection import Hessians, atom_gram, selection_gradient
+from harsanyi.extract.solvers.selection import (
+    Hessians,
+    atom_gram,
+    selection_gradient,
+    solve_selection_qp,
+)
 from harsanyi.zoo.synthetic import box_noise_planted_games, noisy_planted_games
 
 
@@ -336,6 +341,63 @@ def test_the_polish_steps_only_to_the_first_sign_change(monkeypatch):
     r = canonical(mlp_games(8, 4, seed=9, dtype=torch.float32)[1:2])
     assert any(stepped and found is not None for stepped, found in attempts)
     assert_polished(r)
+
+
+def test_a_collapsing_first_attempt_gives_up_early(monkeypatch):
+    """Dropping every flipped atom and wrong-signed row at once can collapse the support (here
+    to 15% of its start) and never recover: the first attempt gives up once the support is
+    below ``COLLAPSE`` of its start instead of running all its steps; the answer is the same."""
+    game = mlp_games(7, 4, seed=0)[1:2]
+    monkeypatch.setattr(selection_module, "COLLAPSE", 0.0)
+    patient = canonical(game)
+    monkeypatch.setattr(selection_module, "COLLAPSE", 0.8)
+    first_attempts = []
+    real = selection_module.active_set
+
+    def spy(*args, **kwargs):
+        before = kwargs["hess"].equality_qps
+        out = real(*args, **kwargs)
+        if not kwargs["stepped"]:
+            first_attempts.append((out, kwargs["hess"].equality_qps - before, kwargs["max_steps"]))
+        return out
+
+    monkeypatch.setattr(selection_module, "active_set", spy)
+    r = canonical(game)
+    assert any(out is None and steps < limit for out, steps, limit in first_attempts)
+    assert_polished(r)
+    np.testing.assert_allclose(pooled(r), pooled(patient), rtol=0, atol=1e-12)
+
+
+def test_the_kkt_check_allows_the_prices_their_rounding_error():
+    """A game whose ``v(N) − v(∅)`` is small against ``max|v|`` has a tiny normalised ``ζ``
+    (1.4e-4) and budget multiplier ``μ`` (1.2e-7); float64 rounding alone put the prices of
+    its exact KKT point 5e-6·``μ`` off, and the check at 1e-7 left it unpolished. It is the
+    optimum: feasible, and no worse than the interior point's solution of the whole problem
+    (every atom and row at once, no restriction or polish)."""
+    games = mlp_games(8, 4, seed=11)[:1]
+    r = canonical(games)
+    assert_polished(r)
+    vn = games - games[:, :1]
+    scale = np.abs(vn).max(-1)
+    v, z = vn[0] / scale[0], bounds(games)[0] / scale[0]
+    ours = np.concatenate([r.and_values[0], r.or_values[0]]) / scale[0]
+    ours[0] = (r.and_values[0, 0] - games[0, 0]) / scale[0]
+    size = 2**8
+    atoms = np.concatenate([np.arange(size), size + np.flatnonzero(or_mask(8))])
+    p, c = Hessians(v, z, "and_or").p_c(atoms)
+    whole = np.zeros(2 * size)
+    whole[atoms] = solve_selection_qp(p, c, _atom_columns(atoms, np.arange(size), size), v, z,
+                                      weights(8)[atoms],
+                                      1.01 * r.metadata["lp_optimum"][0] / scale[0])["x"]
+    d = np.concatenate([np.ones(size), -np.ones(size)])
+
+    def f(x):
+        return np.sum((0.5 * dictionary_apply(d * x)) ** 2) + \
+            np.sum((dictionary_apply(x) - v) ** 2) / z**2
+
+    assert np.abs(dictionary_apply(ours) - v).max() <= z * (1 + 1e-9)
+    np.testing.assert_allclose(ours, whole, atol=1e-3)
+    assert f(ours) <= f(whole) * (1 + 1e-9)
 
 
 @pytest.mark.parametrize("lower", [False, True])
