@@ -61,7 +61,7 @@ STEPPED_STEPS = 10
 #: (to 29–83% of its start on the benchmark's MLP and over-fitted games at ``n = 10``) and
 #: never recovered, while every successful first attempt kept at least 85% (docs/selection.md).
 COLLAPSE = 0.8
-#: Most atoms whose Gram matrix :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
+#: Most atoms whose ``P`` :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
 GRAM_CACHE_MAX = 4096
 #: Largest relative KKT violation (:func:`kkt_violation`) of a polished point.
 KKT_TOL = 1e-7
@@ -131,8 +131,8 @@ class Hessians:
     ``ζ²·f = ½ xᵀ P x + cᵀ x + const`` with ``P = ½ wg D Aᵀ A D + 2 wq Aᵀ A`` and
     ``c = −2 wq Aᵀ v`` (:func:`_weights_fq`). The restricted QPs of the generation rounds and
     the equality QPs of the polish's steps work on atom sets that overlap almost entirely, so
-    the Gram matrix ``A_Jᵀ A_J`` of every atom seen so far is kept (up to
-    ``GRAM_CACHE_MAX`` atoms, then computed per call) and grown by the new atoms' blocks only;
+    ``P`` of every atom seen so far is kept (up to ``GRAM_CACHE_MAX`` atoms, then computed
+    per call from the closed-form Gram matrix) and grown by the new atoms' blocks only;
     the Cholesky factor of the last ``P_J`` is kept for the next step with the same support.
     ``equality_qps`` counts the polish's equality QPs solved with them (a measure of work).
     """
@@ -143,29 +143,30 @@ class Hessians:
         self.signs = _signs(self.n, kind)
         self.c_full = -2.0 * self.wq * dictionary_transpose(v, kind)
         self.atoms = np.empty(0, np.int64)
-        self.gram = np.empty((0, 0))
+        self.p = np.empty((0, 0))
         self._order = np.empty(0, np.int64)
         self._factor: tuple[bytes, Any] | None = None
         self.equality_qps = 0
 
-    def _gram(self, atoms: np.ndarray) -> np.ndarray:
-        new = np.setdiff1d(atoms, self.atoms)
-        if len(self.atoms) + len(new) > GRAM_CACHE_MAX:
-            return atom_gram(atoms, self.n)
-        if len(new):
-            cross = atom_gram(new, self.n, self.atoms)
-            self.gram = np.block([[self.gram, cross.T], [cross, atom_gram(new, self.n)]])
-            self.atoms = np.concatenate([self.atoms, new])
-            self._order = np.argsort(self.atoms, kind="stable")
-        where = self._order[np.searchsorted(self.atoms, atoms, sorter=self._order)]
-        return self.gram[np.ix_(where, where)]
+    def _block(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """``P`` on atoms ``rows`` × ``cols`` (default ``rows``), from their Gram matrix."""
+        cols = rows if cols is None else cols
+        gram = atom_gram(rows, self.n, cols)
+        d, e = self.signs[rows], self.signs[cols]
+        return 0.5 * self.wg * (d[:, None] * gram * e[None, :]) + 2.0 * self.wq * gram
 
     def p_c(self, atoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(P_J, c_J)`` of atoms ``J``."""
-        gram = self._gram(atoms)
-        d = self.signs[atoms]
-        return 0.5 * self.wg * (d[:, None] * gram * d[None, :]) + 2.0 * self.wq * gram, \
-            self.c_full[atoms]
+        new = np.setdiff1d(atoms, self.atoms)
+        if len(self.atoms) + len(new) > GRAM_CACHE_MAX:
+            return self._block(atoms), self.c_full[atoms]
+        if len(new):
+            cross = self._block(new, self.atoms)
+            self.p = np.block([[self.p, cross.T], [cross, self._block(new)]])
+            self.atoms = np.concatenate([self.atoms, new])
+            self._order = np.argsort(self.atoms, kind="stable")
+        where = self._order[np.searchsorted(self.atoms, atoms, sorter=self._order)]
+        return self.p[np.ix_(where, where)], self.c_full[atoms]
 
     def factor(self, atoms: np.ndarray, p: np.ndarray) -> Any:
         """Return the Cholesky factor of ``P_J`` (``p``), or ``None`` if it is not definite."""
