@@ -400,6 +400,44 @@ def test_the_kkt_check_allows_the_prices_their_rounding_error():
     assert f(ours) <= f(whole) * (1 + 1e-9)
 
 
+def test_atoms_the_restriction_does_not_use_leave_it_without_changing_the_answer(monkeypatch):
+    """Released atoms (zero at the restricted optimum, priced below 80% of ``μ w``) shrink the
+    dense Newton matrices; the pricing brings back any the next point needs, so the polished
+    point is the same as with every atom kept."""
+    games = box_noise_planted_games(8, 2)
+    released = []
+    real = selection_module._keep_atoms
+
+    def spy(x, atoms, *args):
+        kept = real(x, atoms, *args)
+        released.append(len(atoms) - len(kept))
+        return kept
+
+    monkeypatch.setattr(selection_module, "_keep_atoms", spy)
+    r = canonical(games)
+    assert sum(released) > 0
+    assert_polished(r)
+    monkeypatch.setattr(selection_module, "ATOM_RELEASE", np.inf)  # nothing released
+    np.testing.assert_allclose(pooled(r), pooled(canonical(games)), rtol=0, atol=1e-12)
+
+
+def test_a_polish_that_fails_after_releases_is_tried_again_without_them(monkeypatch):
+    """Whether the polish succeeds depends on the interior point it starts from: on this
+    float32 game with a tiny ``ζ`` it fails after atoms were released, and the whole
+    computation again without releases polishes it."""
+    calls = []
+    real = selection_module.select_one
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("release_atoms", True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(selection_module, "select_one", spy)
+    r = canonical(mlp_games(9, 4, seed=22, dtype=torch.float32)[3:4])
+    assert calls == [False]  # the retry (the first call is select_one's own, not the spy's)
+    assert_polished(r)
+
+
 @pytest.mark.parametrize("lower", [False, True])
 def test_the_equality_qp_solves_its_schur_system_by_cholesky_or_least_squares(monkeypatch, lower):
     """The polish's equality QP ``min ½xᵀPx + cᵀx`` s.t. ``Cx = d``: its Schur system goes to
@@ -414,9 +452,11 @@ def test_the_equality_qp_solves_its_schur_system_by_cholesky_or_least_squares(mo
     lstsq = sla.lstsq
     monkeypatch.setattr(sla, "lstsq", lambda *args, **kw: used.append(1) or lstsq(*args, **kw))
     for rows, rhs in ((cmat, d), (np.vstack([cmat, cmat[:2]]), np.concatenate([d, d[:2]]))):
-        x, y = selection_module._equality_qp(p, c, rows, rhs, sla.cho_factor(p, lower=lower))
+        x, y, unique = selection_module._equality_qp(p, c, rows, rhs,
+                                                     sla.cho_factor(p, lower=lower))
         np.testing.assert_allclose(p @ x + c + rows.T @ y, 0.0, atol=1e-10)
         np.testing.assert_allclose(rows @ x, rhs, atol=1e-10)
+        assert unique == (len(rows) == len(cmat))  # duplicated rows: multipliers not unique
     assert len(used) == 1  # only the duplicated rows went to least squares
     np.testing.assert_allclose(y[:2], y[8:], atol=1e-10)  # minimum norm: shared equally
 

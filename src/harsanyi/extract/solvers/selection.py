@@ -75,6 +75,9 @@ KKT_LP_POINTS = 3
 #: Off the support, :func:`kkt_multipliers` bounds the prices of the atoms whose least-squares
 #: price is at least this fraction of ``μ w_j`` (the full KKT check then covers every atom).
 KKT_LP_NEAR = 0.5
+#: An atom of the restriction that its optimum leaves at zero with a dual slack above this
+#: (its price below 80% of ``μ w_j``) is released for the next round (:func:`_keep_atoms`).
+ATOM_RELEASE = 0.2
 
 
 def atom_gram(atoms: np.ndarray, n: int, others: np.ndarray | None = None) -> np.ndarray:
@@ -352,29 +355,31 @@ def _kkt_holds(x, nu, mu, v, z, kind, budget) -> bool:
     return max(kkt_violation(x, nu, mu, v, z, kind, budget).values()) <= KKT_TOL
 
 
-def _equality_qp(p, c, cmat, dvec, chol) -> tuple[np.ndarray, np.ndarray]:
+def _equality_qp(p, c, cmat, dvec, chol) -> tuple[np.ndarray, np.ndarray, bool]:
     """Solve ``min ½ xᵀPx + cᵀx`` s.t. ``C x = d``.
 
-    Returns ``(x, y)`` with ``P x + c + Cᵀ y = 0``; by the Schur complement when ``P ≻ 0``
-    (``chol``: its Cholesky factor, at ``ζ > 0``), else (``chol`` None) least squares on the
-    KKT matrix (``ζ = 0``: ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``).
+    Returns ``(x, y, unique)`` with ``P x + c + Cᵀ y = 0``; by the Schur complement when
+    ``P ≻ 0`` (``chol``: its Cholesky factor, at ``ζ > 0``), else (``chol`` None) least squares
+    on the KKT matrix (``ζ = 0``: ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``).
+    ``unique``: the rows of ``C`` are independent (the Schur complement is well conditioned),
+    so ``y`` is the only multiplier vector; False where that is not known.
     """
     if chol is None:
         k, m = p.shape[0], cmat.shape[0]
         kkt = np.block([[p, cmat.T], [cmat, np.zeros((m, m))]])
         sol = sla.lstsq(kkt, np.concatenate([-c, dvec]), lapack_driver="gelsd")[0]
-        return sol[:k], sol[k:]
+        return sol[:k], sol[k:], False
     factor, lower = chol  # P = Rᵀ R (R = Lᵀ when the factor is lower)
     half = {"lower": lower, "check_finite": False}
     g = sla.solve_triangular(factor, cmat.T, trans=0 if lower else 1, **half)  # R⁻ᵀ Cᵀ
     gc = sla.solve_triangular(factor, c, trans=0 if lower else 1, **half)  # R⁻ᵀ c
     upper = dsyrk(1.0, g, trans=1)  # C P⁻¹ Cᵀ = gᵀ g, upper triangle
-    y = _schur_solve(np.triu(upper) + np.triu(upper, 1).T, -g.T @ gc - dvec)
-    return -sla.solve_triangular(factor, gc + g @ y, trans=1 if lower else 0, **half), y
+    y, unique = _schur_solve(np.triu(upper) + np.triu(upper, 1).T, -g.T @ gc - dvec)
+    return -sla.solve_triangular(factor, gc + g @ y, trans=1 if lower else 0, **half), y, unique
 
 
-def _schur_solve(schur: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solve the polish's Schur system ``C P⁻¹ Cᵀ y = r``.
+def _schur_solve(schur: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Solve the polish's Schur system ``C P⁻¹ Cᵀ y = r``; also say if it was well conditioned.
 
     By Cholesky when its reciprocal condition number is above ``SCHUR_RCOND`` (4× fewer flops
     than least squares); else by least squares (LAPACK ``gelsy``), whose minimum-norm ``y`` is
@@ -388,24 +393,27 @@ def _schur_solve(schur: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         rcond, info = dpocon(factor[0], float(np.linalg.norm(schur, 1)),
                              uplo="L" if factor[1] else "U")
         if info == 0 and rcond > SCHUR_RCOND:
-            return sla.cho_solve(factor, rhs, check_finite=False)
-    return sla.lstsq(schur, rhs, lapack_driver="gelsy")[0]
+            return sla.cho_solve(factor, rhs, check_finite=False), True
+    return sla.lstsq(schur, rhs, lapack_driver="gelsy")[0], False
 
 
 def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians):
-    """Solve the equality-constrained QP of one active set: ``(x, ν, μ)`` on all indices."""
+    """Solve the equality-constrained QP of one active set: ``(x, ν, μ)`` on all indices.
+
+    Also returns whether these multipliers are the only ones (:func:`_equality_qp`).
+    """
     size = v.shape[-1]
     s = sign * weights(hess.n, kind)[sup]
     cmat = np.vstack([_atom_columns(sup, tight, size), s[None, :]])
     dvec = np.concatenate([v[tight] + z * side, [budget]])
     p, c = hess.p_c(sup)
     hess.equality_qps += 1
-    xj, y = _equality_qp(p, c, cmat, dvec, hess.factor(sup, p) if z > 0 else None)
+    xj, y, unique = _equality_qp(p, c, cmat, dvec, hess.factor(sup, p) if z > 0 else None)
     x = np.zeros(2 * size if kind == "and_or" else size)
     x[sup] = xj
     nu = np.zeros(size)
     nu[tight] = y[:-1]
-    return x, nu, float(y[-1])
+    return x, nu, float(y[-1]), unique
 
 
 class PricedOut(NamedTuple):
@@ -599,8 +607,8 @@ def _inconsistent_row(x, v, z, kind, budget, sup, sgn, tight, side, hess: Hessia
     far = off > 1e-9 * z
     for r in tight[far][np.argsort(-off[far], kind="stable")]:
         rest = tight[tight != r]
-        xs, _, _ = _eq_solve(v, z, kind, budget, sup, sgn, rest,
-                             np.array([side[int(t)] for t in rest], dtype=np.float64), hess)
+        xs = _eq_solve(v, z, kind, budget, sup, sgn, rest,
+                       np.array([side[int(t)] for t in rest], dtype=np.float64), hess)[0]
         if abs(dictionary_apply(xs, kind)[r] - v[r]) <= z * (1 + 1e-12):
             return int(r)
     return None
@@ -637,8 +645,9 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
         sup = np.array(sorted(sign), np.int64)
         tight = np.array(sorted(side), np.int64)
         sgn = np.array([sign[j] for j in sup])
-        xs, nu_s, mu_s = _eq_solve(v, z, kind, budget, sup, sgn, tight,
-                                   np.array([side[r] for r in tight], dtype=np.float64), hess)
+        xs, nu_s, mu_s, unique = _eq_solve(
+            v, z, kind, budget, sup, sgn, tight,
+            np.array([side[r] for r in tight], dtype=np.float64), hess)
         flipped = sup[(w[sup] > 0) & (xs[sup] * sgn < 0)]
         if len(flipped) and stepped:  # the blocking atoms leave at the first sign change
             ratio = start[flipped] / (start[flipped] - xs[flipped])
@@ -649,7 +658,7 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
         sides = np.array([side[r] for r in tight], dtype=np.float64)
         wrong = tight[nu_s[tight] * sides < 0] if z > 0 and not (stepped and len(flipped)) \
             else []
-        if len(wrong) and not len(flipped):
+        if len(wrong) and not len(flipped) and not unique:  # unique ones cannot be re-signed
             signed = signed_multipliers(xs, v, z, kind, sup, sgn, tight, sides)
             if signed is not None:  # degenerate rows: other multipliers of the right sign
                 nu_s, mu_s, wrong = signed[0], signed[1], []
@@ -709,15 +718,37 @@ def _keep_rows(x, v, z, kind, rows, nu, released) -> np.ndarray:
     return rows[~free]
 
 
+def _keep_atoms(x, atoms, dual_slack, w, released) -> np.ndarray:
+    """Return the atoms of the restriction worth keeping for its next solve.
+
+    Each atom costs a row and a column of every dense Newton matrix (``k³/3 + k² m`` flops):
+    the restriction grows from the vertex's support and keeps every atom it ever held, while
+    the canonical support drops some of them. An atom the restricted optimum leaves at zero
+    (``|x_j| ≤ 1e-9·max|x|``) whose dual slack (:func:`.dense_qp.solve_dense_qp`'s, ``(μ w_j
+    − |price_j|) / (μ w_j)``) is above ``ATOM_RELEASE`` is released, once (marked in
+    ``released``; one that comes back stays): it is zero at the restricted optimum, which
+    stays the optimum without it, and the pricing of the next round adds it back if the new
+    point prices it out, so the answer does not change.
+    """
+    small = np.abs(x[atoms]) <= 1e-9 * max(float(np.abs(x).max()), 1e-300)
+    free = small & (dual_slack[atoms] > ATOM_RELEASE) & ~released[atoms] & (w[atoms] > 0)
+    released[atoms[free]] = True
+    return atoms[~free]
+
+
 def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
                x_start: np.ndarray, *, max_rounds: int = 30, max_add: int = 100,
-               polish_steps: int = 30) -> tuple[np.ndarray, dict[str, Any]]:
+               polish_steps: int = 30, release_atoms: bool = True
+               ) -> tuple[np.ndarray, dict[str, Any]]:
     """Compute the canonical split of one normalised game (``v(∅) = 0``, ``max|v| = 1``).
 
     ``opt``: the certified LP optimum, ``x_start``: a feasible point of L1 norm ``opt`` (the
     LP vertex) whose support and tight rows seed the restriction. Returns ``x`` and an info
     dict (``rounds``, ``qp_iterations``, ``equality_qps`` of the polish, ``polished``,
-    ``kkt``: the largest relative KKT violation on the full problem).
+    ``kkt``: the largest relative KKT violation on the full problem). ``release_atoms``:
+    atoms the restricted optimum does not use leave the restriction (:func:`_keep_atoms`);
+    where the polish then fails, the whole computation is done again without that (the
+    polish's success depends on the interior point it starts from; the counts add up).
 
     >>> v = np.array([0.0, 1.0, 1.0, 1.0])  # x0 OR x1: the vertex is the OR atom
     >>> x, info = select_one(v, 0.0, "and_or", 1.0, 0.01, np.array([0, 0, 0, 0, 0, 0, 0, 1.0]))
@@ -732,6 +763,7 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     info: dict[str, Any] = {"rounds": 0, "qp_iterations": 0, "polished": False}
     w = weights(size.bit_length() - 1, kind)
     released = np.zeros(size, bool)  # rows released once are kept from then on (no cycling)
+    dropped = np.zeros(len(x_start), bool)  # atoms released once, likewise
     hess = Hessians(v, z, kind)
     x = np.asarray(x_start, dtype=np.float64)  # each restricted QP starts at the last point
     for _ in range(max_rounds):
@@ -767,8 +799,16 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
             if not missing:
                 break
         rows = np.union1d(_keep_rows(x, v, z, kind, rows, nu, released), new_rows)
+        if release_atoms:
+            atoms = _keep_atoms(x, atoms, dual_slack, w, dropped)
         atoms = np.union1d(atoms, new_atoms)
     viol = kkt_violation(x, nu, mu, v, z, kind, budget)
     info["kkt"] = max(viol.values())
     info["equality_qps"] = hess.equality_qps
+    if not info["polished"] and dropped.any():
+        x, again = select_one(v, z, kind, opt, epsilon, x_start, max_rounds=max_rounds,
+                              max_add=max_add, polish_steps=polish_steps, release_atoms=False)
+        for key in ("rounds", "qp_iterations", "equality_qps"):
+            again[key] += info[key]
+        info = again
     return x, info
