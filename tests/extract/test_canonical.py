@@ -438,6 +438,34 @@ def test_a_polish_that_fails_after_releases_is_tried_again_without_them(monkeypa
     assert_polished(r)
 
 
+def test_sign_correct_multipliers_are_sought_only_for_dependent_tight_rows(monkeypatch):
+    """Where the Schur complement is well conditioned the tight rows are independent and the
+    equality QP's multipliers the only ones: a wrong sign there means the row leaves, without
+    a search for other multipliers (on the over-fitted n = 12 games such searches took 37 of
+    98 s and found none; on 96 small games 123 of them found none either)."""
+    state = {"unique": None, "skipped": 0}
+    searched_after = []
+    real_eq, real_signed = selection_module._eq_solve, selection_module.signed_multipliers
+
+    def eq_spy(v, z, kind, budget, sup, sgn, tight, side, hess):
+        out = real_eq(v, z, kind, budget, sup, sgn, tight, side, hess)
+        x, nu, _, unique = out
+        wrong = np.any(nu[tight] * side < 0)
+        flipped = np.any(x[sup] * sgn < 0)
+        state["unique"] = unique
+        state["skipped"] += int(unique and wrong and not flipped)
+        return out
+
+    def signed_spy(*args):
+        searched_after.append(state["unique"])
+        return real_signed(*args)
+
+    monkeypatch.setattr(selection_module, "_eq_solve", eq_spy)
+    monkeypatch.setattr(selection_module, "signed_multipliers", signed_spy)
+    assert_polished(canonical(mlp_games(7, 4, seed=1)))
+    assert state["skipped"] > 0 and not any(searched_after)
+
+
 @pytest.mark.parametrize("lower", [False, True])
 def test_the_equality_qp_solves_its_schur_system_by_cholesky_or_least_squares(monkeypatch, lower):
     """The polish's equality QP ``min ½xᵀPx + cᵀx`` s.t. ``Cx = d``: its Schur system goes to
