@@ -62,7 +62,7 @@ STEPPED_STEPS = 10
 #: never recovered, while every successful first attempt kept at least 85% (docs/selection.md).
 COLLAPSE = 0.8
 #: Most atoms whose ``P`` :class:`Hessians` keeps (8 bytes each squared: 128 MiB).
-GRAM_CACHE_MAX = 4096
+P_CACHE_MAX = 4096
 #: Largest relative KKT violation (:func:`kkt_violation`) of a polished point.
 KKT_TOL = 1e-7
 #: Reciprocal condition number (LAPACK ``dpocon``) above which the polish solves its Schur
@@ -134,7 +134,7 @@ class Hessians:
     ``ζ²·f = ½ xᵀ P x + cᵀ x + const`` with ``P = ½ wg D Aᵀ A D + 2 wq Aᵀ A`` and
     ``c = −2 wq Aᵀ v`` (:func:`_weights_fq`). The restricted QPs of the generation rounds and
     the equality QPs of the polish's steps work on atom sets that overlap almost entirely, so
-    ``P`` of every atom seen so far is kept (up to ``GRAM_CACHE_MAX`` atoms, then computed
+    ``P`` of every atom seen so far is kept (up to ``P_CACHE_MAX`` atoms, then computed
     per call from the closed-form Gram matrix) and grown by the new atoms' blocks only;
     the Cholesky factor of the last ``P_J`` is kept for the next step with the same support.
     ``equality_qps`` counts the polish's equality QPs solved with them (a measure of work).
@@ -161,7 +161,7 @@ class Hessians:
     def p_c(self, atoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(P_J, c_J)`` of atoms ``J``."""
         new = np.setdiff1d(atoms, self.atoms)
-        if len(self.atoms) + len(new) > GRAM_CACHE_MAX:
+        if len(self.atoms) + len(new) > P_CACHE_MAX:
             return self._block(atoms), self.c_full[atoms]
         if len(new):
             cross = self._block(new, self.atoms)
