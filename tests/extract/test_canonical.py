@@ -19,13 +19,9 @@ from harsanyi.core.orders import masks_matrix
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.canonical import select_canonical
+from harsanyi.extract.solvers.gram import atom_gram
 from harsanyi.extract.solvers.operators import dictionary_apply, or_mask, weights
-from harsanyi.extract.solvers.selection import (
-    Hessians,
-    atom_gram,
-    selection_gradient,
-    solve_selection_qp,
-)
+from harsanyi.extract.solvers.selection import Hessians, selection_gradient, solve_selection_qp
 from harsanyi.zoo.synthetic import box_noise_planted_games, noisy_planted_games
 
 

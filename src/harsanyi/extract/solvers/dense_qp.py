@@ -22,6 +22,7 @@ LDLᵀ of the same problem (a general conic solver) spends most of its time on t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,7 +49,9 @@ class DenseQP:
 
     ``p`` ``(k, k)``, ``c`` ``(k,)``: the objective; ``a`` ``(m, k)``: the rows ``A_R``,
     ``lo``/``hi`` ``(m,)`` their bounds; ``w`` ``(k,)``: L1 weights (0 = free atom);
-    ``budget``: ``B``.
+    ``budget``: ``B``; ``gram``: a function returning ``A_Rᵀ diag(ω) A_R`` ``(k, k)`` for row
+    weights ``ω`` ``(m,)`` (e.g. :class:`.gram.WeightedGram`), used for the Newton matrices
+    instead of a BLAS ``syrk`` over ``a`` when given.
     """
 
     p: np.ndarray
@@ -58,6 +61,7 @@ class DenseQP:
     hi: np.ndarray
     w: np.ndarray
     budget: float
+    gram: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 @dataclass
@@ -115,10 +119,17 @@ class _Newton:
         Only the upper triangle is read by the Cholesky factorisation, which overwrites the
         array: BLAS ``syrk`` (onto a copy of ``P``, passed as ``Pᵀ``, the same symmetric
         matrix in Fortran order, so that the copy is a plain one) and ``syr`` build it in
-        place, half the time of dense sums and outer products.
+        place, half the time of dense sums and outer products. With ``qp.gram`` the term
+        ``A_Rᵀ W A_R`` comes from it instead, and ``P`` is added to it.
         """
         qp, lw, wg = self.qp, self.lw, self.wg
-        h = dsyrk(1.0, (qp.a * np.sqrt(wg[0] + wg[1])[:, None]).T, beta=1.0, c=qp.p.T, trans=0)
+        if qp.gram is not None:
+            h = qp.gram(wg[0] + wg[1])
+            h += qp.p
+            h = h.T  # the same symmetric matrix, in Fortran order
+        else:
+            h = dsyrk(1.0, (qp.a * np.sqrt(wg[0] + wg[1])[:, None]).T, beta=1.0, c=qp.p.T,
+                      trans=0)
         h[lw, lw] += 4.0 * wg[2] * wg[3] / self.dt
         g = np.zeros(qp.p.shape[0])
         g[lw] = (wg[3] - wg[2]) * self.wl / self.dt

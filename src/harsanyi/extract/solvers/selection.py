@@ -25,6 +25,7 @@ exact KKT point of the full problem up to rounding, whatever restricted problem 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import clarabel
@@ -35,12 +36,12 @@ from scipy.linalg.blas import dsyrk
 from scipy.linalg.lapack import dpocon
 from scipy.optimize import linprog, nnls
 
-from harsanyi.core.orders import order_of_masks
 from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.dense_qp import DenseQP, solve_dense_qp
+from harsanyi.extract.solvers.gram import WeightedGram, atom_gram, lookup_pays
 from harsanyi.extract.solvers.operators import dictionary_apply, dictionary_transpose, weights
 
-__all__ = ["COMPLEMENTARITY_TARGET", "Hessians", "atom_gram", "kkt_multipliers", "select_one",
+__all__ = ["COMPLEMENTARITY_TARGET", "Hessians", "kkt_multipliers", "select_one",
            "selection_gradient", "solve_selection_qp"]
 
 #: Relative complementarity the restricted QP's interior point aims for once converged (at
@@ -78,40 +79,6 @@ KKT_LP_NEAR = 0.5
 #: An atom of the restriction that its optimum leaves at zero with a dual slack above this
 #: (its price below 80% of ``μ w_j``) is released for the next round (:func:`_keep_atoms`).
 ATOM_RELEASE = 0.2
-
-
-def atom_gram(atoms: np.ndarray, n: int, others: np.ndarray | None = None) -> np.ndarray:
-    """Return the Gram matrix ``A_Jᵀ A_K`` of atoms ``J`` and ``K`` (default ``J``) in closed form.
-
-    Index ``j < 2**n``: AND atom ``j``; else OR atom ``j − 2**n``. Computed without touching
-    the ``2**n`` rows:
-    ``#{S ⊇ T∪U} = 2^{n−|T∪U|}`` (AND, AND), ``#{S: S∩T ≠ ∅, S∩U ≠ ∅} = 2^n − 2^{n−|T|} −
-    2^{n−|U|} + 2^{n−|T∪U|}`` (OR, OR), ``#{S ⊇ T, S∩U ≠ ∅} = 2^{n−|T|} − 1(T∩U=∅)·2^{n−|T∪U|}``.
-
-    >>> atom_gram(np.array([1, 3, 4 + 3]), 2).tolist()  # AND {0}, AND {0,1}, OR {0,1}
-    [[2.0, 1.0, 2.0], [1.0, 1.0, 1.0], [2.0, 1.0, 3.0]]
-    >>> atom_gram(np.array([4 + 3]), 2, np.array([1, 3])).tolist()
-    [[2.0, 1.0]]
-    """
-    size = 2**n
-    rows = np.asarray(atoms, np.int64)
-    cols = rows if others is None else np.asarray(others, np.int64)
-    pow2 = np.exp2(n - np.arange(n + 1))  # 2^{n−k} by order k
-    pop = order_of_masks(n)
-    r_or, c_or = rows >= size, cols >= size
-    t = np.where(r_or, rows - size, rows)
-    u = np.where(c_or, cols - size, cols)
-    p_u = pow2[pop[t[:, None] | u[None, :]]]  # 2^{n−|T∪U|}
-    p_t, p_c = pow2[pop[t]][:, None], pow2[pop[u]][None, :]
-    disjoint = (t[:, None] & u[None, :]) == 0
-    out = p_u.copy()  # (AND, AND)
-    both = r_or[:, None] & c_or[None, :]
-    out[both] = (size - p_t - p_c + p_u)[both]
-    row_and = ~r_or[:, None] & c_or[None, :]  # S ⊇ T (row AND), S ∩ U ≠ ∅ (column OR)
-    out[row_and] = (p_t - disjoint * p_u)[row_and]
-    row_or = r_or[:, None] & ~c_or[None, :]  # S ⊇ U (column AND), S ∩ T ≠ ∅ (row OR)
-    out[row_or] = (p_c - disjoint * p_u)[row_or]
-    return out
 
 
 def _signs(n: int, kind: str) -> np.ndarray:
@@ -210,19 +177,24 @@ def _restricted_qp(v, z, kind, atoms, rows, budget, hess: Hessians, x0: np.ndarr
     size = v.shape[-1]
     p, c = hess.p_c(atoms)
     w = weights(hess.n, kind)[atoms]
+    gram = WeightedGram(atoms, rows, hess.n) if lookup_pays(hess.n, len(atoms), len(rows)) \
+        else None
     return solve_selection_qp(p, c, _atom_columns(atoms, rows, size), v[rows], z, w, budget,
-                              x0)
+                              x0, gram)
 
 
 def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.ndarray, z: float,
-                       w: np.ndarray, budget: float, x0: np.ndarray | None = None
+                       w: np.ndarray, budget: float, x0: np.ndarray | None = None,
+                       gram: Callable[[np.ndarray], np.ndarray] | None = None
                        ) -> dict[str, Any]:
     """Solve ``min ½ xᵀPx + cᵀx`` s.t. ``|A_R x − v_R| ≤ ζ``, ``Σ w |x| ≤ B`` (``w = 0``: free).
 
     By the dense interior point of :mod:`.dense_qp` when ``ζ > 0``; by Clarabel when ``ζ = 0``
     (rows are equalities) or when the dense interior point stalls before convergence (an
     ill-conditioned ``P``: its best iterate can leave the budget 0.6% short of binding, a
-    different point; docs/selection.md); ``x0``: the dense interior point's start. Returns
+    different point; docs/selection.md); ``x0``: the dense interior point's start; ``gram``:
+    its weighted Gram matrices ``A_Rᵀ diag(ω) A_R`` in closed form (:class:`.gram.WeightedGram`;
+    ``None``: BLAS over ``a_r``). Returns
     ``x``, the row multipliers ``nu``
     (``> 0`` at the upper bound), the budget multiplier ``mu`` and the ``iterations``.
 
@@ -232,7 +204,7 @@ def solve_selection_qp(p: np.ndarray, c: np.ndarray, a_r: np.ndarray, v_r: np.nd
     [0.25, 0.25]
     """
     if z > 0:
-        sol = solve_dense_qp(DenseQP(p, c, a_r, v_r - z, v_r + z, w, budget),
+        sol = solve_dense_qp(DenseQP(p, c, a_r, v_r - z, v_r + z, w, budget, gram),
                              target=COMPLEMENTARITY_TARGET, x0=x0)
         if sol.converged:
             return {"x": sol.x, "nu": sol.nu, "mu": sol.mu, "iterations": sol.iterations,
