@@ -83,5 +83,5 @@ def test_the_interior_point_gives_the_same_solution_with_the_lookup():
 
 def test_the_lookup_is_chosen_where_it_is_cheaper():
     assert lookup_pays(10, 1000, 700) and lookup_pays(12, 2400, 2400)
-    assert not lookup_pays(12, 30, 20)  # the table costs more than a small syrk
+    assert not lookup_pays(12, 300, 2000)  # the table costs more than a small syrk
     assert not lookup_pays(LOOKUP_MAX_PLAYERS + 1, 10**5, 10**5)  # no 3^n table that large

@@ -83,26 +83,28 @@ def interval_sums(omega: np.ndarray) -> np.ndarray:
     (15.0, 10.0, 5.0)
     """
     n = omega.shape[-1].bit_length() - 1
-    h = np.asarray(omega, np.float64).reshape((2,) * n)  # axis a: player n − 1 − a
-    for axis in range(n):
-        out, inside = np.take(h, 0, axis=axis), np.take(h, 1, axis=axis)
-        h = np.stack([out, inside, out + inside], axis=axis)
+    h = np.asarray(omega, np.float64)
+    for i in range(n):  # player i: h is (2^(n − i − 1), 2, 3^i), the last axis contiguous
+        two = h.reshape(2 ** (n - i - 1), 2, 3**i)
+        h = np.empty((2 ** (n - i - 1), 3, 3**i))
+        h[:, :2] = two
+        np.add(two[:, 0], two[:, 1], out=h[:, 2])
     return h.reshape(-1)
 
 
 def lookup_pays(n: int, atoms: int, rows: int) -> bool:
     """Whether :class:`WeightedGram` beats a BLAS ``syrk`` over ``rows`` rows.
 
-    Its cost is about ``3·3^n`` table operations and ``5 k²`` for the lookups, against
-    ``k² m / 20`` for ``syrk`` (memory-bound numpy against BLAS flops, measured on the
-    ``n = 10`` and ``12`` benchmark games; docs/selection.md).
+    Measured on one core (``benchmarks/README.md``): the lookup costs about ``25 ns·3^n`` (the
+    interval sums and their table) plus ``10 ns·k²`` (the gather), ``syrk`` about
+    ``k² m / 20`` ns.
 
-    >>> lookup_pays(10, 1000, 700), lookup_pays(12, 50, 40), lookup_pays(16, 5000, 5000)
+    >>> lookup_pays(10, 1000, 700), lookup_pays(12, 300, 2000), lookup_pays(16, 5000, 5000)
     (True, False, False)
     """
     if n > LOOKUP_MAX_PLAYERS:
         return False
-    return 3 * 3**n + 5 * atoms * atoms < atoms * atoms * rows / 20
+    return atoms * atoms * (rows - 200) > 500 * 3**n
 
 
 class WeightedGram:
