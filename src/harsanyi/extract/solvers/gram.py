@@ -70,32 +70,39 @@ def _ternary(n: int) -> np.ndarray:
     return out
 
 
-def interval_sums(omega: np.ndarray) -> np.ndarray:
+def interval_sums(omega: np.ndarray, out: np.ndarray | None = None,
+                  scratch: np.ndarray | None = None) -> np.ndarray:
     """Return the sums of ``ω`` over every interval of the subset lattice, ``O(3^n)``.
 
     ``h[(3^n − 1) − t(T) − 2 t(U)] = Σ_{T ⊆ S ⊆ N∖U} ω_S`` for disjoint ``T``, ``U``, with
     ``t(X) = Σ_{i∈X} 3^i``: digit ``i`` of the ternary index is 1 where player ``i`` must be in
     ``S``, 0 where it must be out, 2 where it is free. Built one player at a time
-    (``free = in + out``).
+    (``free = in + out``). ``out`` and ``scratch``: buffers of ``3^n`` to use instead of new
+    arrays (the interior point calls this at every iteration).
 
     >>> h = interval_sums(np.array([1.0, 2.0, 4.0, 8.0]))  # ω_∅, ω_{0}, ω_{1}, ω_{0,1}
     >>> float(h[8]), float(h[8 - 1]), float(h[8 - 2 * 1])  # all S; S ∋ 0; S ∌ 0
     (15.0, 10.0, 5.0)
     """
     n = omega.shape[-1].bit_length() - 1
-    h = np.asarray(omega, np.float64)
-    for i in range(n):  # player i: h is (2^(n − i − 1), 2, 3^i), the last axis contiguous
-        two = h.reshape(2 ** (n - i - 1), 2, 3**i)
-        h = np.empty((2 ** (n - i - 1), 3, 3**i))
-        h[:, :2] = two
-        np.add(two[:, 0], two[:, 1], out=h[:, 2])
-    return h.reshape(-1)
+    out = np.empty(3**n) if out is None else out
+    scratch = np.empty(3**n) if scratch is None else scratch
+    src = np.asarray(omega, np.float64)
+    out[:1] = src[:1]  # n = 0
+    for i in range(n):  # player i: (2^(n − i − 1), 2, 3^i) -> (…, 3, 3^i), contiguous last
+        dst = out if (n - 1 - i) % 2 == 0 else scratch  # the last step writes to out
+        two = src.reshape(2 ** (n - i - 1), 2, 3**i)
+        grown = dst[:2 ** (n - i - 1) * 3 ** (i + 1)].reshape(2 ** (n - i - 1), 3, 3**i)
+        grown[:, :2] = two
+        np.add(two[:, 0], two[:, 1], out=grown[:, 2])
+        src = grown.reshape(-1)
+    return out
 
 
 def lookup_pays(n: int, atoms: int, rows: int) -> bool:
     """Whether :class:`WeightedGram` beats a BLAS ``syrk`` over ``rows`` rows.
 
-    Measured on one core (``benchmarks/README.md``): the lookup costs about ``25 ns·3^n`` (the
+    Measured on one core (``benchmarks/gram.py``): the lookup costs about ``25 ns·3^n`` (the
     interval sums and their table) plus ``10 ns·k²`` (the gather), ``syrk`` about
     ``k² m / 20`` ns.
 
@@ -149,13 +156,17 @@ class WeightedGram:
         idx = np.block([[top - tern[ands[:, None] | ands[None, :]], mixed],
                         [mixed.T, top - 2 * tern[ors[:, None] | ors[None, :]]]])
         self.idx = idx.astype(np.int32 if 2 * self.cells < 2**31 else np.int64)
+        # buffers reused by every call: ω on all rows, the table [h, −h, 0], a scratch
+        self.full = np.zeros(size)
+        self.table = np.zeros(2 * self.cells + 1)
+        self.scratch = np.empty(self.cells)
 
     def __call__(self, omega: np.ndarray) -> np.ndarray:
         """Return ``A_Jᵀ diag(ω) A_J`` (``k × k``) for weights ``ω`` ``(m,)`` on the rows."""
-        full = np.zeros(self.size)
-        full[self.rows] = omega
-        h = interval_sums(full)
-        out = np.take(np.concatenate([h, -h, [0.0]]), self.idx)
+        self.full[self.rows] = omega
+        h = interval_sums(self.full, self.table[:self.cells], self.scratch)
+        np.negative(h, out=self.table[self.cells:-1])
+        out = np.take(self.table, self.idx)
         # the one-atom terms: ĥ(T) on AND-OR pairs, W/2 − ȟ(U) from each side on OR-OR pairs
         ka, hat = self.k_and, h[self.own_and]
         out[:ka, ka:] += hat[:, None]
