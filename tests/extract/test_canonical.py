@@ -564,3 +564,22 @@ def test_the_interior_point_from_a_start_reaches_the_same_point():
     assert first is not None and np.count_nonzero(first[1:]) == np.count_nonzero(
         np.concatenate([vertex.and_values[0, 1:], vertex.or_values[0]]))
     assert all(x0 is not None for x0 in seen)
+
+
+def test_the_canonical_split_is_the_same_with_lookups_or_blas(monkeypatch):
+    """The Newton matrices' A_Rᵀ W A_R by lookups (extract/solvers/gram.py) or by syrk."""
+    games = mlp_games(7, 3, seed=4)
+    vertex = solve(games, bounds(games))
+    plain = select_canonical(games, bounds(games), "and_or", vertex, 0.01)
+    calls = []
+
+    def always(n, atoms, rows):
+        calls.append((n, atoms, rows))
+        return True
+
+    monkeypatch.setattr(selection_module, "lookup_pays", always)
+    looked_up = select_canonical(games, bounds(games), "and_or", vertex, 0.01)
+    assert calls  # the restricted QPs did use the lookup
+    assert plain.info["polished"].all() and looked_up.info["polished"].all()
+    for a, b in ((plain.and_values, looked_up.and_values), (plain.or_values, looked_up.or_values)):
+        np.testing.assert_allclose(b, a, atol=1e-9 * np.abs(a).max())

@@ -85,3 +85,4 @@ def test_the_lookup_is_chosen_where_it_is_cheaper():
     assert lookup_pays(10, 1000, 700) and lookup_pays(12, 2400, 2400)
     assert not lookup_pays(12, 300, 2000)  # the table costs more than a small syrk
     assert not lookup_pays(LOOKUP_MAX_PLAYERS + 1, 10**5, 10**5)  # no 3^n table that large
+
