@@ -22,8 +22,8 @@ from harsanyi.core.orders import order_of_masks
 
 __all__ = ["LOOKUP_MAX_PLAYERS", "WeightedGram", "atom_gram", "interval_sums", "lookup_pays"]
 
-#: Largest ``n`` whose interval sums :class:`WeightedGram` tabulates (``3^14`` = 4.8 M
-#: entries, 38 MB; ``3^16`` would be 344 MB a table).
+#: Largest ``n`` whose interval sums :class:`WeightedGram` tabulates: ``3^14`` = 4.8 M
+#: entries, 115 MB with its negated copy and a scratch buffer (``n = 16``: 1 GB).
 LOOKUP_MAX_PLAYERS = 14
 
 
