@@ -569,8 +569,7 @@ def test_the_interior_point_from_a_start_reaches_the_same_point():
 def test_the_canonical_split_is_the_same_with_lookups_or_blas(monkeypatch):
     """The Newton matrices' A_Rᵀ W A_R by lookups (extract/solvers/gram.py) or by syrk."""
     games = mlp_games(7, 3, seed=4)
-    vertex = solve(games, bounds(games))
-    plain = select_canonical(games, bounds(games), "and_or", vertex, 0.01)
+    plain = canonical(games)
     calls = []
 
     def always(n, atoms, rows):
@@ -578,10 +577,12 @@ def test_the_canonical_split_is_the_same_with_lookups_or_blas(monkeypatch):
         return True
 
     monkeypatch.setattr(selection_module, "lookup_pays", always)
-    looked_up = select_canonical(games, bounds(games), "and_or", vertex, 0.01)
+    looked_up = canonical(games)
     assert calls  # the restricted QPs did use the lookup
-    assert plain.info["polished"].all() and looked_up.info["polished"].all()
+    assert_polished(plain)
+    assert_polished(looked_up)
     # the same Newton steps up to rounding, not only the same polished point
-    assert np.abs(plain.info["qp_iterations"] - looked_up.info["qp_iterations"]).max() <= 2
-    for a, b in ((plain.and_values, looked_up.and_values), (plain.or_values, looked_up.or_values)):
-        np.testing.assert_allclose(b, a, atol=1e-9 * np.abs(a).max())
+    its = [r.metadata["solver_info"]["qp_iterations"] for r in (plain, looked_up)]
+    assert np.abs(its[0] - its[1]).max() <= 2
+    np.testing.assert_allclose(pooled(looked_up), pooled(plain),
+                               atol=1e-9 * np.abs(pooled(plain)).max())
