@@ -153,11 +153,14 @@ def test_low_budget_is_certified_within_a_pivot_count(low_budget):
 def test_generation_stopped_by_a_count_returns_a_sound_uncertified_result(low_budget):
     _, game, q = low_budget
     # pool_max=0: no whole-pool solve after the stop (tested below)
-    rounds = hs.and_or(game, q_bound=q, max_rounds=5, pool_max=0)  # stops after atoms came in
+    with pytest.warns(RuntimeWarning, match=r"1 of 1 sample\(s\) are not certified optimal "
+                      r"\(stop: max_rounds x1.*above pool_max=0: raise pool_max"):
+        rounds = hs.and_or(game, q_bound=q, max_rounds=5, pool_max=0)  # stops after atoms came in
     cert = rounds.metadata["certificate"][0]
     assert cert["stop"] == "max_rounds" and not cert["optimal"] and "pool" not in cert
     assert rounds.values.shape == (len(rounds.is_or),) and np.isfinite(rounds.residual)
-    pivots = hs.and_or(game, q_bound=q, max_pivots=50, pool_max=0)
+    with pytest.warns(RuntimeWarning, match=r"stop: max_pivots x1"):
+        pivots = hs.and_or(game, q_bound=q, max_pivots=50, pool_max=0)
     cert = pivots.metadata["certificate"][0]
     assert cert["stop"] == "max_pivots" and not cert["optimal"]
     assert cert["simplex_iterations"] <= 50 + 1 and np.isfinite(pivots.holdout_r2)
@@ -238,9 +241,10 @@ def test_optimal_means_optimal_over_every_atom_up_to_the_order_cap():
     assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
 
 
-def test_a_small_pool_is_solved_whole_and_certified():
+def test_a_small_pool_is_solved_whole_and_certified(recwarn):
     game = smooth_game(12, 300)
     res = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex")
+    assert not [w for w in recwarn if "certified" in str(w.message)]  # certified: no warning
     cert = res.metadata["certificate"][0]
     assert cert["optimal"] and cert["stop"] == "pool" and cert["rounds"] == 0
     assert cert["pool"]["status"] == "Optimal" and cert["pool"]["atoms"] == 584
@@ -256,8 +260,9 @@ def test_a_stopped_generation_is_certified_by_the_whole_pool():
     assert cert["optimal"] and cert["stop"] == "pool"
     assert cert["generation"]["stop"] == "max_pivots"
     assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
-    off = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex", pool_first=0,
-                    max_pivots=5, pool_max=0)
+    with pytest.warns(RuntimeWarning, match=r"stop: max_pivots x1"):
+        off = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex", pool_first=0,
+                        max_pivots=5, pool_max=0)
     cert = off.metadata["certificate"][0]
     assert not cert["optimal"] and cert["stop"] == "max_pivots" and "pool" not in cert
 
@@ -265,15 +270,17 @@ def test_a_stopped_generation_is_certified_by_the_whole_pool():
 def test_an_infeasible_pool_says_so_and_gives_its_elastic_fit():
     """180 fit masks, 100 atoms of order <= 2: no split matches every mask within the bound."""
     game = smooth_game(10, 200, seed=2)
-    res = hs.and_or(game, q_bound=0.02, max_order=2, selection="vertex")
+    with pytest.warns(RuntimeWarning, match=r"stop: pool_infeasible x1.*raise max_order"):
+        res = hs.and_or(game, q_bound=0.02, max_order=2, selection="vertex")
     cert = res.metadata["certificate"][0]
     assert not cert["optimal"] and cert["stop"] == "pool_infeasible" and cert["slack"] > 0
     assert cert["pool"]["status"] == "Infeasible" and "raise max_order" in cert["pool"]["says"]
     assert cert["pool"]["elastic"]["status"] == "Optimal" and cert["simplex_iterations"] == 0
     assert np.isfinite(res.residual) and res.values.shape == (len(res.is_or),)
     # after generation, an infeasible pool keeps generation's last optimum
-    late = hs.and_or(game, q_bound=0.02, max_order=2, selection="vertex", pool_first=0,
-                     max_pivots=500)
+    with pytest.warns(RuntimeWarning, match=r"stop: max_pivots x1.*raise max_order"):
+        late = hs.and_or(game, q_bound=0.02, max_order=2, selection="vertex", pool_first=0,
+                         max_pivots=500)
     cert = late.metadata["certificate"][0]
     assert not cert["optimal"] and cert["stop"] == "max_pivots"
     assert cert["pool"]["status"] == "Infeasible" and "elastic" not in cert["pool"]
@@ -282,3 +289,22 @@ def test_an_infeasible_pool_says_so_and_gives_its_elastic_fit():
 def test_pool_limits_must_be_counts():
     with pytest.raises(ValueError, match="pool_max and pool_first"):
         hs.and_or(smooth_game(6, 40), q_bound=0.02, pool_max=-1)
+
+
+def test_uncertified_samples_warn_once_per_call_with_the_count_and_the_way_out():
+    game = smooth_game(10, 200)
+    batch = SampledGame(np.stack([game.values, 2.0 * game.values]), game.design)
+    with pytest.warns(RuntimeWarning) as caught:
+        hs.and_or(batch, q_bound=0.02, max_order=3, selection="vertex", pool_first=0,
+                  max_pivots=5, pool_max=100)
+    said = [str(w.message) for w in caught if "certified" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("2 of 2 sample(s) are not certified optimal")
+    assert "stop: max_pivots x2" in said[0] and "pool of 340 atoms is above pool_max=100" in said[0]
+
+
+def test_the_sampled_path_shows_a_progress_bar_over_samples(capsys):
+    game = smooth_game(6, 40)
+    hs.and_or(game, q_bound=0.02, progress=True)
+    assert "AND-OR split (sampled)" in capsys.readouterr().err
+    hs.and_or(game, q_bound=0.02, progress=False)
+    assert "AND-OR split" not in capsys.readouterr().err

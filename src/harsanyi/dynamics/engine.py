@@ -166,7 +166,7 @@ def _sampled_batch(game: SampledGame, spec: GameSpec, seconds_forward: float) ->
     if spec.kind != "and_or":
         raise ValueError("a sampled game (budget=...) is extracted by the sparse AND-OR path; "
                          "kind='and' needs all 2**n masks")
-    result = and_or(game, q_bound=spec.q_bound, **spec.split_options())
+    result = and_or(game, q_bound=spec.q_bound, progress=False, **spec.split_options())
     assert isinstance(result, SparseInteractions)  # a sampled game gives a sparse result
     return BatchResult(arrays=sparse_arrays(result, game.values),
                        metadata=dict(result.metadata), n_forwards=int(game.values.size),

@@ -20,12 +20,15 @@ was exact and no slack was used, never over all ``2**n`` masks of a sampled desi
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from harsanyi._version import __version__
+from harsanyi.core.progress import progress_bar
 from harsanyi.extract.solvers.canonical import check_selection, resolve_selection
 from harsanyi.extract.sparse_lp import (
     Atom,
@@ -335,6 +338,7 @@ def sparse_and_or(
     pool_first: int = 200_000,
     selection: str = "auto",
     epsilon: float = 0.01,
+    progress: bool | None = None,
 ) -> SparseInteractions:
     """Sparse AND-OR interactions of a sampled game (steps in the module docstring).
 
@@ -377,10 +381,19 @@ def sparse_and_or(
     selection : ``"auto"`` (default) and ``"vertex"``: the LP's optimal vertex (the
         canonical split is 20–100× slower on sampled games, §5b of docs/sparse.md); or
         ``"canonical"``: the unique
-        minimiser of ``‖γ‖² + ‖q‖²/ζ²`` on the fit masks over the splits within ``(1 + ε)`` of
-        the LP optimum (:mod:`.sparse_select`); skipped, with the reason in
+        minimiser of ``‖θ‖²`` (the intercept and every atom's value) over the splits that
+        match the fit masks within ``ζ`` and lie within ``(1 + ε)`` of the LP optimum
+        (:mod:`.sparse_select`; not the exhaustive path's ``‖γ‖² + ‖q‖²/ζ²``, which ``q``
+        known on the fit masks only would make dense); skipped, with the reason in
         ``metadata["selection_info"]``, for a sample whose LP still uses an elastic slack.
     epsilon : ``ε ≥ 0`` of the canonical selection.
+    progress : a tqdm bar over the samples: ``None`` (default) shows it once the work has run
+        2 s, ``True`` at once, ``False`` never.
+
+    A sample whose LP is not certified optimal (``metadata["certificate"][b]["optimal"]`` is
+    False: generation stopped at ``max_rounds`` or ``max_pivots`` or with an elastic slack,
+    and the pool was too large or infeasible) raises one ``RuntimeWarning`` for the call,
+    with the count, the stops and what to change: their splits are not proven L1-minimal.
 
     >>> from harsanyi.games.design import SampleDesign
     >>> d = SampleDesign.build(24, budget=600, seed=0)
@@ -414,7 +427,7 @@ def sparse_and_or(
     flat = game.values.reshape(-1, game.m)
     x = masks[fit]
     per_sample, zetas, certs, infos = [], [], [], []
-    for v in flat:
+    for v in progress_bar(flat, progress, desc="AND-OR split (sampled)", unit="sample"):
         zeta = q_bound * abs(v[full] - v[empty])
         y = v[fit] - v[empty]
         scale = max(float(np.abs(y).max()), 1e-300) if np.abs(y).max() > 0 else 1.0
@@ -440,10 +453,31 @@ def sparse_and_or(
             if val != 0.0:
                 values[b, index[a]] = val
     intercept = np.array([c for _, _, c in per_sample])
+    _warn_uncertified(certs, pool_size(game.n, max_order), pool_max)
     meta = {"kind": "and_or", "solver": "sparse", "q_bound": q_bound, "max_order": max_order,
             "certificate": certs, "selection": selection,
             "epsilon": epsilon if selection == "canonical" else 0.0, "selection_info": infos}
     return _package(game, atoms, values, intercept, np.array(zetas), meta)
+
+
+def _warn_uncertified(certs: list[dict[str, Any]], pool: int, pool_max: int) -> None:
+    """Warn once when some samples' LPs are not certified optimal (see :func:`sparse_and_or`)."""
+    stops = Counter(c["stop"] for c in certs if not c["optimal"])
+    if not stops:
+        return
+    said = ", ".join(f"{k} x{v}" for k, v in sorted(stops.items()))
+    if any(c.get("pool", {}).get("status") == "Infeasible" for c in certs):
+        hint = ("no split of order <= max_order matches every fit mask within the bound: raise "
+                "max_order or q_bound")
+    elif pool > pool_max:
+        hint = (f"the pool of {pool} atoms is above pool_max={pool_max}: raise pool_max to "
+                "solve it whole (minutes), or max_pivots")
+    else:
+        hint = "raise max_pivots or max_rounds"
+    warnings.warn(
+        f"{sum(stops.values())} of {len(certs)} sample(s) are not certified optimal (stop: "
+        f"{said}; metadata['certificate'][b] says what was proven): their split is not "
+        f"proven L1-minimal on the fit masks; {hint}", RuntimeWarning, stacklevel=3)
 
 
 def union_support(results: list[SparseInteractions]) -> tuple[np.ndarray, np.ndarray]:

@@ -60,8 +60,8 @@ def and_or(
     """Sparse AND-OR interactions of a game (or a batch of games).
 
     A :class:`~harsanyi.games.sampled.SampledGame` (``model_game(..., budget=B)``) goes to
-    :func:`~harsanyi.extract.sparse.sparse_and_or` with ``q_bound``, ``selection``, ``epsilon``
-    and ``options`` (``solver`` and ``warm_start`` do not apply) and gives a
+    :func:`~harsanyi.extract.sparse.sparse_and_or` with ``q_bound``, ``selection``, ``epsilon``,
+    ``progress`` and ``options`` (``solver`` and ``warm_start`` do not apply) and gives a
     :class:`~harsanyi.extract.sparse_result.SparseInteractions` (docs/sparse.md).
 
     Solves, per sample, ``min_{γ, q} Σ_{S≠∅} |I_and(S)| + |I_or(S)|`` subject to
@@ -76,8 +76,10 @@ def and_or(
     the unique minimiser of ``‖γ‖² + ‖q‖²/ζ²`` over the splits whose L1 objective is within
     ``(1 + ε)`` of the certified LP optimum ``OPT`` (docs/selection.md): the same for the same
     game whatever the batch, warm start or machine, and continuous in the game. It costs
-    1.6–3.8× the vertex at n = 10 (benchmarks/extraction.py). Above 12 players, and for sampled
-    games, ``"auto"`` gives the LP vertex (the canonical split is not practical there yet;
+    1.3–2.1× the vertex at n = 10 (benchmarks/extraction.py; docs/selection.md). Above 12
+    players, and for sampled games, ``"auto"`` gives the LP vertex (the canonical split is not
+    practical there yet; a sampled game's canonical split minimises ``‖θ‖²`` instead, as
+    :mod:`~harsanyi.extract.sparse_select` explains;
     :func:`~harsanyi.extract.solvers.canonical.resolve_selection`). ``metadata`` records the
     ``selection`` each result got, ``epsilon`` and ``lp_optimum`` (``OPT`` per game, next to
     ``objective``).
@@ -126,7 +128,8 @@ def and_or(
 
     check_selection(selection, epsilon)
     if isinstance(game, SampledGame):
-        return sparse_and_or(game, q_bound, selection=selection, epsilon=epsilon, **options)
+        return sparse_and_or(game, q_bound, selection=selection, epsilon=epsilon,
+                             progress=progress, **options)
     game = _as_game(game)
     selection = resolve_selection(selection, game.n)
     if selection == "canonical" and solver != "sgd" and game.n > CANONICAL_PRACTICAL_MAX:
