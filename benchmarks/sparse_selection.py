@@ -66,6 +66,9 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=0.005)
     parser.add_argument("--epsilon", type=float, default=0.01)
     parser.add_argument("--no-mlp", dest="mlp", action="store_false")
+    parser.add_argument("--selections", default="vertex,canonical",
+                        help="comma-separated: vertex, canonical (e.g. vertex alone times the "
+                             "LP, with the whole-pool solve of a trained MLP)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     print(f"{'n':>3} {'game':>10} {'selection':>9} {'s':>7} {'atoms':>6} {'salient':>7} "
@@ -74,7 +77,7 @@ def main() -> None:
         for name, game, q in games(args, n):
             noise = 1e-6 * span(game) * rng.standard_normal(game.values.shape)
             bumped = SampledGame(game.values + noise, game.design)
-            for sel in ("vertex", "canonical"):
+            for sel in args.selections.split(","):
                 start = time.perf_counter()
                 res = hs.and_or(game, q_bound=q, selection=sel, epsilon=args.epsilon)
                 took = time.perf_counter() - start

@@ -6,7 +6,7 @@ import pytest
 
 import harsanyi as hs
 from harsanyi.errors import StoreError
-from harsanyi.extract import SparseInteractions, refit, union_support
+from harsanyi.extract import SparseInteractions, refit, sparse, union_support
 from harsanyi.extract.sparse import Limits, _next_step, _violated
 from harsanyi.extract.sparse_lp import SampledLP, atom_costs, atom_matrix, neighbours, pool_atoms
 from harsanyi.extract.sparse_result import atom_features
@@ -248,7 +248,19 @@ def test_a_small_pool_is_solved_whole_and_certified(recwarn):
     cert = res.metadata["certificate"][0]
     assert cert["optimal"] and cert["stop"] == "pool" and cert["rounds"] == 0
     assert cert["pool"]["status"] == "Optimal" and cert["pool"]["atoms"] == 584
+    assert cert["pool"]["method"] == "face" and "every other one priced exactly" in cert["atoms"]
+    assert cert["pool"]["lp_atoms"] < 584 and cert["outside_candidates"]["exact"]
     assert cert["outside_candidates"]["would_enter"] == 0
+    assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
+
+
+def test_the_pool_is_solved_whole_when_its_face_cannot_be_used(monkeypatch):
+    monkeypatch.setattr(sparse, "FACE_MAX_ENTRIES", 0)  # too large for the face method
+    game = smooth_game(12, 300)
+    res = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex")
+    cert = res.metadata["certificate"][0]
+    assert cert["optimal"] and cert["stop"] == "pool" and cert["pool"]["method"] == "whole"
+    assert cert["atoms"].endswith("(584, all in the LP)")
     assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
 
 
@@ -275,6 +287,7 @@ def test_an_infeasible_pool_says_so_and_gives_its_elastic_fit():
     cert = res.metadata["certificate"][0]
     assert not cert["optimal"] and cert["stop"] == "pool_infeasible" and cert["slack"] > 0
     assert cert["pool"]["status"] == "Infeasible" and "raise max_order" in cert["pool"]["says"]
+    assert cert["pool"]["method"] == "whole"  # the face method's interior point cannot converge
     assert cert["pool"]["elastic"]["status"] == "Optimal" and cert["simplex_iterations"] == 0
     assert np.isfinite(res.residual) and res.values.shape == (len(res.is_or),)
     # after generation, an infeasible pool keeps generation's last optimum

@@ -30,6 +30,7 @@ import numpy as np
 from harsanyi._version import __version__
 from harsanyi.core.progress import progress_bar
 from harsanyi.extract.solvers.canonical import check_selection, resolve_selection
+from harsanyi.extract.sparse_ipm import pool_dual
 from harsanyi.extract.sparse_lp import (
     Atom,
     SampledLP,
@@ -57,6 +58,14 @@ def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
     excess[np.asarray(lp.rows, np.int64)] = 0.0
     bad = np.flatnonzero(excess > 1e-9 * max(1.0, float(np.abs(y).max())))
     return bad[np.argsort(-excess[bad], kind="stable")[:limit]]
+
+
+#: Largest ``atoms × fit masks`` whose features the face method holds (float64: 240 MB; the
+#: ``n = 24``, order-4 pool at 900 fit masks is 23 million). Its interior point costs
+#: ``m² k`` flops an iteration, so larger pools go to HiGHS's interior point.
+FACE_MAX_ENTRIES = 30_000_000
+#: Relative reduced cost under which the face method counts an atom as tight.
+FACE_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -140,23 +149,77 @@ def _add_outside(x: np.ndarray, lp: SampledLP, sol: dict[str, Any], lim: Limits)
     return bool(outside)
 
 
+def _pool_by_face(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits
+                  ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]] | None:
+    """Certify the pool's optimum through its optimal face, or return ``None``.
+
+    The dual of the LP over every atom by the dense interior point of :mod:`.sparse_ipm`
+    (to a relative gap ``3e-6``); the atoms it prices as tight (``c_T − |F_Tᵀλ| ≤ FACE_TOL·c_T``)
+    go into a :class:`SampledLP` without slacks, solved by the simplex; every atom of order
+    ``≤ max_order`` is then priced exactly against its duals, and those that price out enter
+    (``atoms_per_round`` a round) until none does. ``None`` (the caller then solves the pool
+    whole) when the pool does not fit ``FACE_MAX_ENTRIES``, the interior point does not
+    converge (an infeasible pool, whose dual is unbounded), the restricted LP is not optimal
+    within ``max_pivots``, or a pricing is truncated.
+    """
+    m, n = x.shape
+    atoms = pool_atoms(n, lim.max_order)
+    if len(atoms) * m > FACE_MAX_ENTRIES:
+        return None
+    feats = atom_features(x, *atom_matrix(atoms, n))
+    cost = atom_costs(atoms, lim.order_cost)
+    ipm = pool_dual(feats, cost, y, zeta)
+    if not ipm.converged:
+        return None
+    reduced = cost - np.abs(feats.T @ ipm.dual)
+    del feats
+    lp = SampledLP(x, y, zeta, bigm=lim.pool_penalty, order_cost=lim.order_cost)
+    lp.set_slacks(False)
+    lp.add_rows(range(m))
+    lp.add_atoms([a for a, r in zip(atoms, reduced <= FACE_TOL * cost, strict=True) if r])
+    face, simplex = len(lp.atoms), "dual"
+    for _ in range(lim.max_rounds):
+        sol = lp.solve(max_pivots=max(1, lim.max_pivots - lp.iterations), simplex=simplex)
+        if sol["status"] != "Optimal":
+            return None
+        priced = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order,
+                             order_cost=lim.order_cost)
+        entering = [(o, t) for _, o, t in priced.entering if (o, t) not in lp.col_of]
+        if not priced.complete:
+            return None
+        if not entering:
+            return lp, sol, {"atoms": len(atoms), "status": "Optimal", "method": "face",
+                             "ipm_iterations": ipm.iterations, "face_atoms": face,
+                             "lp_atoms": len(lp.atoms), "simplex_iterations": lp.iterations,
+                             "max_price": priced.max_price}
+        lp.add_atoms(entering[:lim.atoms_per_round])
+        simplex = "primal"
+    return None
+
+
 def _solve_pool(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits, elastic: bool
                 ) -> tuple[SampledLP, dict[str, Any], dict[str, Any]]:
     """Solve the LP over every fit mask and every atom of order ``≤ max_order`` at once.
 
-    Without slacks, by HiGHS's interior point and its crossover to an optimal vertex: every
-    atom the certificate covers is a column, so an optimum is certified without pricing. Its
-    status is ``"Infeasible"`` when no split of order ``≤ max_order`` matches every fit mask
-    within ``ζ`` (a proof, not a stop); then, with ``elastic``, the slacks are allowed at the
-    penalty ``pool_penalty`` and it is solved again: the elastic fit over every atom,
-    uncertified. Returns the LP, its solution and a report.
+    First through its optimal face (:func:`_pool_by_face`: an interior point for the dual,
+    a simplex over the atoms it prices as tight, an exact pricing of every other atom); else
+    whole, without slacks, by HiGHS's interior point and its crossover to an optimal vertex:
+    every atom the certificate covers is a column, so an optimum is certified without
+    pricing. Its status is ``"Infeasible"`` when no split of order ``≤ max_order`` matches
+    every fit mask within ``ζ`` (a proof, not a stop); then, with ``elastic``, the slacks are
+    allowed at the penalty ``pool_penalty`` and it is solved again: the elastic fit over every
+    atom, uncertified. Returns the LP, its solution and a report (``method``: ``"face"`` or
+    ``"whole"``).
     """
+    by_face = _pool_by_face(x, y, zeta, lim)
+    if by_face is not None:
+        return by_face
     lp = SampledLP(x, y, zeta, bigm=lim.pool_penalty, order_cost=lim.order_cost)
     lp.set_slacks(False)
     lp.add_rows(range(len(y)))
     lp.add_atoms(pool_atoms(x.shape[1], lim.max_order))
     sol = lp.solve(method="ipm")
-    report: dict[str, Any] = {"atoms": len(lp.atoms), "status": sol["status"],
+    report: dict[str, Any] = {"atoms": len(lp.atoms), "status": sol["status"], "method": "whole",
                               "ipm_iterations": sol["ipm_iterations"],
                               "crossover_iterations": sol["crossover_iterations"]}
     if sol["status"] == "Infeasible":
@@ -234,11 +297,17 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
             if pool["status"] == "Optimal":
                 lp, sol = pool_lp, pool_sol
     whole = pool is not None and (pool["status"] == "Optimal" or generated is None)
-    if whole:  # every atom is a column of the LP: nothing outside it to price
+    if whole and pool is not None and pool["method"] == "face":  # the rest priced exactly
+        step = "pool"
+        atoms_text = (f"every atom of order <= {lim.max_order} ({size}: {len(lp.atoms)} in the "
+                      "LP, every other one priced exactly)")
+        priced_out: dict[str, Any] = {"would_enter": 0, "exact": True,
+                                      "max_price": pool["max_price"]}
+    elif whole:  # every atom is a column of the LP: nothing outside it to price
         assert pool is not None
         step = "pool" if pool["status"] == "Optimal" else "pool_infeasible"
         atoms_text = f"every atom of order <= {lim.max_order} ({size}, all in the LP)"
-        priced_out: dict[str, Any] = {"would_enter": 0, "exact": True, "max_price": None}
+        priced_out = {"would_enter": 0, "exact": True, "max_price": None}
     else:
         assert generated is not None
         step = generated["stop"]
@@ -368,12 +437,15 @@ def sparse_and_or(
         ``|λ_S| ≤ M``, so a small ``M`` keeps the pricing selective while the restricted LP
         cannot yet match every fit mask; ``penalty=1e6`` is the plain big-M start.
     pool_max, pool_first : the *pool* is every atom of order ``≤ max_order`` (``n = 24``,
-        order 4: 25,876 atoms). A pool of at most ``pool_max`` atoms is solved whole, as one
-        LP, by HiGHS's interior point and crossover: from the start when ``atoms × fit masks
-        ≤ pool_first`` (a small LP, faster than generation), else when generation stops
-        uncertified (``max_rounds``, ``max_pivots``, or a slack left at the largest penalty).
-        It certifies what generation could not, at the cost of one large solve (about 2
-        minutes for a trained MLP at ``n = 24``, 1,000 calls; docs/sparse.md §5b), or proves
+        order 4: 25,876 atoms). A pool of at most ``pool_max`` atoms is solved as one LP:
+        through its optimal face (a dense interior point for its dual, a simplex over the
+        atoms that dual prices as tight, an exact pricing of the others; :mod:`.sparse_ipm`)
+        or else whole, by HiGHS's interior point and crossover; from the start when ``atoms ×
+        fit masks ≤ pool_first`` (a small LP, faster than generation), else when generation
+        stops uncertified (``max_rounds``, ``max_pivots``, or a slack left at the largest
+        penalty). It certifies what generation could not, at the cost of one large solve
+        (about 45 s after generation for a trained MLP at ``n = 24``, 1,000 calls;
+        docs/sparse.md §3), or proves
         that no split of order ``≤ max_order`` matches the fit masks within ``ζ`` (a pool
         solved first then gives its elastic fit, slacks at penalty 10⁴, uncertified).
         ``metadata["certificate"][b]["pool"]`` says that it ran and how it ended;
@@ -471,7 +543,7 @@ def _warn_uncertified(certs: list[dict[str, Any]], pool: int, pool_max: int) -> 
                 "max_order or q_bound")
     elif pool > pool_max:
         hint = (f"the pool of {pool} atoms is above pool_max={pool_max}: raise pool_max to "
-                "solve it whole (minutes), or max_pivots")
+                "solve it as one LP (a minute or more), or max_pivots")
     else:
         hint = "raise max_pivots or max_rounds"
     warnings.warn(

@@ -1,0 +1,193 @@
+"""The dual of a sampled LP over a whole pool of atoms, by a dense normal-equations interior point.
+
+The LP of :mod:`.sparse_lp` over ``m`` fit masks and ``k`` atoms (OR atoms as ``1(T ∩ S ≠ ∅)``
+columns here, ``F`` the ``(m, k)`` 0/1 matrix, ``c`` the costs):
+
+``min Σ_T c_T (p_T + n_T)``  s.t.  ``a − b + F (p − n) − u = y − ζ``,  ``0 ≤ u ≤ 2ζ``,
+``p, n, a, b ≥ 0``
+
+(``θ = p − n``, the intercept ``a − b``, ``u = q + ζ``). Its dual is
+``max yᵀλ − ζ‖λ‖₁`` s.t. ``|F_Tᵀλ| ≤ c_T``, ``Σ_S λ_S = 0``. A pool has few rows and
+many columns (``m ≈ 900``, ``k ≈ 26,000`` at ``n = 24``), so each Newton step of Mehrotra's
+predictor-corrector is solved by the normal equations ``F D Fᵀ + d_0 11ᵀ + D_u``: one
+``m × m`` matrix formed by a BLAS ``syrk`` and one dense Cholesky (docs/sparse.md §5b: 0.8 s
+an iteration at ``n = 24``, against minutes for HiGHS's interior point, whose normal
+equations are solved by preconditioned conjugate gradients).
+
+Only the dual is used (:func:`~harsanyi.extract.sparse._pool_by_face`): the atoms it prices
+as tight, ``c_T − |F_Tᵀλ| ≤ tol·c_T``, contain the optimal face, and a simplex over them,
+followed by an exact pricing of every atom, certifies the optimum. The primal side of the
+normal equations loses accuracy near the optimum (a relative gap of ~3e-6 on trained-MLP
+pools), so the method stops there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as sla
+from scipy.linalg.blas import dsyrk
+
+__all__ = ["STALL", "PoolDual", "pool_dual"]
+
+#: Dual-feasible iterates over which a dual objective that gains less than ``tol`` (relative)
+#: counts as settled: on trained-MLP pools the primal residual of the normal equations stops
+#: falling near a gap of 3e-6 while the dual objective has converged (docs/sparse.md §5b).
+STALL = 3
+
+
+@dataclass
+class PoolDual:
+    """The result of :func:`pool_dual`.
+
+    ``dual``: ``λ`` ``(m,)``; ``objective`` and ``dual_objective``: the primal and dual
+    objectives of that iterate (the dual one is a lower bound of the LP optimum up to the
+    dual residual, below ``res_tol``; the primal one is not a bound: the primal residual may
+    be larger); ``iterations`` run; ``converged``: the stopping rule of :func:`pool_dual` held.
+    """
+
+    dual: np.ndarray
+    objective: float
+    dual_objective: float
+    iterations: int
+    converged: bool
+
+
+def _step(z: np.ndarray, dz: np.ndarray) -> float:
+    """Return the largest ``a ∈ (0, 1]`` with ``z + a·dz ≥ 0``."""
+    neg = dz < 0
+    return float(min(1.0, np.min(-z[neg] / dz[neg], initial=np.inf)))
+
+
+class _Lp:
+    """The constraint matrix ``A = [1, −1, F, −F, −I]`` of the module docstring, as products."""
+
+    def __init__(self, features: np.ndarray) -> None:
+        self.f = features
+        self.m, self.k = features.shape
+        self.up = slice(2 + 2 * self.k, 2 + 2 * self.k + self.m)  # the u block
+
+    def a_x(self, x: np.ndarray) -> np.ndarray:
+        k = self.k
+        return x[0] - x[1] + self.f @ (x[2:2 + k] - x[2 + k:2 + 2 * k]) - x[self.up]
+
+    def at_y(self, lam: np.ndarray) -> np.ndarray:
+        ft = self.f.T @ lam
+        return np.concatenate([[lam.sum(), -lam.sum()], ft, -ft, -lam])
+
+    def normal(self, theta: np.ndarray) -> np.ndarray:
+        """Return the upper triangle of ``A Θ Aᵀ`` (one ``syrk``), slightly regularised."""
+        k = self.k
+        d = theta[2:2 + k] + theta[2 + k:2 + 2 * k]
+        out = dsyrk(1.0, self.f * np.sqrt(d)[None, :], trans=0)
+        out += theta[0] + theta[1]
+        out[np.diag_indices(self.m)] += theta[self.up] + 1e-13 * float(out.diagonal().max())
+        return out
+
+
+@dataclass
+class _Iterate:
+    """An iterate: primal ``x``, ``w = box − u``; duals ``λ``, ``s ≥ 0`` (of x), ``v ≥ 0``."""
+
+    x: np.ndarray
+    w: np.ndarray
+    lam: np.ndarray
+    s: np.ndarray
+    v: np.ndarray
+
+
+def _newton(lp: _Lp, it: _Iterate, chol: tuple, theta: np.ndarray, res: tuple,
+            rxs: np.ndarray, rwv: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return the Newton step ``(dx, dλ, ds, dw, dv)``.
+
+    For the residuals ``res = (r_b, r_c, r_u)`` and the complementarity targets
+    ``S dx + X ds = rxs``, ``V dw + W dv = rwv``: ``dx = Θ (Aᵀdλ − r)`` with
+    ``r = r_c − rxs/x`` (plus ``(rwv − v r_u)/w`` on ``u``), and ``A Θ Aᵀ dλ = r_b + A Θ r``.
+    """
+    rb, rc, ru = res
+    r = rc - rxs / it.x
+    r[lp.up] += (rwv - it.v * ru) / it.w
+    dlam = sla.cho_solve(chol, rb + lp.a_x(theta * r), check_finite=False)
+    dx = theta * (lp.at_y(dlam) - r)
+    ds = (rxs - it.s * dx) / it.x
+    dw = ru - dx[lp.up]
+    return dx, dlam, ds, dw, (rwv - it.v * dw) / it.w
+
+
+def pool_dual(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: float, *,
+              tol: float = 3e-6, res_tol: float = 1e-5, max_iter: int = 50) -> PoolDual:
+    """Solve the LP of the module docstring to a relative gap ``tol``; return its dual.
+
+    ``features`` ``(m, k)``: ``F``; ``cost`` ``(k,)``: ``c > 0``; ``y`` ``(m,)``; ``zeta``:
+    ``ζ ≥ 0``. Converged when the relative gap is below ``tol`` and the relative residuals
+    below ``res_tol``, or when the dual objective of the dual-feasible iterates (dual residual
+    below ``res_tol``) has settled (:data:`STALL`); returns the best such iterate. Else it
+    stops at ``max_iter`` or a failed factorisation with ``converged`` False (an infeasible
+    LP ends so: its dual objective grows without bound).
+
+    >>> f = np.array([[0.0], [1.0]])  # v(∅) = 0, v({0}) = 1, ζ = 0: I({0}) = 1
+    >>> out = pool_dual(f, np.ones(1), np.array([0.0, 1.0]), 0.0, tol=1e-9)
+    >>> out.converged, round(out.objective, 6), round(out.dual_objective, 6)
+    (True, 1.0, 1.0)
+    """
+    m, k = features.shape
+    lp = _Lp(features)
+    b = y - zeta
+    box = max(2.0 * zeta, 1e-12)  # u's upper bound (a tiny box keeps ζ = 0 well posed)
+    cvec = np.concatenate([[0.0, 0.0], cost, cost, np.zeros(m)])
+    up = lp.up
+    it = _Iterate(x=np.ones(2 + 2 * k + m), w=np.full(m, 0.5 * box), lam=np.zeros(m),
+                  s=np.ones(2 + 2 * k + m), v=np.ones(m))
+    it.x[up] = 0.5 * box
+    total = len(it.x) + m
+    scale_b, scale_c = 1.0 + float(np.abs(b).max()), 1.0 + float(np.abs(cost).max())
+    best: PoolDual | None = None
+    dual_objs: list[float] = []
+    done, count = False, 0
+    for count in range(1, max_iter + 1):
+        rb = b - lp.a_x(it.x)
+        rc = cvec - lp.at_y(it.lam) - it.s
+        rc[up] += it.v
+        ru = box - it.x[up] - it.w
+        mu = (it.x @ it.s + it.w @ it.v) / total
+        pobj, dobj = float(cvec @ it.x), float(b @ it.lam - box * it.v.sum())
+        gap = abs(pobj - dobj) / (1.0 + abs(pobj))
+        dual_res = float(np.abs(rc).max()) / scale_c
+        res = max(float(np.abs(rb).max()) / scale_b, dual_res,
+                  float(np.abs(ru).max()) / (1.0 + box))
+        if dual_res <= res_tol:
+            dual_objs.append(dobj)
+            if best is None or dobj > best.dual_objective:
+                best = PoolDual(it.lam, pobj, dobj, count, False)
+        # a small gap, or (the primal side losing accuracy first) a dual objective that has
+        # gained less than ``tol`` relative over the last STALL dual-feasible iterates
+        done = (gap <= tol and res <= res_tol) or (len(dual_objs) > STALL and (
+            dual_objs[-1] - dual_objs[-1 - STALL] <= tol * (1.0 + abs(dobj))))
+        if done:
+            break
+        theta = it.x / it.s
+        theta[up] = 1.0 / (it.s[up] / it.x[up] + it.v / it.w)
+        try:
+            chol = sla.cho_factor(lp.normal(theta), lower=False, overwrite_a=True,
+                                  check_finite=False)
+        except np.linalg.LinAlgError:
+            break
+        resid = (rb, rc, ru)
+        dx, dlam, ds, dw, dv = _newton(lp, it, chol, theta, resid, -it.x * it.s, -it.w * it.v)
+        a_p = min(_step(it.x, dx), _step(it.w, dw))
+        a_d = min(_step(it.s, ds), _step(it.v, dv))
+        mu_aff = ((it.x + a_p * dx) @ (it.s + a_d * ds)
+                  + (it.w + a_p * dw) @ (it.v + a_d * dv)) / total
+        sigma = (mu_aff / mu) ** 3
+        dx, dlam, ds, dw, dv = _newton(lp, it, chol, theta, resid,
+                                       sigma * mu - it.x * it.s - dx * ds,
+                                       sigma * mu - it.w * it.v - dw * dv)
+        a_p = 0.99 * min(_step(it.x, dx), _step(it.w, dw))
+        a_d = 0.99 * min(_step(it.s, ds), _step(it.v, dv))
+        it = _Iterate(x=it.x + a_p * dx, w=it.w + a_p * dw, lam=it.lam + a_d * dlam,
+                      s=it.s + a_d * ds, v=it.v + a_d * dv)
+    if best is None:
+        return PoolDual(it.lam, np.inf, -np.inf, count, False)
+    best.iterations, best.converged = count, done
+    return best

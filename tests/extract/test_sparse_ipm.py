@@ -1,0 +1,50 @@
+"""The dense interior point for a pool's dual: against HiGHS on small pools, infeasible pools."""
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from harsanyi.extract.sparse_ipm import pool_dual
+from harsanyi.extract.sparse_lp import atom_costs, atom_matrix, pool_atoms
+from harsanyi.extract.sparse_result import atom_features
+
+
+def pool_lp(n, m, max_order, zeta, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.random((m, n)) < 0.5
+    w, u = rng.normal(size=n), rng.normal(size=n)
+    y = np.tanh(x @ w) + 0.5 * np.tanh(x @ u) ** 2
+    atoms = pool_atoms(n, max_order)
+    return atom_features(x, *atom_matrix(atoms, n)), atom_costs(atoms, 1e-6), y, zeta
+
+
+def highs_optimum(feats, cost, y, zeta):
+    a = np.hstack([feats, -feats, np.ones((len(y), 1))])
+    k = feats.shape[1]
+    res = linprog(np.concatenate([cost, cost, [0.0]]), A_ub=np.vstack([a, -a]),
+                  b_ub=np.concatenate([y + zeta, zeta - y]),
+                  bounds=[(0, None)] * (2 * k) + [(None, None)], method="highs")
+    assert res.status == 0
+    return res.fun
+
+
+@pytest.mark.parametrize(("n", "m", "order", "zeta", "seed"),
+                         [(8, 60, 3, 0.02, 0), (10, 120, 3, 0.005, 1), (7, 40, 7, 0.0, 2)])
+def test_the_dual_bounds_and_nearly_reaches_the_lp_optimum(n, m, order, zeta, seed):
+    feats, cost, y, z = pool_lp(n, m, order, zeta, seed)
+    opt = highs_optimum(feats, cost, y, z)
+    out = pool_dual(feats, cost, y, z)
+    assert out.converged
+    lam = out.dual
+    # a dual point: |F_Tᵀλ| ≤ c_T and Σλ = 0 up to the interior point's residuals ...
+    assert np.abs(feats.T @ lam).max() <= cost.max() * (1 + 1e-5) and abs(lam.sum()) < 1e-5
+    # ... whose objective yᵀλ − ζ‖λ‖₁ is within the gap tolerance of the optimum
+    assert y @ lam - z * np.abs(lam).sum() == pytest.approx(opt, rel=1e-4)
+    assert opt * (1 - 1e-4) <= out.dual_objective <= opt * (1 + 1e-6)
+
+
+def test_an_infeasible_pool_does_not_converge():
+    # every fit mask matched exactly (ζ = 0) by atoms of order 1 only: impossible here
+    feats, cost, y, _ = pool_lp(8, 60, 1, 0.0, 3)
+    out = pool_dual(feats, cost, y, 0.0, max_iter=30)
+    assert not out.converged
