@@ -60,10 +60,12 @@ def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
     return bad[np.argsort(-excess[bad], kind="stable")[:limit]]
 
 
-#: Largest ``atoms × fit masks`` whose features the face method holds (float64: 240 MB; the
-#: ``n = 24``, order-4 pool at 900 fit masks is 23 million). Its interior point costs
-#: ``m² k`` flops an iteration, so larger pools go to HiGHS's interior point.
-FACE_MAX_ENTRIES = 30_000_000
+#: Largest ``atoms × fit masks`` whose features the face method holds: float64, with one
+#: scaled copy during each ``syrk``, about 1.3 GB at the limit. The order-4 pools at 900 fit
+#: masks are 23 million entries at ``n = 24`` and 75 million at ``n = 32`` (reached only with
+#: a larger ``pool_max``). Its interior point costs ``m² k`` flops an iteration, so larger
+#: pools go to HiGHS's interior point.
+FACE_MAX_ENTRIES = 80_000_000
 #: Relative reduced cost under which the face method counts an atom as tight.
 FACE_TOL = 1e-6
 
@@ -183,7 +185,7 @@ def _pool_by_face(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits
         if sol["status"] != "Optimal":
             return None
         priced = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order,
-                             order_cost=lim.order_cost)
+                             cap=len(atoms), order_cost=lim.order_cost)  # never truncated
         entering = [(o, t) for _, o, t in priced.entering if (o, t) not in lp.col_of]
         if not priced.complete:
             return None
