@@ -32,7 +32,9 @@ from harsanyi.core.progress import progress_bar
 from harsanyi.extract.solvers.canonical import check_selection, resolve_selection
 from harsanyi.extract.sparse_ipm import pool_dual
 from harsanyi.extract.sparse_lp import (
+    PRICING_CAP,
     Atom,
+    Pricing,
     SampledLP,
     atom_costs,
     atom_matrix,
@@ -138,17 +140,20 @@ def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: di
     return ("slack" if infeasible else "optimal"), priced
 
 
-def _add_outside(x: np.ndarray, lp: SampledLP, sol: dict[str, Any], lim: Limits) -> bool:
+def _add_outside(x: np.ndarray, lp: SampledLP, sol: dict[str, Any], lim: Limits,
+                 cap: int = PRICING_CAP) -> tuple[bool, Pricing]:
     """Add the atoms outside the LP that price out, best first; return whether there were any.
 
-    Every atom of order ``≤ max_order`` is priced (at most ``atoms_per_round`` enter). Run at
-    an optimum over the candidates, so that ``"optimal"`` means optimal over all atoms up to
-    the order cap (when the pricing is exact), not only over the neighbours of those in use.
+    Every atom of order ``≤ max_order`` is priced (at most ``atoms_per_round`` enter; ``cap``
+    branches per order, :func:`~.sparse_lp.price_atoms`), and the pricing is returned too. Run
+    at an optimum over the candidates, so that ``"optimal"`` means optimal over all atoms up
+    to the order cap (when the pricing is exact), not only over the neighbours of those in use.
     """
-    full = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order, order_cost=lim.order_cost)
+    full = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order, cap=cap,
+                       order_cost=lim.order_cost)
     outside = [(o, t) for _, o, t in full.entering if (o, t) not in lp.col_of]
     lp.add_atoms(outside[:lim.atoms_per_round])
-    return bool(outside)
+    return bool(outside), full
 
 
 def _pool_by_face(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits
@@ -184,17 +189,14 @@ def _pool_by_face(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits
         sol = lp.solve(max_pivots=max(1, lim.max_pivots - lp.iterations), simplex=simplex)
         if sol["status"] != "Optimal":
             return None
-        priced = price_atoms(x, sol["dual"], sol["dual_or"], lim.max_order,
-                             cap=len(atoms), order_cost=lim.order_cost)  # never truncated
-        entering = [(o, t) for _, o, t in priced.entering if (o, t) not in lp.col_of]
+        added, priced = _add_outside(x, lp, sol, lim, cap=len(atoms))  # never truncated
         if not priced.complete:
             return None
-        if not entering:
+        if not added:
             return lp, sol, {"atoms": len(atoms), "status": "Optimal", "method": "face",
                              "ipm_iterations": ipm.iterations, "face_atoms": face,
                              "lp_atoms": len(lp.atoms), "simplex_iterations": lp.iterations,
                              "max_price": priced.max_price}
-        lp.add_atoms(entering[:lim.atoms_per_round])
         simplex = "primal"
     return None
 
@@ -256,7 +258,7 @@ def _generate(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[Atom], lim:
             break
         best = sol
         step, priced = _next_step(x, y, zeta, lp, sol, lim, step)
-        if step == "optimal" and _add_outside(x, lp, sol, lim):
+        if step == "optimal" and _add_outside(x, lp, sol, lim)[0]:
             step = "atoms"
         if step in ("optimal", "slack"):
             break

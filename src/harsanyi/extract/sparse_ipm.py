@@ -29,6 +29,8 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.linalg.blas import dsyrk
 
+from harsanyi.extract.solvers.dense_qp import step_length
+
 __all__ = ["STALL", "PoolDual", "pool_dual"]
 
 #: Dual-feasible iterates over which a dual objective that gains less than ``tol`` (relative)
@@ -52,12 +54,6 @@ class PoolDual:
     dual_objective: float
     iterations: int
     converged: bool
-
-
-def _step(z: np.ndarray, dz: np.ndarray) -> float:
-    """Return the largest ``a ∈ (0, 1]`` with ``z + a·dz ≥ 0``."""
-    neg = dz < 0
-    return float(min(1.0, np.min(-z[neg] / dz[neg], initial=np.inf)))
 
 
 class _Lp:
@@ -175,16 +171,15 @@ def pool_dual(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: float
             break
         resid = (rb, rc, ru)
         dx, dlam, ds, dw, dv = _newton(lp, it, chol, theta, resid, -it.x * it.s, -it.w * it.v)
-        a_p = min(_step(it.x, dx), _step(it.w, dw))
-        a_d = min(_step(it.s, ds), _step(it.v, dv))
+        a_p, a_d = step_length([it.x, it.w], [dx, dw]), step_length([it.s, it.v], [ds, dv])
         mu_aff = ((it.x + a_p * dx) @ (it.s + a_d * ds)
                   + (it.w + a_p * dw) @ (it.v + a_d * dv)) / total
         sigma = (mu_aff / mu) ** 3
         dx, dlam, ds, dw, dv = _newton(lp, it, chol, theta, resid,
                                        sigma * mu - it.x * it.s - dx * ds,
                                        sigma * mu - it.w * it.v - dw * dv)
-        a_p = 0.99 * min(_step(it.x, dx), _step(it.w, dw))
-        a_d = 0.99 * min(_step(it.s, ds), _step(it.v, dv))
+        a_p = 0.99 * step_length([it.x, it.w], [dx, dw])
+        a_d = 0.99 * step_length([it.s, it.v], [ds, dv])
         it = _Iterate(x=it.x + a_p * dx, w=it.w + a_p * dw, lam=it.lam + a_d * dlam,
                       s=it.s + a_d * ds, v=it.v + a_d * dv)
     if best is None:

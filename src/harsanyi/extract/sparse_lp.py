@@ -36,7 +36,7 @@ import numpy as np
 from harsanyi.extract.solvers.lp import SIMPLEX, highs_core, simplex_highs
 from harsanyi.extract.sparse_result import atom_features
 
-__all__ = ["Atom", "Pricing", "SampledLP", "atom_costs", "atom_matrix", "neighbours",
+__all__ = ["PRICING_CAP", "Atom", "Pricing", "SampledLP", "atom_costs", "atom_matrix", "neighbours",
            "pool_atoms", "pool_size", "price_atoms", "price_neighbours"]
 
 #: An atom: ``(is_or, T)`` with ``T`` a sorted tuple of players.
@@ -226,6 +226,10 @@ class Pricing:
     complete: bool
 
 
+#: Branches kept per order by :func:`price_atoms` (beyond them the pricing is truncated).
+PRICING_CAP = 20000
+
+
 def _price_kind(rows: np.ndarray, lam: np.ndarray, shift: float, max_order: int,
                 min_order: int, tol: float, cap: int, delta: float = 0.0
                 ) -> tuple[list, float, int, bool]:
@@ -267,7 +271,7 @@ def _price_kind(rows: np.ndarray, lam: np.ndarray, shift: float, max_order: int,
 
 
 def price_atoms(masks: np.ndarray, dual: np.ndarray, dual_or: float, max_order: int,
-                tol: float = 1e-7, cap: int = 20000, order_cost: float = 0.0) -> Pricing:
+                tol: float = 1e-7, cap: int = PRICING_CAP, order_cost: float = 0.0) -> Pricing:
     """Find the atoms of order ``≤ max_order`` whose reduced cost is negative.
 
     Reduced costs are for the row duals ``dual`` of the fit masks (rule and cut in the module

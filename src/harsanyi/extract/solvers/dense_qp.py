@@ -29,7 +29,7 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.linalg.blas import dsyr, dsyrk
 
-__all__ = ["STALL", "TARGET_STALL", "DenseQP", "solve_dense_qp"]
+__all__ = ["STALL", "TARGET_STALL", "DenseQP", "solve_dense_qp", "step_length"]
 
 #: Iterations without a better iterate, once the complementarity is below ``tol``, before the
 #: interior point gives up. With 3, it stopped on ill-conditioned restricted QPs (cond(P) ~
@@ -84,7 +84,7 @@ class DenseQPSolution:
     converged: bool
 
 
-def _step(s: list[np.ndarray], ds: list[np.ndarray]) -> float:
+def step_length(s: list[np.ndarray], ds: list[np.ndarray]) -> float:
     """Return the largest ``a ∈ (0, 1]`` with ``s + a·ds ≥ 0`` in every constraint group."""
     flat, dflat = np.concatenate(s), np.concatenate(ds)
     neg = dflat < 0
@@ -243,13 +243,13 @@ def solve_dense_qp(qp: DenseQP, *, tol: float = 1e-10, res_tol: float = 1e-8,
             break  # no better iterate for a while (the residual stalls at the conditioning of H)
         newton = _Newton(qp, lw, s, z, rp, rdx, rdt)
         aff = newton.solve([-si * zi for si, zi in zip(s, z, strict=True)])
-        a_p, a_d = _step(s, aff[2]), _step(z, aff[3])
+        a_p, a_d = step_length(s, aff[2]), step_length(z, aff[3])
         mu_aff = sum(float((si + a_p * dsi) @ (zi + a_d * dzi)) for si, dsi, zi, dzi in
                      zip(s, aff[2], z, aff[3], strict=True)) / total
         sigma = (mu_aff / max(mu_c, 1e-300)) ** 3
         dx, dt, ds, dz = newton.solve([sigma * mu_c - si * zi - dsi * dzi for si, zi, dsi, dzi
                                        in zip(s, z, aff[2], aff[3], strict=True)])
-        a_p, a_d = 0.99 * _step(s, ds), 0.99 * _step(z, dz)
+        a_p, a_d = 0.99 * step_length(s, ds), 0.99 * step_length(z, dz)
         x = x + a_p * dx
         t = t + a_p * dt
         s = [si + a_p * dsi for si, dsi in zip(s, ds, strict=True)]
