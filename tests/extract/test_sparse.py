@@ -254,6 +254,46 @@ def test_a_small_pool_is_solved_whole_and_certified(recwarn):
     assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
 
 
+def test_a_starting_basis_is_taken_and_an_optimal_one_needs_no_pivot():
+    game = smooth_game(10, 200)
+    x, v = game.masks[game.design.fit], game.values[game.design.fit]
+    atoms = pool_atoms(10, 3)
+
+    def fresh():
+        lp = SampledLP(x, v - v[0], 0.02, order_cost=1e-6)
+        lp.set_slacks(False)
+        lp.add_rows(range(len(v)))
+        lp.add_atoms(atoms)
+        return lp
+
+    cold = fresh()
+    first = cold.solve()
+    assert first["status"] == "Optimal" and cold.iterations > 50
+    col = np.asarray(cold.h.getSolution().col_value)
+    basic = {a: bool(col[cold.col_of[a]] > 0) for a, val in zip(atoms, first["values"],
+                                                                strict=True) if val != 0}
+    h = atom_features(x, *atom_matrix(list(basic), 10)) @ first["values"][first["values"] != 0]
+    q = v - v[0] - h - first["intercept"]  # rows strictly inside the band are basic
+    inside = {int(r) for r in np.flatnonzero(np.abs(q) < 0.02 - 1e-9)}
+    warm = fresh()
+    assert warm.start_from(basic, inside, {int(r) for r in np.flatnonzero(q < 0)})
+    again = warm.solve()
+    assert warm.iterations <= 2  # the optimal basis (up to degenerate ties) needs no search
+    assert again["objective"] == pytest.approx(first["objective"], rel=1e-10)
+
+
+def test_the_face_method_starts_its_simplex_from_the_interior_points_guess(monkeypatch):
+    game = smooth_game(12, 300)
+    res = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex")
+    guessed = res.metadata["certificate"][0]["pool"]
+    monkeypatch.setattr(sparse, "_basis_guess", lambda ipm, atoms, tight: ({}, set(), set()))
+    plain = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex")
+    cold = plain.metadata["certificate"][0]["pool"]
+    assert guessed["method"] == cold["method"] == "face"
+    assert guessed["simplex_iterations"] < 0.85 * cold["simplex_iterations"]
+    assert l1(res) == pytest.approx(l1(plain), rel=1e-9)
+
+
 def test_the_pool_is_solved_whole_when_its_face_cannot_be_used(monkeypatch):
     monkeypatch.setattr(sparse, "FACE_MAX_ENTRIES", 0)  # too large for the face method
     game = smooth_game(12, 300)

@@ -41,6 +41,14 @@ def test_the_dual_bounds_and_nearly_reaches_the_lp_optimum(n, m, order, zeta, se
     # ... whose objective yᵀλ − ζ‖λ‖₁ is within the gap tolerance of the optimum
     assert y @ lam - z * np.abs(lam).sum() == pytest.approx(opt, rel=1e-4)
     assert opt * (1 - 1e-4) <= out.dual_objective <= opt * (1 + 1e-6)
+    # the primal indicators x/s are large only where complementary slackness allows a
+    # nonzero value: a tight atom |F_Tᵀλ| = c_T whose sign is that of θ_T
+    big = out.atom_indicator > 1.0
+    price = feats.T @ lam
+    assert big.any() and np.all(np.abs(price[big]) >= cost[big] * (1 - 1e-3))
+    assert np.all(np.sign(out.theta[big]) == np.sign(price[big]))
+    inside = out.row_indicator > 1.0  # q strictly inside its box: λ_S = 0
+    assert np.abs(lam[inside]).max(initial=0.0) <= 1e-3 * np.abs(lam).max()
 
 
 def test_an_infeasible_pool_does_not_converge():

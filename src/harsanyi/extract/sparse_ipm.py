@@ -14,11 +14,12 @@ predictor-corrector is solved by the normal equations ``F D Fᵀ + d_0 11ᵀ + D
 an iteration at ``n = 24``, against minutes for HiGHS's interior point, whose normal
 equations are solved by preconditioned conjugate gradients).
 
-Only the dual is used (:func:`~harsanyi.extract.sparse._pool_by_face`): the atoms it prices
-as tight, ``c_T − |F_Tᵀλ| ≤ tol·c_T``, contain the optimal face, and a simplex over them,
-followed by an exact pricing of every atom, certifies the optimum. The primal side of the
-normal equations loses accuracy near the optimum (a relative gap of ~3e-6 on trained-MLP
-pools), so the method stops there.
+The dual names the face (:func:`~harsanyi.extract.sparse._pool_by_face`): the atoms it
+prices as tight, ``c_T − |F_Tᵀλ| ≤ tol·c_T``, contain the optimal face, and a simplex over
+them, followed by an exact pricing of every atom, certifies the optimum. The primal side only
+ranks the candidates of that simplex's starting basis (:class:`PoolDual`'s indicators): it
+loses accuracy near the optimum (a relative gap of ~3e-6 on trained-MLP pools), so the
+method stops there.
 """
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ class PoolDual:
     objectives of that iterate (the dual one is a lower bound of the LP optimum up to the
     dual residual, below ``res_tol``; the primal one is not a bound: the primal residual may
     be larger); ``iterations`` run; ``converged``: the stopping rule of :func:`pool_dual` held.
+
+    The same iterate's primal side, for a starting basis: ``theta`` ``(k,)``, ``θ = p − n``;
+    ``atom_indicator`` ``(k,)``, ``x/s`` of the larger of ``p, n``; ``row_indicator``
+    ``(m,)``, ``min(u/s_u, w/v)``; ``q_upper`` ``(m,)``, ``u > w`` (``q_S`` nearer ``+ζ``).
+    An indicator ``x_j/s_j`` grows without bound for a variable the optimum keeps off its
+    bounds and falls to 0 for one it holds at a bound, so the largest ones name the basic
+    variables of an optimal vertex (Mehrotra's indicators; docs/sparse.md §5b).
     """
 
     dual: np.ndarray
@@ -54,6 +62,10 @@ class PoolDual:
     dual_objective: float
     iterations: int
     converged: bool
+    theta: np.ndarray
+    atom_indicator: np.ndarray
+    row_indicator: np.ndarray
+    q_upper: np.ndarray
 
 
 class _Lp:
@@ -111,6 +123,16 @@ def _newton(lp: _Lp, it: _Iterate, chol: tuple, theta: np.ndarray, res: tuple,
     return dx, dlam, ds, dw, (rwv - it.v * dw) / it.w
 
 
+def _result(lp: _Lp, it: _Iterate, pobj: float, dobj: float, count: int) -> PoolDual:
+    """Return the :class:`PoolDual` of an iterate (not converged; the caller may say so)."""
+    k, up = lp.k, lp.up
+    ratio = it.x / it.s
+    return PoolDual(it.lam, pobj, dobj, count, False,
+                    theta=it.x[2:2 + k] - it.x[2 + k:2 + 2 * k],
+                    atom_indicator=np.maximum(ratio[2:2 + k], ratio[2 + k:2 + 2 * k]),
+                    row_indicator=np.minimum(ratio[up], it.w / it.v), q_upper=it.x[up] > it.w)
+
+
 def pool_dual(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: float, *,
               tol: float = 3e-6, res_tol: float = 1e-5, max_iter: int = 50) -> PoolDual:
     """Solve the LP of the module docstring to a relative gap ``tol``; return its dual.
@@ -155,7 +177,7 @@ def pool_dual(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: float
         if dual_res <= res_tol:
             dual_objs.append(dobj)
             if best is None or dobj > best.dual_objective:
-                best = PoolDual(it.lam, pobj, dobj, count, False)
+                best = _result(lp, it, pobj, dobj, count)
         # a small gap, or (the primal side losing accuracy first) a dual objective that has
         # gained less than ``tol`` relative over the last STALL dual-feasible iterates
         done = (gap <= tol and res <= res_tol) or (len(dual_objs) > STALL and (
@@ -183,6 +205,6 @@ def pool_dual(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: float
         it = _Iterate(x=it.x + a_p * dx, w=it.w + a_p * dw, lam=it.lam + a_d * dlam,
                       s=it.s + a_d * ds, v=it.v + a_d * dv)
     if best is None:
-        return PoolDual(it.lam, np.inf, -np.inf, count, False)
+        return _result(lp, it, np.inf, -np.inf, count)
     best.iterations, best.converged = count, done
     return best

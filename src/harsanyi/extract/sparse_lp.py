@@ -171,6 +171,31 @@ class SampledLP:
             self.h.changeColsBounds(len(cols), cols, np.zeros(len(cols)),
                                     np.full(len(cols), upper))
 
+    def start_from(self, basic_atoms: dict[Atom, bool], basic_rows: set[int],
+                   upper_rows: set[int]) -> bool:
+        """Give the simplex a starting basis; return whether HiGHS accepted it.
+
+        Basic: the intercept, ``s``, the atoms of ``basic_atoms`` (the ``x⁺`` column where
+        the value is ``True``, i.e. positive, else ``x⁻``) and the fit rows ``basic_rows``
+        (``q_S`` strictly inside its box). Every other column sits at 0, every other fit row
+        at the bound ``v(S) + ζ`` for ``upper_rows`` and ``v(S) − ζ`` otherwise. HiGHS
+        repairs a singular guess by swapping in row slacks, so a near-optimal guess only
+        shortens the next :meth:`solve` (the guess need not be a basis: it is passed as an
+        *alien* one, as in :meth:`.solvers.lp.RestrictedLP.set_guess`).
+        """
+        status = self.core.HighsBasisStatus
+        cols = [status.kLower] * self.ncol
+        cols[0] = cols[1] = status.kBasic
+        for atom, positive in basic_atoms.items():
+            cols[self.col_of[atom] + (0 if positive else 1)] = status.kBasic
+        rows = [status.kLower] * (1 + len(self.rows))
+        for k, r in enumerate(self.rows, start=1):
+            rows[k] = (status.kBasic if r in basic_rows else
+                       status.kUpper if r in upper_rows else status.kLower)
+        basis = self.core.HighsBasis()
+        basis.col_status, basis.row_status, basis.alien, basis.valid = cols, rows, True, False
+        return self.h.setBasis(basis) != self.core.HighsStatus.kError
+
     def solve(self, max_pivots: int | None = None, simplex: str = "dual",
               method: str = "simplex") -> dict[str, Any]:
         """Re-solve and return the solution.
