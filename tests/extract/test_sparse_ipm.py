@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
+from harsanyi.extract import sparse_ipm, sparse_result
 from harsanyi.extract.sparse_ipm import pool_dual
 from harsanyi.extract.sparse_lp import atom_costs, atom_matrix, pool_atoms
 from harsanyi.extract.sparse_result import atom_features
@@ -56,3 +57,23 @@ def test_an_infeasible_pool_does_not_converge():
     feats, cost, y, _ = pool_lp(8, 60, 1, 0.0, 3)
     out = pool_dual(feats, cost, y, 0.0, max_iter=30)
     assert not out.converged
+
+
+def test_features_and_the_normal_matrix_by_blocks_equal_one_product(monkeypatch):
+    rng = np.random.default_rng(4)
+    x = rng.random((30, 6)) < 0.5
+    atoms = pool_atoms(6, 3)
+    whole = atom_features(x, *atom_matrix(atoms, 6))
+    theta = rng.random(2 + 2 * len(atoms) + 30)
+    one = sparse_ipm._Lp(whole).normal(theta)
+    monkeypatch.setattr(sparse_result, "FEATURE_BLOCK", 7)  # 77 atoms: 11 blocks
+    monkeypatch.setattr(sparse_ipm, "SYRK_BLOCK", 5)
+    blocked = atom_features(x, *atom_matrix(atoms, 6))
+    assert np.array_equal(blocked, whole)
+    d = theta[2:2 + len(atoms)] + theta[2 + len(atoms):2 + 2 * len(atoms)]
+    direct = whole @ np.diag(d) @ whole.T + theta[0] + theta[1]
+    direct[np.diag_indices(30)] += theta[-30:]
+    upper = np.triu_indices(30)
+    by_blocks = sparse_ipm._Lp(blocked).normal(theta)
+    assert np.allclose(by_blocks[upper], direct[upper], rtol=1e-9, atol=1e-9)
+    assert np.allclose(by_blocks[upper], one[upper], rtol=1e-12, atol=1e-12)

@@ -62,11 +62,13 @@ def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
     return bad[np.argsort(-excess[bad], kind="stable")[:limit]]
 
 
-#: Largest ``atoms × fit masks`` whose features the face method holds: float64, with one
-#: scaled copy during each ``syrk``, about 1.3 GB at the limit. The order-4 pools at 900 fit
-#: masks are 23 million entries at ``n = 24`` and 75 million at ``n = 32`` (reached only with
-#: a larger ``pool_max``). Its interior point costs ``m² k`` flops an iteration, so larger
-#: pools go to HiGHS's interior point.
+#: Largest ``atoms × fit masks`` whose features the face method holds: float64, 8 bytes an
+#: entry, plus blocks of 8,192 atoms while they are built and multiplied
+#: (:data:`.sparse_result.FEATURE_BLOCK`, :data:`.sparse_ipm.SYRK_BLOCK`). The order-4 pools
+#: at 900 fit masks are 23 million entries at ``n = 24`` and 75 million at ``n = 32``
+#: (reached only with a larger ``pool_max``), where the face stage peaked at 309 and 714 MiB
+#: (``tracemalloc``; 552 and 1,739 MiB before the blocks). Its interior point costs ``m² k``
+#: flops an iteration, so larger pools go to HiGHS's interior point.
 FACE_MAX_ENTRIES = 80_000_000
 #: Relative reduced cost under which the face method counts an atom as tight. Any value keeps
 #: the certificate (the rest are priced exactly); 1e-4 rather than 1e-6 took the pricing

@@ -21,7 +21,7 @@ from harsanyi.errors import ShapeError
 from harsanyi.extract.npz_io import load_npz, save_npz
 from harsanyi.extract.shapiq_bridge import terms_to_shapiq
 
-__all__ = ["KIND_NAMES", "MAX_OR_EXPANSION", "SparseInteractions", "atom_features"]
+__all__ = ["FEATURE_BLOCK", "KIND_NAMES", "MAX_OR_EXPANSION", "SparseInteractions", "atom_features"]
 
 #: The header format of a saved :class:`SparseInteractions` (:mod:`.npz_io`).
 FORMAT = "harsanyi.sparse_interactions/1"
@@ -33,6 +33,11 @@ MAX_OR_EXPANSION = 20
 KIND_NAMES = ("and", "or")
 
 
+#: Atoms whose counts ``|T ∩ S|`` :func:`atom_features` holds at once: its memory is the
+#: output and one block, not three arrays of the output's size (at 900 masks a block is 59 MB).
+FEATURE_BLOCK = 8192
+
+
 def atom_features(masks: np.ndarray, support: np.ndarray, is_or: np.ndarray) -> np.ndarray:
     """Atom columns on boolean masks ``(m, n)``: ``1(T ⊆ S)`` for AND, ``1(T ∩ S ≠ ∅)`` for OR.
 
@@ -42,9 +47,14 @@ def atom_features(masks: np.ndarray, support: np.ndarray, is_or: np.ndarray) -> 
     """
     masks = np.asarray(masks, dtype=np.float64)
     sup = np.asarray(support, dtype=np.float64)
-    hits = masks @ sup.T  # |T ∩ S|
-    size = sup.sum(axis=1)
-    return np.where(is_or[None, :], hits > 0, hits == size[None, :]).astype(np.float64)
+    is_or = np.asarray(is_or, dtype=bool)
+    out = np.empty((len(masks), len(sup)))
+    for start in range(0, len(sup), FEATURE_BLOCK):  # one block of |T ∩ S| at a time
+        block = slice(start, start + FEATURE_BLOCK)
+        hits = masks @ sup[block].T
+        size = sup[block].sum(axis=1)
+        out[:, block] = np.where(is_or[None, block], hits > 0, hits == size[None, :])
+    return out
 
 
 @dataclass
