@@ -5,7 +5,8 @@ import pytest
 from scipy.optimize import linprog
 
 from harsanyi.extract import sparse_ipm, sparse_result
-from harsanyi.extract.sparse_ipm import pool_dual
+from harsanyi.extract.solvers.selection import solve_selection_qp
+from harsanyi.extract.sparse_ipm import pool_dual, pool_selection
 from harsanyi.extract.sparse_lp import atom_costs, atom_matrix, pool_atoms
 from harsanyi.extract.sparse_result import atom_features
 
@@ -77,3 +78,21 @@ def test_features_and_the_normal_matrix_by_blocks_equal_one_product(monkeypatch)
     by_blocks = sparse_ipm._Lp(blocked).normal(theta)
     assert np.allclose(by_blocks[upper], direct[upper], rtol=1e-9, atol=1e-9)
     assert np.allclose(by_blocks[upper], one[upper], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "m", "order", "zeta", "seed"),
+                         [(8, 60, 3, 0.02, 0), (10, 120, 3, 0.005, 1), (7, 40, 7, 0.0, 2)])
+def test_the_selection_over_a_pool_is_the_minimum_norm_near_optimal_split(n, m, order, zeta,
+                                                                           seed):
+    feats, cost, y, z = pool_lp(n, m, order, zeta, seed)
+    budget = 1.01 * highs_optimum(feats, cost, y, z)
+    out = pool_selection(feats, cost, y, z, budget)
+    assert out.converged and out.violation < 1e-7
+    k = feats.shape[1]
+    cols = np.hstack([np.ones((m, 1)), feats])  # I_and(∅) first, free of the budget
+    ref = solve_selection_qp(2.0 * np.eye(k + 1), np.zeros(k + 1), cols, y, z,
+                             np.concatenate([[0.0], cost]), budget)
+    got = np.concatenate([[out.intercept], out.values])
+    assert np.abs(got - ref["x"]).sum() <= 1e-5 * np.abs(ref["x"]).sum()
+    assert cost @ np.abs(out.values) <= budget * (1 + 1e-7)  # near-optimal: the budget holds
+    assert np.abs(cols @ got - y).max() <= z + 1e-7  # every fit mask within ζ

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import harsanyi as hs
+from harsanyi.extract import sparse
 from harsanyi.extract.solvers.selection import solve_selection_qp
 from harsanyi.extract.sparse_result import atom_features
 from harsanyi.games import SampleDesign, SampledGame
@@ -133,3 +134,17 @@ def test_canonical_is_skipped_with_a_reason_when_the_lp_uses_a_slack():
 def test_bad_selection_options_are_refused(game, selection, epsilon, match):
     with pytest.raises(ValueError, match=match):
         hs.and_or(game, selection=selection, epsilon=epsilon)
+
+
+def test_the_pool_and_the_rounds_reach_the_same_canonical_split(game, both, monkeypatch):
+    """Where the pool fits, the selection is one interior point over every atom; the rounds
+    of atom and row generation (the route for larger pools) reach the same split."""
+    _vertex, canon = both
+    info = canon.metadata["selection_info"][0]
+    assert info["method"] == "pool" and info["rounds"] == 1 and info["priced"] == 584
+    monkeypatch.setattr(sparse, "FACE_MAX_ENTRIES", 0)  # as if the pool did not fit
+    rounds = hs.and_or(game, q_bound=_q(game), selection="canonical", max_order=3)
+    other = rounds.metadata["selection_info"][0]
+    assert other["method"] == "rounds" and other["exact"]
+    assert _change(_pooled(canon), _pooled(rounds)) < 1e-5
+    assert other["objective"] == pytest.approx(info["objective"], rel=1e-7)

@@ -1,4 +1,4 @@
-"""The dual of a sampled LP over a whole pool of atoms, by a dense normal-equations interior point.
+"""A dense normal-equations interior point over a pool of atoms: the LP's dual, the selection QP.
 
 The LP of :mod:`.sparse_lp` over ``m`` fit masks and ``k`` atoms (OR atoms as ``1(T ∩ S ≠ ∅)``
 columns here, ``F`` the ``(m, k)`` 0/1 matrix, ``c`` the costs):
@@ -20,10 +20,15 @@ them, followed by an exact pricing of every atom, certifies the optimum. The pri
 ranks the candidates of that simplex's starting basis (:class:`PoolDual`'s indicators): it
 loses accuracy near the optimum (a relative gap of ~3e-6 on trained-MLP pools), so the
 method stops there.
+
+The same iteration (:func:`_mehrotra`, with a diagonal Hessian and a budget row) solves the
+canonical selection over the whole pool (:func:`pool_selection`, used by
+:func:`~harsanyi.extract.sparse_select.select_over_pool`; docs/sparse.md §3b).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +37,7 @@ from scipy.linalg.blas import dsyrk
 
 from harsanyi.extract.solvers.dense_qp import step_length
 
-__all__ = ["STALL", "SYRK_BLOCK", "PoolDual", "pool_dual"]
+__all__ = ["STALL", "SYRK_BLOCK", "PoolDual", "PoolSelection", "pool_dual", "pool_selection"]
 
 #: Dual-feasible iterates over which a dual objective that gains less than ``tol`` (relative)
 #: counts as settled: on trained-MLP pools the primal residual of the normal equations stops
@@ -106,6 +111,34 @@ class _Lp:
         return out
 
 
+class _BudgetLp(_Lp):
+    """``A`` of :class:`_Lp` with the budget row ``[0, 0, cᵀ, cᵀ, 0, 1]`` (its slack ``t`` last)."""
+
+    def __init__(self, features: np.ndarray, cost: np.ndarray) -> None:
+        super().__init__(features)
+        self.c = cost
+
+    def a_x(self, x: np.ndarray) -> np.ndarray:
+        k = self.k
+        spent = self.c @ (x[2:2 + k] + x[2 + k:2 + 2 * k]) + x[-1]
+        return np.append(super().a_x(x[:-1]), spent)
+
+    def at_y(self, lam: np.ndarray) -> np.ndarray:
+        k, out = self.k, super().at_y(lam[:-1])
+        out[2:2 + 2 * k] += lam[-1] * np.tile(self.c, 2)
+        return np.append(out, lam[-1])
+
+    def normal(self, theta: np.ndarray) -> np.ndarray:
+        """Return the upper triangle of ``A Θ Aᵀ``: :meth:`_Lp.normal` and the budget's border."""
+        k, m = self.k, self.m
+        d_p, d_n = theta[2:2 + k], theta[2 + k:2 + 2 * k]
+        out = np.zeros((m + 1, m + 1), order="F")
+        out[:m, :m] = super().normal(theta[:-1])
+        out[:m, m] = self.f @ (self.c * (d_p - d_n))
+        out[m, m] = (self.c ** 2) @ (d_p + d_n) + theta[-1]
+        return out
+
+
 @dataclass
 class _Iterate:
     """An iterate: primal ``x``, ``w = box − u``; duals ``λ``, ``s ≥ 0`` (of x), ``v ≥ 0``."""
@@ -145,6 +178,75 @@ def _result(lp: _Lp, it: _Iterate, pobj: float, dobj: float, count: int) -> Pool
                     row_indicator=np.minimum(ratio[up], it.w / it.v), q_upper=it.x[up] > it.w)
 
 
+@dataclass
+class _State:
+    """One iterate of :func:`_mehrotra` before its step, with its objectives and residuals."""
+
+    count: int
+    it: _Iterate
+    pobj: float
+    dobj: float
+    gap: float
+    res: float
+    dual_res: float
+
+
+def _mehrotra(lp: _Lp, cvec: np.ndarray, hdiag: np.ndarray, b: np.ndarray, box: float,
+              max_iter: int, same_step: bool) -> Iterator[_State]:
+    """Yield the iterates of Mehrotra's predictor-corrector for ``min cᵀx + ½ xᵀHx``.
+
+    Subject to ``A x = b`` (``lp``), ``x ≥ 0`` and ``0 ≤ u ≤ box`` on the ``u`` block, with
+    ``H = diag(hdiag)``. Each iterate is yielded before its step, so the caller stops by
+    leaving the loop; it also ends after ``max_iter`` iterates or a failed factorisation.
+    ``same_step``: one step length for the primal and the dual side (a QP's coupling).
+    """
+    up, nx = lp.up, len(cvec)
+    it = _Iterate(x=np.ones(nx), w=np.full(lp.m, 0.5 * box), lam=np.zeros(len(b)),
+                  s=np.ones(nx), v=np.ones(lp.m))
+    it.x[up] = 0.5 * box
+    total = nx + lp.m
+    scale_b = 1.0 + float(np.abs(b).max())
+    for count in range(1, max_iter + 1):
+        hx = hdiag * it.x
+        rb = b - lp.a_x(it.x)
+        rc = cvec + hx - lp.at_y(it.lam) - it.s
+        rc[up] += it.v
+        ru = box - it.x[up] - it.w
+        mu = (it.x @ it.s + it.w @ it.v) / total
+        quad = 0.5 * float(it.x @ hx)
+        pobj = float(cvec @ it.x) + quad
+        dobj = float(b @ it.lam) - quad - box * float(it.v.sum())
+        dual_res = float(np.abs(rc).max()) / (1.0 + max(float(np.abs(cvec).max()),
+                                                        float(np.abs(hx).max())))
+        res = max(float(np.abs(rb).max()) / scale_b, dual_res,
+                  float(np.abs(ru).max()) / (1.0 + box))
+        yield _State(count, it, pobj, dobj, abs(pobj - dobj) / (1.0 + abs(pobj)), res, dual_res)
+        theta = 1.0 / (hdiag + it.s / it.x)
+        theta[up] = 1.0 / (it.s[up] / it.x[up] + it.v / it.w)
+        try:
+            chol = sla.cho_factor(lp.normal(theta), lower=False, overwrite_a=True,
+                                  check_finite=False)
+        except np.linalg.LinAlgError:
+            return
+        resid = (rb, rc, ru)
+        dx, dlam, ds, dw, dv = _newton(lp, it, chol, theta, resid, -it.x * it.s, -it.w * it.v)
+        a_p, a_d = step_length([it.x, it.w], [dx, dw]), step_length([it.s, it.v], [ds, dv])
+        if same_step:
+            a_p = a_d = min(a_p, a_d)
+        mu_aff = ((it.x + a_p * dx) @ (it.s + a_d * ds)
+                  + (it.w + a_p * dw) @ (it.v + a_d * dv)) / total
+        sigma = (mu_aff / mu) ** 3
+        dx, dlam, ds, dw, dv = _newton(lp, it, chol, theta, resid,
+                                       sigma * mu - it.x * it.s - dx * ds,
+                                       sigma * mu - it.w * it.v - dw * dv)
+        a_p = 0.99 * step_length([it.x, it.w], [dx, dw])
+        a_d = 0.99 * step_length([it.s, it.v], [ds, dv])
+        if same_step:
+            a_p = a_d = min(a_p, a_d)
+        it = _Iterate(x=it.x + a_p * dx, w=it.w + a_p * dw, lam=it.lam + a_d * dlam,
+                      s=it.s + a_d * ds, v=it.v + a_d * dv)
+
+
 def pool_dual(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: float, *,
               tol: float = 3e-6, res_tol: float = 1e-5, max_iter: int = 50) -> PoolDual:
     """Solve the LP of the module docstring to a relative gap ``tol``; return its dual.
@@ -161,62 +263,86 @@ def pool_dual(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: float
     >>> out.converged, round(out.objective, 6), round(out.dual_objective, 6)
     (True, 1.0, 1.0)
     """
-    m, k = features.shape
+    m, _k = features.shape
     lp = _Lp(features)
-    b = y - zeta
-    box = max(2.0 * zeta, 1e-12)  # u's upper bound (a tiny box keeps ζ = 0 well posed)
     cvec = np.concatenate([[0.0, 0.0], cost, cost, np.zeros(m)])
-    up = lp.up
-    it = _Iterate(x=np.ones(2 + 2 * k + m), w=np.full(m, 0.5 * box), lam=np.zeros(m),
-                  s=np.ones(2 + 2 * k + m), v=np.ones(m))
-    it.x[up] = 0.5 * box
-    total = len(it.x) + m
-    scale_b, scale_c = 1.0 + float(np.abs(b).max()), 1.0 + float(np.abs(cost).max())
     best: PoolDual | None = None
     dual_objs: list[float] = []
-    done, count = False, 0
-    for count in range(1, max_iter + 1):
-        rb = b - lp.a_x(it.x)
-        rc = cvec - lp.at_y(it.lam) - it.s
-        rc[up] += it.v
-        ru = box - it.x[up] - it.w
-        mu = (it.x @ it.s + it.w @ it.v) / total
-        pobj, dobj = float(cvec @ it.x), float(b @ it.lam - box * it.v.sum())
-        gap = abs(pobj - dobj) / (1.0 + abs(pobj))
-        dual_res = float(np.abs(rc).max()) / scale_c
-        res = max(float(np.abs(rb).max()) / scale_b, dual_res,
-                  float(np.abs(ru).max()) / (1.0 + box))
-        if dual_res <= res_tol:
-            dual_objs.append(dobj)
-            if best is None or dobj > best.dual_objective:
-                best = _result(lp, it, pobj, dobj, count)
+    done, count, last = False, 0, None
+    for state in _mehrotra(lp, cvec, np.zeros(len(cvec)), y - zeta, _box(zeta), max_iter,
+                           same_step=False):
+        count, last = state.count, state
+        if state.dual_res <= res_tol:
+            dual_objs.append(state.dobj)
+            if best is None or state.dobj > best.dual_objective:
+                best = _result(lp, state.it, state.pobj, state.dobj, count)
         # a small gap, or (the primal side losing accuracy first) a dual objective that has
         # gained less than ``tol`` relative over the last STALL dual-feasible iterates
-        done = (gap <= tol and res <= res_tol) or (len(dual_objs) > STALL and (
-            dual_objs[-1] - dual_objs[-1 - STALL] <= tol * (1.0 + abs(dobj))))
+        done = (state.gap <= tol and state.res <= res_tol) or (len(dual_objs) > STALL and (
+            dual_objs[-1] - dual_objs[-1 - STALL] <= tol * (1.0 + abs(state.dobj))))
         if done:
             break
-        theta = it.x / it.s
-        theta[up] = 1.0 / (it.s[up] / it.x[up] + it.v / it.w)
-        try:
-            chol = sla.cho_factor(lp.normal(theta), lower=False, overwrite_a=True,
-                                  check_finite=False)
-        except np.linalg.LinAlgError:
-            break
-        resid = (rb, rc, ru)
-        dx, dlam, ds, dw, dv = _newton(lp, it, chol, theta, resid, -it.x * it.s, -it.w * it.v)
-        a_p, a_d = step_length([it.x, it.w], [dx, dw]), step_length([it.s, it.v], [ds, dv])
-        mu_aff = ((it.x + a_p * dx) @ (it.s + a_d * ds)
-                  + (it.w + a_p * dw) @ (it.v + a_d * dv)) / total
-        sigma = (mu_aff / mu) ** 3
-        dx, dlam, ds, dw, dv = _newton(lp, it, chol, theta, resid,
-                                       sigma * mu - it.x * it.s - dx * ds,
-                                       sigma * mu - it.w * it.v - dw * dv)
-        a_p = 0.99 * step_length([it.x, it.w], [dx, dw])
-        a_d = 0.99 * step_length([it.s, it.v], [ds, dv])
-        it = _Iterate(x=it.x + a_p * dx, w=it.w + a_p * dw, lam=it.lam + a_d * dlam,
-                      s=it.s + a_d * ds, v=it.v + a_d * dv)
     if best is None:
-        return _result(lp, it, np.inf, -np.inf, count)
+        assert last is not None  # max_iter >= 1
+        return _result(lp, last.it, np.inf, -np.inf, count)
     best.iterations, best.converged = count, done
     return best
+
+
+def _box(zeta: float) -> float:
+    """``u``'s upper bound ``2ζ`` (a tiny box keeps ``ζ = 0`` well posed)."""
+    return max(2.0 * zeta, 1e-12)
+
+
+@dataclass
+class PoolSelection:
+    """The result of :func:`pool_selection`.
+
+    ``intercept`` and ``values`` ``(k,)``: ``I_and(∅)`` and ``θ`` of the iterate with the
+    smallest ``violation`` (the larger of its relative gap and residuals); ``iterations``
+    run; ``converged``: that violation is below the ``tol`` of :func:`pool_selection`.
+    """
+
+    intercept: float
+    values: np.ndarray
+    iterations: int
+    converged: bool
+    violation: float
+
+
+def pool_selection(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: float,
+                   budget: float, *, tol: float = 1e-7, max_iter: int = 80) -> PoolSelection:
+    """Solve the canonical selection over a whole pool by the same interior point.
+
+    ``min I_and(∅)² + ‖θ‖²``  s.t.  ``|I_and(∅) + F θ − y| ≤ ζ``,  ``Σ_T c_T |θ_T| ≤ budget``
+
+    written as the LP of the module docstring with ``I_and(∅)² + ‖θ‖² = a² + b² + ‖p‖² + ‖n‖²``
+    (equal at the optimum, where ``p_T n_T = 0``) and the budget as one more row
+    ``cᵀ(p + n) + t = budget``, ``t ≥ 0``; its normal matrix is the ``m × m`` one of
+    :func:`pool_dual` bordered by that row. Stops when the violation is below ``tol / 100``
+    or has not halved over :data:`STALL` iterates (the normal equations' accuracy: about
+    1e-8 on trained-MLP pools); returns the best iterate.
+
+    >>> f = np.array([[0.0, 0.0], [1.0, 1.0]])  # two equal columns share v({0}) = 1
+    >>> out = pool_selection(f, np.ones(2), np.array([0.0, 1.0]), 0.0, 1.0)
+    >>> out.converged, out.values.round(6).tolist(), round(out.intercept, 6)
+    (True, [0.5, 0.5], 0.0)
+    """
+    m, k = features.shape
+    lp = _BudgetLp(features, cost)
+    hdiag = np.concatenate([np.full(2 + 2 * k, 2.0), np.zeros(m + 1)])
+    b = np.concatenate([y - zeta, [budget]])
+    best: tuple[float, np.ndarray, int] | None = None
+    count = 0
+    for state in _mehrotra(lp, np.zeros(len(hdiag)), hdiag, b, _box(zeta), max_iter,
+                           same_step=True):
+        count = state.count
+        violation = max(state.gap, state.res)
+        if best is None or violation < best[0]:
+            best = (violation, state.it.x, count)
+        if violation <= 0.01 * tol or count - best[2] >= STALL:
+            break
+    assert best is not None  # max_iter >= 1
+    violation, x, _ = best
+    return PoolSelection(intercept=float(x[0] - x[1]), values=x[2:2 + k] - x[2 + k:2 + 2 * k],
+                         iterations=count, converged=violation <= tol, violation=violation)

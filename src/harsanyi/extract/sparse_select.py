@@ -33,10 +33,18 @@ from typing import Any
 import numpy as np
 
 from harsanyi.extract.solvers.selection import solve_selection_qp
-from harsanyi.extract.sparse_lp import Atom, Pricing, atom_costs, atom_matrix, price_atoms
+from harsanyi.extract.sparse_ipm import pool_selection
+from harsanyi.extract.sparse_lp import (
+    Atom,
+    Pricing,
+    atom_costs,
+    atom_matrix,
+    pool_atoms,
+    price_atoms,
+)
 from harsanyi.extract.sparse_result import atom_features
 
-__all__ = ["select_sampled"]
+__all__ = ["select_over_pool", "select_sampled"]
 
 #: Relative size below which a selected value is interior-point round-off (set to zero).
 ROUND_OFF = 1e-9
@@ -142,7 +150,8 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
     tight = np.abs(h - y) >= zeta * (1 - 1e-7)
     rows = np.arange(len(y)) if zeta == 0 or len(y) <= ALL_ROWS else np.flatnonzero(tight)
     chosen = [a for a, val in zip(atoms, values, strict=True) if val != 0.0]
-    info: dict[str, Any] = {"lp_optimum": opt, "rounds": 0, "qp_iterations": 0}
+    info: dict[str, Any] = {"lp_optimum": opt, "rounds": 0, "qp_iterations": 0,
+                            "method": "rounds"}
     theta = np.concatenate([[intercept], values[values != 0.0]])  # the LP optimum
     kkt, pricing = np.inf, None
     for _ in range(max_rounds):
@@ -165,3 +174,42 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
                 priced=pricing.examined if pricing else 0,
                 exact=bool(pricing.complete) if pricing else False)
     return chosen, theta[1:], float(theta[0]), info
+
+
+def select_over_pool(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
+                     values: np.ndarray, *, epsilon: float, max_order: int, order_cost: float
+                     ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]] | None:
+    """Canonical split of one normalised sampled game over every atom of order ``≤ max_order``.
+
+    The same problem as :func:`select_sampled`, with every atom of the pool a column from the
+    start: one interior point (:func:`~harsanyi.extract.sparse_ipm.pool_selection`), no rounds
+    and no pricing, so nothing outside the problem is left to check. Its cost is fixed by the
+    pool (``m² k`` flops an iteration, ~40 iterations) where the rounds of
+    :func:`select_sampled` grow with the near-optimal set: on a trained MLP at ``n = 24``
+    (1,000 calls) about 25 s instead of 131 s; on a planted game there 21 s instead of 9.5 s
+    (docs/sparse.md §3b). Returns ``None`` when the interior point does not reach its
+    tolerance (the caller then runs the rounds). Arguments and info as :func:`select_sampled`
+    (``rounds`` 1, ``priced`` the pool's size, ``exact`` True, ``method`` ``"pool"``).
+
+    >>> x = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)  # x0 OR x1, ζ = 0
+    >>> sel, vals, c, info = select_over_pool(x, np.array([0.0, 1, 1, 1]), 0.0,
+    ...                                       [(True, (0, 1))], np.array([1.0]), epsilon=0.01,
+    ...                                       max_order=2, order_cost=0.0)
+    >>> sorted(zip(sel, vals.round(4).tolist()))  # doctest: +NORMALIZE_WHITESPACE
+    [((False, (0,)), 0.005), ((False, (0, 1)), -0.005), ((False, (1,)), 0.005),
+     ((True, (0, 1)), 0.995)]
+    """
+    opt = float(atom_costs(atoms, order_cost) @ np.abs(values))
+    pool = pool_atoms(x.shape[1], max_order)
+    cost = atom_costs(pool, order_cost)
+    out = pool_selection(atom_features(x, *atom_matrix(pool, x.shape[1])), cost, y, zeta,
+                         (1.0 + epsilon) * opt)
+    if not out.converged:
+        return None
+    theta = np.concatenate([[out.intercept], out.values])
+    theta = np.where(np.abs(theta) > ROUND_OFF * np.abs(theta).max(), theta, 0.0)
+    used = np.flatnonzero(theta[1:])
+    info = {"lp_optimum": opt, "rounds": 1, "qp_iterations": out.iterations,
+            "objective": float(cost[used] @ np.abs(theta[1:][used])), "kkt": out.violation,
+            "priced": len(pool), "exact": True, "method": "pool"}
+    return [pool[j] for j in used], theta[1:][used], float(theta[0]), info
