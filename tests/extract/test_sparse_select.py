@@ -136,15 +136,35 @@ def test_bad_selection_options_are_refused(game, selection, epsilon, match):
         hs.and_or(game, selection=selection, epsilon=epsilon)
 
 
-def test_the_pool_and_the_rounds_reach_the_same_canonical_split(game, both, monkeypatch):
-    """Where the pool fits, the selection is one interior point over every atom; the rounds
-    of atom and row generation (the route for larger pools) reach the same split."""
-    _vertex, canon = both
-    info = canon.metadata["selection_info"][0]
+def _dense_game():
+    """A game with interactions of every order: its LP vertex uses most of its fit masks."""
+    rng = np.random.default_rng(0)
+    w, u = rng.normal(size=N), rng.normal(size=N)
+    return SampledGame.from_function(lambda m: np.tanh(m @ w) + 0.5 * np.tanh(m @ u) ** 2,
+                                     SampleDesign.build(N, budget=300, seed=0))
+
+
+def test_a_dense_vertex_gets_the_selection_over_the_whole_pool(monkeypatch):
+    """Where the vertex is dense and the pool fits, the selection is one interior point over
+    every atom; the rounds of atom and row generation reach the same split."""
+    game = _dense_game()
+    pool = hs.and_or(game, q_bound=0.02, selection="canonical", max_order=3)
+    info = pool.metadata["selection_info"][0]
+    vertex = pool.metadata["certificate"][0]
     assert info["method"] == "pool" and info["rounds"] == 1 and info["priced"] == 584
-    monkeypatch.setattr(sparse, "FACE_MAX_ENTRIES", 0)  # as if the pool did not fit
-    rounds = hs.and_or(game, q_bound=_q(game), selection="canonical", max_order=3)
+    assert vertex["optimal"] and info["objective"] <= 1.01 * info["lp_optimum"] * (1 + 1e-7)
+    monkeypatch.setattr(sparse, "DENSE_VERTEX", np.inf)  # rounds whatever the vertex
+    rounds = hs.and_or(game, q_bound=0.02, selection="canonical", max_order=3)
     other = rounds.metadata["selection_info"][0]
     assert other["method"] == "rounds" and other["exact"]
-    assert _change(_pooled(canon), _pooled(rounds)) < 1e-5
+    assert _change(_pooled(pool), _pooled(rounds)) < 1e-5
     assert other["objective"] == pytest.approx(info["objective"], rel=1e-7)
+
+
+def test_a_sparse_vertex_gets_the_rounds_and_the_pool_agrees(game, both, monkeypatch):
+    _vertex, canon = both
+    assert canon.metadata["selection_info"][0]["method"] == "rounds"
+    monkeypatch.setattr(sparse, "DENSE_VERTEX", 0.0)  # the pool whatever the vertex
+    pool = hs.and_or(game, q_bound=_q(game), selection="canonical", max_order=3)
+    assert pool.metadata["selection_info"][0]["method"] == "pool"
+    assert _change(_pooled(canon), _pooled(pool)) < 1e-5

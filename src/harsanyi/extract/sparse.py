@@ -70,6 +70,12 @@ def _violated(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP,
 #: (``tracemalloc``; 552 and 1,739 MiB before the blocks). Its interior point costs ``m² k``
 #: flops an iteration, so larger pools go to HiGHS's interior point.
 FACE_MAX_ENTRIES = 80_000_000
+#: The canonical split is solved over the whole pool at once (where it fits) when the LP
+#: vertex has at least this many nonzero atoms per fit mask, else by rounds: on a trained MLP
+#: (865 atoms, 900 masks) the pool took 32 s against 159 s, on planted games (114–131 atoms)
+#: 27–38 s against 14–27 s, on the sparse games of the tests (3–6 atoms, 270 masks) 3–6 s
+#: against 0.3–2.8 s (docs/sparse.md §3b).
+DENSE_VERTEX = 0.5
 #: Relative reduced cost under which the face method counts an atom as tight. Any value keeps
 #: the certificate (the rest are priced exactly); 1e-4 rather than 1e-6 took the pricing
 #: rounds after the face's simplex from 8 to 6 on a planted game and from 4 to 2 on a trained
@@ -403,7 +409,11 @@ def _package(game: SampledGame, atoms: list[Atom], values: np.ndarray, intercept
 def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: dict[str, Any],
             selection: str, epsilon: float, lim: Limits, stop: str
             ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]]:
-    """Return the atoms, values and intercept of the chosen split of one normalised sample."""
+    """Return the atoms, values and intercept of the chosen split of one normalised sample.
+
+    The canonical split over the whole pool at once for a dense vertex (:data:`DENSE_VERTEX`)
+    whose pool fits, else by rounds (docs/sparse.md §3b).
+    """
     opt = float(atom_costs(atoms, lim.order_cost) @ np.abs(sol["values"]))
     vertex = {"selection": "vertex", "lp_optimum": opt}
     if selection == "vertex":
@@ -415,8 +425,9 @@ def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: d
                                  "the bound, so there is no near-optimal set to select from; "
                                  "the vertex is kept"}
     size = pool_size(x.shape[1], lim.max_order)
+    dense = np.count_nonzero(sol["values"]) >= DENSE_VERTEX * len(y)
     whole = None
-    if size <= lim.pool_max and size * len(y) <= FACE_MAX_ENTRIES:  # the pool fits: at once
+    if dense and size <= lim.pool_max and size * len(y) <= FACE_MAX_ENTRIES:  # at once
         whole = select_over_pool(x, y, zeta, atoms, sol["values"], epsilon=epsilon,
                                  max_order=lim.max_order, order_cost=lim.order_cost)
     chosen, vals, icpt, info = whole or select_sampled(
@@ -486,7 +497,7 @@ def sparse_and_or(
         ``metadata["certificate"][b]["pool"]`` says that it ran and how it ended;
         ``pool_max=0`` turns it off.
     selection : ``"auto"`` (default) and ``"vertex"``: the LP's optimal vertex (the
-        canonical split costs 1.45× the vertex on a trained MLP at ``n = 24`` but 22–31× on
+        canonical split costs 1.5× the vertex on a trained MLP at ``n = 24`` but 13–16× on
         planted games, whose vertex takes 1–2 s; §5b of docs/sparse.md); or
         ``"canonical"``: the unique
         minimiser of ``‖θ‖²`` (the intercept and every atom's value) over the splits that

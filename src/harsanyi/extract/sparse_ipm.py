@@ -37,12 +37,17 @@ from scipy.linalg.blas import dsyrk
 
 from harsanyi.extract.solvers.dense_qp import step_length
 
-__all__ = ["STALL", "SYRK_BLOCK", "PoolDual", "PoolSelection", "pool_dual", "pool_selection"]
+__all__ = ["FLOOR", "STALL", "SYRK_BLOCK", "PoolDual", "PoolSelection", "pool_dual",
+           "pool_selection"]
 
 #: Dual-feasible iterates over which a dual objective that gains less than ``tol`` (relative)
 #: counts as settled: on trained-MLP pools the primal residual of the normal equations stops
 #: falling near a gap of 3e-6 while the dual objective has converged (docs/sparse.md §5b).
 STALL = 3
+
+#: Violation below which :func:`pool_selection` may stop for want of progress: far from the
+#: optimum an interior point can gain little for a few iterates and then converge fast.
+FLOOR = 1e-5
 
 #: Atoms per block of the normal matrix's ``syrk`` (:meth:`_Lp.normal`): 59 MB at 900 masks.
 SYRK_BLOCK = 8192
@@ -62,7 +67,7 @@ class PoolDual:
     ``(m,)``, ``min(u/s_u, w/v)``; ``q_upper`` ``(m,)``, ``u > w`` (``q_S`` nearer ``+ζ``).
     An indicator ``x_j/s_j`` grows without bound for a variable the optimum keeps off its
     bounds and falls to 0 for one it holds at a bound, so the largest ones name the basic
-    variables of an optimal vertex (Mehrotra's indicators; docs/sparse.md §5b).
+    variables of an optimal vertex (Mehrotra's indicators; docs/sparse.md §3).
     """
 
     dual: np.ndarray
@@ -319,9 +324,10 @@ def pool_selection(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: 
     written as the LP of the module docstring with ``I_and(∅)² + ‖θ‖² = a² + b² + ‖p‖² + ‖n‖²``
     (equal at the optimum, where ``p_T n_T = 0``) and the budget as one more row
     ``cᵀ(p + n) + t = budget``, ``t ≥ 0``; its normal matrix is the ``m × m`` one of
-    :func:`pool_dual` bordered by that row. Stops when the violation is below ``tol / 100``
-    or has not halved over :data:`STALL` iterates (the normal equations' accuracy: about
-    1e-8 on trained-MLP pools); returns the best iterate.
+    :func:`pool_dual` bordered by that row. Stops when the violation is below ``tol / 100``,
+    or below :data:`FLOOR` and not halved over :data:`STALL` iterates (the normal equations'
+    accuracy: about 1e-8 on trained-MLP pools), or after ``max_iter``; returns the best
+    iterate.
 
     >>> f = np.array([[0.0, 0.0], [1.0, 1.0]])  # two equal columns share v({0}) = 1
     >>> out = pool_selection(f, np.ones(2), np.array([0.0, 1.0]), 0.0, 1.0)
@@ -332,17 +338,20 @@ def pool_selection(features: np.ndarray, cost: np.ndarray, y: np.ndarray, zeta: 
     lp = _BudgetLp(features, cost)
     hdiag = np.concatenate([np.full(2 + 2 * k, 2.0), np.zeros(m + 1)])
     b = np.concatenate([y - zeta, [budget]])
-    best: tuple[float, np.ndarray, int] | None = None
+    best: tuple[float, np.ndarray] | None = None
+    halved = (np.inf, 0)  # the violation when it last halved, and the iterate
     count = 0
     for state in _mehrotra(lp, np.zeros(len(hdiag)), hdiag, b, _box(zeta), max_iter,
                            same_step=True):
         count = state.count
         violation = max(state.gap, state.res)
         if best is None or violation < best[0]:
-            best = (violation, state.it.x, count)
-        if violation <= 0.01 * tol or count - best[2] >= STALL:
+            best = (violation, state.it.x)
+        if violation <= 0.5 * halved[0]:
+            halved = (violation, count)
+        if violation <= 0.01 * tol or (violation <= FLOOR and count - halved[1] >= STALL):
             break
     assert best is not None  # max_iter >= 1
-    violation, x, _ = best
+    violation, x = best
     return PoolSelection(intercept=float(x[0] - x[1]), values=x[2:2 + k] - x[2 + k:2 + 2 * k],
                          iterations=count, converged=violation <= tol, violation=violation)

@@ -186,7 +186,8 @@ def select_over_pool(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom
     and no pricing, so nothing outside the problem is left to check. Its cost is fixed by the
     pool (``m² k`` flops an iteration, ~40 iterations) where the rounds of
     :func:`select_sampled` grow with the near-optimal set: on a trained MLP at ``n = 24``
-    (1,000 calls) about 25 s instead of 131 s; on a planted game there 21 s instead of 9.5 s
+    (1,000 calls) 32 s instead of 159 s, on planted games there 27–38 s instead of 14–27 s,
+    so :func:`~harsanyi.extract.sparse.sparse_and_or` uses it for dense LP vertices only
     (docs/sparse.md §3b). Returns ``None`` when the interior point does not reach its
     tolerance (the caller then runs the rounds). Arguments and info as :func:`select_sampled`
     (``rounds`` 1, ``priced`` the pool's size, ``exact`` True, ``method`` ``"pool"``).

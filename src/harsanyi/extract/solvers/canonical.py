@@ -36,8 +36,8 @@ def resolve_selection(selection: str, n: int, *, sampled: bool = False) -> str:
 
     ``"auto"`` is the canonical split for a game of all ``2**n`` masks with
     ``n ≤ CANONICAL_PRACTICAL_MAX`` (12), and the LP vertex above (the canonical split is not
-    practical there yet) and for a sampled game (there it costs 1.45× the vertex on a trained
-    MLP at ``n = 24`` but 22–31× on planted games, docs/sparse.md). Every result records the
+    practical there yet) and for a sampled game (there it costs 1.5× the vertex on a trained
+    MLP at ``n = 24`` but 13–16× on planted games, docs/sparse.md). Every result records the
     selection it got (``metadata["selection"]``).
     Other selections are returned unchanged (checked).
 
