@@ -490,12 +490,13 @@ def sparse_and_or(
         fit masks ≤ pool_first`` (a small LP, faster than generation), else when generation
         stops uncertified (``max_rounds``, ``max_pivots``, or a slack left at the largest
         penalty). It certifies what generation could not, at the cost of one large solve
-        (about 45 s after generation for a trained MLP at ``n = 24``, 1,000 calls;
+        (about 20 s after generation for a trained MLP at ``n = 24``, 1,000 calls;
         docs/sparse.md §3), or proves
         that no split of order ``≤ max_order`` matches the fit masks within ``ζ`` (a pool
         solved first then gives its elastic fit, slacks at penalty 10⁴, uncertified).
         ``metadata["certificate"][b]["pool"]`` says that it ran and how it ended;
-        ``pool_max=0`` turns it off.
+        ``pool_max=0`` turns it off. The same bound decides whether the canonical split of a
+        dense vertex is solved over the whole pool at once (``selection_info["method"]``).
     selection : ``"auto"`` (default) and ``"vertex"``: the LP's optimal vertex (the
         canonical split costs 1.5× the vertex on a trained MLP at ``n = 24`` but 13–16× on
         planted games, whose vertex takes 1–2 s; §5b of docs/sparse.md); or
