@@ -83,6 +83,11 @@ DENSE_VERTEX = 0.5
 FACE_TOL = 1e-4
 
 
+def _face_fits(atoms: int, masks: int) -> bool:
+    """Whether the features of ``atoms`` pool atoms on ``masks`` fit ``FACE_MAX_ENTRIES``."""
+    return atoms * masks <= FACE_MAX_ENTRIES
+
+
 @dataclass(frozen=True)
 class Limits:
     """The counts that bound column generation (never seconds: results do not depend on load).
@@ -202,7 +207,7 @@ def _pool_by_face(x: np.ndarray, y: np.ndarray, zeta: float, lim: Limits
     """
     m, n = x.shape
     atoms = pool_atoms(n, lim.max_order)
-    if len(atoms) * m > FACE_MAX_ENTRIES:
+    if not _face_fits(len(atoms), m):
         return None
     feats = atom_features(x, *atom_matrix(atoms, n))
     cost = atom_costs(atoms, lim.order_cost)
@@ -427,7 +432,7 @@ def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: d
     size = pool_size(x.shape[1], lim.max_order)
     dense = np.count_nonzero(sol["values"]) >= DENSE_VERTEX * len(y)
     whole = None
-    if dense and size <= lim.pool_max and size * len(y) <= FACE_MAX_ENTRIES:  # at once
+    if dense and size <= lim.pool_max and _face_fits(size, len(y)):  # at once
         whole = select_over_pool(x, y, zeta, atoms, sol["values"], epsilon=epsilon,
                                  max_order=lim.max_order, order_cost=lim.order_cost)
     chosen, vals, icpt, info = whole or select_sampled(

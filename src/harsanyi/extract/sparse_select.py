@@ -53,6 +53,11 @@ ROUND_OFF = 1e-9
 ALL_ROWS = 4000
 
 
+def _round_off(theta: np.ndarray) -> np.ndarray:
+    """Zero the values below ``ROUND_OFF·max|θ|``: interior-point round-off off the support."""
+    return np.where(np.abs(theta) > ROUND_OFF * np.abs(theta).max(), theta, 0.0)
+
+
 def _atoms_with_empty(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(support, is_or)`` of ``I_and(∅)`` followed by ``atoms``."""
     support, is_or = atom_matrix(atoms, n)
@@ -161,7 +166,7 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
         theta, nu, mu, its = _solve(feats, y, zeta, rows, atom_costs(chosen, order_cost), budget,
                                     start)
         info["qp_iterations"] += its
-        theta = np.where(np.abs(theta) > ROUND_OFF * np.abs(theta).max(), theta, 0.0)
+        theta = _round_off(theta)
         bad, hot, kkt, pricing = _violations(x, feats, y, zeta, chosen, rows, theta, nu, mu,
                                              max_order, order_cost)
         chosen, theta = _drop_inactive(feats, chosen, theta, nu, mu, order_cost)
@@ -207,8 +212,7 @@ def select_over_pool(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom
                          (1.0 + epsilon) * opt)
     if not out.converged:
         return None
-    theta = np.concatenate([[out.intercept], out.values])
-    theta = np.where(np.abs(theta) > ROUND_OFF * np.abs(theta).max(), theta, 0.0)
+    theta = _round_off(np.concatenate([[out.intercept], out.values]))
     used = np.flatnonzero(theta[1:])
     info = {"lp_optimum": opt, "rounds": 1, "qp_iterations": out.iterations,
             "objective": float(cost[used] @ np.abs(theta[1:][used])), "kkt": out.violation,
