@@ -24,7 +24,7 @@ CASES = {
     "sparse_budget": (["--n", "16", "--budgets", "300", "--seeds", "0", "--terms", "6"],
                       ["# sparse path at low budgets", "optimal"]),
     "sparse_selection": (["--n", "12", "--budget", "300", "--seeds", "1", "--terms", "4",
-                          "--no-mlp"], ["selection", "canonical", "vertex"]),
+                          "--no-mlp"], ["selection", "canonical", "vertex", "max|I|"]),
     "extraction": (["--quick", "--epsilon", "0.01,0.001"],
                    ["planted  fast", "MLP      fast", "faster than exact", "atoms c/v",
                     "EQPs", "planted   0.001"]),
