@@ -361,3 +361,31 @@ def test_the_sampled_path_shows_a_progress_bar_over_samples(capsys):
     assert "AND-OR split (sampled)" in capsys.readouterr().err
     hs.and_or(game, q_bound=0.02, progress=False)
     assert "AND-OR split" not in capsys.readouterr().err
+
+
+def test_by_default_a_pool_above_pool_max_is_solved_through_its_face_alone(monkeypatch):
+    """``pool_max=None``: pools between ``POOL_MAX`` and ``FACE_POOL_MAX`` atoms whose features
+    fit go to the face method only, never to HiGHS's interior point on the whole pool."""
+    monkeypatch.setattr(sparse, "POOL_MAX", 50)  # the 340-atom pool is above it
+    monkeypatch.setattr(sparse, "FACE_POOL_MAX", 1_000)
+    game = smooth_game(10, 200)
+    res = hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex", pool_first=0,
+                    max_rounds=2)
+    cert = res.metadata["certificate"][0]
+    assert cert["optimal"] and cert["stop"] == "pool" and cert["pool"]["method"] == "face"
+    assert l1(res) == pytest.approx(pool_optimum(game, 0.02, 3), rel=1e-7)
+    # an explicit pool_max bounds both methods alike
+    with pytest.warns(RuntimeWarning, match=r"pool of 340 atoms is above pool_max=50"):
+        hs.and_or(game, q_bound=0.02, max_order=3, selection="vertex", pool_first=0,
+                  max_rounds=2, pool_max=50)
+    # where the face method fails (an infeasible pool: its dual is unbounded), no whole solve
+    infeasible = smooth_game(10, 200, seed=2)
+    with pytest.warns(RuntimeWarning, match=r"face method did not certify the pool of 100 "
+                      r"atoms: pass pool_max=100"):
+        late = hs.and_or(infeasible, q_bound=0.02, max_order=2, selection="vertex",
+                         pool_first=0, max_pivots=500)
+    cert = late.metadata["certificate"][0]
+    assert not cert["optimal"] and cert["stop"] == "max_pivots"
+    assert cert["pool"] == {"atoms": 100, "status": "not solved", "method": "face",
+                            "says": "the face method did not certify this pool, and a pool "
+                                    "above pool_max=50 is not solved whole by HiGHS"}

@@ -81,6 +81,13 @@ DENSE_VERTEX = 0.5
 #: rounds after the face's simplex from 8 to 6 on a planted game and from 4 to 2 on a trained
 #: MLP (n = 24, docs/sparse.md §3), the face growing by 3% to 340%.
 FACE_TOL = 1e-4
+#: ``pool_max=None`` (the default) solves a pool whole by any method up to ``POOL_MAX`` atoms
+#: (``n ≤ 24`` at order 4), and through its optimal face alone up to ``FACE_POOL_MAX`` atoms
+#: where the face fits (:data:`FACE_MAX_ENTRIES`; ``n ≤ 32`` at order 4 and 900 fit masks).
+#: HiGHS's interior point on the whole pool is the slow path (746 s at ``n = 32``), the face
+#: method the fast one (about 80 s there; docs/sparse.md §3).
+POOL_MAX = 30_000
+FACE_POOL_MAX = 100_000
 
 
 def _face_fits(atoms: int, masks: int) -> bool:
@@ -97,7 +104,9 @@ class Limits:
     ``atoms_while_infeasible`` while an elastic slack is in use), the penalty schedule of the
     elastic slacks (``penalty`` first, times ``penalty_growth`` while a slack remains at an
     optimum over the candidates, up to ``max_penalty``); and the pool of all atoms of order
-    ``≤ max_order``: the largest solved whole (``pool_max``), the largest ``atoms × fit masks``
+    ``≤ max_order``: the largest solved whole by any method (``pool_max``), the largest solved
+    through its optimal face alone where the face fits (``face_pool_max``; pools between the
+    two are never handed to HiGHS's interior point), the largest ``atoms × fit masks``
     solved whole from the start (``pool_first``), and the slacks' cost when such a pool is
     infeasible (``pool_penalty``).
     """
@@ -112,9 +121,15 @@ class Limits:
     penalty: float = 2.0
     penalty_growth: float = 10.0
     max_penalty: float = 1e6
-    pool_max: int = 30_000
+    pool_max: int = POOL_MAX
+    face_pool_max: int = FACE_POOL_MAX
     pool_first: int = 200_000
     pool_penalty: float = 1e4
+
+    def solves_pool(self, atoms: int, masks: int) -> bool:
+        """Whether a pool of ``atoms`` on ``masks`` fit masks is solved whole when needed."""
+        return atoms <= self.pool_max or (atoms <= self.face_pool_max
+                                          and _face_fits(atoms, masks))
 
 
 def _next_step(x: np.ndarray, y: np.ndarray, zeta: float, lp: SampledLP, sol: dict[str, Any],
@@ -322,8 +337,9 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
     (with ``M = 10⁶`` every atom prices out by the infeasibility it removes, and the restricted
     LP fills with dense atoms). When generation stops uncertified (``max_rounds``,
     ``max_pivots``, or a slack left at the largest penalty) and the pool has at most
-    ``pool_max`` atoms, the pool is solved whole instead. Returns the LP's atoms (for a pool,
-    those in use), the solution and the certificate.
+    ``pool_max`` atoms, the pool is solved whole instead; with at most ``face_pool_max`` and
+    features that fit, through its optimal face alone (:func:`_pool_by_face`). Returns the
+    LP's atoms (for a pool, those in use), the solution and the certificate.
     """
     m, n = x.shape
     size = pool_size(n, lim.max_order)
@@ -337,6 +353,14 @@ def _column_generation(x: np.ndarray, y: np.ndarray, zeta: float, seeds: list[At
             pool_lp, pool_sol, pool = _solve_pool(x, y, zeta, lim, elastic=False)
             if pool["status"] == "Optimal":
                 lp, sol = pool_lp, pool_sol
+        elif pool is None and generated["stop"] != "optimal" and lim.solves_pool(size, m):
+            by_face = _pool_by_face(x, y, zeta, lim)  # above pool_max: the face alone
+            if by_face is None:
+                pool = {"atoms": size, "status": "not solved", "method": "face",
+                        "says": "the face method did not certify this pool, and a pool above "
+                                f"pool_max={lim.pool_max} is not solved whole by HiGHS"}
+            else:
+                lp, sol, pool = by_face
     whole = pool is not None and (pool["status"] == "Optimal" or generated is None)
     if whole and pool is not None and pool["method"] == "face":  # the rest priced exactly
         step = "pool"
@@ -432,7 +456,7 @@ def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: d
     size = pool_size(x.shape[1], lim.max_order)
     dense = np.count_nonzero(sol["values"]) >= DENSE_VERTEX * len(y)
     whole = None
-    if dense and size <= lim.pool_max and _face_fits(size, len(y)):  # at once
+    if dense and size <= max(lim.pool_max, lim.face_pool_max) and _face_fits(size, len(y)):
         whole = select_over_pool(x, y, zeta, atoms, sol["values"], epsilon=epsilon,
                                  max_order=lim.max_order, order_cost=lim.order_cost)
     chosen, vals, icpt, info = whole or select_sampled(
@@ -454,7 +478,7 @@ def sparse_and_or(
     order_cost: float = 1e-6,
     max_pivots: int = 50_000,
     penalty: float = 2.0,
-    pool_max: int = 30_000,
+    pool_max: int | None = None,
     pool_first: int = 200_000,
     selection: str = "auto",
     epsilon: float = 0.01,
@@ -491,7 +515,12 @@ def sparse_and_or(
         order 4: 25,876 atoms). A pool of at most ``pool_max`` atoms is solved as one LP:
         through its optimal face (a dense interior point for its dual, a simplex over the
         atoms that dual prices as tight, an exact pricing of the others; :mod:`.sparse_ipm`)
-        or else whole, by HiGHS's interior point and crossover; from the start when ``atoms ×
+        or else whole, by HiGHS's interior point and crossover. ``None`` (the default) means
+        30,000 atoms for both methods (``n ≤ 24`` at order 4) and up to 100,000 through the
+        face alone where ``atoms × fit masks ≤ FACE_MAX_ENTRIES`` (``n ≤ 32`` at order 4 and
+        900 fit masks: a trained MLP at ``n = 28``, 1,000 calls, took 68.5 s certified
+        against 22.7 s uncertified with ``pool_max=30_000``); an integer bounds both methods
+        alike. The pool is solved from the start when ``atoms ×
         fit masks ≤ pool_first`` (a small LP, faster than generation), else when generation
         stops uncertified (``max_rounds``, ``max_pivots``, or a slack left at the largest
         penalty). It certifies what generation could not, at the cost of one large solve
@@ -500,7 +529,7 @@ def sparse_and_or(
         that no split of order ``≤ max_order`` matches the fit masks within ``ζ`` (a pool
         solved first then gives its elastic fit, slacks at penalty 10⁴, uncertified).
         ``metadata["certificate"][b]["pool"]`` says that it ran and how it ended;
-        ``pool_max=0`` turns it off. The same bound decides whether the canonical split of a
+        ``pool_max=0`` turns it off. The same bounds decide whether the canonical split of a
         dense vertex is solved over the whole pool at once (``selection_info["method"]``).
     selection : ``"auto"`` (default) and ``"vertex"``: the LP's optimal vertex (the
         canonical split costs 1.5× the vertex on a trained MLP at ``n = 24`` but 13–16× on
@@ -543,15 +572,17 @@ def sparse_and_or(
     if min(max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible, rows_per_round) < 1:
         raise ValueError("max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible and "
                          "rows_per_round must be positive counts")
-    if min(pool_max, pool_first) < 0:
+    if (pool_max is not None and pool_max < 0) or pool_first < 0:
         raise ValueError("pool_max and pool_first must be counts >= 0 (pool_max=0: never solve "
                          f"the pool whole); got {pool_max}, {pool_first}")
+    pool_limits = ({"pool_max": POOL_MAX, "face_pool_max": FACE_POOL_MAX} if pool_max is None
+                   else {"pool_max": pool_max, "face_pool_max": pool_max})
     if not 0.0 < penalty <= Limits.max_penalty:
         raise ValueError(f"penalty must be in (0, {Limits.max_penalty:g}]; got {penalty}")
     lim = Limits(max_order=max_order, max_rounds=max_rounds, max_pivots=max_pivots,
                  rows_per_round=rows_per_round, atoms_per_round=atoms_per_round,
                  atoms_while_infeasible=atoms_while_infeasible, order_cost=order_cost,
-                 penalty=penalty, pool_max=pool_max, pool_first=pool_first)
+                 penalty=penalty, pool_first=pool_first, **pool_limits)
     masks, fit = game.masks, game.design.fit
     empty = int(np.flatnonzero(~masks.any(axis=1))[0])
     full = int(np.flatnonzero(masks.all(axis=1))[0])
@@ -584,14 +615,15 @@ def sparse_and_or(
             if val != 0.0:
                 values[b, index[a]] = val
     intercept = np.array([c for _, _, c in per_sample])
-    _warn_uncertified(certs, pool_size(game.n, max_order), pool_max)
+    _warn_uncertified(certs, pool_size(game.n, max_order), len(x), lim)
     meta = {"kind": "and_or", "solver": "sparse", "q_bound": q_bound, "max_order": max_order,
             "certificate": certs, "selection": selection,
             "epsilon": epsilon if selection == "canonical" else 0.0, "selection_info": infos}
     return _package(game, atoms, values, intercept, np.array(zetas), meta)
 
 
-def _warn_uncertified(certs: list[dict[str, Any]], pool: int, pool_max: int) -> None:
+def _warn_uncertified(certs: list[dict[str, Any]], pool: int, masks: int, lim: Limits
+                      ) -> None:
     """Warn once when some samples' LPs are not certified optimal (see :func:`sparse_and_or`)."""
     stops = Counter(c["stop"] for c in certs if not c["optimal"])
     if not stops:
@@ -600,8 +632,12 @@ def _warn_uncertified(certs: list[dict[str, Any]], pool: int, pool_max: int) -> 
     if any(c.get("pool", {}).get("status") == "Infeasible" for c in certs):
         hint = ("no split of order <= max_order matches every fit mask within the bound: raise "
                 "max_order or q_bound")
-    elif pool > pool_max:
-        hint = (f"the pool of {pool} atoms is above pool_max={pool_max}: raise pool_max to "
+    elif any(c.get("pool", {}).get("status") == "not solved" for c in certs):
+        hint = (f"the face method did not certify the pool of {pool} atoms: pass pool_max="
+                f"{pool} to solve it whole by HiGHS's interior point (many minutes), or raise "
+                "max_pivots")
+    elif not lim.solves_pool(pool, masks):
+        hint = (f"the pool of {pool} atoms is above pool_max={lim.pool_max}: raise pool_max to "
                 "solve it as one LP (a minute or more), or max_pivots")
     else:
         hint = "raise max_pivots or max_rounds"
