@@ -85,7 +85,7 @@ FACE_TOL = 1e-4
 #: (``n ≤ 24`` at order 4), and through its optimal face alone up to ``FACE_POOL_MAX`` atoms
 #: where the face fits (:data:`FACE_MAX_ENTRIES`; ``n ≤ 32`` at order 4 and 900 fit masks).
 #: HiGHS's interior point on the whole pool is the slow path (746 s at ``n = 32``), the face
-#: method the fast one (about 80 s there; docs/sparse.md §3).
+#: method the fast one (71 s for a whole extraction there, 1,000 calls; docs/sparse.md §3).
 POOL_MAX = 30_000
 FACE_POOL_MAX = 100_000
 
@@ -518,8 +518,8 @@ def sparse_and_or(
         or else whole, by HiGHS's interior point and crossover. ``None`` (the default) means
         30,000 atoms for both methods (``n ≤ 24`` at order 4) and up to 100,000 through the
         face alone where ``atoms × fit masks ≤ FACE_MAX_ENTRIES`` (``n ≤ 32`` at order 4 and
-        900 fit masks: a trained MLP at ``n = 28``, 1,000 calls, took 68.5 s certified
-        against 22.7 s uncertified with ``pool_max=30_000``); an integer bounds both methods
+        900 fit masks: a trained MLP at ``n = 28``, 1,000 calls, took 68.6 s certified
+        against 25.7 s uncertified with ``pool_max=30_000``); an integer bounds both methods
         alike. The pool is solved from the start when ``atoms ×
         fit masks ≤ pool_first`` (a small LP, faster than generation), else when generation
         stops uncertified (``max_rounds``, ``max_pivots``, or a slack left at the largest
