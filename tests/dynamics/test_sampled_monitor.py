@@ -152,6 +152,19 @@ def test_sampled_monitor_runs_the_canonical_split(checkpoints, tmp_path):
     store = Monitor(tmp_path / "run", inputs(3), **opts).run(checkpoints, executor="serial",
                                                           progress=False)
     meta = store.read(0).attrs["metadata"]
-    assert meta["selection"] == "canonical"
+    assert meta["selection"] == "canonical" and meta["order_weight"] == 2.0
+    assert store.config["solver_options"] == {"selection": "canonical", "epsilon": 0.01,
+                                              "order_weight": 2.0}
     assert all(i["selection"] == "canonical" and i["objective"] <= 1.01 * i["lp_optimum"] + 1e-9
                for i in meta["selection_info"])
+
+
+def test_a_sampled_run_records_the_order_weight_it_was_given(tmp_path):
+    opts = {**OPTS, "solver_options": {"selection": "canonical", "order_weight": 0}}
+    mon = Monitor(tmp_path / "run", inputs(3), **opts)
+    assert mon.spec.solver_options == {"selection": "canonical", "epsilon": 0.01,
+                                       "order_weight": 0.0}
+    assert mon.spec.split_options(sampled=True)["order_weight"] == 0.0
+    # a sampled canonical run stored before the option existed used the plain norm
+    mon.spec.solver_options = {"selection": "canonical", "epsilon": 0.01}
+    assert mon.spec.split_options(sampled=True)["order_weight"] == 0.0

@@ -1,5 +1,6 @@
-"""The canonical split of sampled games: the global minimiser of ``‖θ‖²`` over the near-optimal
-splits (brute force on every atom), unique, continuous in the game, near-optimal, sparse."""
+"""The canonical split of sampled games: the global minimiser of ``I_and(∅)² + Σ |T|^p I_T²``
+over the near-optimal splits (brute force on every atom), unique, continuous in the game,
+near-optimal, sparse."""
 
 from itertools import combinations
 
@@ -10,6 +11,7 @@ import harsanyi as hs
 from harsanyi.extract import sparse
 from harsanyi.extract.solvers.selection import solve_selection_qp
 from harsanyi.extract.sparse_result import atom_features
+from harsanyi.extract.sparse_select import order_weights
 from harsanyi.games import SampleDesign, SampledGame
 
 N = 12
@@ -73,9 +75,12 @@ def test_canonical_is_near_optimal_certified_and_sparse(both):
     assert {k for k, v in _pooled(canon).items() if abs(v) > 0.3} == top
 
 
-def test_canonical_is_the_global_minimiser_over_every_atom(game, both):
+@pytest.mark.parametrize("power", [2.0, 0.0])
+def test_canonical_is_the_global_minimiser_over_every_atom(game, both, power):
     """Brute force: the same QP over all atoms of order <= 3 and every fit mask at once."""
-    _vertex, canon = both
+    canon = both[1] if power == 2.0 else hs.and_or(game, q_bound=_q(game), selection="canonical",
+                                                   max_order=3, order_weight=power)
+    assert canon.metadata["order_weight"] == power
     info = canon.metadata["selection_info"][0]
     fit = game.design.fit
     x, v = game.masks[fit], game.values.reshape(-1)[fit]
@@ -89,7 +94,8 @@ def test_canonical_is_the_global_minimiser_over_every_atom(game, both):
     is_or = np.array([False] + [o for o, _ in atoms])
     cost = np.array([0.0] + [1.0 + 1e-6 * (len(t) - 1) for _, t in atoms])
     zeta = NOISE / scale
-    out = solve_selection_qp(2 * np.eye(len(cost)), np.zeros(len(cost)),
+    weights = np.concatenate([[1.0], order_weights(atoms, power)])
+    out = solve_selection_qp(2 * np.diag(weights), np.zeros(len(cost)),
                              atom_features(x, support, is_or), (v - empty) / scale, zeta, cost,
                              1.01 * info["lp_optimum"])
     brute = {(o, t): val * scale for (o, t), val in zip(atoms, out["x"][1:], strict=True)
@@ -134,6 +140,22 @@ def test_canonical_is_skipped_with_a_reason_when_the_lp_uses_a_slack():
 def test_bad_selection_options_are_refused(game, selection, epsilon, match):
     with pytest.raises(ValueError, match=match):
         hs.and_or(game, selection=selection, epsilon=epsilon)
+
+
+@pytest.mark.parametrize("power", [-1.0, float("inf")])
+def test_a_bad_order_weight_is_refused(game, power):
+    with pytest.raises(ValueError, match="order_weight must be a finite number >= 0"):
+        hs.and_or(game, selection="canonical", order_weight=power)
+
+
+def test_order_weights_keep_more_of_the_largest_value_on_a_dense_game():
+    """``‖θ‖²`` (p = 0) splits the largest value among atoms with nearly the same outputs;
+    ``Σ |T|² I_T²`` (the default) makes the move to higher orders expensive."""
+    game = _dense_game()
+    largest = np.abs(hs.and_or(game, q_bound=0.02, selection="vertex", max_order=3).values).max()
+    kept = {p: np.abs(hs.and_or(game, q_bound=0.02, selection="canonical", max_order=3,
+                                order_weight=p).values).max() / largest for p in (0.0, 2.0)}
+    assert kept[0.0] < 0.45 and kept[2.0] > 0.55  # measured: 0.37 and 0.60
 
 
 def _dense_game():

@@ -69,18 +69,25 @@ class GameSpec:
             raise TypeError(f"game must be a GameFactory (ModelGame, ComponentGame, ...); got "
                             f"{type(self.game).__name__}")
 
-    def split_options(self) -> dict[str, Any]:
+    def split_options(self, sampled: bool = False) -> dict[str, Any]:
         """Return the options of :func:`harsanyi.and_or`, the selection spelt out.
 
         A run's options name the selection only for the canonical split
         (:func:`~harsanyi.extract.solvers.canonical.stored_selection`), so that runs stored
         before the option existed resume unchanged; ``and_or``'s own default is ``"auto"``.
+        For the same reason the canonical split of a ``sampled`` run stored without an
+        ``order_weight`` keeps the plain norm it was computed with (``0``).
 
         >>> GameSpec().split_options(), GameSpec(solver_options={"selection": "canonical",
         ...                                                      "epsilon": 0.01}).split_options()
         ({'selection': 'vertex'}, {'selection': 'canonical', 'epsilon': 0.01})
+        >>> GameSpec(solver_options={"selection": "canonical"}).split_options(sampled=True)
+        {'selection': 'canonical', 'order_weight': 0.0}
         """
-        return {"selection": stored_selection(self.solver_options), **self.solver_options}
+        options = {"selection": stored_selection(self.solver_options), **self.solver_options}
+        if sampled and options["selection"] == "canonical":
+            options.setdefault("order_weight", 0.0)
+        return options
 
 
 def resolve_device(device: str | None) -> str | None:
@@ -166,7 +173,8 @@ def _sampled_batch(game: SampledGame, spec: GameSpec, seconds_forward: float) ->
     if spec.kind != "and_or":
         raise ValueError("a sampled game (budget=...) is extracted by the sparse AND-OR path; "
                          "kind='and' needs all 2**n masks")
-    result = and_or(game, q_bound=spec.q_bound, progress=False, **spec.split_options())
+    result = and_or(game, q_bound=spec.q_bound, progress=False,
+                    **spec.split_options(sampled=True))
     assert isinstance(result, SparseInteractions)  # a sampled game gives a sparse result
     return BatchResult(arrays=sparse_arrays(result, game.values),
                        metadata=dict(result.metadata), n_forwards=int(game.values.size),

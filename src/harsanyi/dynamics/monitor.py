@@ -36,6 +36,7 @@ from harsanyi.extract.solvers.canonical import (
     selection_options,
     stored_selection,
 )
+from harsanyi.extract.sparse_select import ORDER_WEIGHT
 from harsanyi.games.design import SampleDesign
 from harsanyi.games.factories import GameFactory, ModelGame, digest
 from harsanyi.loading import Checkpoint, FactorySpec, find_checkpoints
@@ -176,8 +177,11 @@ class Monitor:
             epsilon = options.pop("epsilon", epsilon)
         #: whether the selection was left to "auto" (a resumed run then keeps its own)
         self.selection_auto = selection == "auto"
-        chosen = resolve_selection(selection, len(self.players), sampled=self.design is not None)
-        options.update(selection_options(chosen, epsilon, solver=solver, kind=kind))
+        sampled = self.design is not None
+        chosen = resolve_selection(selection, len(self.players), sampled=sampled)
+        weight = options.pop("order_weight", ORDER_WEIGHT) if sampled else ORDER_WEIGHT
+        options.update(selection_options(chosen, epsilon, solver=solver, kind=kind,
+                                         sampled=sampled, order_weight=weight))
         self.spec = GameSpec(game, device=device, q_bound=q_bound, solver=solver,
                              solver_options=options, kind=kind)
         self.warm_start = bool(warm_start)
@@ -261,7 +265,7 @@ class Monitor:
         """
         if not self.selection_auto:
             return
-        keys = ("selection", "epsilon")
+        keys = ("selection", "epsilon", "order_weight")
         theirs = dict(stored.get("solver_options") or {})
         ours = self.spec.solver_options
         if stored_selection(theirs) != stored_selection(ours):

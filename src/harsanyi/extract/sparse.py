@@ -44,7 +44,7 @@ from harsanyi.extract.sparse_lp import (
     price_neighbours,
 )
 from harsanyi.extract.sparse_result import SparseInteractions, atom_features
-from harsanyi.extract.sparse_select import select_over_pool, select_sampled
+from harsanyi.extract.sparse_select import ORDER_WEIGHT, select_over_pool, select_sampled
 from harsanyi.extract.sparse_support import grow_support
 from harsanyi.games.sampled import SampledGame
 
@@ -436,7 +436,7 @@ def _package(game: SampledGame, atoms: list[Atom], values: np.ndarray, intercept
 
 
 def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: dict[str, Any],
-            selection: str, epsilon: float, lim: Limits, stop: str
+            selection: str, epsilon: float, order_weight: float, lim: Limits, stop: str
             ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]]:
     """Return the atoms, values and intercept of the chosen split of one normalised sample.
 
@@ -458,10 +458,11 @@ def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: d
     whole = None
     if dense and size <= max(lim.pool_max, lim.face_pool_max) and _face_fits(size, len(y)):
         whole = select_over_pool(x, y, zeta, atoms, sol["values"], epsilon=epsilon,
-                                 max_order=lim.max_order, order_cost=lim.order_cost)
+                                 max_order=lim.max_order, order_cost=lim.order_cost,
+                                 order_weight=order_weight)
     chosen, vals, icpt, info = whole or select_sampled(
         x, y, zeta, atoms, sol["values"], sol["intercept"], epsilon=epsilon,
-        max_order=lim.max_order, order_cost=lim.order_cost)
+        max_order=lim.max_order, order_cost=lim.order_cost, order_weight=order_weight)
     return chosen, vals, icpt, {"selection": "canonical", **info}
 
 
@@ -482,6 +483,7 @@ def sparse_and_or(
     pool_first: int = 200_000,
     selection: str = "auto",
     epsilon: float = 0.01,
+    order_weight: float = ORDER_WEIGHT,
     progress: bool | None = None,
 ) -> SparseInteractions:
     """Sparse AND-OR interactions of a sampled game (steps in the module docstring).
@@ -532,21 +534,22 @@ def sparse_and_or(
         ``pool_max=0`` turns it off. The same bounds decide whether the canonical split of a
         dense vertex is solved over the whole pool at once (``selection_info["method"]``).
     selection : ``"auto"`` (default) and ``"vertex"``: the LP's optimal vertex (the
-        canonical split costs 1.5× the vertex on a trained MLP at ``n = 24`` but 13–16× on
-        planted games, whose vertex takes 1–2 s; §5b of docs/sparse.md); or
+        canonical split costs 1.6× the vertex on a trained MLP at ``n = 24`` but 36–39× on
+        planted games, whose vertex takes 0.6–1.1 s; §3b of docs/sparse.md); or
         ``"canonical"``: the unique
-        minimiser of ``‖θ‖²`` (the intercept and every atom's value) over the splits that
-        match the fit masks within ``ζ`` and lie within ``(1 + ε)`` of the LP optimum
+        minimiser of ``I_and(∅)² + Σ_T |T|^p I_T²`` (``p``: ``order_weight``) over the splits
+        that match the fit masks within ``ζ`` and lie within ``(1 + ε)`` of the LP optimum
         (:mod:`.sparse_select`; not the exhaustive path's ``‖γ‖² + ‖q‖²/ζ²``, which ``q``
         known on the fit masks only would make dense); skipped, with the reason in
         ``metadata["selection_info"]``, for a sample whose LP still uses an elastic slack.
-    epsilon : ``ε ≥ 0`` of the canonical selection. On trained networks ``‖θ‖²`` spends the
-        ``ε·OPT`` of L1 slack on splitting the largest values among atoms with nearly the same
-        outputs: at ``n = 24`` the MLP of docs/sparse.md §5b kept half of its largest value at
-        ``0.01`` (the default, as on the exhaustive path) and 84% at ``1e-4``, where planted
-        games also run 2.3–3.3× faster. A smaller ``epsilon`` can keep more of the largest
-        values, but not where the LP's optimal face is itself large: a dense 12-player game
-        of the tests kept 37% at ``0.01`` and 39% at ``1e-4``.
+    epsilon : ``ε ≥ 0`` of the canonical selection (0.01, as on the exhaustive path).
+    order_weight : ``p ≥ 0`` of the canonical selection's norm. The ``ε·OPT`` of L1 slack can
+        lower a plain ``‖θ‖²`` (``p = 0``) by splitting the largest values among atoms of
+        higher orders with nearly the same outputs: at ``n = 24`` the MLP of docs/sparse.md
+        §5b kept half of its largest value and had 232 salient atoms against the vertex's 62.
+        With ``p = 2`` (the default) the move to higher orders costs more than it saves: 84%
+        of the largest value, 53 salient atoms, a third less change under a 1e-6 perturbation;
+        planted games kept their 20 salient atoms either way, at 2.3–2.4× the time (§3b).
     progress : a tqdm bar over the samples: ``None`` (default) shows it once the work has run
         2 s, ``True`` at once, ``False`` never.
 
@@ -569,6 +572,8 @@ def sparse_and_or(
     selection = resolve_selection(selection, game.n, sampled=True)
     if not np.isfinite(q_bound) or q_bound < 0:
         raise ValueError(f"q_bound must be a finite number >= 0; got {q_bound}")
+    if not np.isfinite(order_weight) or order_weight < 0:
+        raise ValueError(f"order_weight must be a finite number >= 0; got {order_weight}")
     if min(max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible, rows_per_round) < 1:
         raise ValueError("max_rounds, max_pivots, atoms_per_round, atoms_while_infeasible and "
                          "rows_per_round must be positive counts")
@@ -598,7 +603,7 @@ def sparse_and_or(
                  for s, o in zip(grown.support, grown.is_or, strict=True)]
         lp_atoms, sol, cert = _column_generation(x, y / scale, zeta / scale, seeds, lim)
         atoms_b, vals, icpt, info = _select(x, y / scale, zeta / scale, lp_atoms, sol,
-                                            selection, epsilon, lim, cert["stop"])
+                                            selection, epsilon, order_weight, lim, cert["stop"])
         vals = np.where(np.abs(vals) > 1e-9, vals, 0.0) * scale
         cert["growth"] = {"stop": grown.stop, "rounds": grown.rounds, "atoms": len(seeds)}
         per_sample.append((atoms_b, vals, icpt * scale + v[empty]))
@@ -619,6 +624,8 @@ def sparse_and_or(
     meta = {"kind": "and_or", "solver": "sparse", "q_bound": q_bound, "max_order": max_order,
             "certificate": certs, "selection": selection,
             "epsilon": epsilon if selection == "canonical" else 0.0, "selection_info": infos}
+    if selection == "canonical":
+        meta["order_weight"] = order_weight
     return _package(game, atoms, values, intercept, np.array(zetas), meta)
 
 

@@ -4,10 +4,19 @@ On a sampled game (the LP of :mod:`.sparse_lp`: rows the fit masks ``S`` of the 
 columns the atoms ``(kind, T)`` of order ``≤ max_order``, costs ``c_T = 1 + δ (|T| − 1)``,
 optimum ``OPT``), the selection is, with ``θ = (I_and(∅), I_T …)``,
 
-``min ‖θ‖₂²``  s.t.  ``|F θ − v| ≤ ζ`` on every fit mask, ``Σ_T c_T |I_T| ≤ (1 + ε) · OPT``
+``min I_and(∅)² + Σ_T |T|^p I_T²``  s.t.  ``|F θ − v| ≤ ζ`` on every fit mask,
+``Σ_T c_T |I_T| ≤ (1 + ε) · OPT``
 
-(``F``: the atom columns on the fit masks). Strictly convex in ``θ`` whatever the design, so
-the minimiser is unique, and continuous in the game.
+(``F``: the atom columns on the fit masks; ``p``: ``order_weight``, 2 by default). Strictly
+convex in ``θ`` whatever the design, so the minimiser is unique, and continuous in the game.
+
+Why the order weights ``|T|^p`` ([RECON]): with ``p = 0`` (plain ``‖θ‖²``) the ``ε·OPT`` of
+L1 slack is spent on splitting the largest values among atoms that produce nearly the same
+outputs on the fit masks (moving ``a`` of a value ``v`` onto higher-order atoms lowers ``v²``
+by about ``2av``): a trained MLP at ``n = 24`` kept half of its largest value and had 3.7× the
+LP vertex's salient atoms. Weights that grow with the order make that move expensive, the
+lower orders win, as the LP's ``order_cost`` makes them win among equally sparse splits
+(docs/sparse.md §3b has the measurements for ``p`` = 0, 1, 2 and ``4^(k−1)``).
 
 Why not the exhaustive path's ``‖γ‖² + ‖q‖²/ζ²`` (docs/selection.md): ``q`` is known on the
 fit masks only, and an estimate of ``‖q‖²`` there rewards fitting the noise of those masks with
@@ -44,13 +53,24 @@ from harsanyi.extract.sparse_lp import (
 )
 from harsanyi.extract.sparse_result import atom_features
 
-__all__ = ["select_over_pool", "select_sampled"]
+__all__ = ["ORDER_WEIGHT", "order_weights", "select_over_pool", "select_sampled"]
 
+#: ``p`` of the norm ``Σ_T |T|^p I_T²`` by default (module docstring; docs/sparse.md §3b).
+ORDER_WEIGHT = 2.0
 #: Relative size below which a selected value is interior-point round-off (set to zero).
 ROUND_OFF = 1e-9
 #: Up to this many fit masks the restricted QP has all of them from the start (the selection
 #: makes most of them tight; row generation would add them over many rounds).
 ALL_ROWS = 4000
+
+
+def order_weights(atoms: list[Atom], power: float) -> np.ndarray:
+    """Return ``w_T = |T|^p``, the weight of each atom in the selection's ``Σ_T w_T I_T²``.
+
+    >>> order_weights([(False, (0,)), (True, (0, 1)), (False, (0, 1, 2))], 2.0).tolist()
+    [1.0, 4.0, 9.0]
+    """
+    return np.array([len(t) for _, t in atoms], dtype=float) ** power
 
 
 def _round_off(theta: np.ndarray) -> np.ndarray:
@@ -66,14 +86,17 @@ def _atoms_with_empty(atoms: list[Atom], n: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _solve(feats: np.ndarray, y: np.ndarray, zeta: float, rows: np.ndarray, cost: np.ndarray,
-           budget: float, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Solve ``min ‖θ‖²`` over the columns ``feats`` (``I_and(∅)`` first) and the fit rows ``rows``.
+           weights: np.ndarray, budget: float, start: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Solve ``min Σ w θ²`` over the columns ``feats`` and the fit rows ``rows``.
 
-    From ``start`` (the last round's ``θ``, zero on atoms that entered since). Returns ``θ``,
-    ``ν`` on every fit mask (zero off ``rows``), ``μ`` and the interior-point iterations.
+    ``I_and(∅)`` comes first, with weight 1; the atoms follow with ``weights``. From
+    ``start`` (the last round's ``θ``, zero on atoms that entered since). Returns ``θ``, ``ν``
+    on every fit mask (zero off ``rows``), ``μ`` and the interior-point iterations.
     """
     k = feats.shape[1]
-    out = solve_selection_qp(2.0 * np.eye(k), np.zeros(k), feats[rows], y[rows], zeta,
+    out = solve_selection_qp(2.0 * np.diag(np.concatenate([[1.0], weights])), np.zeros(k),
+                             feats[rows], y[rows], zeta,
                              np.concatenate([[0.0], cost]), budget, start)
     nu = np.zeros(len(y))
     nu[rows] = out["nu"]
@@ -124,14 +147,16 @@ def _drop_inactive(feats: np.ndarray, atoms: list[Atom], theta: np.ndarray, nu: 
 
 def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
                    values: np.ndarray, intercept: float, *, epsilon: float, max_order: int,
-                   order_cost: float, max_rounds: int = 30, max_add: int = 500
-                   ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]]:
+                   order_cost: float, order_weight: float = ORDER_WEIGHT, max_rounds: int = 30,
+                   max_add: int = 500) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]]:
     """Canonical split of one normalised sampled game from an optimum of its LP.
 
     ``x`` ``(m, n)`` bool: the fit masks; ``y``: ``v − v(∅)`` on them (normalised); ``zeta``:
     ``ζ`` in the same units; ``atoms``, ``values``, ``intercept``: the LP's atoms and its
-    optimum. The restriction starts from the optimum's support; atoms of order ``≤ max_order``
-    enter when they price out and leave when unused (module docstring). Returns the atoms of
+    optimum; ``order_weight``: ``p`` of the norm (module docstring). The restriction starts from
+    the optimum's support; atoms of order ``≤ max_order`` enter when they price out (the
+    weights do not change the pricing: the norm's gradient vanishes off the support) and leave
+    when unused. Returns the atoms of
     the selection, their values, the intercept and an info dict: ``lp_optimum`` (``OPT``,
     weighted), ``objective`` (the selection's weighted L1 norm, ``≤ (1 + ε)·OPT``), ``rounds``,
     ``qp_iterations``, ``kkt`` (largest relative KKT violation left on the fit masks and the
@@ -142,7 +167,7 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
     >>> atoms = [(False, (0,)), (False, (1,)), (True, (0, 1))]
     >>> sel, vals, c, info = select_sampled(x, np.array([0.0, 1, 1, 1]), 0.0, atoms,
     ...                                     np.array([0.0, 0.0, 1.0]), 0.0, epsilon=0.01,
-    ...                                     max_order=2, order_cost=0.0)
+    ...                                     max_order=2, order_cost=0.0, order_weight=0.0)
     >>> sorted(zip(sel, vals.round(4).tolist()))  # doctest: +NORMALIZE_WHITESPACE
     [((False, (0,)), 0.005), ((False, (0, 1)), -0.005), ((False, (1,)), 0.005),
      ((True, (0, 1)), 0.995)]
@@ -163,8 +188,8 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
         info["rounds"] += 1
         feats = atom_features(x, *_atoms_with_empty(chosen, x.shape[1]))
         start = np.pad(theta, (0, len(chosen) + 1 - len(theta)))
-        theta, nu, mu, its = _solve(feats, y, zeta, rows, atom_costs(chosen, order_cost), budget,
-                                    start)
+        theta, nu, mu, its = _solve(feats, y, zeta, rows, atom_costs(chosen, order_cost),
+                                    order_weights(chosen, order_weight), budget, start)
         info["qp_iterations"] += its
         theta = _round_off(theta)
         bad, hot, kkt, pricing = _violations(x, feats, y, zeta, chosen, rows, theta, nu, mu,
@@ -182,14 +207,17 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
 
 
 def select_over_pool(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
-                     values: np.ndarray, *, epsilon: float, max_order: int, order_cost: float
+                     values: np.ndarray, *, epsilon: float, max_order: int, order_cost: float,
+                     order_weight: float = ORDER_WEIGHT
                      ) -> tuple[list[Atom], np.ndarray, float, dict[str, Any]] | None:
     """Canonical split of one normalised sampled game over every atom of order ``≤ max_order``.
 
     The same problem as :func:`select_sampled`, with every atom of the pool a column from the
     start: one interior point (:func:`~harsanyi.extract.sparse_ipm.pool_selection`), no rounds
-    and no pricing, so nothing outside the problem is left to check. Its cost is fixed by the
-    pool (``m² k`` flops an iteration, ~40 iterations) where the rounds of
+    and no pricing, so nothing outside the problem is left to check; the weights enter by
+    scaling each column ``F_T`` and cost ``c_T`` by ``w_T^(−½)``, so that ``w_T^(½) I_T`` has
+    the plain norm. Its cost is fixed by the pool (``m² k`` flops an iteration, ~40
+    iterations) where the rounds of
     :func:`select_sampled` grow with the near-optimal set: on a trained MLP at ``n = 24``
     (1,000 calls) 32 s instead of 159 s, on planted games there 27–38 s instead of 14–27 s,
     so :func:`~harsanyi.extract.sparse.sparse_and_or` uses it for dense LP vertices only
@@ -200,7 +228,7 @@ def select_over_pool(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom
     >>> x = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)  # x0 OR x1, ζ = 0
     >>> sel, vals, c, info = select_over_pool(x, np.array([0.0, 1, 1, 1]), 0.0,
     ...                                       [(True, (0, 1))], np.array([1.0]), epsilon=0.01,
-    ...                                       max_order=2, order_cost=0.0)
+    ...                                       max_order=2, order_cost=0.0, order_weight=0.0)
     >>> sorted(zip(sel, vals.round(4).tolist()))  # doctest: +NORMALIZE_WHITESPACE
     [((False, (0,)), 0.005), ((False, (0, 1)), -0.005), ((False, (1,)), 0.005),
      ((True, (0, 1)), 0.995)]
@@ -208,11 +236,14 @@ def select_over_pool(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom
     opt = float(atom_costs(atoms, order_cost) @ np.abs(values))
     pool = pool_atoms(x.shape[1], max_order)
     cost = atom_costs(pool, order_cost)
-    out = pool_selection(atom_features(x, *atom_matrix(pool, x.shape[1])), cost, y, zeta,
-                         (1.0 + epsilon) * opt)
+    scale = order_weights(pool, order_weight) ** -0.5
+    feats = atom_features(x, *atom_matrix(pool, x.shape[1]))
+    feats *= scale
+    out = pool_selection(feats, cost * scale, y, zeta, (1.0 + epsilon) * opt)
+    del feats
     if not out.converged:
         return None
-    theta = _round_off(np.concatenate([[out.intercept], out.values]))
+    theta = _round_off(np.concatenate([[out.intercept], out.values * scale]))
     used = np.flatnonzero(theta[1:])
     info = {"lp_optimum": opt, "rounds": 1, "qp_iterations": out.iterations,
             "objective": float(cost[used] @ np.abs(theta[1:][used])), "kkt": out.violation,

@@ -78,8 +78,8 @@ def and_or(
     game whatever the batch, warm start or machine, and continuous in the game. It costs
     1.3–2.1× the vertex at n = 10 (benchmarks/extraction.py; docs/selection.md). Above 12
     players, and for sampled games, ``"auto"`` gives the LP vertex (the canonical split is not
-    practical there yet; a sampled game's canonical split minimises ``‖θ‖²`` instead, as
-    :mod:`~harsanyi.extract.sparse_select` explains;
+    practical there yet; a sampled game's canonical split minimises an order-weighted
+    ``Σ_T |T|² I_T²`` instead, as :mod:`~harsanyi.extract.sparse_select` explains;
     :func:`~harsanyi.extract.solvers.canonical.resolve_selection`). ``metadata`` records the
     ``selection`` each result got, ``epsilon`` and ``lp_optimum`` (``OPT`` per game, next to
     ``objective``).

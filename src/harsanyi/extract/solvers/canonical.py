@@ -18,6 +18,7 @@ import numpy as np
 from harsanyi.extract.solvers.base import SolverResult, finish, normalise
 from harsanyi.extract.solvers.operators import limited_threads
 from harsanyi.extract.solvers.selection import select_one
+from harsanyi.extract.sparse_select import ORDER_WEIGHT
 
 __all__ = ["CANONICAL_PRACTICAL_MAX", "SELECTIONS", "check_selection", "resolve_selection",
            "select_canonical", "selection_options", "stored_selection", "vertex_info"]
@@ -36,8 +37,8 @@ def resolve_selection(selection: str, n: int, *, sampled: bool = False) -> str:
 
     ``"auto"`` is the canonical split for a game of all ``2**n`` masks with
     ``n ≤ CANONICAL_PRACTICAL_MAX`` (12), and the LP vertex above (the canonical split is not
-    practical there yet) and for a sampled game (there it costs 1.5× the vertex on a trained
-    MLP at ``n = 24`` but 13–16× on planted games, docs/sparse.md). Every result records the
+    practical there yet) and for a sampled game (there it costs 1.6× the vertex on a trained
+    MLP at ``n = 24`` but 36–39× on planted games, docs/sparse.md §3b). Every result records the
     selection it got (``metadata["selection"]``).
     Other selections are returned unchanged (checked).
 
@@ -84,20 +85,28 @@ def check_selection(selection: str, epsilon: float) -> None:
 
 
 def selection_options(selection: str, epsilon: float, *, solver: str = "fast",
-                      kind: str = "and_or") -> dict[str, Any]:
+                      kind: str = "and_or", sampled: bool = False,
+                      order_weight: float = ORDER_WEIGHT) -> dict[str, Any]:
     """Return the :func:`harsanyi.and_or` options that ask for ``selection`` (checked).
 
     Empty for the raw vertex, for ``solver="sgd"`` (no LP optimum to select around) and for
     AND-only interactions, so that a stored vertex run's configuration is the same as before
     the option existed (:func:`stored_selection` reads it back). ``"auto"`` is kept as it is:
-    :func:`harsanyi.and_or` resolves it per game, the monitor once per run.
+    :func:`harsanyi.and_or` resolves it per game, the monitor once per run. The canonical split
+    of a ``sampled`` game also names its ``order_weight`` (a run stored before that option
+    existed has none: it used ``0``, :meth:`~harsanyi.dynamics.engine.GameSpec.split_options`).
 
     >>> selection_options("canonical", 0.01), selection_options("vertex", 0.01)
     ({'selection': 'canonical', 'epsilon': 0.01}, {})
+    >>> selection_options("canonical", 0.01, sampled=True)
+    {'selection': 'canonical', 'epsilon': 0.01, 'order_weight': 2.0}
     """
     check_selection(selection, epsilon)
     if selection == "vertex" or solver == "sgd" or kind == "and":
         return {}
+    if sampled and selection == "canonical":
+        return {"selection": selection, "epsilon": float(epsilon),
+                "order_weight": float(order_weight)}
     return {"selection": selection, "epsilon": float(epsilon)}
 
 
