@@ -84,7 +84,22 @@ def test_explain_with_a_budget_and_the_canonical_split(app, files):
               "--epsilon", "0.02")
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
-    assert "canonical split (ε = 0.02): L1" in text and "LP optimum" in text
+    assert "canonical split (ε = 0.02, order weight p = 2): L1" in text and "LP optimum" in text
+    res = run(app, "explain", "--data", files / "x.npy", "--factory",
+              f"{files / 'planted.py'}:planted", "--reward", "logit", "--target", "1",
+              "--budget", "400", "--q-bound", "0.02", "--selection", "canonical",
+              "--order-weight", "0")
+    assert res.exit_code == 0, res.output
+    assert "order weight p = 0)" in " ".join(res.output.split())
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--order-weight", "1"], "--order-weight applies with --budget only"),
+    (["--budget", "400", "--order-weight", "-1"], "--order-weight must be a finite number")])
+def test_a_bad_order_weight_is_a_one_line_error(app, files, args, said):
+    res = run(app, "explain", "--data", files / "x.npy", "--factory",
+              f"{files / 'planted.py'}:planted", "--reward", "logit", *args)
+    assert res.exit_code == 2 and said in " ".join(res.output.split())
 
 
 def test_budget_below_the_minimum_is_a_one_line_error(app, files):

@@ -25,14 +25,15 @@ from harsanyi.cli.grammar import (
     DESIGN_SEED_HELP,
     EPSILON_HELP,
     MAX_ORDER_HELP,
+    ORDER_WEIGHT_HELP,
     PLAYERS_SYNTAX,
     SAMPLES_SYNTAX,
     SELECTION_HELP,
     CLIError,
     parse_budget,
-    parse_max_order,
     parse_players,
     parse_samples,
+    parse_sparse_options,
     split_options,
 )
 from harsanyi.errors import HarsanyiError
@@ -111,7 +112,8 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
     """Explain ``samples``; ``split``: ``q_bound``, ``solver``, ``selection``, ``epsilon``.
 
     ``sampling``: ``(budget, design seed)``; with a budget the game is sampled and the sparse
-    AND-OR path runs (``q_bound``, ``selection``, ``epsilon`` and ``max_order`` apply).
+    AND-OR path runs (``q_bound``, ``selection``, ``epsilon``, ``max_order`` and
+    ``order_weight`` apply).
     """
     solver = split["solver"]
     table = read_table(data)
@@ -135,8 +137,8 @@ def _run(model: Path | None, factory: str | None, state_dict: Path | None, data:
         if solver == "mobius":
             raise CLIError("--solver mobius needs all 2^n masks; drop --budget")
         sparse = and_or(game, q_bound=split["q_bound"],
-                        **{k: split[k] for k in ("selection", "epsilon", "max_order")
-                           if k in split})
+                        **{k: split[k] for k in ("selection", "epsilon", "max_order",
+                                                 "order_weight") if k in split})
         assert isinstance(sparse, SparseInteractions)  # a sampled game gives a sparse result
         report_sparse(sparse, rows, top_k, out)
         return
@@ -219,6 +221,7 @@ def explain(
     budget: Annotated[str | None, typer.Option(help=BUDGET_HELP)] = None,
     design_seed: Annotated[int, typer.Option(help=DESIGN_SEED_HELP)] = 0,
     max_order: Annotated[int | None, typer.Option(help=MAX_ORDER_HELP)] = None,
+    order_weight: Annotated[float | None, typer.Option(help=ORDER_WEIGHT_HELP)] = None,
 ) -> None:
     """Explain a model's output on some samples by its top AND-OR interactions.
 
@@ -241,7 +244,8 @@ def explain(
     try:
         calls = parse_budget(budget)
         split = {"q_bound": q_bound, "solver": solver,
-                 **split_options(selection, epsilon), **parse_max_order(max_order, calls)}
+                 **split_options(selection, epsilon),
+                 **parse_sparse_options(max_order, order_weight, calls)}
         _run(model, factory, state_dict, data, samples, players, baseline, reward, target,
              split, top_k, batch_size, outside, subtract_empty, device, out, seed,
              (calls, design_seed))

@@ -60,7 +60,7 @@ still enter (exact pricing); no split ... raise max_order'
                      "LP would still enter "
                      f"({'exact' if out.get('exact') else 'truncated'} pricing)")
     pool = cert.get("pool") or {}
-    if pool.get("says"):  # the whole pool of atoms was infeasible
+    if pool.get("says"):  # the whole pool of atoms: infeasible, or not solved
         body += f"; {pool['says']}"
     return head + body + selection_note(inter, b)
 
@@ -72,11 +72,11 @@ def selection_note(inter: SparseInteractions, b: int) -> str:
 
     >>> import numpy as np
     >>> I = SparseInteractions(np.eye(2, dtype=bool)[:1], [False], [[1.0]], np.zeros(1),
-    ...                        np.zeros(1), metadata={"epsilon": 0.01, "selection_info": [
-    ...                            {"selection": "canonical", "lp_optimum": 2.0,
-    ...                             "objective": 2.02}]})
+    ...                        np.zeros(1), metadata={"epsilon": 0.01, "order_weight": 2.0,
+    ...                            "selection_info": [{"selection": "canonical",
+    ...                                                "lp_optimum": 2.0, "objective": 2.02}]})
     >>> selection_note(I, 0)
-    '; canonical split (ε = 0.01): L1 2.02 for an LP optimum of 2'
+    '; canonical split (ε = 0.01, order weight p = 2): L1 2.02 for an LP optimum of 2'
     """
     infos = inter.metadata.get("selection_info") or []
     info = infos[b] if b < len(infos) else {}
@@ -84,7 +84,9 @@ def selection_note(inter: SparseInteractions, b: int) -> str:
         return f"; canonical split skipped: {info['skipped']}"
     if info.get("selection") != "canonical":
         return ""
-    return (f"; canonical split (ε = {inter.metadata.get('epsilon')}): L1 "
+    weight = inter.metadata.get("order_weight")
+    norm = "" if weight is None else f", order weight p = {weight:g}"
+    return (f"; canonical split (ε = {inter.metadata.get('epsilon')}{norm}): L1 "
             f"{info['objective']:.4g} for an LP optimum of {info['lp_optimum']:.4g}")
 
 

@@ -18,6 +18,7 @@ samples ``N`` meaning N random rows, ``a:b`` ranges) keep working for this relea
 from __future__ import annotations
 
 import json
+import math
 import re
 import warnings
 from pathlib import Path
@@ -34,15 +35,16 @@ __all__ = [
     "DESIGN_SEED_HELP",
     "EPSILON_HELP",
     "MAX_ORDER_HELP",
+    "ORDER_WEIGHT_HELP",
     "PLAYERS_SYNTAX",
     "SAMPLES_SYNTAX",
     "SELECTION_HELP",
     "CLIError",
     "parse_budget",
     "parse_indices",
-    "parse_max_order",
     "parse_players",
     "parse_samples",
+    "parse_sparse_options",
     "split_options",
 ]
 
@@ -82,6 +84,10 @@ MAX_ORDER_HELP = ("Order cap of the atoms of a --budget extraction (default 4): 
                   "certificate covers every AND and OR atom of order <= it on the fit masks. "
                   "Raise it when the certificate says no split of that order fits. Only "
                   "with --budget (all 2^n masks have every order).")
+ORDER_WEIGHT_HELP = ("Exponent p of the norm sum_T |T|^p I_T^2 that the canonical split of a "
+                     "--budget extraction minimises (default 2: lower orders win; 0: the "
+                     "plain norm, which splits the largest values of trained networks; "
+                     "docs/sparse.md 3b). Only with --budget.")
 DESIGN_SEED_HELP = ("Seed of the sampling design of --budget: the same seed and budget give "
                     "the same masks (a resumed run must use the stored ones).")
 
@@ -320,25 +326,36 @@ def parse_budget(text: str | None) -> int | None:
     return int(value)
 
 
-def parse_max_order(max_order: int | None, budget: int | None) -> dict[str, Any]:
-    """Return the sparse extraction's options of ``--max-order`` (``{}`` when not given).
+def parse_sparse_options(max_order: int | None, order_weight: float | None,
+                         budget: int | None) -> dict[str, Any]:
+    """Return the sparse extraction's options of ``--max-order`` and ``--order-weight``.
 
-    >>> parse_max_order(None, None), parse_max_order(3, 2000)
-    ({}, {'max_order': 3})
-    >>> parse_max_order(3, None)
+    Those given (``{}`` when neither is); both apply with ``--budget`` only.
+
+    >>> parse_sparse_options(None, None, None), parse_sparse_options(3, 0.0, 2000)
+    ({}, {'max_order': 3, 'order_weight': 0.0})
+    >>> parse_sparse_options(3, None, None)
     Traceback (most recent call last):
     ...
     harsanyi.cli.grammar.CLIError: --max-order applies with --budget only: with all 2^n masks \
 every order is in the split
     """
-    if max_order is None:
-        return {}
-    if budget is None:
-        raise CLIError("--max-order applies with --budget only: with all 2^n masks every order "
-                       "is in the split")
-    if max_order < 1:
-        raise CLIError(f"--max-order must be at least 1; got {max_order}")
-    return {"max_order": int(max_order)}
+    out: dict[str, Any] = {}
+    if max_order is not None:
+        if budget is None:
+            raise CLIError("--max-order applies with --budget only: with all 2^n masks every "
+                           "order is in the split")
+        if max_order < 1:
+            raise CLIError(f"--max-order must be at least 1; got {max_order}")
+        out["max_order"] = int(max_order)
+    if order_weight is not None:
+        if budget is None:
+            raise CLIError("--order-weight applies with --budget only: the canonical split of "
+                           "all 2^n masks minimises ||gamma||^2 + ||q/zeta||^2")
+        if not math.isfinite(order_weight) or order_weight < 0:
+            raise CLIError(f"--order-weight must be a finite number >= 0; got {order_weight}")
+        out["order_weight"] = float(order_weight)
+    return out
 
 
 def split_options(selection: str, epsilon: float) -> dict[str, Any]:

@@ -34,13 +34,14 @@ from harsanyi.cli.grammar import (
     DESIGN_SEED_HELP,
     EPSILON_HELP,
     MAX_ORDER_HELP,
+    ORDER_WEIGHT_HELP,
     PLAYERS_SYNTAX,
     SAMPLES_SYNTAX,
     SELECTION_HELP,
     parse_budget,
-    parse_max_order,
     parse_players,
     parse_samples,
+    parse_sparse_options,
     split_options,
 )
 from harsanyi.cli.store import interrupted_message
@@ -178,6 +179,7 @@ def monitor(
     budget: Annotated[str | None, typer.Option(help=BUDGET_HELP)] = None,
     design_seed: Annotated[int, typer.Option(help=DESIGN_SEED_HELP)] = 0,
     max_order: Annotated[int | None, typer.Option(help=MAX_ORDER_HELP)] = None,
+    order_weight: Annotated[float | None, typer.Option(help=ORDER_WEIGHT_HELP)] = None,
 ) -> None:
     """Compute the interactions of fixed train/test samples at every checkpoint of a run.
 
@@ -218,7 +220,7 @@ def monitor(
             reward=reward, batch_size=batch_size, device=device, q_bound=q_bound,
             solver=solver, warm_start=warm_start, kind="and" if and_only else "and_or",
             selection=selection, epsilon=epsilon, budget=calls, design_seed=design_seed,
-            solver_options=parse_max_order(max_order, calls),
+            solver_options=parse_sparse_options(max_order, order_weight, calls),
             samples_per_task=samples_per_task, resume=resume,
             source=f"folder:{checkpoints.resolve()}", metadata={"data": d.name, "seed": seed}))
         if executor is None:
