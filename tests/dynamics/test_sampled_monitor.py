@@ -168,3 +168,18 @@ def test_a_sampled_run_records_the_order_weight_it_was_given(tmp_path):
     # a sampled canonical run stored before the option existed used the plain norm
     mon.spec.solver_options = {"selection": "canonical", "epsilon": 0.01}
     assert mon.spec.split_options(sampled=True)["order_weight"] == 0.0
+
+
+def test_a_canonical_run_stored_before_the_order_weight_resumes_with_the_plain_norm(
+        checkpoints, tmp_path):
+    out, cks = tmp_path / "run", find_checkpoints(checkpoints)
+    legacy = Monitor(out, inputs(3), **{**OPTS, "solver_options": {"selection": "canonical"}})
+    legacy.spec.solver_options = {"selection": "canonical", "epsilon": 0.01}  # no order_weight
+    legacy.run(cks[:1], executor="serial", progress=False)
+    assert legacy.store.read(0).attrs["metadata"]["order_weight"] == 0.0
+    legacy.close()
+    with pytest.warns(UserWarning, match="stored with the canonical split and continues"):
+        store = Monitor(out, inputs(3), resume=True, **OPTS).run(cks[:2], executor="serial",
+                                                                 progress=False)
+    assert store.config["solver_options"] == {"selection": "canonical", "epsilon": 0.01}
+    assert store.read(1).attrs["metadata"]["order_weight"] == 0.0
