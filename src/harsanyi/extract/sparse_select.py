@@ -16,7 +16,7 @@ outputs on the fit masks (moving ``a`` of a value ``v`` onto higher-order atoms 
 by about ``2av``): a trained MLP at ``n = 24`` kept half of its largest value and had 3.7× the
 LP vertex's salient atoms. Weights that grow with the order make that move expensive, the
 lower orders win, as the LP's ``order_cost`` makes them win among equally sparse splits
-(docs/sparse.md §3b has the measurements for ``p`` = 0, 1, 2 and ``4^(k−1)``).
+(docs/sparse.md §3b has the measurements for ``p`` = 0, 1, 2 and 3).
 
 Why not the exhaustive path's ``‖γ‖² + ‖q‖²/ζ²`` (docs/selection.md): ``q`` is known on the
 fit masks only, and an estimate of ``‖q‖²`` there rewards fitting the noise of those masks with
@@ -156,12 +156,11 @@ def select_sampled(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom],
     optimum; ``order_weight``: ``p`` of the norm (module docstring). The restriction starts from
     the optimum's support; atoms of order ``≤ max_order`` enter when they price out (the
     weights do not change the pricing: the norm's gradient vanishes off the support) and leave
-    when unused. Returns the atoms of
-    the selection, their values, the intercept and an info dict: ``lp_optimum`` (``OPT``,
-    weighted), ``objective`` (the selection's weighted L1 norm, ``≤ (1 + ε)·OPT``), ``rounds``,
-    ``qp_iterations``, ``kkt`` (largest relative KKT violation left on the fit masks and the
-    atoms; 0 when exact), ``priced`` (subsets the last pricing examined) and ``exact`` (whether
-    it covered every atom up to the order cap).
+    when unused. Returns the atoms of the selection, their values, the intercept and an info
+    dict: ``lp_optimum`` (``OPT``, weighted), ``objective`` (the selection's weighted L1
+    norm, ``≤ (1 + ε)·OPT``), ``rounds``, ``qp_iterations``, ``kkt`` (largest relative KKT
+    violation left on the fit masks and the atoms; 0 when exact), ``priced`` (subsets the last
+    pricing examined) and ``exact`` (whether it covered every atom up to the order cap).
 
     >>> x = np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool)  # x0 OR x1, ζ = 0
     >>> atoms = [(False, (0,)), (False, (1,)), (True, (0, 1))]
