@@ -10,6 +10,8 @@ the certificate covers. The report then skips, with the reason, the sections tha
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from harsanyi import analysis as an
@@ -19,7 +21,7 @@ from harsanyi.report import GroupSummary, RunSummary, SampledSummary
 from harsanyi.store import RunStore
 from harsanyi.store.union import SampledRunArrays
 
-__all__ = ["certificate_text", "sampled_summary", "union_note"]
+__all__ = ["certificate_text", "sampled_summary", "split_phrase", "union_note"]
 
 
 def certificate_text(store: RunStore, epochs: list[int]) -> str:
@@ -39,8 +41,25 @@ def certificate_text(store: RunStore, epochs: list[int]) -> str:
                   f"2^n masks; a last pricing over every atom of order <= {order} found at most "
                   f"{enter} outside the candidates that would still enter "
                   f"({'exact' if exact else 'truncated'} pricing).")
-    return (f"{covers} The atoms come from the {split_selection(store.config)} split of each "
+    return (f"{covers} The atoms come from the {split_phrase(store.config)} of each "
             "checkpoint; the curves are least-squares refits on their union.")
+
+
+def split_phrase(config: dict[str, Any]) -> str:
+    """Return which split a sampled run's atoms come from, the canonical one with its norm.
+
+    A canonical run stored before ``order_weight`` existed used the plain norm (``p = 0``).
+
+    >>> split_phrase({"solver_options": {"selection": "canonical", "order_weight": 2.0}})
+    'canonical split (order weight p = 2)'
+    >>> split_phrase({"solver_options": {"selection": "canonical"}}), split_phrase({})
+    ('canonical split (order weight p = 0)', 'vertex split')
+    """
+    selection = split_selection(config)
+    if selection != "canonical":
+        return f"{selection} split"
+    weight = float((config.get("solver_options") or {}).get("order_weight", 0.0))
+    return f"canonical split (order weight p = {weight:g})"
 
 
 def union_note(arr: SampledRunArrays, fit: int) -> str:
