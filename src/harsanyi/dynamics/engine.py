@@ -20,7 +20,7 @@ import torch
 from harsanyi.dynamics.backends import Backend, make_backend
 from harsanyi.errors import SchedulerUnreachableError
 from harsanyi.extract import Interactions, and_or, mobius
-from harsanyi.extract.solvers.canonical import stored_selection
+from harsanyi.extract.solvers.canonical import stored_order_weight, stored_selection
 from harsanyi.extract.sparse_result import SparseInteractions
 from harsanyi.games.factories import GameFactory, ModelGame
 from harsanyi.games.sampled import SampledGame
@@ -76,7 +76,8 @@ class GameSpec:
         (:func:`~harsanyi.extract.solvers.canonical.stored_selection`), so that runs stored
         before the option existed resume unchanged; ``and_or``'s own default is ``"auto"``.
         For the same reason the canonical split of a ``sampled`` run stored without an
-        ``order_weight`` keeps the plain norm it was computed with (``0``).
+        ``order_weight`` keeps the plain norm it was computed with
+        (:func:`~harsanyi.extract.solvers.canonical.stored_order_weight`).
 
         >>> GameSpec().split_options(), GameSpec(solver_options={"selection": "canonical",
         ...                                                      "epsilon": 0.01}).split_options()
@@ -86,7 +87,7 @@ class GameSpec:
         """
         options = {"selection": stored_selection(self.solver_options), **self.solver_options}
         if sampled and options["selection"] == "canonical":
-            options.setdefault("order_weight", 0.0)
+            options["order_weight"] = stored_order_weight(self.solver_options)
         return options
 
 

@@ -456,7 +456,7 @@ def _select(x: np.ndarray, y: np.ndarray, zeta: float, atoms: list[Atom], sol: d
     size = pool_size(x.shape[1], lim.max_order)
     dense = np.count_nonzero(sol["values"]) >= DENSE_VERTEX * len(y)
     whole = None
-    if dense and size <= max(lim.pool_max, lim.face_pool_max) and _face_fits(size, len(y)):
+    if dense and lim.solves_pool(size, len(y)) and _face_fits(size, len(y)):  # at once
         whole = select_over_pool(x, y, zeta, atoms, sol["values"], epsilon=epsilon,
                                  max_order=lim.max_order, order_cost=lim.order_cost,
                                  order_weight=order_weight)

@@ -17,6 +17,7 @@ import numpy as np
 from harsanyi import analysis as an
 from harsanyi.analysis.tracking import split_selection
 from harsanyi.errors import HarsanyiError, StoreError
+from harsanyi.extract.solvers.canonical import stored_order_weight
 from harsanyi.report import GroupSummary, RunSummary, SampledSummary
 from harsanyi.store import RunStore
 from harsanyi.store.union import SampledRunArrays
@@ -58,7 +59,7 @@ def split_phrase(config: dict[str, Any]) -> str:
     selection = split_selection(config)
     if selection != "canonical":
         return f"{selection} split"
-    weight = float((config.get("solver_options") or {}).get("order_weight", 0.0))
+    weight = stored_order_weight(config.get("solver_options"))
     return f"canonical split (order weight p = {weight:g})"
 
 

@@ -21,7 +21,8 @@ from harsanyi.extract.solvers.selection import select_one
 from harsanyi.extract.sparse_select import ORDER_WEIGHT
 
 __all__ = ["CANONICAL_PRACTICAL_MAX", "SELECTIONS", "check_selection", "resolve_selection",
-           "select_canonical", "selection_options", "stored_selection", "vertex_info"]
+           "select_canonical", "selection_options", "stored_order_weight", "stored_selection",
+           "vertex_info"]
 
 #: The selections :func:`harsanyi.and_or` offers: ``"auto"`` (the default, see
 #: :func:`resolve_selection`), the canonical split, and the raw LP vertex the solver's path
@@ -65,6 +66,20 @@ def stored_selection(solver_options: Mapping[str, Any] | None) -> str:
     return str((solver_options or {}).get("selection", "vertex"))
 
 
+def stored_order_weight(solver_options: Mapping[str, Any] | None) -> float:
+    """Return the ``order_weight`` of a sampled canonical run's solver options.
+
+    A sampled canonical run records it (:func:`selection_options`); options without it were
+    stored before the option existed, when the norm was the plain one: ``0``.
+
+    >>> stored_order_weight({"selection": "canonical", "order_weight": 2.0})
+    2.0
+    >>> stored_order_weight({"selection": "canonical", "epsilon": 0.01})
+    0.0
+    """
+    return float((solver_options or {}).get("order_weight", 0.0))
+
+
 def check_selection(selection: str, epsilon: float) -> None:
     """Raise ``ValueError`` for an unknown selection or an ``ε`` that is not a finite ``≥ 0``.
 
@@ -94,7 +109,7 @@ def selection_options(selection: str, epsilon: float, *, solver: str = "fast",
     the option existed (:func:`stored_selection` reads it back). ``"auto"`` is kept as it is:
     :func:`harsanyi.and_or` resolves it per game, the monitor once per run. The canonical split
     of a ``sampled`` game also names its ``order_weight`` (a run stored before that option
-    existed has none: it used ``0``, :meth:`~harsanyi.dynamics.engine.GameSpec.split_options`).
+    existed has none: it used ``0``, :func:`stored_order_weight`).
 
     >>> selection_options("canonical", 0.01), selection_options("vertex", 0.01)
     ({'selection': 'canonical', 'epsilon': 0.01}, {})
