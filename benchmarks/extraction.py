@@ -14,10 +14,11 @@ Timings are process CPU seconds per sample with one thread (on a shared machine 
 ratios, not the seconds).
 
     python benchmarks/extraction.py             # n = 10, 64 samples per family
-    python benchmarks/extraction.py --quick     # n = 8, 8 samples, sgd 2,000 iterations
+    python benchmarks/extraction.py --quick     # n = 8, 8 samples, sgd 2,000 iterations, ...
     python benchmarks/extraction.py --only-selection --sizes 10,12   # vertex vs canonical
     python benchmarks/extraction.py --only-selection --sizes 16 --families planted,noisy
     python benchmarks/extraction.py --only-selection --sizes 14,16 --canonical-max 14
+    python benchmarks/extraction.py --warm 10   # consecutive checkpoints, cold vs warm start
 
 The vertex-vs-canonical table adds two hard families: noisy planted games (Gaussian noise 0.01
 on every v(x_S), not absorbed by q) and an MLP over-fitted to 20% flipped labels.
@@ -200,6 +201,51 @@ def selection_table(sizes: list[int], samples: int, epsilons: list[float],
           " the share of games whose 'fast' optimum carries its certificate")
 
 
+def warm_table(n: int, samples: int) -> None:
+    """Consecutive checkpoints: the canonical split cold vs warm-started from the previous one.
+
+    The over-fitted MLP of :func:`overfit_mlp_checkpoints` at 4 checkpoints 50 epochs apart;
+    at each checkpoint after the first, the selection stage is timed cold and with
+    ``warm_start`` = the previous checkpoint's canonical split, as ``hs.and_or(...,
+    warm_start=)`` and a warm-started monitor do (the LP vertex starts cold either way and is
+    timed once). "seeded": the share of games the warm start seeded
+    (``canonical.SEED_OVERLAP``); "QP its": the selection's interior-point iterations per game
+    (a count, unlike seconds independent of the load); "diff": the largest relative L1
+    difference of the two canonical splits (the answer must not depend on the warm start).
+    """
+    games = overfit_mlp_checkpoints(n, samples)
+    print(f"\ncanonical split cold vs warm-started from the previous checkpoint, over-fitted MLP, "
+          f"n = {n}, {samples} games, CPU s/game")
+    head = (f"{'ckpt':>4} {'vertex':>7} {'select cold':>11} {'warm':>6} {'total ratio':>11} "
+            f"{'seeded':>6} {'QP its cold':>11} {'warm':>5} {'rounds cold':>11} {'warm':>5} "
+            f"{'diff':>8}")
+    print(head)
+    print("-" * len(head))
+    prev = None
+    for c, values in enumerate(games):
+        bound = 0.02 * np.abs(values[:, -1] - values[:, 0])
+        vertex, t_v = timed(values, bound, "fast")
+        runs = []
+        for warm in (None, prev) if prev is not None else (None,):
+            start = time.process_time()
+            canon = select_canonical(values, bound, "and_or", vertex, 0.01, warm_start=warm)
+            runs.append((canon, (time.process_time() - start) / samples))
+        if prev is not None:
+            (cold, t0), (hot, t1) = runs
+            a, b = pooled(cold), pooled(hot)
+            diff = (np.abs(b - a).sum(-1) / np.abs(a).sum(-1)).max()
+            its = (cold.info["qp_iterations"].mean(), hot.info["qp_iterations"].mean())
+            rounds = (cold.info["selection_rounds"].mean(), hot.info["selection_rounds"].mean())
+            print(f"{c:4d} {t_v:7.2f} {t0:11.2f} {t1:6.2f} {(t_v + t0) / (t_v + t1):11.2f} "
+                  f"{hot.info['seeded'].mean():6.0%} {its[0]:11.1f} {its[1]:5.1f} "
+                  f"{rounds[0]:11.1f} {rounds[1]:5.1f} {diff:8.1e}", flush=True)
+        prev = runs[0][0]
+
+
+def pooled(r) -> np.ndarray:
+    return np.concatenate([r.and_values[:, 1:], r.or_values], -1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10)
@@ -217,6 +263,9 @@ def main() -> None:
                         help=f"families of the vertex-vs-canonical table, of {list(FAMILIES)}")
     parser.add_argument("--canonical-max", type=int, default=None,
                         help="time only the vertex above this many players")
+    parser.add_argument("--warm", type=int, default=0, metavar="N",
+                        help="only the table of consecutive checkpoints, cold vs warm-started, "
+                             "at N players")
     args = parser.parse_args()
     families = args.families.split(",")
     if unknown := sorted(set(families) - set(FAMILIES)):
@@ -228,6 +277,9 @@ def main() -> None:
         args.n, args.samples, args.sgd_iters = 8, 8, 2_000
         args.sizes, args.selection_samples = "6", 2
     torch.set_num_threads(1)
+    if args.warm:
+        warm_table(args.warm, args.selection_samples)
+        return
     if args.only_selection:
         selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples,
                         epsilons, families, args.canonical_max)
@@ -265,6 +317,8 @@ def main() -> None:
               f"fallbacks, max certified gap {gap:.1e}")
     selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples, epsilons,
                     families)
+    if args.quick:
+        warm_table(6, 2)
 
 
 if __name__ == "__main__":

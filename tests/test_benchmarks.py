@@ -28,7 +28,7 @@ CASES = {
                          ["selection", "canon p=0", "canon p=2", "vertex", "max|I|"]),
     "extraction": (["--quick", "--epsilon", "0.01,0.001"],
                    ["planted  fast", "MLP      fast", "faster than exact", "atoms c/v",
-                    "EQPs", "planted   0.001"]),
+                    "EQPs", "planted   0.001", "cold vs warm-started"]),
     "end_to_end": (["--model", "tiny,resnet20", "--samples", "1", "--n", "4", "--repeat", "1"],
                    ["# tiny:", "# resnet20:", "total = model_game + and_or"]),
     "startup": (["--repeat", "1", "--quick"], ["import harsanyi", "beyond torch"]),

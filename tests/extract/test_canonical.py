@@ -164,6 +164,46 @@ def test_unique_whatever_the_batch_warm_start_and_workers(results):
         assert np.max(np.abs(alt - ref) / scale) < 1e-9
 
 
+def test_a_warm_start_seeds_the_selection_and_saves_its_rounds(monkeypatch):
+    # dense games (white noise, like an over-fitted network's) whose supports barely move
+    rng = np.random.default_rng(0)
+    games = rng.standard_normal((4, 2**7))
+    near = games + 1e-2 * rng.standard_normal(games.shape)  # the "previous checkpoint"
+    cold = canonical(games)
+    warm = canonical(games, warm_start=canonical(near))
+    ci, wi = cold.metadata["solver_info"], warm.metadata["solver_info"]
+    assert wi["seeded"].all() and not ci["seeded"].any()
+    assert np.all(wi["selection_rounds"] < ci["selection_rounds"])  # 1-2 rounds instead of 2-3
+    assert np.all(wi["qp_iterations"] < ci["qp_iterations"])
+    assert not wi["warm_used"].any()  # the LP starts cold: a canonical support is a poor basis
+    scale = np.abs(pooled(cold)).max(-1, keepdims=True)
+    assert np.max(np.abs(pooled(warm) - pooled(cold)) / scale) < 1e-9
+    # a sparse split of other games holds too little of each vertex's support: no seed
+    far = canonical(games, warm_start=canonical(noisy_planted_games(7, 4)))
+    assert not far.metadata["solver_info"]["seeded"].any()
+    assert np.max(np.abs(pooled(far) - pooled(cold)) / scale) < 1e-9
+    # a seed without noise at its bound (q = 0 everywhere) seeds atoms only: the same answer
+    flat = solve(games, bounds(games))
+    prev = canonical(near)
+    quiet = type(flat)(prev.and_values, prev.or_values, np.zeros_like(prev.q), prev.objective, {})
+    again = select_canonical(games, bounds(games), "and_or", flat, 0.01, warm_start=quiet)
+    assert again.info["seeded"].all()
+    assert np.max(np.abs(pooled(again) - pooled(cold)) / scale) < 1e-9
+    # a split that nearly fits (here: the game's own) seeds even where its support covers
+    # less than SEED_OVERLAP of the vertex's, as on the over-fitted n = 12 checkpoints
+    monkeypatch.setattr(canonical_module, "SEED_OVERLAP", 2.0)  # the coverage rule off
+    sparse = GAMES["mlp"]
+    own = canonical(sparse, warm_start=canonical(sparse)).metadata["solver_info"]
+    assert own["seeded"].all()
+    assert not canonical(games, warm_start=canonical(near)).metadata["solver_info"][
+        "seeded"].all()  # moved by ~ζ: some games only through the coverage rule
+    monkeypatch.undo()
+    # the vertex keeps taking a warm start as its LP's guess where it nearly fits
+    vertex = hs.and_or(games, q_bound=0.02, selection="vertex")
+    assert hs.and_or(games, q_bound=0.02, selection="vertex",
+                     warm_start=vertex).metadata["solver_info"]["warm_used"].all()
+
+
 @pytest.mark.parametrize("name", sorted(GAMES))
 def test_continuous_under_tiny_perturbations(name, results):
     games, r = GAMES[name], results[name]
@@ -418,20 +458,37 @@ def test_atoms_the_restriction_does_not_use_leave_it_without_changing_the_answer
 
 
 def test_a_polish_that_fails_after_releases_is_tried_again_without_them(monkeypatch):
-    """Whether the polish succeeds depends on the interior point it starts from: on this
-    float32 game with a tiny ``ζ`` it fails after atoms were released, and the whole
-    computation again without releases polishes it."""
+    """Whether the polish succeeds depends on the interior point it starts from: on float32
+    games with a tiny ``ζ`` it failed after atoms were released (which games, depends on the
+    machine's rounding). Forced here: every polish fails once atoms were released, and
+    ``select_one`` computes the whole split again without releases, which polishes it."""
+    state = {"released": False}
     calls = []
-    real = selection_module.select_one
+    keep, polish, select = (selection_module._keep_atoms, selection_module.polish_selection,
+                            selection_module.select_one)
 
-    def spy(*args, **kwargs):
+    def keep_spy(x, atoms, *args):
+        kept = keep(x, atoms, *args)
+        state["released"] |= len(kept) < len(atoms)
+        return kept
+
+    def polish_spy(*args, **kwargs):
+        return None if state["released"] else polish(*args, **kwargs)
+
+    def select_spy(*args, **kwargs):  # the retry (the first call is canonical.py's own)
         calls.append(kwargs.get("release_atoms", True))
-        return real(*args, **kwargs)
+        state["released"] = False
+        return select(*args, **kwargs)
 
-    monkeypatch.setattr(selection_module, "select_one", spy)
-    r = canonical(mlp_games(9, 4, seed=22, dtype=torch.float32)[3:4])
-    assert calls == [False]  # the retry (the first call is select_one's own, not the spy's)
+    monkeypatch.setattr(selection_module, "_keep_atoms", keep_spy)
+    monkeypatch.setattr(selection_module, "polish_selection", polish_spy)
+    monkeypatch.setattr(selection_module, "select_one", select_spy)
+    games = box_noise_planted_games(8, 2)
+    r = canonical(games)
+    assert calls == [False, False]  # each game: released atoms, failed, computed again
     assert_polished(r)
+    monkeypatch.undo()
+    np.testing.assert_allclose(pooled(r), pooled(canonical(games)), rtol=0, atol=1e-12)
 
 
 def test_sign_correct_multipliers_are_sought_only_for_dependent_tight_rows(monkeypatch):
@@ -492,9 +549,11 @@ def test_other_multipliers_certify_a_point_the_least_squares_ones_price_out(monk
     games in docs/selection.md). Other sign-correct multipliers price no atom out; the
     linear feasibility problem of :func:`kkt_multipliers` finds them."""
     found = returns_of(monkeypatch, "kkt_multipliers")
-    r = canonical(mlp_games(9, 4, seed=23, dtype=torch.float32)[1:2])
+    # which games take this path depends on the machine's rounding: each of these did on one
+    # (seed 23 on the machine that found it; 52 and 65 on an AVX-512 one with OpenBLAS 0.3.31)
+    for seed, b in ((23, 1), (52, 0), (65, 1)):
+        assert_polished(canonical(mlp_games(9, 4, seed=seed, dtype=torch.float32)[b:b + 1]))
     assert any(f is not None for f in found)
-    assert_polished(r)
 
 
 def test_auto_is_canonical_up_to_12_players_and_the_vertex_above(monkeypatch):

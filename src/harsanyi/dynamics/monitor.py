@@ -80,10 +80,15 @@ class Monitor:
         with ``"auto"`` keeps the selection the run was stored with (a run stored before the
         option existed is a vertex run). A ``selection`` in ``solver_options`` takes
         precedence.
-    warm_start : start the solver of each batch from its result at the previous checkpoint.
-        Off by default: on ``benchmarks/monitor.py`` (20 consecutive epochs of MLP-5, process
-        pool) cold starts took 120 s and 130 s in two runs, warm 132 s; and cold tasks are
-        independent of each other.
+    warm_start : start the solver of each batch from its result at the previous checkpoint:
+        the LP's guess for the vertex; for the canonical split, a seed of its selection stage
+        where the previous split nearly fits the new game or its support holds most of the new
+        vertex's (:func:`~harsanyi.extract.solvers.canonical.select_canonical`). The results
+        are the same. Off by default: cold tasks are independent of each other (a process pool runs
+        checkpoints side by side), and it pays only once the supports settle: the
+        canonical split's selection stage halved on an over-fitted MLP's checkpoints 50
+        epochs apart, while the first epochs of ``benchmarks/monitor.py`` change too much for
+        a seed (docs/selection.md, "Warm starts across checkpoints").
     samples_per_task : samples per (checkpoint × sample batch) task.
     resume : continue the run stored at ``out`` (its configuration must match).
     model : a :class:`FactorySpec` (recorded in the configuration; needed by :meth:`run`).

@@ -92,8 +92,11 @@ def and_or(
     solver : ``"fast"`` (default; first-order on the fast transforms, batched, warm-startable),
         ``"exact"`` (the linear program through HiGHS, n ≤ 10) or ``"sgd"`` (the original
         research recipe: SGD + momentum, 10× log-decayed learning rate).
-    warm_start : a previous result of the same shape (e.g. the previous checkpoint); it only
-        speeds up the LP, never changes the canonical split.
+    warm_start : a previous result of the same shape (e.g. the previous checkpoint). For the
+        canonical split it seeds the selection's first restriction where the previous support
+        holds most of the new vertex's (the LP itself starts cold); for the vertex it is the
+        LP's starting guess where the previous split still nearly fits. It never changes the
+        canonical split, only how fast it is found.
     progress : a tqdm bar over the samples (iterations for ``"sgd"``): ``None`` (default)
         shows it once the work has run 2 s, ``True`` at once, ``False`` never.
     selection : ``"auto"`` (default; see above), ``"canonical"`` (unique and stable; warns
@@ -149,8 +152,12 @@ def and_or(
                 f"warm_start has shape {warm_start.and_values.shape}, the game {game.values.shape}"
             )
         warm = warm_start
+    # A canonical split's warm start seeds the selection only: as the LP's starting basis its
+    # support (larger than a vertex's) cost a trained n = 12 game 3.5x (docs/selection.md).
+    seeds_selection = selection == "canonical" and solver != "sgd"
     result = solve(flat, bound.reshape(-1), solver=solver, kind="and_or",
-                   warm_start=_flat_result(warm), progress=progress, **options)
+                   warm_start=None if seeds_selection else _flat_result(warm), progress=progress,
+                   **options)
     stopped = ~np.asarray(result.info.get("converged", True), dtype=bool).reshape(-1)
     if solver != "sgd" and stopped.any():
         warnings.warn(
@@ -168,7 +175,8 @@ def and_or(
         chosen, slack = None, None
     else:
         if selection == "canonical":
-            result = select_canonical(flat, bound.reshape(-1), "and_or", result, epsilon)
+            result = select_canonical(flat, bound.reshape(-1), "and_or", result, epsilon,
+                                      warm_start=_flat_result(warm))
         else:
             result.info.update(vertex_info(result))
             slack = 0.0

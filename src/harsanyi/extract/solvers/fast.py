@@ -38,7 +38,7 @@ from harsanyi.extract.solvers.operators import (
 
 __all__ = ["DENSE_EXTRA_ITERS", "DENSE_GUESS", "FULL_LP_MAX_PLAYERS", "MAX_ROUNDS",
            "MAX_ROUNDS_NO_FULL_LP", "candidates_from_admm", "candidates_from_result",
-           "default_max_rounds", "generate", "solve_fast"]
+           "default_max_rounds", "generate", "solve_fast", "warm_candidates"]
 
 #: Largest n whose full LP :func:`generate` falls back to (n = 12: 45–85 s by HiGHS's interior
 #: point on trained-MLP games; at n = 16 its matrix alone has ~2·3^16 = 86 M nonzeros).
@@ -136,9 +136,13 @@ def candidates_from_result(x: np.ndarray, q: np.ndarray, kind: str,
             "row_sign": _signs(rows, np.sign(q[rows]))}
 
 
-def _warm_candidates(values: np.ndarray, bound: np.ndarray, warm: SolverResult, kind: str,
-                     warm_tol: float) -> list[dict[str, Any] | None]:
-    """Per sample: candidates from the previous solution when it nearly fits, else None."""
+def warm_candidates(values: np.ndarray, bound: np.ndarray, warm: SolverResult, kind: str,
+                    warm_tol: float) -> list[dict[str, Any] | None]:
+    """Per sample: candidates from the previous solution when it nearly fits, else None.
+
+    Nearly fits: ``|A x_prev − v| ≤ ζ + warm_tol·ζ`` on every row (``ζ`` at least ``1e-3`` of
+    the game's range), the constant term following the new ``v(∅)``.
+    """
     out: list[dict[str, Any] | None] = []
     for b in range(values.shape[0]):
         prev = np.array(warm.and_values[b], dtype=np.float64)
@@ -338,7 +342,7 @@ def _solve_fast(values, bound, kind, warm_start, admm_iters, rho, alpha, sigma, 
     core = highs_core()
     cands: list[dict[str, Any] | None] = [None] * batch
     if warm_start is not None:
-        cands = _warm_candidates(values, bound, warm_start, kind, warm_tol)
+        cands = warm_candidates(values, bound, warm_start, kind, warm_tol)
     full_lp = _full_lp_fits(size)
     # ζ = 0 makes every row tight, so restricting cannot pay where the full LP can be built
     need = [b for b in range(batch) if cands[b] is None and (zn[b] != 0 or not full_lp)]

@@ -710,7 +710,8 @@ def _keep_atoms(x, atoms, dual_slack, w, released) -> np.ndarray:
 
 def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
                x_start: np.ndarray, *, max_rounds: int = 30, max_add: int = 100,
-               polish_steps: int = 30, release_atoms: bool = True
+               polish_steps: int = 30, release_atoms: bool = True,
+               seed_atoms: np.ndarray | None = None, seed_rows: np.ndarray | None = None
                ) -> tuple[np.ndarray, dict[str, Any]]:
     """Compute the canonical split of one normalised game (``v(∅) = 0``, ``max|v| = 1``).
 
@@ -721,6 +722,11 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     atoms the restricted optimum does not use leave the restriction (:func:`_keep_atoms`);
     where the polish then fails, the whole computation is done again without that (the
     polish's success depends on the interior point it starts from; the counts add up).
+    ``seed_atoms``, ``seed_rows``: more atoms (indices into ``x``) and rows for the first
+    restriction, e.g. the support and tight rows of a nearby game's canonical split (the
+    previous checkpoint's): the rounds that would find them are saved. The answer is the same
+    unique minimiser; a seed far from it only makes the first restricted QP larger (what the
+    optimum leaves unused is released as usual).
 
     >>> v = np.array([0.0, 1.0, 1.0, 1.0])  # x0 OR x1: the vertex is the OR atom
     >>> x, info = select_one(v, 0.0, "and_or", 1.0, 0.01, np.array([0, 0, 0, 0, 0, 0, 0, 1.0]))
@@ -732,6 +738,10 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     q0 = dictionary_apply(x_start, kind) - v
     rows = np.flatnonzero(np.abs(q0) >= z * (1 - 1e-7)) if z > 0 else np.arange(size)
     atoms = np.union1d(np.flatnonzero(x_start), [0])
+    if seed_atoms is not None:
+        atoms = np.union1d(atoms, np.asarray(seed_atoms, np.int64))
+    if seed_rows is not None and z > 0:
+        rows = np.union1d(rows, np.asarray(seed_rows, np.int64))
     info: dict[str, Any] = {"rounds": 0, "qp_iterations": 0, "polished": False}
     w = weights(size.bit_length() - 1, kind)
     released = np.zeros(size, bool)  # rows released once are kept from then on (no cycling)
@@ -779,7 +789,8 @@ def select_one(v: np.ndarray, z: float, kind: str, opt: float, epsilon: float,
     info["equality_qps"] = hess.equality_qps
     if not info["polished"] and dropped.any():
         x, again = select_one(v, z, kind, opt, epsilon, x_start, max_rounds=max_rounds,
-                              max_add=max_add, polish_steps=polish_steps, release_atoms=False)
+                              max_add=max_add, polish_steps=polish_steps, release_atoms=False,
+                              seed_atoms=seed_atoms, seed_rows=seed_rows)
         for key in ("rounds", "qp_iterations", "equality_qps"):
             again[key] += info[key]
         info = again
