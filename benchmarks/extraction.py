@@ -14,7 +14,7 @@ Timings are process CPU seconds per sample with one thread (on a shared machine 
 ratios, not the seconds).
 
     python benchmarks/extraction.py             # n = 10, 64 samples per family
-    python benchmarks/extraction.py --quick     # n = 8, 8 samples, sgd 2,000 iterations, ...
+    python benchmarks/extraction.py --quick     # n = 8, 8 samples, sgd 2,000 its; --warm 6
     python benchmarks/extraction.py --only-selection --sizes 10,12   # vertex vs canonical
     python benchmarks/extraction.py --only-selection --sizes 16 --families planted,noisy
     python benchmarks/extraction.py --only-selection --sizes 14,16 --canonical-max 14

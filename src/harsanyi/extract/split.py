@@ -93,10 +93,10 @@ def and_or(
         ``"exact"`` (the linear program through HiGHS, n ≤ 10) or ``"sgd"`` (the original
         research recipe: SGD + momentum, 10× log-decayed learning rate).
     warm_start : a previous result of the same shape (e.g. the previous checkpoint). For the
-        canonical split it seeds the selection's first restriction where the previous support
-        holds most of the new vertex's (the LP itself starts cold); for the vertex it is the
-        LP's starting guess where the previous split still nearly fits. It never changes the
-        canonical split, only how fast it is found.
+        canonical split it seeds the selection's first restriction where the previous split
+        nearly fits the new game or its support holds most of the new vertex's (the LP itself
+        starts cold); for the vertex it is the LP's starting guess where the previous split
+        nearly fits. It never changes the canonical split, only how fast it is found.
     progress : a tqdm bar over the samples (iterations for ``"sgd"``): ``None`` (default)
         shows it once the work has run 2 s, ``True`` at once, ``False`` never.
     selection : ``"auto"`` (default; see above), ``"canonical"`` (unique and stable; warns
