@@ -16,6 +16,7 @@ import harsanyi.extract.solvers.canonical as canonical_module
 import harsanyi.extract.solvers.dense_qp as dense_qp
 import harsanyi.extract.solvers.selection as selection_module
 from harsanyi.core.orders import masks_matrix
+from harsanyi.errors import ShapeError
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.base import _atom_columns
 from harsanyi.extract.solvers.canonical import select_canonical
@@ -189,6 +190,9 @@ def test_a_warm_start_seeds_the_selection_and_saves_its_rounds(monkeypatch):
     again = select_canonical(games, bounds(games), "and_or", flat, 0.01, warm_start=quiet)
     assert again.info["seeded"].all()
     assert np.max(np.abs(pooled(again) - pooled(cold)) / scale) < 1e-9
+    with pytest.raises(ShapeError, match="warm_start must hold arrays of shape"):
+        select_canonical(games[:2], bounds(games[:2]), "and_or", solve(games[:2], bounds(
+            games[:2])), 0.01, warm_start=quiet)  # four games' split for two games
     # a split that nearly fits (here: the game's own) seeds even where its support covers
     # less than SEED_OVERLAP of the vertex's, as on the over-fitted n = 12 checkpoints
     monkeypatch.setattr(canonical_module, "SEED_OVERLAP", 2.0)  # the coverage rule off

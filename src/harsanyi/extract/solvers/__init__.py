@@ -18,8 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.errors import ShapeError
-from harsanyi.extract.solvers.base import SolverResult, check_inputs, objective_of
+from harsanyi.extract.solvers.base import (
+    SolverResult,
+    check_inputs,
+    check_warm_start,
+    objective_of,
+)
 from harsanyi.extract.solvers.exact import solve_exact
 from harsanyi.extract.solvers.fast import solve_fast
 from harsanyi.extract.solvers.sgd import solve_sgd
@@ -58,13 +62,7 @@ def solve(
     if solver not in SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose one of {sorted(SOLVERS)}")
     arr, zeta_b, _ = check_inputs(values, bound, kind)
-    if warm_start is not None:
-        shapes = {warm_start.and_values.shape, warm_start.or_values.shape, warm_start.q.shape}
-        if shapes != {arr.shape}:
-            raise ShapeError(
-                f"warm_start must hold arrays of shape {arr.shape} like values; got "
-                f"{sorted(shapes)}"
-            )
+    check_warm_start(warm_start, arr.shape)
     if arr.shape[-1] == 1:  # no players: v(∅) is all there is
         zeros = np.zeros_like(arr)
         return SolverResult(arr.copy(), zeros, zeros.copy(), np.zeros(arr.shape[0]),

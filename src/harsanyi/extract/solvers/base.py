@@ -29,6 +29,7 @@ __all__ = [
     "SolverResult",
     "certify",
     "check_inputs",
+    "check_warm_start",
     "finish",
     "matching_error",
     "normalise",
@@ -91,6 +92,23 @@ def check_inputs(values: Any, bound: Any, kind: str) -> tuple[np.ndarray, np.nda
     if not np.all(np.isfinite(zeta_b)) or np.any(zeta_b < 0):
         raise ValueError("bound (the absolute noise bound ζ) must be finite and >= 0")
     return np.ascontiguousarray(arr), zeta_b, n
+
+
+def check_warm_start(warm_start: SolverResult | None, shape: tuple[int, ...]) -> None:
+    """Raise :class:`ShapeError` unless ``warm_start`` (if any) holds arrays of ``shape``.
+
+    >>> z = np.zeros((1, 4))
+    >>> check_warm_start(SolverResult(z, z, z, np.zeros(1)), (2, 4))
+    Traceback (most recent call last):
+    ...
+    harsanyi.errors.ShapeError: warm_start must hold arrays of shape (2, 4) like values; ...
+    """
+    if warm_start is None:
+        return
+    shapes = {warm_start.and_values.shape, warm_start.or_values.shape, warm_start.q.shape}
+    if shapes != {tuple(shape)}:
+        raise ShapeError(f"warm_start must hold arrays of shape {tuple(shape)} like values; got "
+                         f"{sorted(shapes)}")
 
 
 def normalise(values: np.ndarray, bound: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

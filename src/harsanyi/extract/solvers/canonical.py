@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from harsanyi.extract.solvers.base import SolverResult, finish, normalise
+from harsanyi.extract.solvers.base import SolverResult, check_warm_start, finish, normalise
 from harsanyi.extract.solvers.fast import candidates_from_result, warm_candidates
 from harsanyi.extract.solvers.operators import limited_threads
 from harsanyi.extract.solvers.selection import select_one
@@ -168,6 +168,7 @@ def select_canonical(values: np.ndarray, bound: np.ndarray, kind: str, vertex: S
     (np.float64(0.995), [1.01], True)
     """
     check_selection("canonical", epsilon)
+    check_warm_start(warm_start, values.shape)
     with limited_threads(threads):
         return _select(values, bound, kind, vertex, float(epsilon), warm_start, max_rounds,
                        max_add)
