@@ -221,6 +221,26 @@ def test_warm_starts_chain_consecutive_checkpoints(trained_run, samples, tmp_pat
     assert all(w is None for _, w in calls)
 
 
+def test_a_warm_started_canonical_run_equals_a_cold_one(trained_run, samples, tmp_path):
+    """Warm starts only seed the canonical split's selection stage (and leave its LP cold):
+    every stored split equals the cold run's, whatever got seeded."""
+    ckpts = find_checkpoints(trained_run["dir"])[:4]
+    kw = {"kind": "and_or", "q_bound": 0.02}
+    cold = _monitor(tmp_path / "c", samples, **kw).run(ckpts, executor="serial", progress=False)
+    warm = _monitor(tmp_path / "w", samples, warm_start=True, **kw).run(
+        ckpts, executor="serial", progress=False)
+    seeded = []
+    for e in cold.completed():
+        a, b = cold.read_interactions(e), warm.read_interactions(e)
+        assert a.metadata["selection"] == b.metadata["selection"] == "canonical"
+        seeded += [s for info in b.metadata["solver_info"] for s in info["seeded"]]
+        scale = np.abs(a.and_values).max()
+        for key in ("and_values", "or_values", "q"):
+            np.testing.assert_allclose(getattr(b, key), getattr(a, key), rtol=0,
+                                       atol=1e-9 * scale, err_msg=f"epoch {e}, {key}")
+    assert any(seeded)  # some games of later epochs were seeded
+
+
 def test_and_or_with_q_process_pool_equals_serial(trained_run, samples, tmp_path):
     """The real AND-OR split with the noise term q, warm-started along the checkpoints."""
     serial, pool = _and_or_serial_and(trained_run, samples, tmp_path, "process", 4)
