@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.linalg as sla
 
 from harsanyi.core.transforms import n_players
 from harsanyi.errors import NonFiniteOutputError, ShapeError
@@ -185,6 +186,21 @@ def _atom_columns(atoms: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
     return np.where(is_and, (t & ~r) == 0, (t & r) != 0).astype(np.float64)
 
 
+def _least_norm_change(cols: np.ndarray, change: np.ndarray) -> np.ndarray:
+    """``δ`` of least norm with ``cols δ = change`` (least squares where none fits exactly).
+
+    As ``colsᵀ y`` with ``(cols colsᵀ) y = change`` (QR with column pivoting on the rows' Gram
+    matrix): the rows are the few past the box, the columns the many atoms, so this is 2.3×
+    faster than an SVD of ``cols`` (1,206 rows × 2,391 atoms on an over-fitted n = 12 game,
+    docs/selection.md), and the changes are ~1e-11, far above its loss of accuracy.
+
+    >>> _least_norm_change(np.array([[1.0, 1.0]]), np.array([2.0])).tolist()
+    [1.0, 1.0]
+    """
+    y = sla.lstsq(cols @ cols.T, change, lapack_driver="gelsy")[0]
+    return cols.T @ y
+
+
 def polish(values: np.ndarray, bound: float, x: np.ndarray, kind: str,
            tol: float = 1e-12) -> np.ndarray:
     """Move an LP solution back into the box ``|A x − v| ≤ ζ``.
@@ -212,8 +228,7 @@ def polish(values: np.ndarray, bound: float, x: np.ndarray, kind: str,
             return fixed
         rows = np.union1d(rows, out)
         target = np.clip(raw[rows], -bound, bound)
-        cols = _atom_columns(atoms, rows, size)
-        delta = np.linalg.lstsq(cols, target - raw[rows], rcond=None)[0]
+        delta = _least_norm_change(_atom_columns(atoms, rows, size), target - raw[rows])
         fixed = fixed.copy()
         fixed[atoms] += delta
         raw = dictionary_apply(fixed, kind) - values
