@@ -18,7 +18,7 @@ from harsanyi.core.orders import order_of_masks
 from harsanyi.core.transforms import kron_blocked, mobius, zeta
 from harsanyi.errors import NonFiniteOutputError, ShapeError
 from harsanyi.extract.solvers import SOLVERS, SolverResult, solve
-from harsanyi.extract.solvers.base import certify, matching_error
+from harsanyi.extract.solvers.base import _least_norm_change, certify, matching_error, polish
 from harsanyi.extract.solvers.operators import (
     dictionary_apply,
     dictionary_gram,
@@ -540,3 +540,27 @@ def test_the_full_lp_matrix_is_built_sparse():
     subset = ((masks[None, :] & ~rows[:, None]) == 0).astype(float)
     disjoint = ((or_cols[None, :] & rows[:, None]) == 0).astype(float)
     assert np.array_equal(dense, np.hstack([subset, -subset, -disjoint, disjoint]))
+
+
+def test_the_polish_moves_rows_onto_the_box_by_the_least_norm_change():
+    """``polish``'s step: the least-norm ``δ`` with ``C δ = r``, through the rows' Gram
+    matrix, equals the SVD's least-squares solution, also with dependent (repeated) rows; and
+    a split a solver left past the box is moved back onto it."""
+    rng = np.random.default_rng(0)
+    cols = (rng.random((40, 120)) < 0.3).astype(float)
+    cols = np.vstack([cols, cols[:5]])  # dependent rows, as tight rows of 0/1 games are
+    change = cols @ rng.normal(size=120)  # consistent
+    ours = _least_norm_change(cols, change)
+    np.testing.assert_allclose(ours, np.linalg.lstsq(cols, change, rcond=None)[0], atol=1e-10)
+    np.testing.assert_allclose(cols @ ours, change, atol=1e-10)
+    v = rng.normal(size=2**5)
+    r = solve(v[None], np.array([0.1]), solver="exact")
+    x = np.concatenate([r.and_values[0], r.or_values[0]])
+    x[0] -= v[0]  # in the solver's units, v(∅) = 0
+    v0 = v - v[0]
+    x[np.flatnonzero(x)[1:4]] *= 1 + 1e-6  # a solver's tolerance: some rows past the box
+    past = np.abs(dictionary_apply(x) - v0) - 0.1
+    assert past.max() > 1e-9
+    fixed = polish(v0, 0.1, x, "and_or")
+    assert (np.abs(dictionary_apply(fixed) - v0) - 0.1).max() <= 1e-12 * max(1.0, np.abs(v0).max())
+    assert set(np.flatnonzero(fixed)) <= set(np.flatnonzero(x)) | {0}
