@@ -35,6 +35,7 @@ import torch
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.canonical import select_canonical
 from harsanyi.extract.solvers.exact import MAX_EXACT_PLAYERS
+from harsanyi.metrics.tracking import pooled
 from harsanyi.zoo.synthetic import box_noise_planted_games, noisy_planted_games
 
 
@@ -232,7 +233,8 @@ def warm_table(n: int, samples: int) -> None:
             runs.append((canon, (time.process_time() - start) / samples))
         if prev is not None:
             (cold, t0), (hot, t1) = runs
-            a, b = pooled(cold), pooled(hot)
+            a, b = pooled(cold.and_values, cold.or_values), pooled(hot.and_values,
+                                                                   hot.or_values)
             diff = (np.abs(b - a).sum(-1) / np.abs(a).sum(-1)).max()
             its = (cold.info["qp_iterations"].mean(), hot.info["qp_iterations"].mean())
             rounds = (cold.info["selection_rounds"].mean(), hot.info["selection_rounds"].mean())
@@ -240,10 +242,6 @@ def warm_table(n: int, samples: int) -> None:
                   f"{hot.info['seeded'].mean():6.0%} {its[0]:11.1f} {its[1]:5.1f} "
                   f"{rounds[0]:11.1f} {rounds[1]:5.1f} {diff:8.1e}", flush=True)
         prev = runs[0][0]
-
-
-def pooled(r) -> np.ndarray:
-    return np.concatenate([r.and_values[:, 1:], r.or_values], -1)
 
 
 def main() -> None:

@@ -84,8 +84,8 @@ class Monitor:
         the LP's guess for the vertex; for the canonical split, a seed of its selection stage
         where the previous split nearly fits the new game or its support holds most of the new
         vertex's (:func:`~harsanyi.extract.solvers.canonical.select_canonical`). The results
-        are the same. Off by default: cold tasks are independent of each other (a process pool runs
-        checkpoints side by side), and it pays only once the supports settle: the
+        are the same. Off by default: cold tasks are independent of each other (a process
+        pool runs checkpoints side by side), and it pays only once the supports settle: the
         canonical split's selection stage halved on an over-fitted MLP's checkpoints 50
         epochs apart, while the first epochs of ``benchmarks/monitor.py`` change too much for
         a seed (docs/selection.md, "Warm starts across checkpoints").

@@ -186,18 +186,17 @@ def _seeds(values: np.ndarray, bound: np.ndarray, warm: SolverResult | None, kin
     """
     if warm is None:
         return [{} for _ in range(len(values))]
-    near = warm_candidates(values, bound, warm, kind, 1.0)
     out: list[dict[str, Any]] = []
-    for b, fits in enumerate(near):
-        x = warm.and_values[b] if kind == "and" else np.concatenate([warm.and_values[b],
-                                                                     warm.or_values[b]])
-        cand = candidates_from_result(np.asarray(x, np.float64),
-                                      np.asarray(warm.q[b], np.float64), kind)
-        own = np.flatnonzero(vertex_x[b, 1:]) + 1
-        covered = not len(own) or np.isin(own, cand["atoms"]).mean() >= SEED_OVERLAP
-        if fits is None and not covered:
-            out.append({})
-            continue
+    for b, cand in enumerate(warm_candidates(values, bound, warm, kind, 1.0)):
+        if cand is None:  # does not nearly fit: seed only where it covers the vertex's support
+            x = warm.and_values[b] if kind == "and" else np.concatenate([warm.and_values[b],
+                                                                         warm.or_values[b]])
+            cand = candidates_from_result(np.asarray(x, np.float64),
+                                          np.asarray(warm.q[b], np.float64), kind)
+            own = np.flatnonzero(vertex_x[b, 1:]) + 1
+            if len(own) and np.isin(own, cand["atoms"]).mean() < SEED_OVERLAP:
+                out.append({})
+                continue
         rows = cand["rows"] if len(cand["rows"]) < len(warm.q[b]) else None
         out.append({"seed_atoms": cand["atoms"], "seed_rows": rows})
     return out
