@@ -66,3 +66,29 @@ def test_groups_scale_diagnosis_runs_on_a_store(planted_store, tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     for text in ("median |v(N)-v(0)|", "raw curves (the rule)", "each ckpt / |v(N)-v(0)|"):
         assert text in out.stdout
+
+
+def _in_git_checkout() -> bool:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=BENCH, capture_output=True,
+                              timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.mark.skipif(not _in_git_checkout(), reason="revision.py reads src/ of a git revision")
+def test_revision_benchmark_runs_against_head(tmp_path):
+    out = subprocess.run([sys.executable, str(BENCH / "revision.py"), "--rev", "HEAD", "--sizes",
+                          "4", "--samples", "1", "--families", "planted,overfit"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = [line.split() for line in out.stdout.splitlines() if line.startswith(" 4 ")]
+    assert [row[1] for row in rows] == ["planted", "overfit"], out.stdout
+    assert all(float(row[-1]) < 1e-9 for row in rows), out.stdout  # the same LP optimum
+
+
+def test_revision_benchmark_refuses_an_unknown_family(tmp_path):
+    out = subprocess.run([sys.executable, str(BENCH / "revision.py"), "--families", "nope"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert out.returncode != 0
+    assert "unknown families ['nope']" in out.stderr
