@@ -45,8 +45,15 @@ DEFAULT_REV = "fee1c76"
 
 def export_src(rev: str, into: Path) -> Path:
     """Write ``src/`` of revision ``rev`` under ``into`` (``git archive``); return that folder."""
-    tar = subprocess.run(["git", "archive", "--format=tar", rev, "src"], cwd=ROOT, check=True,
-                         capture_output=True).stdout
+    try:
+        got = subprocess.run(["git", "archive", "--format=tar", rev, "src"], cwd=ROOT,
+                             capture_output=True)
+    except OSError as err:
+        raise SystemExit(f"revision.py needs git to read src/ of {rev!r}: {err}") from err
+    if got.returncode:
+        raise SystemExit(f"cannot read src/ of revision {rev!r} (a shallow clone lacks old "
+                         f"revisions): {got.stderr.decode(errors='replace').strip()}")
+    tar = got.stdout
     with tarfile.open(fileobj=BytesIO(tar)) as archive:
         archive.extractall(into, filter="data")
     return into / "src"

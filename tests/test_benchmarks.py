@@ -92,3 +92,12 @@ def test_revision_benchmark_refuses_an_unknown_family(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert out.returncode != 0
     assert "unknown families ['nope']" in out.stderr
+
+
+@pytest.mark.skipif(not _in_git_checkout(), reason="revision.py reads src/ of a git revision")
+def test_revision_benchmark_says_which_revision_it_cannot_read(tmp_path):
+    out = subprocess.run([sys.executable, str(BENCH / "revision.py"), "--rev", "no-such-rev",
+                          "--sizes", "4", "--samples", "1"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode != 0
+    assert "cannot read src/ of revision 'no-such-rev'" in out.stderr
