@@ -143,6 +143,14 @@ FAMILIES = {"planted": planted_games, "noisy": noisy_planted, "MLP": mlp_games,
             "overfit": overfit_mlp_games}
 
 
+def family_names(parser: argparse.ArgumentParser, text: str) -> list[str]:
+    """The comma-separated names of :data:`FAMILIES` in ``text``; a parser error on others."""
+    families = text.split(",")
+    if unknown := sorted(set(families) - set(FAMILIES)):
+        parser.error(f"unknown families {unknown}; choose among {list(FAMILIES)}")
+    return families
+
+
 def salient(r) -> np.ndarray:
     p = np.abs(np.concatenate([r.and_values[:, 1:], r.or_values], -1))
     return (p >= 0.05 * p.max(-1, keepdims=True)).sum(-1)
@@ -265,9 +273,7 @@ def main() -> None:
                         help="only the table of consecutive checkpoints, cold vs warm-started, "
                              "at N players")
     args = parser.parse_args()
-    families = args.families.split(",")
-    if unknown := sorted(set(families) - set(FAMILIES)):
-        parser.error(f"unknown families {unknown}; choose among {list(FAMILIES)}")
+    families = family_names(parser, args.families)
     epsilons = [float(e) for e in args.epsilon.split(",")]
     if bad := [e for e in epsilons if not e >= 0]:
         parser.error(f"--epsilon must be >= 0; got {bad}")

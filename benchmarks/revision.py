@@ -33,7 +33,7 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
-from extraction import FAMILIES
+from extraction import FAMILIES, family_names
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The timing worker: a script that imports nothing but the solvers, so that it runs on the
@@ -53,8 +53,7 @@ def export_src(rev: str, into: Path) -> Path:
     if got.returncode:
         raise SystemExit(f"cannot read src/ of revision {rev!r} (a shallow clone lacks old "
                          f"revisions): {got.stderr.decode(errors='replace').strip()}")
-    tar = got.stdout
-    with tarfile.open(fileobj=BytesIO(tar)) as archive:
+    with tarfile.open(fileobj=BytesIO(got.stdout)) as archive:
         archive.extractall(into, filter="data")
     return into / "src"
 
@@ -89,13 +88,11 @@ def main() -> None:
     parser.add_argument("--rev", default=DEFAULT_REV, help="the earlier revision (git)")
     parser.add_argument("--sizes", default="10", help="comma-separated n")
     parser.add_argument("--samples", type=int, default=8, help="games per family")
-    parser.add_argument("--families", default="planted,noisy,MLP,overfit")
+    parser.add_argument("--families", default=",".join(FAMILIES),
+                        help=f"comma-separated, of {list(FAMILIES)}")
     parser.add_argument("--serial", action="store_true", help="one worker after the other")
     args = parser.parse_args()
-    families = args.families.split(",")
-    unknown = sorted(set(families) - set(FAMILIES))
-    if unknown:
-        raise SystemExit(f"unknown families {unknown}; choose from {sorted(FAMILIES)}")
+    families = family_names(parser, args.families)
     with tempfile.TemporaryDirectory() as tmp:
         src_then = export_src(args.rev, Path(tmp))
         print(f"canonical split now vs 'fast' at {args.rev}: CPU s/game, one thread, "
