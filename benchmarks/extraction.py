@@ -19,6 +19,8 @@ ratios, not the seconds).
     python benchmarks/extraction.py --only-selection --sizes 16 --families planted,noisy
     python benchmarks/extraction.py --only-selection --sizes 14,16 --canonical-max 14
     python benchmarks/extraction.py --warm 10   # consecutive checkpoints, cold vs warm start
+    python benchmarks/extraction.py --only-selection --sizes 10,12,14,16 \
+        --selection-samples 8,2,1,1 --time-limit 300    # one table, every game cut at 300 s
 
 The vertex-vs-canonical table adds two hard families: noisy planted games (Gaussian noise 0.01
 on every v(x_S), not absorbed by q) and an MLP over-fitted to 20% flipped labels.
@@ -28,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
+from _limited import Stages, run_stages
 
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.canonical import select_canonical
@@ -160,54 +164,125 @@ def nonzero(r) -> np.ndarray:
     return np.count_nonzero(np.concatenate([r.and_values[:, 1:], r.or_values], -1), -1)
 
 
-def selection_table(sizes: list[int], samples: int, epsilons: list[float],
-                    families: list[str] | None = None, canonical_max: int | None = None) -> None:
+def game_stages(values: np.ndarray, bound: np.ndarray, epsilons: list[float],
+                canonical: bool) -> Stages:
+    """The stages of one game (``values`` of shape ``(1, 2**n)``): its vertex ("fast"), then
+    its canonical split at each of ``epsilons`` (unless not ``canonical``); each reports its
+    CPU seconds and what the table needs."""
+
+    def stages(report: Callable[[dict], None]) -> None:
+        start = time.process_time()
+        vertex = solve(values, bound, solver="fast")
+        report({"seconds": time.process_time() - start, "objective": vertex.objective[0],
+                "salient": salient(vertex)[0], "nonzero": nonzero(vertex)[0],
+                "certified": bool(vertex.info["converged"][0])})
+        for epsilon in epsilons if canonical else ():
+            start = time.process_time()
+            canon = select_canonical(values, bound, "and_or", vertex, epsilon)
+            report({"seconds": time.process_time() - start, "objective": canon.objective[0],
+                    "salient": salient(canon)[0], "nonzero": nonzero(canon)[0],
+                    "qp_its": canon.info["qp_iterations"][0],
+                    "eqps": canon.info["equality_qps"][0],
+                    "polished": bool(canon.info["polished"][0])})
+
+    return stages
+
+
+def selection_table(sizes: list[int], samples: list[int], epsilons: list[float],
+                    families: list[str] | None = None, canonical_max: int | None = None,
+                    limit: float | None = None) -> None:
     """vertex ("fast") vs canonical (fast + selection): s/game, objective / LP optimum.
 
-    One row per family and ``ε`` of ``epsilons`` (the vertex is solved once per family);
-    ``families``: names of :data:`FAMILIES` to run (all by default); above ``canonical_max``
-    players only the vertex is timed (its canonical columns read "-"). "atoms c/v": the
-    median ratio of nonzero atoms, canonical to vertex (the canonical split's tail of tiny
-    atoms that fit the noise, docs/selection.md); "QP its" and "EQPs": interior-point
-    iterations and the polish's equality QPs per game, a measure of the selection's work that,
-    unlike seconds, does not depend on the machine's load.
+    ``samples[i]`` games per family at ``sizes[i]`` players; one row per family and ``ε`` of
+    ``epsilons`` (the vertex is solved once per game); ``families``: names of
+    :data:`FAMILIES` to run (all by default); above ``canonical_max`` players only the vertex
+    is timed (its canonical columns read "-"). ``limit``: CPU seconds each game may spend on
+    its vertex and on each canonical split (a forked child per game, ``_limited.py``); a
+    stage stopped there counts in "stopped" (vertex, canonical) and is left out of the means,
+    as are the canonical splits of a stopped vertex; "> limit" where no game finished.
+    "atoms c/v": the median ratio of nonzero atoms, canonical to vertex (the canonical
+    split's tail of tiny atoms that fit the noise, docs/selection.md); "QP its" and "EQPs":
+    interior-point iterations and the polish's equality QPs per game, a measure of the
+    selection's work that, unlike seconds, does not depend on the machine's load.
     """
-    print(f"\nvertex vs canonical, {samples} games per family, CPU s/game")
-    head = (f"{'n':>2} {'games':8} {'eps':>6} {'vertex s':>9} {'canon s':>8} {'ratio':>6} "
-            f"{'v obj/LP':>9} {'c obj/LP max':>12} {'salient c/v med':>15} {'max':>5} "
-            f"{'atoms c/v':>9} {'QP its':>6} {'EQPs':>5} {'polished':>8} {'certified':>9}")
+    print(f"\nvertex vs canonical, {'/'.join(map(str, samples))} games per family at n = "
+          f"{'/'.join(map(str, sizes))}, CPU s/game"
+          + (f", at most {limit:g} CPU s per game and stage" if limit else ""))
+    head = _columns(list(SELECTION_COLUMNS))
     print(head)
     print("-" * len(head))
-    for n in sizes:
+    for n, count in zip(sizes, samples, strict=True):
+        canonical = canonical_max is None or n <= canonical_max
         for family, maker in FAMILIES.items():
             if families is not None and family not in families:
                 continue
-            values, bound = maker(n, samples)
-            vertex, t_v = timed(values, bound, "fast")
-            opt = vertex.objective
-            if n <= MAX_EXACT_PLAYERS:
-                opt = solve(values, bound, solver="exact").objective
-            certified = f"{np.mean(vertex.info['converged']):9.0%}"
-            if canonical_max is not None and n > canonical_max:
-                print(f"{n:2d} {family:8} {'-':>6} {t_v:9.3f} {'-':>8} {'-':>6} "
-                      f"{(vertex.objective / opt).max():9.6f} {'-':>12} {'-':>15} {'-':>5} "
-                      f"{'-':>9} {'-':>6} {'-':>5} {'-':>8} {certified}", flush=True)
-                continue
-            for epsilon in epsilons:
-                start = time.process_time()
-                canon = select_canonical(values, bound, "and_or", vertex, epsilon)
-                t_c = t_v + (time.process_time() - start) / samples
-                ratio = salient(canon) / salient(vertex)
-                print(f"{n:2d} {family:8} {epsilon:6g} {t_v:9.3f} {t_c:8.3f} {t_c / t_v:6.1f} "
-                      f"{(vertex.objective / opt).max():9.6f} "
-                      f"{(canon.objective / opt).max():12.6f} "
-                      f"{np.median(ratio):15.2f} {ratio.max():5.2f} "
-                      f"{np.median(nonzero(canon) / nonzero(vertex)):9.1f} "
-                      f"{canon.info['qp_iterations'].mean():6.1f} "
-                      f"{canon.info['equality_qps'].mean():5.1f} "
-                      f"{canon.info['polished'].mean():8.0%} {certified}", flush=True)
+            values, bound = maker(n, count)
+            games = [run_stages(game_stages(values[b:b + 1], bound[b:b + 1], epsilons,
+                                            canonical), limit)[0] for b in range(count)]
+            solved = [b for b, got in enumerate(games) if got]
+            opt = np.array([games[b][0]["objective"] for b in solved])
+            if n <= MAX_EXACT_PLAYERS and solved:
+                opt = solve(values[solved], bound[solved], solver="exact").objective
+            rows = [(epsilon, k + 1) for k, epsilon in enumerate(epsilons)] if canonical \
+                else [(None, 1)]
+            for epsilon, stage in rows:
+                print(_selection_row(n, family, epsilon, games, solved, opt, stage, limit),
+                      flush=True)
     print("obj/LP against the exact LP (n <= 10) or the optimum of 'fast' above; certified:"
-          " the share of games whose 'fast' optimum carries its certificate")
+          " the share of games whose 'fast' optimum carries its certificate; stopped: games "
+          "whose vertex / canonical split reached the limit")
+
+
+#: Headers and widths of the columns of :func:`selection_table`.
+SELECTION_COLUMNS = {"n": 2, "games": -8, "eps": 6, "vertex s": 9, "canon s": 8, "ratio": 6,
+                     "v obj/LP": 9, "c obj/LP max": 12, "salient c/v med": 15, "max": 5,
+                     "atoms c/v": 9, "QP its": 6, "EQPs": 5, "polished": 8, "certified": 9,
+                     "stopped": 7}
+
+
+def _columns(fields: list[str]) -> str:
+    """``fields`` (one per column of :data:`SELECTION_COLUMNS`, "-" after the last given)
+    aligned: right, or left where the width is negative."""
+    fields = fields + ["-"] * (len(SELECTION_COLUMNS) - len(fields))
+    return " ".join(f"{f:<{-w}}" if w < 0 else f"{f:>{w}}"
+                    for f, w in zip(fields, SELECTION_COLUMNS.values(), strict=True))
+
+
+def _selection_row(n: int, family: str, epsilon: float | None, games: list[list[dict]],
+                   solved: list[int], opt: np.ndarray, stage: int,
+                   limit: float | None) -> str:
+    """One row of :func:`selection_table`: ``games`` the records of each game's stages,
+    ``solved`` the games whose vertex finished, ``opt`` their LP optima, ``stage`` the index
+    of the row's canonical split in each game's records."""
+    over = "-" if limit is None else f"> {limit:g}"
+    lead = [f"{n:d}", family, "-" if epsilon is None else f"{epsilon:g}"]
+    canon_stopped = "-" if epsilon is None else \
+        f"{sum(len(games[b]) <= stage for b in solved)}"
+    stopped = f"{len(games) - len(solved)}/{canon_stopped}"
+    if not solved:
+        return _columns([*lead, over] + ["-"] * 11 + [stopped])
+    vertex = _field_arrays([games[b][0] for b in solved])
+    v_obj = f"{(vertex['objective'] / opt).max():.6f}"
+    certified = f"{vertex['certified'].mean():.0%}"
+    done = np.array([len(games[b]) > stage for b in solved])
+    if epsilon is None or not done.any():
+        canon_s = "-" if epsilon is None else over
+        return _columns([*lead, f"{vertex['seconds'].mean():.3f}", canon_s, "-", v_obj]
+                        + ["-"] * 7 + [certified, stopped])
+    canon = _field_arrays([games[b][stage] for b, ok in zip(solved, done, strict=True) if ok])
+    t_v, t_c = vertex["seconds"][done].mean(), (vertex["seconds"][done] + canon["seconds"]).mean()
+    ratio = canon["salient"] / vertex["salient"][done]
+    return _columns([*lead, f"{vertex['seconds'].mean():.3f}", f"{t_c:.3f}", f"{t_c / t_v:.1f}",
+                     v_obj, f"{(canon['objective'] / opt[done]).max():.6f}",
+                     f"{np.median(ratio):.2f}", f"{ratio.max():.2f}",
+                     f"{np.median(canon['nonzero'] / vertex['nonzero'][done]):.1f}",
+                     f"{canon['qp_its'].mean():.1f}", f"{canon['eqps'].mean():.1f}",
+                     f"{canon['polished'].mean():.0%}", certified, stopped])
+
+
+def _field_arrays(records: list[dict]) -> dict[str, np.ndarray]:
+    """The records of one stage over games, as one array per field."""
+    return {key: np.array([r[key] for r in records]) for key in records[0]}
 
 
 def warm_table(n: int, samples: int) -> None:
@@ -261,7 +336,11 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=16, help="samples per fast batch")
     parser.add_argument("--quick", action="store_true", help="n=8, 8 samples, 2,000 sgd iters")
     parser.add_argument("--sizes", default="10", help="n of the vertex-vs-canonical table")
-    parser.add_argument("--selection-samples", type=int, default=8)
+    parser.add_argument("--selection-samples", default="8",
+                        help="games per family: one count, or one per size of --sizes")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="S",
+                        help="CPU seconds each game may spend on its vertex and on each "
+                             "canonical split (reported as stopped past it)")
     parser.add_argument("--epsilon", default="0.01",
                         help="comma-separated ε of the canonical split, one row each")
     parser.add_argument("--only-selection", action="store_true")
@@ -277,16 +356,23 @@ def main() -> None:
     epsilons = [float(e) for e in args.epsilon.split(",")]
     if bad := [e for e in epsilons if not e >= 0]:
         parser.error(f"--epsilon must be >= 0; got {bad}")
+    if args.time_limit is not None and not args.time_limit > 0:
+        parser.error(f"--time-limit must be > 0; got {args.time_limit}")
     if args.quick:
         args.n, args.samples, args.sgd_iters = 8, 8, 2_000
-        args.sizes, args.selection_samples = "6", 2
+        args.sizes, args.selection_samples = "6", "2"
+    sizes = [int(k) for k in args.sizes.split(",")]
+    counts = [int(k) for k in args.selection_samples.split(",")]
+    if len(counts) == 1:
+        counts *= len(sizes)
+    if len(counts) != len(sizes):
+        parser.error(f"--selection-samples gives {len(counts)} counts for {len(sizes)} sizes")
     torch.set_num_threads(1)
     if args.warm:
-        warm_table(args.warm, args.selection_samples)
+        warm_table(args.warm, counts[0])
         return
     if args.only_selection:
-        selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples,
-                        epsilons, families, args.canonical_max)
+        selection_table(sizes, counts, epsilons, families, args.canonical_max, args.time_limit)
         return
     print(f"n = {args.n}, {args.samples} samples per family, zeta = 0.02|v(N) - v(0)|, "
           f"CPU seconds per sample (1 thread)")
@@ -319,8 +405,7 @@ def main() -> None:
         print(f"{'':8} fast: {both['exact'][2] / both['fast'][2]:.1f}x faster than exact, "
               f"{runs[2][2] / both['fast'][2]:.0f}x faster than sgd dense, {fb} full-LP "
               f"fallbacks, max certified gap {gap:.1e}")
-    selection_table([int(k) for k in args.sizes.split(",")], args.selection_samples, epsilons,
-                    families)
+    selection_table(sizes, counts, epsilons, families, args.canonical_max, args.time_limit)
     if args.quick:
         warm_table(6, 2)
 

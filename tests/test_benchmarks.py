@@ -101,3 +101,35 @@ def test_revision_benchmark_says_which_revision_it_cannot_read(tmp_path):
                          text=True, timeout=600)
     assert out.returncode != 0
     assert "cannot read src/ of revision 'no-such-rev'" in out.stderr
+
+
+def _extraction(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BENCH / "extraction.py"), "--only-selection",
+                           *args], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+
+
+def test_extraction_table_reports_games_stopped_at_the_time_limit(tmp_path):
+    """A limit no game can meet: every row says so and counts its stopped games; a generous
+    one stops nothing."""
+    tight = _extraction(tmp_path, "--sizes", "6,7", "--selection-samples", "2,1", "--families",
+                        "planted", "--time-limit", "0.001")
+    assert tight.returncode == 0, tight.stderr[-3000:]
+    rows = {line.split()[0]: line.split() for line in tight.stdout.splitlines()
+            if line.split()[:2] in (["6", "planted"], ["7", "planted"])}
+    assert rows["6"][3:5] == [">", "0.001"] and rows["6"][-1] == "2/0", tight.stdout
+    assert rows["7"][3:5] == [">", "0.001"] and rows["7"][-1] == "1/0", tight.stdout
+    loose = _extraction(tmp_path, "--sizes", "6", "--selection-samples", "2", "--families",
+                        "planted", "--time-limit", "600")
+    assert loose.returncode == 0, loose.stderr[-3000:]
+    row = next(line.split() for line in loose.stdout.splitlines() if line.startswith(" 6 "))
+    assert row[-1] == "0/0" and float(row[6]) == pytest.approx(1.0), loose.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--time-limit", "0"], "--time-limit must be > 0"),
+    (["--sizes", "6,7", "--selection-samples", "2,1,1"], "gives 3 counts for 2 sizes"),
+])
+def test_extraction_refuses_bad_limits_and_counts(tmp_path, args, message):
+    out = _extraction(tmp_path, *args)
+    assert out.returncode != 0
+    assert message in out.stderr
