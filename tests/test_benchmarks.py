@@ -29,6 +29,8 @@ CASES = {
     "extraction": (["--quick", "--epsilon", "0.01,0.001"],
                    ["planted  fast", "MLP      fast", "faster than exact", "atoms c/v",
                     "EQPs", "planted   0.001", "cold vs warm-started"]),
+    "newton_floor": (["--sizes", "5", "--samples", "1", "--families", "planted,overfit"],
+                     ["floor/goal", " 5 planted", " 5 overfit"]),
     "end_to_end": (["--model", "tiny,resnet20", "--samples", "1", "--n", "4", "--repeat", "1"],
                    ["# tiny:", "# resnet20:", "total = model_game + and_or"]),
     "startup": (["--repeat", "1", "--quick"], ["import harsanyi", "beyond torch"]),
