@@ -36,7 +36,7 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 bench: $(STAMP)
-	for f in benchmarks/*.py; do $(BIN)/python $$f || exit 1; done
+	for f in benchmarks/[!_]*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) report/ .pytest_cache .mypy_cache .import_linter_cache
