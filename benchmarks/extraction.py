@@ -34,11 +34,12 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from _limited import Stages, run_stages
+from _limited import Stages, run_games
 
 from harsanyi.extract.solvers import solve
 from harsanyi.extract.solvers.canonical import select_canonical
 from harsanyi.extract.solvers.exact import MAX_EXACT_PLAYERS
+from harsanyi.extract.solvers.fast import FULL_LP_MAX_PLAYERS
 from harsanyi.metrics.tracking import pooled
 from harsanyi.zoo.synthetic import box_noise_planted_games, noisy_planted_games
 
@@ -197,9 +198,11 @@ def selection_table(sizes: list[int], samples: list[int], epsilons: list[float],
     ``epsilons`` (the vertex is solved once per game); ``families``: names of
     :data:`FAMILIES` to run (all by default); above ``canonical_max`` players only the vertex
     is timed (its canonical columns read "-"). ``limit``: CPU seconds each game may spend on
-    its vertex and on each canonical split (a forked child per game, ``_limited.py``); a
-    stage stopped there counts in "stopped" (vertex, canonical) and is left out of the means,
-    as are the canonical splits of a stopped vertex; "> limit" where no game finished.
+    its vertex and on each canonical split (``_limited.py``; above ``FULL_LP_MAX_PLAYERS``
+    in forked children whose CPU time the kernel caps as well, since a single restricted LP
+    there can run for minutes); a stage stopped there counts in "stopped" (vertex,
+    canonical) and is left out of the means, as are the canonical splits of a stopped
+    vertex; "> limit" where no game finished.
     "atoms c/v": the median ratio of nonzero atoms, canonical to vertex (the canonical
     split's tail of tiny atoms that fit the noise, docs/selection.md); "QP its" and "EQPs":
     interior-point iterations and the polish's equality QPs per game, a measure of the
@@ -217,8 +220,9 @@ def selection_table(sizes: list[int], samples: list[int], epsilons: list[float],
             if families is not None and family not in families:
                 continue
             values, bound = maker(n, count)
-            games = [run_stages(game_stages(values[b:b + 1], bound[b:b + 1], epsilons,
-                                            canonical), limit)[0] for b in range(count)]
+            games = run_games([game_stages(values[b:b + 1], bound[b:b + 1], epsilons,
+                                           canonical) for b in range(count)],
+                              limit, isolate=n > FULL_LP_MAX_PLAYERS)
             solved = [b for b, got in enumerate(games) if got]
             opt = np.array([games[b][0]["objective"] for b in solved])
             if n <= MAX_EXACT_PLAYERS and solved:

@@ -6,13 +6,19 @@ against rotting as the library changes.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+_SPEC = importlib.util.spec_from_file_location("_limited", BENCH / "_limited.py")
+assert _SPEC is not None and _SPEC.loader is not None
+limited = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(limited)
 
 CASES = {
     "transforms": (["--min-n", "4", "--max-dense", "6", "--big", "10"],
@@ -135,3 +141,38 @@ def test_extraction_refuses_bad_limits_and_counts(tmp_path, args, message):
     out = _extraction(tmp_path, *args)
     assert out.returncode != 0
     assert message in out.stderr
+
+
+def _game(*stages):
+    """A game of ``_limited``: per stage, spin in Python for ``seconds`` or, given
+    ``("C", count)``, sum a range in one call into compiled code (no bytecode to stop at)."""
+
+    def run(report):
+        for stage in stages:
+            start = time.process_time()
+            if isinstance(stage, tuple):
+                sum(range(stage[1]))
+            else:
+                while time.process_time() - start < stage:
+                    pass
+            report({"stage": stage})
+
+    return run
+
+
+def test_limited_games_stop_at_the_limit_and_go_on_with_the_next_game():
+    games = [_game(0.01, 0.5, 0.01), _game(0.01, 0.01), _game(0.5)]
+    assert [len(r) for r in limited.run_games(games, None)] == [3, 2, 1]
+    assert [len(r) for r in limited.run_games(games, 0.2)] == [1, 2, 0]
+    assert [len(r) for r in limited.run_games(games, 0.2, isolate=True)] == [1, 2, 0]
+
+
+def test_isolated_games_are_stopped_inside_compiled_code(monkeypatch):
+    """A long call into compiled code outlives the in-process limit; the kernel's cap on an
+    isolated game's child stops it, and a new child runs the next game."""
+    monkeypatch.setattr(limited, "GRACE", 0)
+    games = [_game(0.01), _game(0.01, ("C", 10**10)), _game(0.01)]
+    start = time.perf_counter()
+    got = limited.run_games(games, 0.2, isolate=True)
+    assert [len(r) for r in got] == [1, 1, 1]
+    assert time.perf_counter() - start < 60  # 10**10 additions take minutes
