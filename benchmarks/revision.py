@@ -10,14 +10,16 @@ this script measures the second (docs/selection.md, "Two yardsticks").
 The earlier revision's ``src/`` is taken with ``git archive`` into a temporary folder, the
 games of ``benchmarks/extraction.py``'s families are drawn once and saved, and two worker
 processes (``_revision_worker.py``, one thread each, side by side on two cores unless
-``--serial``) time, per game: the old revision's ``solve(..., solver="fast")`` and today's
-vertex plus canonical selection (``select_canonical``). CPU seconds per game; "same OPT" is
+``--serial``) time, per game: the old revision's ``solve(..., solver="fast")`` (with
+``--canonical``: its vertex plus canonical selection, to time a change of the selection) and
+today's vertex plus canonical selection (``select_canonical``). CPU seconds per game; "same OPT" is
 the largest relative difference of the two LP optima (the certified optimum is unique, so it
 should be at rounding level).
 
     python benchmarks/revision.py --sizes 10 --samples 8
     python benchmarks/revision.py --sizes 12 --samples 2
     python benchmarks/revision.py --rev HEAD --sizes 5 --samples 2    # smoke test
+    python benchmarks/revision.py --rev HEAD --canonical --sizes 10   # a change's canonical cost
 """
 
 from __future__ import annotations
@@ -58,15 +60,18 @@ def export_src(rev: str, into: Path) -> Path:
     return into / "src"
 
 
-def run_pair(src_then: Path, games: Path, serial: bool) -> dict[str, dict]:
-    """Run the ``then`` and ``now`` workers on ``games``, side by side unless ``serial``."""
+def run_pair(src_then: Path, games: Path, serial: bool, canonical: bool = False
+             ) -> dict[str, dict]:
+    """Run the ``then`` and ``now`` workers on ``games``, side by side unless ``serial``;
+    ``canonical``: the earlier revision's canonical split instead of its ``fast``."""
     base = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1"}
     envs = {"then": {**base, "PYTHONPATH": str(src_then)}, "now": base}
     procs: dict[str, subprocess.Popen] = {}
     outs: dict[str, dict] = {}
     for mode in ("then", "now"):
-        cmd = [sys.executable, str(WORKER), mode, str(games)]
+        task = "now" if canonical else mode
+        cmd = [sys.executable, str(WORKER), task, str(games)]
         procs[mode] = subprocess.Popen(cmd, env=envs[mode], stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, text=True)
         if serial:
@@ -91,13 +96,16 @@ def main() -> None:
     parser.add_argument("--families", default=",".join(FAMILIES),
                         help=f"comma-separated, of {list(FAMILIES)}")
     parser.add_argument("--serial", action="store_true", help="one worker after the other")
+    parser.add_argument("--canonical", action="store_true",
+                        help="time the earlier revision's canonical split, not its fast")
     args = parser.parse_args()
     families = family_names(parser, args.families)
     with tempfile.TemporaryDirectory() as tmp:
         src_then = export_src(args.rev, Path(tmp))
-        print(f"canonical split now vs 'fast' at {args.rev}: CPU s/game, one thread, "
+        then = "canonical" if args.canonical else "fast"
+        print(f"canonical split now vs {then!r} at {args.rev}: CPU s/game, one thread, "
               f"{'one after the other' if args.serial else 'side by side'}")
-        head = (f"{'n':>2} {'games':8} {'count':>5} {'fast then':>9} {'vertex now':>10} "
+        head = (f"{'n':>2} {'games':8} {'count':>5} {then + ' then':>9} {'vertex now':>10} "
                 f"{'canonical now':>13} {'now / then':>10} {'same OPT':>9}")
         print(head)
         print("-" * len(head))
@@ -106,7 +114,7 @@ def main() -> None:
                 values, bound = FAMILIES[family](n, args.samples)
                 games = Path(tmp) / f"{family}{n}.npz"
                 np.savez(games, values=values, bound=bound)
-                got = run_pair(src_then, games, args.serial)
+                got = run_pair(src_then, games, args.serial, args.canonical)
                 then, now = got["then"], got["now"]
                 t_then, t_now = np.mean(then["total"]), np.mean(now["total"])
                 same = np.max(np.abs(np.subtract(now["opt"], then["opt"]))

@@ -85,14 +85,16 @@ def _in_git_checkout() -> bool:
 
 
 @pytest.mark.skipif(not _in_git_checkout(), reason="revision.py reads src/ of a git revision")
-def test_revision_benchmark_runs_against_head(tmp_path):
+@pytest.mark.parametrize("then", [[], ["--canonical"]])
+def test_revision_benchmark_runs_against_head(tmp_path, then):
     out = subprocess.run([sys.executable, str(BENCH / "revision.py"), "--rev", "HEAD", "--sizes",
-                          "4", "--samples", "1", "--families", "planted,overfit"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=600)
+                          "4", "--samples", "1", "--families", "planted,overfit", *then],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     rows = [line.split() for line in out.stdout.splitlines() if line.startswith(" 4 ")]
     assert [row[1] for row in rows] == ["planted", "overfit"], out.stdout
     assert all(float(row[-1]) < 1e-9 for row in rows), out.stdout  # the same LP optimum
+    assert ("'canonical' at HEAD" in out.stdout) == bool(then), out.stdout
 
 
 def test_revision_benchmark_refuses_an_unknown_family(tmp_path):

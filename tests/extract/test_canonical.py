@@ -504,8 +504,8 @@ def test_sign_correct_multipliers_are_sought_only_for_dependent_tight_rows(monke
     searched_after = []
     real_eq, real_signed = selection_module._eq_solve, selection_module.signed_multipliers
 
-    def eq_spy(v, z, kind, budget, sup, sgn, tight, side, hess):
-        out = real_eq(v, z, kind, budget, sup, sgn, tight, side, hess)
+    def eq_spy(v, z, kind, budget, sup, sgn, tight, side, hess, reuse=True):
+        out = real_eq(v, z, kind, budget, sup, sgn, tight, side, hess, reuse)
         x, nu, _, unique = out
         wrong = np.any(nu[tight] * side < 0)
         flipped = np.any((weights(7)[sup] > 0) & (x[sup] * sgn < 0))  # as active_set counts
@@ -544,6 +544,48 @@ def test_the_equality_qp_solves_its_schur_system_by_cholesky_or_least_squares(mo
         assert unique == (len(rows) == len(cmat))  # duplicated rows: multipliers not unique
     assert len(used) == 1  # only the duplicated rows went to least squares
     np.testing.assert_allclose(y[:2], y[8:], atol=1e-10)  # minimum norm: shared equally
+
+
+def test_tight_rows_reused_on_one_support_equal_a_fresh_computation():
+    """The polish's steps add and drop tight rows on one support; the rows kept from the last
+    step and those solved for anew give the ``Gᵀ`` and ``GᵀG`` of a fresh computation, in
+    the order they report."""
+    v = mlp_games(6, 1, seed=0)[0]
+    hess = Hessians(v / np.abs(v).max(), 0.01, "and_or")
+    atoms = np.array([0, 3, 5, 9, 17, 40, 64 + 6, 64 + 12, 64 + 33], np.int64)
+    chol = hess.factor(atoms, hess.p_c(atoms)[0])
+    fresh = Hessians(v / np.abs(v).max(), 0.01, "and_or")
+    for rows in ([1, 3, 7, 12, 30, 63], [3, 7, 12, 30, 63, 2, 40], [2, 7, 63], [5, 2, 7, 63]):
+        rows = np.array(rows, np.int64)
+        order, gt, gram = hess.tight_rows(atoms, rows, chol)
+        assert sorted(rows[order]) == sorted(rows)
+        want_order, want_gt, want_gram = fresh.tight_rows(atoms, rows[order], chol, reuse=False)
+        np.testing.assert_array_equal(want_order, np.arange(len(rows)))
+        np.testing.assert_allclose(gt, want_gt, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(gram, want_gram, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(gram, gt @ gt.T, rtol=0, atol=1e-12)
+
+
+def test_the_polished_point_does_not_depend_on_reused_tight_rows(monkeypatch):
+    """Reusing tight rows across the polish's steps changes sums in their rounding only, and
+    the accepted point is computed afresh from its active set: the canonical split is the same
+    to the last bit as without any reuse."""
+    games = mlp_games(8, 3, seed=1)
+    real = Hessians.tight_rows
+    hits = []
+
+    def counted(self, atoms, rows, chol, reuse=True):
+        hits.append(reuse and self._rows is not None and self._rows[0] == atoms.tobytes())
+        return real(self, atoms, rows, chol, reuse)
+
+    monkeypatch.setattr(Hessians, "tight_rows", counted)
+    reused = canonical(games)
+    assert sum(hits) >= 3  # steps on a support the step before had
+    monkeypatch.setattr(Hessians, "tight_rows",
+                        lambda self, atoms, rows, chol, reuse=True: real(self, atoms, rows, chol,
+                                                                          False))
+    np.testing.assert_array_equal(canonical(games).and_values, reused.and_values)
+    np.testing.assert_array_equal(canonical(games).or_values, reused.or_values)
 
 
 def test_other_multipliers_certify_a_point_the_least_squares_ones_price_out(monkeypatch):

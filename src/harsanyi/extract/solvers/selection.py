@@ -104,6 +104,8 @@ class Hessians:
     ``P`` of every atom seen so far is kept (up to ``P_CACHE_MAX`` atoms, then computed
     per call from the closed-form Gram matrix) and grown by the new atoms' blocks only;
     the Cholesky factor of the last ``P_J`` is kept for the next step with the same support.
+    So are the polish's tight rows on it, ``G = R⁻ᵀ A_{R,J}ᵀ`` and their Gram matrix ``GᵀG``
+    (:meth:`tight_rows`): most of its steps add or drop a few rows on one support.
     ``equality_qps`` counts the polish's equality QPs solved with them (a measure of work).
     """
 
@@ -116,6 +118,8 @@ class Hessians:
         self.p = np.empty((0, 0))
         self._order = np.empty(0, np.int64)
         self._factor: tuple[bytes, Any] | None = None
+        self._rows: tuple[bytes, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.rows_reused = False
         self.equality_qps = 0
 
     def _block(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
@@ -148,6 +152,43 @@ class Hessians:
                 chol = None
             self._factor = (key, chol)
         return self._factor[1]
+
+    def tight_rows(self, atoms: np.ndarray, rows: np.ndarray, chol: Any, reuse: bool = True
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return ``(order, Gᵀ, GᵀG)`` of rows ``R`` on atoms ``J``, ``G = R⁻ᵀ A_{R,J}ᵀ``.
+
+        ``chol``: the Cholesky factor ``Rᵀ R`` of ``P_J`` (:meth:`factor`); the rows of ``Gᵀ``
+        and ``GᵀG`` are those of ``rows[order]``. With ``reuse``, the rows of the last call
+        on the same atoms are taken from it (first, in their order) and only the new ones
+        solved for: ``k²`` flops each, and ``k m`` for their column of ``GᵀG``, instead of
+        ``k² m + m² k`` for all. The sums then differ from a fresh computation in their
+        rounding only, and :func:`active_set` computes its accepted point afresh where it
+        came from reused rows (``rows_reused``). Each call keeps its rows for the next.
+        """
+        factor, lower = chol
+        key = np.asarray(atoms, np.int64).tobytes()
+        known, gt, gram = np.empty(0, np.int64), np.empty((0, len(atoms))), np.empty((0, 0))
+        if reuse and self._rows is not None and self._rows[0] == key:
+            known, gt, gram = self._rows[1:]
+            kept = np.flatnonzero(np.isin(known, rows))
+            if len(kept) < len(known):
+                known, gt, gram = known[kept], gt[kept], gram[np.ix_(kept, kept)]
+        new = rows[~np.isin(rows, known)]
+        self.rows_reused = len(known) > 0
+        if len(new):
+            a_new = _atom_columns(atoms, new, 2**self.n)
+            g_new = sla.solve_triangular(factor, a_new.T, trans=0 if lower else 1,
+                                         lower=lower, check_finite=False).T
+            if len(known):
+                cross = gt @ g_new.T
+                gram = np.block([[gram, cross], [cross.T, g_new @ g_new.T]])
+            else:
+                upper = dsyrk(1.0, g_new, trans=0)
+                gram = np.triu(upper) + np.triu(upper, 1).T
+            known, gt = np.concatenate([known, new]), np.vstack([gt, g_new])
+        self._rows = (key, known, gt, gram)
+        sorter = np.argsort(rows, kind="stable")
+        return sorter[np.searchsorted(rows, known, sorter=sorter)], gt, gram
 
 
 def selection_gradient(x: np.ndarray, v: np.ndarray, z: float, kind: str = "and_or"
@@ -327,14 +368,18 @@ def _kkt_holds(x, nu, mu, v, z, kind, budget) -> bool:
     return max(kkt_violation(x, nu, mu, v, z, kind, budget).values()) <= KKT_TOL
 
 
-def _equality_qp(p, c, cmat, dvec, chol) -> tuple[np.ndarray, np.ndarray, bool]:
+def _equality_qp(p, c, cmat, dvec, chol, rows: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Solve ``min ½ xᵀPx + cᵀx`` s.t. ``C x = d``.
 
-    Returns ``(x, y, unique)`` with ``P x + c + Cᵀ y = 0``; by the Schur complement when
-    ``P ≻ 0`` (``chol``: its Cholesky factor, at ``ζ > 0``), else (``chol`` None) least squares
-    on the KKT matrix (``ζ = 0``: ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``).
-    ``unique``: the rows of ``C`` are independent (the Schur complement is well conditioned),
-    so ``y`` is the only multiplier vector; False where that is not known.
+    Returns ``(x, y, unique)`` with ``P x + c + Cᵀ y = 0``; by the Schur complement
+    ``C P⁻¹ Cᵀ = GᵀG``, ``G = R⁻ᵀ Cᵀ``, when ``P ≻ 0`` (``chol``: its Cholesky factor ``Rᵀ R``,
+    at ``ζ > 0``), else (``chol`` None) least squares on the KKT matrix (``ζ = 0``:
+    ``P = ½ D Aᵀ A D`` is only definite on ``{A x = 0}``). ``rows``: ``(Gᵀ, GᵀG)`` of the
+    first rows of the constraints, already known (:meth:`Hessians.tight_rows`); ``cmat`` then
+    holds only the others, which are solved for here, and ``dvec`` all. ``unique``: the
+    constraints are independent (the Schur complement is well conditioned), so ``y`` is the
+    only multiplier vector; False where that is not known.
     """
     if chol is None:
         k, m = p.shape[0], cmat.shape[0]
@@ -343,11 +388,15 @@ def _equality_qp(p, c, cmat, dvec, chol) -> tuple[np.ndarray, np.ndarray, bool]:
         return sol[:k], sol[k:], False
     factor, lower = chol  # P = Rᵀ R (R = Lᵀ when the factor is lower)
     half = {"lower": lower, "check_finite": False}
-    g = sla.solve_triangular(factor, cmat.T, trans=0 if lower else 1, **half)  # R⁻ᵀ Cᵀ
+    known_t, known_gram = rows if rows is not None else (np.empty((0, len(c))), np.empty((0, 0)))
+    m = len(known_t)
+    rest = sla.solve_triangular(factor, cmat.T, trans=0 if lower else 1, **half)  # R⁻ᵀ Cᵀ
     gc = sla.solve_triangular(factor, c, trans=0 if lower else 1, **half)  # R⁻ᵀ c
-    upper = dsyrk(1.0, g, trans=1)  # C P⁻¹ Cᵀ = gᵀ g, upper triangle
-    y, unique = _schur_solve(np.triu(upper) + np.triu(upper, 1).T, -g.T @ gc - dvec)
-    return -sla.solve_triangular(factor, gc + g @ y, trans=1 if lower else 0, **half), y, unique
+    cross = known_t @ rest
+    schur = np.block([[known_gram, cross], [cross.T, rest.T @ rest]])
+    y, unique = _schur_solve(schur, -np.concatenate([known_t @ gc, rest.T @ gc]) - dvec)
+    step = gc + known_t.T @ y[:m] + rest @ y[m:]
+    return -sla.solve_triangular(factor, step, trans=1 if lower else 0, **half), y, unique
 
 
 def _schur_solve(schur: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -369,18 +418,27 @@ def _schur_solve(schur: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
     return sla.lstsq(schur, rhs, lapack_driver="gelsy")[0], False
 
 
-def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians):
+def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians, reuse: bool = True):
     """Solve the equality-constrained QP of one active set: ``(x, ν, μ)`` on all indices.
 
     Also returns whether these multipliers are the only ones (:func:`_equality_qp`).
+    ``reuse``: take the tight rows the last step on the same support solved for
+    (:meth:`Hessians.tight_rows`); else solve for all of them afresh.
     """
     size = v.shape[-1]
-    s = sign * weights(hess.n, kind)[sup]
-    cmat = np.vstack([_atom_columns(sup, tight, size), s[None, :]])
-    dvec = np.concatenate([v[tight] + z * side, [budget]])
+    budget_row = (sign * weights(hess.n, kind)[sup])[None, :]
     p, c = hess.p_c(sup)
     hess.equality_qps += 1
-    xj, y, unique = _equality_qp(p, c, cmat, dvec, hess.factor(sup, p) if z > 0 else None)
+    if z > 0:
+        chol = hess.factor(sup, p)
+        order, gt, gram = hess.tight_rows(sup, tight, chol, reuse)
+        tight, side = tight[order], side[order]
+        dvec = np.concatenate([v[tight] + z * side, [budget]])
+        xj, y, unique = _equality_qp(p, c, budget_row, dvec, chol, (gt, gram))
+    else:
+        cmat = np.vstack([_atom_columns(sup, tight, size), budget_row])
+        dvec = np.concatenate([v[tight] + z * side, [budget]])
+        xj, y, unique = _equality_qp(p, c, cmat, dvec, None)
     x = np.zeros(2 * size if kind == "and_or" else size)
     x[sup] = xj
     nu = np.zeros(size)
@@ -428,6 +486,7 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
     the full KKT check passes to ``1e-7``, else ``None``.
     """
     size = v.shape[-1]
+    hess = hess if hess is not None else Hessians(v, z, kind)
     w = weights(size.bit_length() - 1, kind)
     q = dictionary_apply(x, kind) - v
     price = _prices(x, nu, v, z, kind)
@@ -460,10 +519,10 @@ def polish_selection(x, v, z, kind, budget, rows, nu, mu, max_steps: int = 100,
                            grow=0.1, hess=hess, stepped=stepped, priced_out=priced_out)
         if exact is not None:
             return exact
-    return _certified(priced_out, v, z, kind, budget) if z > 0 else None
+    return _certified(priced_out, v, z, kind, budget, hess) if z > 0 else None
 
 
-def _certified(priced_out: list[PricedOut], v, z, kind, budget
+def _certified(priced_out: list[PricedOut], v, z, kind, budget, hess: Hessians
                ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """Return the first point that :func:`kkt_multipliers` certifies, with its multipliers.
 
@@ -472,7 +531,8 @@ def _certified(priced_out: list[PricedOut], v, z, kind, budget
     ``benchmarks/extraction.py`` the polish fails because atoms or rows are still missing,
     without revisiting an active set, and the linear problem never certified a point there.
     At most ``KKT_LP_POINTS`` such active sets, the least priced-out first; ``None`` when none
-    is certified.
+    is certified. Each point is computed afresh from its active set first (as an accepted
+    point of :func:`active_set` is).
     """
     keys = [(p.sup.tobytes(), p.tight.tobytes()) for p in priced_out]
     visits = Counter(keys)
@@ -483,10 +543,12 @@ def _certified(priced_out: list[PricedOut], v, z, kind, budget
         if len(seen) == KKT_LP_POINTS:
             break
         seen.add(key)
-        cert = kkt_multipliers(p.x, v, z, kind, budget, p.sup, p.sgn, p.tight, p.sides, p.nu,
+        x = _eq_solve(v, z, kind, budget, p.sup, p.sgn, p.tight, p.sides, hess,
+                      reuse=False)[0]
+        cert = kkt_multipliers(x, v, z, kind, budget, p.sup, p.sgn, p.tight, p.sides, p.nu,
                                p.mu)
         if cert is not None:
-            return p.x, cert[0], cert[1]
+            return x, cert[0], cert[1]
     return None
 
 
@@ -661,13 +723,34 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
                     sign[int(j)] = -float(np.sign(price[j]))
         else:
             if _kkt_holds(xs, nu_s, mu_s, v, z, kind, budget):
-                return xs, nu_s, mu_s
+                if not hess.rows_reused:
+                    return xs, nu_s, mu_s
+                return _afresh(v, z, kind, budget, sup, sgn, tight, sides, hess,
+                               (xs, nu_s, mu_s))
             slack_row = _inconsistent_row(xs, v, z, kind, budget, sup, sgn, tight, side,
                                           hess) if z > 0 and len(tight) else None
             if slack_row is None:
                 return None
             del side[slack_row]
     return None
+
+
+def _afresh(v, z, kind, budget, sup, sgn, tight, sides, hess: Hessians,
+            accepted: tuple[np.ndarray, np.ndarray, float]
+            ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Return the point of an accepted active set computed afresh, without reused rows.
+
+    Reused rows (:meth:`Hessians.tight_rows`) change sums in their rounding, so the
+    ``accepted`` point ``(x, ν, μ)`` would carry bits of the steps that led to it; the fresh
+    one is the same whatever they were. With its own multipliers, or else with the
+    ``accepted`` ones (sign-corrected where the tight rows are degenerate); ``accepted``
+    itself where neither passes the KKT check (rounding at the edge of ``KKT_TOL``).
+    """
+    x, nu, mu = _eq_solve(v, z, kind, budget, sup, sgn, tight, sides, hess, reuse=False)[:3]
+    for nu_k, mu_k in ((nu, mu), accepted[1:]):
+        if _kkt_holds(x, nu_k, mu_k, v, z, kind, budget):
+            return x, nu_k, mu_k
+    return accepted
 
 
 def _keep_rows(x, v, z, kind, rows, nu, released) -> np.ndarray:
