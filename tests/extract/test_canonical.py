@@ -567,23 +567,31 @@ def test_tight_rows_reused_on_one_support_equal_a_fresh_computation():
 
 
 def test_the_polished_point_does_not_depend_on_reused_tight_rows(monkeypatch):
-    """Reusing tight rows across the polish's steps changes sums in their rounding only, and
-    the accepted point is computed afresh from its active set: the canonical split is the same
-    to the last bit as without any reuse."""
+    """Reusing the factor and tight rows of the step before (on its support, or on a larger
+    one with the atoms left out held at zero) changes sums in their rounding only, and the
+    accepted point is computed afresh from its active set: the canonical split is the same to
+    the last bit as without any reuse."""
     games = mlp_games(8, 3, seed=1)
-    real = Hessians.tight_rows
-    hits = []
+    real, real_superset = Hessians.tight_rows, Hessians.superset
+    hits, zeros = [], []
 
     def counted(self, atoms, rows, chol, reuse=True):
         hits.append(reuse and self._rows is not None and self._rows[0] == atoms.tobytes())
         return real(self, atoms, rows, chol, reuse)
 
+    def superset(self, atoms):
+        out = real_superset(self, atoms)
+        zeros.append(len(out) - len(atoms))
+        return out
+
     monkeypatch.setattr(Hessians, "tight_rows", counted)
+    monkeypatch.setattr(Hessians, "superset", superset)
     reused = canonical(games)
     assert sum(hits) >= 3  # steps on a support the step before had
-    monkeypatch.setattr(Hessians, "tight_rows",
-                        lambda self, atoms, rows, chol, reuse=True: real(self, atoms, rows, chol,
-                                                                          False))
+    assert max(zeros) > 0  # and steps that held atoms of the step before at zero
+    real_eq = selection_module._eq_solve
+    monkeypatch.setattr(selection_module, "_eq_solve",
+                        lambda *args, reuse=True: real_eq(*args, reuse=False))
     np.testing.assert_array_equal(canonical(games).and_values, reused.and_values)
     np.testing.assert_array_equal(canonical(games).or_values, reused.or_values)
 

@@ -76,6 +76,9 @@ KKT_LP_POINTS = 3
 #: Off the support, :func:`kkt_multipliers` bounds the prices of the atoms whose least-squares
 #: price is at least this fraction of ``μ w_j`` (the full KKT check then covers every atom).
 KKT_LP_NEAR = 0.5
+#: Most atoms, as a fraction of the support, that an equality QP of the polish holds at zero
+#: by constraints to reuse the factor and rows of the step before (:meth:`Hessians.superset`).
+ZERO_ATOMS_MAX = 0.1
 #: An atom of the restriction that its optimum leaves at zero with a dual slack above this
 #: (its price below 80% of ``μ w_j``) is released for the next round (:func:`_keep_atoms`).
 ATOM_RELEASE = 0.2
@@ -153,17 +156,37 @@ class Hessians:
             self._factor = (key, chol)
         return self._factor[1]
 
+    def superset(self, atoms: np.ndarray) -> np.ndarray:
+        """Return the atoms of the last :meth:`tight_rows` if they can stand for ``atoms``.
+
+        They can where they hold all of ``atoms`` (sorted) and at most ``ZERO_ATOMS_MAX`` of
+        their number more; else ``atoms`` is returned.
+
+        An equality QP on fewer atoms than the step before is the same QP on that step's
+        atoms with ``x_j = 0`` for the ones left out: one constraint row each instead of a
+        new factor of ``P`` and new rows for every tight row (:func:`_eq_solve`).
+        """
+        if self._rows is None:
+            return atoms
+        known = np.frombuffer(self._rows[0], np.int64)
+        extra = len(known) - len(atoms)
+        if 0 < extra <= ZERO_ATOMS_MAX * len(atoms) and np.isin(atoms, known).all():
+            return known
+        return atoms
+
     def tight_rows(self, atoms: np.ndarray, rows: np.ndarray, chol: Any, reuse: bool = True
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return ``(order, Gᵀ, GᵀG)`` of rows ``R`` on atoms ``J``, ``G = R⁻ᵀ A_{R,J}ᵀ``.
+        """Return ``(order, Gᵀ, GᵀG)`` of constraint rows ``R`` on atoms ``J``, ``G = R⁻ᵀ Cᵀ``.
 
-        ``chol``: the Cholesky factor ``Rᵀ R`` of ``P_J`` (:meth:`factor`); the rows of ``Gᵀ``
-        and ``GᵀG`` are those of ``rows[order]``. With ``reuse``, the rows of the last call
-        on the same atoms are taken from it (first, in their order) and only the new ones
-        solved for: ``k²`` flops each, and ``k m`` for their column of ``GᵀG``, instead of
-        ``k² m + m² k`` for all. The sums then differ from a fresh computation in their
-        rounding only, and :func:`active_set` computes its accepted point afresh where it
-        came from reused rows (``rows_reused``). Each call keeps its rows for the next.
+        ``rows``: tight rows ``S ≥ 0`` (``C``'s row ``A_{S,J}``) and atoms ``−1 − i``
+        (``x_{J[i]} = 0``: the unit row ``e_i``); ``chol``: the Cholesky factor ``Rᵀ R`` of
+        ``P_J`` (:meth:`factor`); the rows of ``Gᵀ`` and ``GᵀG`` are those of ``rows[order]``.
+        With ``reuse``, the rows of the last call on the same atoms are taken from it (first,
+        in their order) and only the new ones solved for: ``k²`` flops each, and ``k m`` for
+        their column of ``GᵀG``, instead of ``k² m + m² k`` for all. The sums then differ from
+        a fresh computation in their rounding only, and :func:`active_set` computes its
+        accepted point afresh where it came from reused rows (``rows_reused``). Each call
+        keeps its rows for the next.
         """
         factor, lower = chol
         key = np.asarray(atoms, np.int64).tobytes()
@@ -176,8 +199,11 @@ class Hessians:
         new = rows[~np.isin(rows, known)]
         self.rows_reused = len(known) > 0
         if len(new):
-            a_new = _atom_columns(atoms, new, 2**self.n)
-            g_new = sla.solve_triangular(factor, a_new.T, trans=0 if lower else 1,
+            c_new = np.zeros((len(new), len(atoms)))
+            tight = new >= 0
+            c_new[tight] = _atom_columns(atoms, new[tight], 2**self.n)
+            c_new[np.flatnonzero(~tight), -1 - new[~tight]] = 1.0
+            g_new = sla.solve_triangular(factor, c_new.T, trans=0 if lower else 1,
                                          lower=lower, check_finite=False).T
             if len(known):
                 cross = gt @ g_new.T
@@ -422,27 +448,48 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians, reuse:
     """Solve the equality-constrained QP of one active set: ``(x, ν, μ)`` on all indices.
 
     Also returns whether these multipliers are the only ones (:func:`_equality_qp`).
-    ``reuse``: take the tight rows the last step on the same support solved for
-    (:meth:`Hessians.tight_rows`); else solve for all of them afresh.
+    ``reuse``: take the factor of ``P`` and the tight rows of the step before where its
+    support holds this one (:meth:`Hessians.superset`; the atoms left out are held at zero
+    by constraints) and the same tight rows (:meth:`Hessians.tight_rows`); else solve on
+    ``sup`` afresh.
     """
     size = v.shape[-1]
-    budget_row = (sign * weights(hess.n, kind)[sup])[None, :]
-    p, c = hess.p_c(sup)
+    w = weights(hess.n, kind)
     hess.equality_qps += 1
-    if z > 0:
-        chol = hess.factor(sup, p)
-        order, gt, gram = hess.tight_rows(sup, tight, chol, reuse)
-        tight, side = tight[order], side[order]
-        dvec = np.concatenate([v[tight] + z * side, [budget]])
-        xj, y, unique = _equality_qp(p, c, budget_row, dvec, chol, (gt, gram))
-    else:
+    if z <= 0:
+        p, c = hess.p_c(sup)
+        budget_row = (sign * w[sup])[None, :]
         cmat = np.vstack([_atom_columns(sup, tight, size), budget_row])
-        dvec = np.concatenate([v[tight] + z * side, [budget]])
+        dvec = np.concatenate([v[tight], [budget]])
         xj, y, unique = _equality_qp(p, c, cmat, dvec, None)
+        x = np.zeros(2 * size if kind == "and_or" else size)
+        x[sup] = xj
+        nu = np.zeros(size)
+        nu[tight] = y[:-1]
+        return x, nu, float(y[-1]), unique
+    atoms = hess.superset(sup) if reuse else sup
+    at = np.searchsorted(atoms, sup)
+    zero = np.setdiff1d(np.arange(len(atoms)), at)
+    p, c = hess.p_c(atoms)
+    chol = hess.factor(atoms, p)
+    keys = np.concatenate([tight, -1 - zero])
+    order, gt, gram = hess.tight_rows(atoms, keys, chol, reuse)
+    hess.rows_reused |= len(zero) > 0  # not the QP on ``sup`` alone either: not afresh
+    keys = keys[order]
+    is_row = keys >= 0
+    rows = np.full(len(keys), -1, np.int64)
+    rows[is_row] = keys[is_row]
+    sides = np.zeros(len(keys))
+    sides[is_row] = side[np.searchsorted(tight, keys[is_row], sorter=np.argsort(tight))] \
+        if len(tight) else 0.0
+    budget_row = np.zeros((1, len(atoms)))
+    budget_row[0, at] = sign * w[sup]
+    dvec = np.concatenate([np.where(is_row, v[rows] + z * sides, 0.0), [budget]])
+    xj, y, unique = _equality_qp(p, c, budget_row, dvec, chol, (gt, gram))
     x = np.zeros(2 * size if kind == "and_or" else size)
-    x[sup] = xj
+    x[sup] = xj[at]
     nu = np.zeros(size)
-    nu[tight] = y[:-1]
+    nu[keys[is_row]] = y[:-1][is_row]
     return x, nu, float(y[-1]), unique
 
 
