@@ -79,6 +79,11 @@ KKT_LP_NEAR = 0.5
 #: Most atoms, as a fraction of the support, that an equality QP of the polish holds at zero
 #: by constraints to reuse the factor and rows of the step before (:meth:`Hessians.superset`).
 ZERO_ATOMS_MAX = 0.1
+#: An atom of a polish step's equality QP whose value is at most this times the largest is
+#: zero there: it leaves the support like an atom whose sign flipped. Its sign is rounding,
+#: and a decision on it would make the polish's path depend on the order of sums (reused
+#: rows, the machine's BLAS); such atoms sit at ~1e-16 relative, real ones above ~1e-6.
+ZERO_ATOM_RTOL = 1e-12
 #: An atom of the restriction that its optimum leaves at zero with a dual slack above this
 #: (its price below 80% of ``μ w_j``) is released for the next round (:func:`_keep_atoms`).
 ATOM_RELEASE = 0.2
@@ -451,7 +456,9 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians, reuse:
     ``reuse``: take the factor of ``P`` and the tight rows of the step before where its
     support holds this one (:meth:`Hessians.superset`; the atoms left out are held at zero
     by constraints) and the same tight rows (:meth:`Hessians.tight_rows`); else solve on
-    ``sup`` afresh.
+    ``sup`` afresh. Where the rows then turn out dependent (not ``unique``), the step is
+    solved afresh all the same: the least-squares multipliers of dependent rows, and so
+    which rows the next step drops, would depend on the rounding of the reused sums.
     """
     size = v.shape[-1]
     w = weights(hess.n, kind)
@@ -486,6 +493,9 @@ def _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess: Hessians, reuse:
     budget_row[0, at] = sign * w[sup]
     dvec = np.concatenate([np.where(is_row, v[rows] + z * sides, 0.0), [budget]])
     xj, y, unique = _equality_qp(p, c, budget_row, dvec, chol, (gt, gram))
+    if hess.rows_reused and not unique:  # dependent rows: least squares' choice among the
+        # multipliers turns on rounding, and the steps after it on that choice
+        return _eq_solve(v, z, kind, budget, sup, sign, tight, side, hess, reuse=False)
     x = np.zeros(2 * size if kind == "and_or" else size)
     x[sup] = xj[at]
     nu = np.zeros(size)
@@ -706,15 +716,15 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
     per step (at least one atom or row); ``hess``: the game's :class:`Hessians` (a new one by
     default).
 
-    When the equality QP's solution ``x_s`` flips the signs of some atoms, every such atom
-    and every row with a wrong-signed multiplier leaves at once; with ``stepped``, the step
-    goes from ``start`` towards ``x_s`` only as far as the first sign change,
-    ``α = min_j start_j / (start_j − x_s,j)``, only the atoms that change sign there leave, and
-    the row multipliers are looked at only once a full step is taken (a primal active-set
-    step). The first is faster where it works; on degenerate games (float32 network outputs)
-    it can cycle where the second does not (docs/selection.md); the first gives up once its
-    support has shrunk below ``COLLAPSE`` of its start. ``priced_out``: a list to which
-    every :class:`PricedOut` point is appended.
+    When the equality QP's solution ``x_s`` flips the signs of some atoms (or leaves them at
+    zero, ``ZERO_ATOM_RTOL``), every such atom and every row with a wrong-signed multiplier
+    leaves at once; with ``stepped``, the step goes from ``start`` towards ``x_s`` only as far
+    as the first sign change, ``α = min_j start_j / (start_j − x_s,j)``, only the atoms that
+    change sign there leave, and the row multipliers are looked at only once a full step is
+    taken (a primal active-set step). The first is faster where it works; on degenerate games
+    (float32 network outputs) it can cycle where the second does not (docs/selection.md); the
+    first gives up once its support has shrunk below ``COLLAPSE`` of its start.
+    ``priced_out``: a list to which every :class:`PricedOut` point is appended.
     """
     size = v.shape[-1]
     hess = hess if hess is not None else Hessians(v, z, kind)
@@ -729,9 +739,11 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
         xs, nu_s, mu_s, unique = _eq_solve(
             v, z, kind, budget, sup, sgn, tight,
             np.array([side[r] for r in tight], dtype=np.float64), hess)
-        flipped = sup[(w[sup] > 0) & (xs[sup] * sgn < 0)]
+        tiny = ZERO_ATOM_RTOL * float(np.abs(xs[sup]).max())
+        flipped = sup[(w[sup] > 0) & ((xs[sup] * sgn < 0) | (np.abs(xs[sup]) <= tiny))]
         if len(flipped) and stepped:  # the blocking atoms leave at the first sign change
-            ratio = start[flipped] / (start[flipped] - xs[flipped])
+            change = start[flipped] - xs[flipped]  # 0 only for an atom at zero throughout
+            ratio = np.where(change != 0, start[flipped] / np.where(change != 0, change, 1), 0)
             alpha = float(ratio.min())
             flipped = flipped[ratio <= alpha + 1e-12]
             start = start + alpha * (xs - start)
