@@ -79,10 +79,11 @@ KKT_LP_NEAR = 0.5
 #: Most atoms, as a fraction of the support, that an equality QP of the polish holds at zero
 #: by constraints to reuse the factor and rows of the step before (:meth:`Hessians.superset`).
 ZERO_ATOMS_MAX = 0.1
-#: An atom of a polish step's equality QP whose value is at most this times the largest is
-#: zero there: it leaves the support like an atom whose sign flipped. Its sign is rounding,
-#: and a decision on it would make the polish's path depend on the order of sums (reused
-#: rows, the machine's BLAS); such atoms sit at ~1e-16 relative, real ones above ~1e-6.
+#: An atom of a polish step's equality QP whose value is at most this times the largest
+#: interaction's (``I_and(∅)`` aside) is zero there: it leaves the support like an atom whose
+#: sign flipped. Its sign is rounding, and a decision on it would make the polish's path
+#: depend on the order of sums (reused rows, the machine's BLAS). On 144 random-MLP games
+#: (n = 8, 9) such atoms sat at most 2.7e-14 of the largest, all others at least 8.5e-8.
 ZERO_ATOM_RTOL = 1e-12
 #: An atom of the restriction that its optimum leaves at zero with a dual slack above this
 #: (its price below 80% of ``μ w_j``) is released for the next round (:func:`_keep_atoms`).
@@ -739,8 +740,9 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
         xs, nu_s, mu_s, unique = _eq_solve(
             v, z, kind, budget, sup, sgn, tight,
             np.array([side[r] for r in tight], dtype=np.float64), hess)
-        tiny = ZERO_ATOM_RTOL * float(np.abs(xs[sup]).max())
-        flipped = sup[(w[sup] > 0) & ((xs[sup] * sgn < 0) | (np.abs(xs[sup]) <= tiny))]
+        weighted = w[sup] > 0  # all but I_and(∅), whose scale is v(∅)'s
+        tiny = ZERO_ATOM_RTOL * float(np.abs(xs[sup[weighted]]).max(initial=0.0))
+        flipped = sup[weighted & ((xs[sup] * sgn < 0) | (np.abs(xs[sup]) <= tiny))]
         if len(flipped) and stepped:  # the blocking atoms leave at the first sign change
             change = start[flipped] - xs[flipped]  # 0 only for an atom at zero throughout
             ratio = np.where(change != 0, start[flipped] / np.where(change != 0, change, 1), 0)
