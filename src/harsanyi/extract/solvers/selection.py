@@ -745,7 +745,7 @@ def active_set(v, z, kind, budget, sign: dict, side: dict, start: np.ndarray, *,
         flipped = sup[weighted & ((xs[sup] * sgn < 0) | (np.abs(xs[sup]) <= tiny))]
         if len(flipped) and stepped:  # the blocking atoms leave at the first sign change
             change = start[flipped] - xs[flipped]  # 0 only for an atom at zero throughout
-            ratio = np.where(change != 0, start[flipped] / np.where(change != 0, change, 1), 0)
+            ratio = np.divide(start[flipped], change, out=np.zeros_like(change), where=change != 0)
             alpha = float(ratio.min())
             flipped = flipped[ratio <= alpha + 1e-12]
             start = start + alpha * (xs - start)
