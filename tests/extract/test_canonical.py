@@ -566,6 +566,25 @@ def test_tight_rows_reused_on_one_support_equal_a_fresh_computation():
         np.testing.assert_allclose(gram, gt @ gt.T, rtol=0, atol=1e-12)
 
 
+def polish_path(monkeypatch, games: np.ndarray, reuse_rows: bool
+                ) -> tuple[list[tuple[bytes, ...]], hs.Interactions]:
+    """The active sets (support, tight rows, sides) of every step of the polish on ``games``,
+    and the canonical split, with the reuse of the step before's rows, or with every step
+    solved afresh."""
+    real_eq, path = selection_module._eq_solve, []
+
+    def recorded(v, z, kind, budget, sup, sign, tight, side, hess, reuse=True):
+        if reuse:  # a step of the polish, not its own fresh re-solve
+            path.append((sup.tobytes(), tight.tobytes(), np.asarray(side).tobytes()))
+        return real_eq(v, z, kind, budget, sup, sign, tight, side, hess,
+                       reuse=reuse and reuse_rows)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(selection_module, "_eq_solve", recorded)
+        split = canonical(games)
+    return path, split
+
+
 def test_the_polished_point_does_not_depend_on_reused_tight_rows(monkeypatch):
     """Reusing the factor and tight rows of the step before (on its support, or on a larger
     one with the atoms left out held at zero) changes sums in their rounding only, and the
@@ -589,28 +608,9 @@ def test_the_polished_point_does_not_depend_on_reused_tight_rows(monkeypatch):
     reused = canonical(games)
     assert sum(hits) >= 3  # steps on a support the step before had
     assert max(zeros) > 0  # and steps that held atoms of the step before at zero
-    real_eq = selection_module._eq_solve
-    monkeypatch.setattr(selection_module, "_eq_solve",
-                        lambda *args, reuse=True: real_eq(*args, reuse=False))
-    np.testing.assert_array_equal(canonical(games).and_values, reused.and_values)
-    np.testing.assert_array_equal(canonical(games).or_values, reused.or_values)
-
-
-def polish_path(monkeypatch, games: np.ndarray, reuse_rows: bool) -> list[tuple[bytes, ...]]:
-    """The active sets (support, tight rows, sides) of every step of the polish on ``games``,
-    with the reuse of the step before's rows, or with every step solved afresh."""
-    real_eq, path = selection_module._eq_solve, []
-
-    def recorded(v, z, kind, budget, sup, sign, tight, side, hess, reuse=True):
-        if reuse:  # a step of the polish, not its own fresh re-solve
-            path.append((sup.tobytes(), tight.tobytes(), np.asarray(side).tobytes()))
-        return real_eq(v, z, kind, budget, sup, sign, tight, side, hess,
-                       reuse=reuse and reuse_rows)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(selection_module, "_eq_solve", recorded)
-        canonical(games)
-    return path
+    fresh = polish_path(monkeypatch, games, reuse_rows=False)[1]
+    np.testing.assert_array_equal(fresh.and_values, reused.and_values)
+    np.testing.assert_array_equal(fresh.or_values, reused.or_values)
 
 
 @pytest.mark.parametrize(("dtype", "n", "seed"), [(torch.float64, 8, 10),
@@ -623,9 +623,9 @@ def test_the_polish_takes_the_same_steps_with_reused_rows(monkeypatch, dtype, n,
     took other steps with reuse than without (on the machine that found them: the first two
     without the first rule, the first and third without the second), up to twice as many."""
     games = mlp_games(n, 3, seed=seed, dtype=dtype)
-    path = polish_path(monkeypatch, games, reuse_rows=True)
+    path = polish_path(monkeypatch, games, reuse_rows=True)[0]
     assert len(path) > 10
-    assert path == polish_path(monkeypatch, games, reuse_rows=False)
+    assert path == polish_path(monkeypatch, games, reuse_rows=False)[0]
 
 
 def test_other_multipliers_certify_a_point_the_least_squares_ones_price_out(monkeypatch):
