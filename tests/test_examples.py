@@ -39,3 +39,11 @@ def test_example_runs(path, tmp_path):
     figures = [p for p in tmp_path.iterdir() if p.suffix == ".png"]
     if "savefig" in path.read_text(encoding="utf-8"):
         assert figures and all(p.stat().st_size > 5_000 for p in figures)
+
+
+def test_the_readme_quotes_the_quickstart_as_it_is():
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    quoted = re.search(r"`examples/quickstart\.py`.*?```python\n(.*?)```", readme, re.DOTALL)
+    assert quoted is not None, "README.md quotes examples/quickstart.py in a python block"
+    assert quoted.group(1) == (root / "examples" / "quickstart.py").read_text(encoding="utf-8")
