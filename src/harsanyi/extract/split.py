@@ -89,9 +89,11 @@ def and_or(
     game : :class:`Game` or array ``(..., 2**n)`` of values ``v(x_S)`` in our bit order.
     q_bound : relative bound of the noise term ``q`` (0.02 in papers A/B, 0.04 in paper E;
         0 disables it).
-    solver : ``"fast"`` (default; first-order on the fast transforms, batched, warm-startable),
-        ``"exact"`` (the linear program through HiGHS, n ≤ 10) or ``"sgd"`` (the original
-        research recipe: SGD + momentum, 10× log-decayed learning rate).
+    solver : ``"fast"`` (default: a batched ADMM on the fast transforms guesses the support,
+        a restricted simplex LP grown by row and column generation solves it exactly and the
+        full problem's prices certify it; warm-startable), ``"exact"`` (the whole linear
+        program through HiGHS, n ≤ 10) or ``"sgd"`` (the original research recipe: SGD +
+        momentum, 10× log-decayed learning rate).
     warm_start : a previous result of the same shape (e.g. the previous checkpoint). For the
         canonical split it seeds the selection's first restriction where the previous split
         nearly fits the new game or its support holds most of the new vertex's (the LP itself
