@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
+ROOT = Path(__file__).parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 EXTRAS = {"transformers": "text", "tokenizers": "text", "skimage": "image", "shapiq": "shapiq"}
 
 
@@ -42,8 +43,7 @@ def test_example_runs(path, tmp_path):
 
 
 def test_the_readme_quotes_the_quickstart_as_it_is():
-    root = Path(__file__).parent.parent
-    readme = (root / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     quoted = re.search(r"`examples/quickstart\.py`.*?```python\n(.*?)```", readme, re.DOTALL)
     assert quoted is not None, "README.md quotes examples/quickstart.py in a python block"
-    assert quoted.group(1) == (root / "examples" / "quickstart.py").read_text(encoding="utf-8")
+    assert quoted.group(1) == (ROOT / "examples" / "quickstart.py").read_text(encoding="utf-8")
